@@ -1,0 +1,93 @@
+"""Dick & Basu loyalty matrix: relative attitude x repeat patronage.
+
+Dick, A. S. & Basu, K. (1994). Customer loyalty: toward an integrated conceptual framework.
+Journal of the Academy of Marketing Science, 22(2), 99-113. Loyalty is the relationship between a
+customer's relative attitude and repeat patronage; crossing high/low of both gives four cells:
+
+=================  =====================  ====================
+                   high repeat patronage  low repeat patronage
+high attitude      true loyalty           latent loyalty
+low attitude       spurious loyalty       no loyalty
+=================  =====================  ====================
+
+Operational rules used here (both documented parameters):
+
+* attitude: the customer's *latest* survey answer of ``attitude_col`` (default ``nps``) is high when
+  it is >= ``attitude_threshold`` (default 9, i.e. a promoter; for ``satisfaction`` on 1-7, 6 is a
+  natural choice);
+* patronage: the number of distinct purchase days in the transactions given is high when it is
+  strictly above ``patronage_threshold`` (default: the median over the customers in the matrix,
+  non-buyers counting 0; "strictly above" keeps the many ties at the median in the low group).
+
+The customers are those with a non-missing survey answer; revenue is their total in the log.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._common import AMOUNT, CUSTOMER, DATE, customer_summary, purchase_days, require_columns
+
+CELLS = ("true loyalty", "latent loyalty", "spurious loyalty", "no loyalty")
+
+
+@dataclass
+class DickBasuResult:
+    """``customers``: one row per customer (attitude, frequency, revenue, high flags, cell);
+    ``cells``: per cell count, share of customers, revenue, share of revenue, revenue per customer
+    (rows in the order of :data:`CELLS`); the thresholds used."""
+
+    customers: pd.DataFrame
+    cells: pd.DataFrame
+    attitude_threshold: float
+    patronage_threshold: float
+
+
+def dick_basu_cell(high_attitude, high_patronage) -> np.ndarray:
+    """Cell names for boolean arrays of high attitude and high repeat patronage."""
+    a = np.asarray(high_attitude, dtype=bool)
+    p = np.asarray(high_patronage, dtype=bool)
+    return np.select([a & p, a & ~p, ~a & p], list(CELLS[:3]), default=CELLS[3])
+
+
+def dick_basu_matrix(
+    survey: pd.DataFrame,
+    transactions: pd.DataFrame,
+    attitude_col: str = "nps",
+    attitude_threshold: float = 9,
+    patronage_threshold: float | None = None,
+    customer_col: str = CUSTOMER,
+    date_col: str = DATE,
+    amount_col: str = AMOUNT,
+    survey_date_col: str = DATE,
+) -> DickBasuResult:
+    """Dick & Basu (1994) matrix with counts and revenue per cell (rules in the module docstring)."""
+    require_columns(survey, [customer_col, attitude_col], "survey")
+    sv = survey[survey[attitude_col].notna()]
+    if survey_date_col in sv.columns:
+        sv = sv.sort_values([customer_col, survey_date_col], kind="stable")
+    att = sv.groupby(customer_col, sort=True, observed=True)[attitude_col].last().astype(float)
+    if att.empty:
+        raise ValueError(f"no survey answers in '{attitude_col}'")
+    s = customer_summary(purchase_days(transactions, customer_col, date_col, amount_col))
+    out = pd.DataFrame({"attitude": att})
+    out["frequency"] = s["frequency"].reindex(out.index, fill_value=0).astype("int64")
+    out["revenue"] = s["revenue"].reindex(out.index, fill_value=0.0).astype(float)
+    thr = float(out["frequency"].median()) if patronage_threshold is None else float(patronage_threshold)
+    out["high_attitude"] = out["attitude"] >= attitude_threshold
+    out["high_patronage"] = out["frequency"] > thr
+    out["cell"] = pd.Categorical(dick_basu_cell(out["high_attitude"], out["high_patronage"]),
+                                 categories=list(CELLS))
+    out.index.name = CUSTOMER
+    g = out.groupby("cell", observed=False)
+    cells = pd.DataFrame({"customers": g.size(), "revenue": g["revenue"].sum()}).reindex(list(CELLS))
+    cells["customers"] = cells["customers"].fillna(0).astype("int64")
+    cells["revenue"] = cells["revenue"].fillna(0.0)
+    cells["share_customers"] = cells["customers"] / cells["customers"].sum()
+    total = cells["revenue"].sum()
+    cells["share_revenue"] = cells["revenue"] / total if total > 0 else np.nan
+    cells["revenue_per_customer"] = cells["revenue"] / cells["customers"].where(cells["customers"] > 0)
+    cells.index.name = "cell"
+    return DickBasuResult(out, cells, float(attitude_threshold), thr)

@@ -1,0 +1,238 @@
+"""Behavioural loyalty (客户忠诚度, the "persistency" of the 7P analyses): who comes back, and when.
+
+* Repeat-purchase rate: the share of customers with two or more distinct purchase days, with a
+  Wilson score interval (Wilson 1927, JASA 22:209; Agresti & Coull 1998, Am. Stat. 52:119).
+* Inter-purchase times: days between consecutive distinct purchase days of a customer.
+* RFM scores (Hughes 1994, *Strategic Database Marketing*): recency, frequency, monetary value
+  scored 1..5 by quintile, and named segments from the R and F scores.
+* Cohort retention matrix: acquisition month x months since acquisition, share of the cohort
+  that buys in that month.
+
+A purchase day is a distinct (customer, calendar day) pair; see :mod:`._common`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from ._common import AMOUNT, CUSTOMER, DATE, customer_summary, purchase_days, require_columns
+
+
+# --------------------------------------------------------------------------- repeat purchase
+@dataclass(frozen=True)
+class RepeatRate:
+    """Repeat-purchase rate r = n_repeat / n with a Wilson score interval at level 1 - alpha."""
+
+    n_customers: int
+    n_repeaters: int
+    rate: float
+    ci_low: float
+    ci_high: float
+    alpha: float = 0.05
+
+
+def repeat_purchase_rate(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+    customer_col: str = CUSTOMER,
+    date_col: str = DATE,
+) -> RepeatRate:
+    """Share of customers with 2+ distinct purchase days, with a Wilson CI.
+
+    Wilson interval: (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), z = z_{1-alpha/2}.
+    The denominator is the customers who bought at least once, or, when ``customers`` is given,
+    every customer of that table plus any buyer missing from it (non-buyers count as non-repeat).
+    """
+    days = purchase_days(transactions, customer_col, date_col, amount_col=None)
+    freq = days.groupby(CUSTOMER, sort=False, observed=True).size()
+    n = int(freq.size)
+    if customers is not None:
+        require_columns(customers, [customer_col], "customers")
+        n = int(pd.Index(customers[customer_col].unique()).union(freq.index).size)
+    if n == 0:
+        raise ValueError("no customers: the repeat-purchase rate is undefined")
+    k = int((freq >= 2).sum())
+    lo, hi = proportion_confint(k, n, alpha=alpha, method="wilson")
+    return RepeatRate(n, k, k / n, float(lo), float(hi), alpha)
+
+
+def inter_purchase_times(
+    transactions: pd.DataFrame,
+    customer_col: str = CUSTOMER,
+    date_col: str = DATE,
+) -> pd.DataFrame:
+    """Days between consecutive distinct purchase days of each customer.
+
+    One row per repeat purchase day: ``customer_id``, ``day`` (the later day), ``purchase``
+    (2 for the gap between the 1st and 2nd purchase day, ...) and ``days`` (integer gap >= 1).
+    One-time buyers contribute no row.
+    """
+    d = purchase_days(transactions, customer_col, date_col, amount_col=None)
+    cust = d[CUSTOMER].to_numpy()
+    day = d["day"].to_numpy()
+    same = np.zeros(len(d), dtype=bool)
+    same[1:] = cust[1:] == cust[:-1]
+    gap = np.zeros(len(d), dtype="int64")
+    gap[1:] = (day[1:] - day[:-1]) // np.timedelta64(1, "D")
+    order = d.groupby(CUSTOMER, sort=False, observed=True).cumcount().to_numpy() + 1
+    out = pd.DataFrame({CUSTOMER: cust[same], "day": day[same], "purchase": order[same],
+                        "days": gap[same]})
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- RFM
+#: Segment rules, evaluated top to bottom on the R and F scores (1..5); the first match wins.
+#: Together they cover all 25 (R, F) pairs.
+RFM_SEGMENT_RULES: tuple[tuple[str, str], ...] = (
+    ("champions", "R >= 4 and F >= 4: bought recently and often"),
+    ("loyal", "R >= 3 and F >= 3: buy often, fairly recently"),
+    ("new", "R >= 4 and F <= 2: recent first purchases, few of them"),
+    ("at risk", "R <= 2 and F >= 3: used to buy often, not lately"),
+    ("hibernating", "R <= 2 and F <= 2: few purchases, long ago"),
+    ("need attention", "R == 3 and F <= 2: middling recency, few purchases"),
+)
+
+
+def quantile_score(values: pd.Series, n_bins: int = 5) -> pd.Series:
+    """Score 1..n_bins by quantile, ties handled deterministically: equal values, equal score.
+
+    score_i = 1 + floor(n_bins * (r_i - 1) / n), where r_i is the *minimum* rank of value i (the
+    number of strictly smaller values plus one). With distinct values this gives quintiles of equal
+    size; tied values share the lowest score of the tie, independently of row order or id.
+    """
+    n = len(values)
+    if n == 0:
+        return pd.Series([], index=values.index, dtype="int64")
+    r = values.rank(method="min").to_numpy()
+    score = 1 + np.floor(n_bins * (r - 1) / n).astype("int64")
+    return pd.Series(score, index=values.index, name=values.name)
+
+
+def rfm_segment(r_score, f_score) -> np.ndarray:
+    """Segment names of :data:`RFM_SEGMENT_RULES` for arrays of R and F scores."""
+    r = np.asarray(r_score)
+    f = np.asarray(f_score)
+    conditions = [
+        (r >= 4) & (f >= 4),
+        (r >= 3) & (f >= 3),
+        (r >= 4) & (f <= 2),
+        (r <= 2) & (f >= 3),
+        (r <= 2) & (f <= 2),
+        (r == 3) & (f <= 2),
+    ]
+    return np.select(conditions, [name for name, _ in RFM_SEGMENT_RULES], default="unscored")
+
+
+def rfm_scores(
+    transactions: pd.DataFrame,
+    observation_end=None,
+    n_bins: int = 5,
+    monetary: str = "total",
+    customer_col: str = CUSTOMER,
+    date_col: str = DATE,
+    amount_col: str = AMOUNT,
+) -> pd.DataFrame:
+    """RFM table of the buyers, indexed by customer id.
+
+    * ``recency_days`` = observation_end - last purchase day (default end: the last day in the log);
+    * ``frequency`` = number of distinct purchase days;
+    * ``monetary`` = total revenue (``monetary="total"``) or revenue per purchase day (``"mean"``).
+
+    Scores ``R``, ``F``, ``M`` in 1..n_bins by :func:`quantile_score`; R is scored on
+    -recency so that the most recent buyers get the highest R. ``rfm`` is the code "RFM" (e.g.
+    "545") and ``segment`` applies :data:`RFM_SEGMENT_RULES`.
+    """
+    if monetary not in ("total", "mean"):
+        raise ValueError("monetary must be 'total' or 'mean'")
+    days = purchase_days(transactions, customer_col, date_col, amount_col)
+    s = customer_summary(days)
+    end = s["last"].max() if observation_end is None else pd.Timestamp(observation_end).floor("D")
+    out = pd.DataFrame(index=s.index)
+    out["recency_days"] = ((end - s["last"]) // pd.Timedelta(days=1)).astype("int64")
+    out["frequency"] = s["frequency"].astype("int64")
+    out["monetary"] = s["revenue"] if monetary == "total" else s["revenue"] / s["frequency"]
+    out["R"] = quantile_score(-out["recency_days"], n_bins)
+    out["F"] = quantile_score(out["frequency"], n_bins)
+    out["M"] = quantile_score(out["monetary"], n_bins)
+    out["rfm"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
+    out["segment"] = rfm_segment(out["R"], out["F"])
+    return out
+
+
+# --------------------------------------------------------------------------- cohorts
+@dataclass(frozen=True)
+class CohortTable:
+    """Cohort retention: ``shares`` = ``buyers`` / ``sizes``; NaN where not yet observable.
+
+    Rows are acquisition months (``Period[M]``), columns months since acquisition 0, 1, ...
+    """
+
+    shares: pd.DataFrame
+    buyers: pd.DataFrame
+    sizes: pd.Series
+
+
+def cohort_retention(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    observation_end=None,
+    max_months: int | None = None,
+    customer_col: str = CUSTOMER,
+    date_col: str = DATE,
+    acquired_col: str = "acquired_at",
+) -> CohortTable:
+    """Cohort retention matrix: share of an acquisition cohort that buys k months later.
+
+    cell(c, k) = #{customers of cohort c with a purchase in calendar month c + k} / #cohort c.
+
+    The cohort of a customer is the month of ``acquired_at`` when ``customers`` is given (customers
+    who never bought then stay in the denominator), otherwise the month of the first purchase
+    (so cell k = 0 is 1 by construction). Purchases before the acquisition month are ignored.
+    Cells with c + k after the month of ``observation_end`` (default: last day of the log) are NaN;
+    the last observed month may be partial.
+    """
+    days = purchase_days(transactions, customer_col, date_col, amount_col=None)
+    end = days["day"].max() if observation_end is None else pd.Timestamp(observation_end)
+    days = days[days["day"] <= end]
+    end_m = _month_ordinal(pd.Series([end]))[0]
+    if customers is not None:
+        require_columns(customers, [customer_col, acquired_col], "customers")
+        acquired = pd.to_datetime(customers[acquired_col])
+        cohort = pd.Series(_month_ordinal(acquired).to_numpy(), index=customers[customer_col].to_numpy())
+        cohort = cohort[acquired.notna().to_numpy() & (cohort.to_numpy() <= end_m)]
+    else:
+        first = days.groupby(CUSTOMER, sort=True, observed=True)["day"].min()
+        cohort = _month_ordinal(first)
+    cohort = cohort.astype("int64")
+    sizes = cohort.value_counts().sort_index()
+
+    buy = pd.DataFrame({CUSTOMER: days[CUSTOMER].to_numpy(),
+                        "month": _month_ordinal(days["day"]).to_numpy()}).drop_duplicates()
+    buy["cohort"] = buy[CUSTOMER].map(cohort)
+    buy = buy[buy["cohort"].notna()]
+    buy["k"] = buy["month"] - buy["cohort"].astype("int64")
+    n_months = int(end_m - sizes.index.min() + 1) if len(sizes) else 0
+    if max_months is not None:
+        n_months = min(n_months, max_months + 1)
+    buy = buy[(buy["k"] >= 0) & (buy["k"] < n_months)]
+    counts = buy.groupby(["cohort", "k"], observed=True).size().unstack("k", fill_value=0)
+    counts = counts.reindex(index=sizes.index, columns=range(n_months), fill_value=0)
+    observable = np.arange(n_months)[None, :] <= (end_m - sizes.index.to_numpy())[:, None]
+    shares = counts.div(sizes, axis=0).where(observable)
+    counts = counts.where(observable)
+    idx = pd.PeriodIndex.from_ordinals(sizes.index.to_numpy(), freq="M", name="cohort")
+    for frame in (shares, counts):
+        frame.index = idx
+        frame.columns = pd.RangeIndex(n_months, name="months_since_acquisition")
+    sizes = pd.Series(sizes.to_numpy(), index=idx, name="customers")
+    return CohortTable(shares=shares, buyers=counts, sizes=sizes)
+
+
+def _month_ordinal(dates: pd.Series) -> pd.Series:
+    """Months since January 1970 (the ordinal of a monthly ``Period``) of datetime values."""
+    d = pd.to_datetime(dates)
+    return (d.dt.year - 1970) * 12 + d.dt.month - 1

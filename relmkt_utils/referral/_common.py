@@ -1,0 +1,132 @@
+"""Shared pieces of the referral module: an estimate with its interval, binomial intervals, dates.
+
+Intervals
+---------
+* Wilson score interval for one proportion (Wilson 1927; Agresti & Coull 1998):
+  (p + z^2/2n +/- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n).
+* Newcombe's hybrid score interval for a difference of two proportions (Newcombe 1998, method 10),
+  built from the two Wilson intervals (l1, u1), (l2, u2):
+  d - sqrt((p1-l1)^2 + (u2-p2)^2)  ...  d + sqrt((u1-p1)^2 + (p2-l2)^2).
+* Log-ratio (delta-method) interval for a ratio of two independent means:
+  Var(log m1/m0) ~= s1^2/(n1 m1^2) + s0^2/(n0 m0^2)   (Katz et al. 1978 for rates).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import DataError, Problem
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with its (1 - alpha) confidence interval.
+
+    ``se`` is the standard error on the natural scale when one exists (NaN for bootstrap or
+    score intervals that have none); ``method`` names how the interval was made.
+    """
+
+    value: float
+    lower: float
+    upper: float
+    se: float = float("nan")
+    method: str = ""
+    alpha: float = 0.05
+
+    def covers(self, x: float) -> bool:
+        """True when ``x`` lies in the closed interval [lower, upper]."""
+        return bool(self.lower <= x <= self.upper)
+
+    def conf_int(self) -> tuple[float, float]:
+        return (self.lower, self.upper)
+
+    def as_dict(self, prefix: str = "") -> dict:
+        return {f"{prefix}estimate": self.value, f"{prefix}lower": self.lower,
+                f"{prefix}upper": self.upper, f"{prefix}se": self.se}
+
+    def scaled(self, factor: float) -> "Estimate":
+        """The estimate of ``factor * theta`` (factor > 0)."""
+        return Estimate(self.value * factor, self.lower * factor, self.upper * factor,
+                        self.se * abs(factor), self.method, self.alpha)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __repr__(self) -> str:
+        level = round(100 * (1 - self.alpha))
+        return f"Estimate({self.value:.4g}, {level}% CI [{self.lower:.4g}, {self.upper:.4g}], {self.method})"
+
+
+def z_of(alpha: float) -> float:
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    return float(stats.norm.ppf(1 - alpha / 2))
+
+
+def wilson_ci(k: float, n: float, alpha: float = 0.05) -> Estimate:
+    """Proportion k/n with the Wilson score interval (NaN when n == 0)."""
+    if n <= 0:
+        return Estimate(np.nan, np.nan, np.nan, np.nan, "wilson", alpha)
+    z = z_of(alpha)
+    p = k / n
+    den = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / den
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
+    return Estimate(float(p), float(max(0.0, centre - half)), float(min(1.0, centre + half)),
+                    float(np.sqrt(p * (1 - p) / n)), "wilson", alpha)
+
+
+def newcombe_diff_ci(k1: float, n1: float, k0: float, n0: float, alpha: float = 0.05) -> Estimate:
+    """p1 - p0 with Newcombe's hybrid score interval (method 10)."""
+    a, b = wilson_ci(k1, n1, alpha), wilson_ci(k0, n0, alpha)
+    d = a.value - b.value
+    lo = d - np.sqrt((a.value - a.lower) ** 2 + (b.upper - b.value) ** 2)
+    hi = d + np.sqrt((a.upper - a.value) ** 2 + (b.value - b.lower) ** 2)
+    se = np.sqrt(a.value * (1 - a.value) / n1 + b.value * (1 - b.value) / n0)
+    return Estimate(float(d), float(lo), float(hi), float(se), "newcombe", alpha)
+
+
+def wald_diff_ci(x1: np.ndarray, x0: np.ndarray, alpha: float = 0.05) -> Estimate:
+    """Difference of two independent means with the Wald (unpooled, Welch-type) interval."""
+    x1, x0 = np.asarray(x1, float), np.asarray(x0, float)
+    d = x1.mean() - x0.mean()
+    se = np.sqrt(x1.var(ddof=1) / x1.size + x0.var(ddof=1) / x0.size)
+    z = z_of(alpha)
+    return Estimate(float(d), float(d - z * se), float(d + z * se), float(se), "wald", alpha)
+
+
+def ratio_ci(x1: np.ndarray, x0: np.ndarray, alpha: float = 0.05) -> Estimate:
+    """Ratio of two independent means m1/m0 with the delta-method interval on the log scale."""
+    x1, x0 = np.asarray(x1, float), np.asarray(x0, float)
+    m1, m0 = x1.mean(), x0.mean()
+    if m1 <= 0 or m0 <= 0:
+        return Estimate(np.nan, np.nan, np.nan, np.nan, "log-ratio delta", alpha)
+    se_log = np.sqrt(x1.var(ddof=1) / (x1.size * m1**2) + x0.var(ddof=1) / (x0.size * m0**2))
+    r = m1 / m0
+    z = z_of(alpha)
+    return Estimate(float(r), float(r * np.exp(-z * se_log)), float(r * np.exp(z * se_log)),
+                    float(r * se_log), "log-ratio delta", alpha)
+
+
+def require_columns(df: pd.DataFrame | None, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The table itself, or a DataError naming the table and the first missing column."""
+    if df is None:
+        raise DataError(Problem(f"{table}.csv", "the table is needed for this analysis but is absent"))
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(Problem(f"{table}.csv", "required column is missing", column=missing[0]))
+    return df
+
+
+def as_dates(s: pd.Series) -> pd.Series:
+    """Dates as datetime64 (ISO strings and empty cells accepted; empty becomes NaT)."""
+    return pd.to_datetime(s.replace("", np.nan) if s.dtype == object else s, errors="coerce")
+
+
+def converted_mask(referrals: pd.DataFrame) -> pd.Series:
+    """True for invitations that turned into a customer (a referee_id is present)."""
+    ref = referrals["referee_id"]
+    return ref.notna() & (ref.astype(str).str.strip() != "") & (ref.astype(str) != "nan")

@@ -1,0 +1,149 @@
+"""The referral funnel (推荐漏斗): who invites, how many invitations convert, and how fast.
+
+Stages: customers -> referrers (sent >= 1 invitation) -> invitations -> converted referees.
+
+* Conversion rate c = conversions / invitations with the Wilson score interval. Invitations of the
+  same referrer are treated as independent (the interval is a little narrow if referrers differ a lot).
+* Time to convert: days from ``invited_at`` to ``converted_at``. Invitations still open at ``as_of``
+  are right-censored at ``as_of - invited_at``, so the median comes from the Kaplan-Meier estimator
+  (statsmodels ``SurfuncRight``) with its Brookmeyer-Crowley interval; without censoring it is the
+  sample median.
+* Referral rate by group (NPS promoter 9-10 / passive 7-8 / detractor 0-6, after Reichheld 2003, or
+  relationship level 财务/社会/结构): share of the group's customers who sent >= 1 invitation,
+  Wilson interval.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.duration.survfunc import SurfuncRight
+
+from ._common import Estimate, as_dates, converted_mask, require_columns, wilson_ci
+
+NPS_GROUP_ORDER = ("promoter", "passive", "detractor")
+
+
+def nps_group(nps: pd.Series) -> pd.Series:
+    """NPS group of a 0-10 answer: promoter (9-10), passive (7-8), detractor (0-6)."""
+    x = pd.to_numeric(nps, errors="coerce")
+    out = pd.Series(np.select([x >= 9, x >= 7, x >= 0], ["promoter", "passive", "detractor"], ""),
+                    index=nps.index, dtype=object)
+    return out.where(x.notna())
+
+
+def experiment_units(customers: pd.DataFrame, group: str | None = None,
+                     eligible_before=None) -> pd.DataFrame:
+    """Customers who could refer: optionally one referral group, optionally acquired before a date."""
+    units = customers
+    if group is not None:
+        require_columns(customers, "customers", ("referral_group",))
+        units = units[units["referral_group"] == group]
+    if eligible_before is not None:
+        require_columns(customers, "customers", ("acquired_at",))
+        units = units[as_dates(units["acquired_at"]) < pd.Timestamp(eligible_before)]
+    return units
+
+
+def invitations_per_referrer(referrals: pd.DataFrame) -> pd.DataFrame:
+    """Per referrer: invitations, conversions and conversion rate (sorted by conversions)."""
+    require_columns(referrals, "referrals", ("referrer_id", "referee_id"))
+    conv = converted_mask(referrals)
+    out = (pd.DataFrame({"referrer_id": referrals["referrer_id"], "conv": conv.astype(int)})
+           .groupby("referrer_id")["conv"].agg(invitations="size", conversions="sum"))
+    out["conversion_rate"] = out["conversions"] / out["invitations"]
+    return out.sort_values(["conversions", "invitations"], ascending=False)
+
+
+def conversion_rate(referrals: pd.DataFrame, alpha: float = 0.05) -> Estimate:
+    """Share of invitations that converted, c = conversions / invitations, Wilson interval."""
+    require_columns(referrals, "referrals", ("referee_id",))
+    conv = converted_mask(referrals)
+    return wilson_ci(int(conv.sum()), int(conv.size), alpha)
+
+
+@dataclass
+class TimeToConvert:
+    """Median days from invitation to conversion, with the KM fit behind it."""
+
+    median_days: Estimate
+    n_invitations: int
+    n_converted: int
+    n_censored: int
+    surv: SurfuncRight
+
+    def table(self) -> pd.DataFrame:
+        """Share of invitations not yet converted by day, for a plot."""
+        return pd.DataFrame({"days": self.surv.surv_times, "not_converted": self.surv.surv_prob})
+
+
+def time_to_convert(referrals: pd.DataFrame, as_of=None, alpha: float = 0.05) -> TimeToConvert:
+    """Median time to convert (days) by Kaplan-Meier, open invitations censored at ``as_of``.
+
+    The KM curve estimates the distribution of the delay among invitations that convert *and*
+    those never converting (they stay censored); the median is therefore defined only if more than
+    half of the invitations convert. When it is not, the median of the delay **among converted
+    invitations** is reported (``method`` says which), with a KM fit restricted to those.
+    """
+    require_columns(referrals, "referrals", ("invited_at", "referee_id", "converted_at"))
+    inv = as_dates(referrals["invited_at"])
+    conv_at = as_dates(referrals["converted_at"])
+    conv = converted_mask(referrals) & conv_at.notna()
+    as_of = pd.Timestamp(as_of) if as_of is not None else max(inv.max(), conv_at.max())
+    days = np.where(conv, (conv_at - inv).dt.days, (as_of - inv).dt.days).astype(float)
+    days = np.maximum(days, 0.0)
+    status = conv.to_numpy().astype(int)
+    if status.mean() > 0.5:
+        sf, method = SurfuncRight(days, status), "kaplan-meier, open invitations censored"
+    else:
+        sf, method = SurfuncRight(days[status == 1], status[status == 1]), "median among converted (KM)"
+    med = float(sf.quantile(0.5))
+    lo, hi = sf.quantile_ci(0.5, alpha=alpha)
+    est = Estimate(med, float(lo), float(hi) if hi is not None else np.inf, np.nan, method, alpha)
+    return TimeToConvert(est, int(days.size), int(status.sum()), int((1 - status).sum()), sf)
+
+
+def referral_rate_by(customers: pd.DataFrame, referrals: pd.DataFrame, by: str = "nps_group",
+                     survey: pd.DataFrame | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Share of customers who sent >= 1 invitation, by NPS group or by a customers column.
+
+    ``by="nps_group"`` needs ``survey`` (the latest answer per customer is used); any other value
+    is a column of ``customers`` (e.g. ``relationship_level``). Pass the customers who could refer
+    (see :func:`experiment_units`). Returns group, customers, referrers, rate, lower, upper.
+    """
+    require_columns(referrals, "referrals", ("referrer_id",))
+    cust = customers[["customer_id"]].copy()
+    if by == "nps_group":
+        require_columns(survey, "survey", ("customer_id", "date", "nps"))
+        latest = survey.assign(_d=as_dates(survey["date"])).sort_values("_d").groupby("customer_id").tail(1)
+        cust["group"] = cust["customer_id"].map(nps_group(latest.set_index("customer_id")["nps"]))
+        order = list(NPS_GROUP_ORDER)
+    else:
+        require_columns(customers, "customers", (by,))
+        cust["group"] = customers[by].to_numpy()
+        order = sorted(cust["group"].dropna().unique())
+    cust["referrer"] = cust["customer_id"].isin(set(referrals["referrer_id"])).astype(int)
+    rows = []
+    for g in order:
+        sub = cust[cust["group"] == g]
+        est = wilson_ci(int(sub["referrer"].sum()), len(sub), alpha)
+        rows.append({"group": g, "customers": len(sub), "referrers": int(sub["referrer"].sum()),
+                     "rate": est.value, "lower": est.lower, "upper": est.upper})
+    return pd.DataFrame(rows)
+
+
+def funnel_table(customers: pd.DataFrame, referrals: pd.DataFrame) -> pd.DataFrame:
+    """Stages of the funnel with counts and the share kept from the previous stage.
+
+    Only referrals sent by the given ``customers`` count (pass the program group for the program).
+    """
+    require_columns(referrals, "referrals", ("referrer_id", "referee_id"))
+    refs = referrals[referrals["referrer_id"].isin(set(customers["customer_id"]))]
+    counts = [len(customers), refs["referrer_id"].nunique(), len(refs), int(converted_mask(refs).sum())]
+    stages = ["customers", "referrers", "invitations", "converted referees"]
+    out = pd.DataFrame({"stage": stages, "count": counts})
+    prev = out["count"].shift(1)
+    out["share_of_previous"] = np.where(prev > 0, out["count"] / prev, np.nan)
+    out.loc[0, "share_of_previous"] = np.nan
+    return out

@@ -1,0 +1,216 @@
+"""Drivers of satisfaction, repurchase intent and NPS: which value or cost component matters most.
+
+Models, each of an outcome y on the eight component scores x_1..x_8 (``value_scores`` output):
+
+* **OLS with HC3 errors**: y = b_0 + sum_c b_c x_c + e, fitted by statsmodels ``OLS``; standard
+  errors are the heteroskedasticity-consistent HC3 estimator (MacKinnon & White 1985), a safe
+  default for bounded 1-7 / 0-10 outcomes whose error variance shrinks near the scale ends.
+* **Ordered logit**: P(y <= j) = Lambda(tau_j - sum_c b_c x_c), fitted by statsmodels
+  ``OrderedModel(distr="logit")`` (McCullagh 1980); it respects that y is ordinal.
+
+Standardized coefficients (beta weights, for the importance chart):
+
+* OLS:           beta_c = b_c * sd(x_c) / sd(y)                       (Hair et al., *Multivariate Data Analysis*)
+* ordered logit: beta_c = b_c * sd(x_c) / sd(y*),  sd(y*)^2 = var(x'b) + pi^2/3
+  (y-standardization on the latent scale, Long 1997, *Regression Models for Categorical and
+  Limited Dependent Variables*, sec. 5.8 / 3.8.)
+
+Their CIs are the coefficient's CI times the same factor (the sample sds treated as fixed).
+
+Importance-performance analysis (IPA, Martilla & James 1977, *J. Marketing* 41(1):77-79):
+importance = standardized coefficient, performance = mean component score. Both are oriented so
+that higher = better: for a cost construct (monetary, time, energy, psychic) performance is
+(1 + 7) - mean score (a low perceived cost performs well) and importance is -beta (the effect of
+*lowering* the cost by one sd). The crosshairs are the medians of importance and of performance.
+Quadrants: "concentrate here" (importance >= median, performance < median), "keep up the good
+work" (>=, >=), "low priority" (<, <), "possible overkill" (<, >=).
+
+Rule for what to improve first: among components with below-median performance, the one with the
+highest importance. When the "concentrate here" quadrant is not empty this is its most important
+member (any member has importance >= median, so it beats every low-importance candidate).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+from relmkt_utils.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO
+
+from .scores import construct_kind
+
+OUTCOMES = ("satisfaction", "repurchase_intent", "nps")
+QUADRANTS = ("concentrate here", "keep up the good work", "low priority", "possible overkill")
+
+
+def _components(scores: pd.DataFrame, components) -> list[str]:
+    if components is None:
+        components = [c for c in CONSTRUCTS if c in scores.columns]
+    components = list(components)
+    if not components:
+        raise ValueError("no component score columns found (expected some of: " + ", ".join(CONSTRUCTS) + ")")
+    missing = [c for c in components if c not in scores.columns]
+    if missing:
+        raise ValueError(f"component column(s) not in the scores: {', '.join(missing)}")
+    return components
+
+
+def _design(scores: pd.DataFrame, outcome: str, components) -> tuple[pd.Series, pd.DataFrame]:
+    if outcome not in scores.columns:
+        raise ValueError(f"outcome column '{outcome}' not in the data")
+    comps = _components(scores, components)
+    data = scores[[outcome] + comps].apply(pd.to_numeric, errors="coerce").dropna()
+    if len(data) <= len(comps) + 2:
+        raise ValueError(f"too few complete rows ({len(data)}) to regress '{outcome}' on {len(comps)} components")
+    return data[outcome].astype(float), data[comps].astype(float)
+
+
+def fit_driver_ols(scores: pd.DataFrame, outcome: str, components=None, cov_type: str = "HC3"):
+    """statsmodels OLS of ``outcome`` on the component scores (with intercept), HC3 errors by default."""
+    y, X = _design(scores, outcome, components)
+    return sm.OLS(y, sm.add_constant(X, has_constant="add")).fit(cov_type=cov_type)
+
+
+def fit_driver_ordered(scores: pd.DataFrame, outcome: str, components=None, maxiter: int = 2000):
+    """statsmodels ``OrderedModel(distr="logit")`` of ``outcome`` on the component scores.
+
+    The thresholds play the role of the intercept (no constant in the design). Fitted by BFGS.
+    """
+    y, X = _design(scores, outcome, components)
+    levels = np.sort(y.unique())
+    if levels.size < 3:
+        raise ValueError(f"the ordered logit needs at least three observed levels of '{outcome}'")
+    y_cat = pd.Series(pd.Categorical(y, categories=levels, ordered=True), index=y.index)
+    model = OrderedModel(y_cat, X, distr="logit")
+    return model.fit(method="bfgs", maxiter=maxiter, disp=False)
+
+
+def standardized_coefficients(
+    scores: pd.DataFrame, outcome: str, components=None, model: str = "ols", level: float = 0.95
+) -> pd.DataFrame:
+    """Tidy table of raw and standardized coefficients of one driver model, with CIs.
+
+    Columns: ``outcome, model, component, kind, coef, se, ci_low, ci_high, p_value, beta, beta_ci_low,
+    beta_ci_high, n``. See the module docstring for the standardization of each model.
+    """
+    y, X = _design(scores, outcome, components)
+    comps = list(X.columns)
+    alpha = 1 - level
+    if model == "ols":
+        res = fit_driver_ols(scores, outcome, comps)
+        sd_y = y.std(ddof=1)
+    elif model == "ordered":
+        res = fit_driver_ordered(scores, outcome, comps)
+        xb = X.to_numpy() @ res.params[comps].to_numpy()
+        sd_y = float(np.sqrt(xb.var(ddof=1) + np.pi**2 / 3))
+    else:
+        raise ValueError(f"model must be 'ols' or 'ordered', got {model!r}")
+    ci = res.conf_int(alpha=alpha)
+    factor = X.std(ddof=1) / sd_y
+    table = pd.DataFrame(
+        {
+            "outcome": outcome,
+            "model": model,
+            "component": comps,
+            "kind": [construct_kind(c) for c in comps],
+            "coef": res.params[comps].to_numpy(),
+            "se": res.bse[comps].to_numpy(),
+            "ci_low": ci.loc[comps, 0].to_numpy(),
+            "ci_high": ci.loc[comps, 1].to_numpy(),
+            "p_value": res.pvalues[comps].to_numpy(),
+        }
+    )
+    f = factor[comps].to_numpy()
+    table["beta"] = table["coef"] * f
+    table["beta_ci_low"] = table["ci_low"] * f
+    table["beta_ci_high"] = table["ci_high"] * f
+    table["n"] = int(len(y))
+    return table
+
+
+def driver_importance(
+    scores: pd.DataFrame, outcomes=OUTCOMES, components=None, model: str = "ols", level: float = 0.95
+) -> pd.DataFrame:
+    """``standardized_coefficients`` stacked over the outcomes present in ``scores``."""
+    present = [o for o in outcomes if o in scores.columns]
+    if not present:
+        raise ValueError("none of the outcomes " + ", ".join(outcomes) + " is in the data")
+    return pd.concat(
+        [standardized_coefficients(scores, o, components, model=model, level=level) for o in present],
+        ignore_index=True,
+    )
+
+
+def ipa_table(importance: pd.Series, performance: pd.Series) -> pd.DataFrame:
+    """Quadrants of an importance-performance map from *oriented* importance and performance.
+
+    Both Series are indexed by component and oriented so that higher = better. Crosshairs at the
+    medians; ``improve_first`` marks the component with the highest importance among those with
+    performance below the median (Martilla & James 1977 "concentrate here" rule; see module docstring).
+    Columns: ``component, importance, performance, quadrant, improve_first``; sorted by priority
+    (concentrate here first, then by importance descending).
+    """
+    imp = pd.Series(importance, dtype=float)
+    perf = pd.Series(performance, dtype=float).reindex(imp.index)
+    if imp.isna().any() or perf.isna().any():
+        raise ValueError("importance and performance must be given, without gaps, for the same components")
+    m_imp, m_perf = imp.median(), perf.median()
+    high = imp >= m_imp
+    good = perf >= m_perf
+    quadrant = np.select(
+        [high & ~good, high & good, ~high & ~good],
+        [QUADRANTS[0], QUADRANTS[1], QUADRANTS[2]],
+        default=QUADRANTS[3],
+    )
+    out = pd.DataFrame(
+        {"component": imp.index.astype(str), "importance": imp.to_numpy(), "performance": perf.to_numpy(),
+         "quadrant": quadrant}
+    )
+    below = out["performance"] < m_perf
+    out["improve_first"] = False
+    if below.any():
+        out.loc[out.loc[below, "importance"].idxmax(), "improve_first"] = True
+    out["_q"] = out["quadrant"].map({q: i for i, q in enumerate(QUADRANTS)})
+    out = out.sort_values(["_q", "importance"], ascending=[True, False]).drop(columns="_q").reset_index(drop=True)
+    out.attrs["importance_median"] = float(m_imp)
+    out.attrs["performance_median"] = float(m_perf)
+    return out
+
+
+def importance_performance(scores: pd.DataFrame, importance: pd.DataFrame, outcome: str | None = None) -> pd.DataFrame:
+    """Importance-performance map of the components for one outcome.
+
+    ``importance`` is a ``standardized_coefficients`` / ``driver_importance`` table. Performance is
+    the mean component score in ``scores``. Orientation (higher = better): for cost constructs
+    performance = (1 + 7) - mean and importance = -beta; value constructs are used as they are.
+    Adds ``kind``, ``beta`` (unoriented) and ``mean_score`` (unoriented) to the ``ipa_table`` columns.
+    """
+    table = importance
+    outcomes = table["outcome"].unique()
+    if outcome is None:
+        if len(outcomes) > 1:
+            raise ValueError(f"the importance table has several outcomes ({', '.join(outcomes)}); pick one with outcome=")
+        outcome = outcomes[0]
+    table = table[table["outcome"] == outcome]
+    if table.empty:
+        raise ValueError(f"no importance rows for outcome '{outcome}'")
+    table = table.set_index("component")
+    kinds = pd.Series([construct_kind(c) for c in table.index], index=table.index)
+    sign = np.where(kinds == "cost", -1.0, 1.0)
+    mean_score = scores[list(table.index)].mean()
+    perf = pd.Series(np.where(kinds == "cost", LIKERT_LO + LIKERT_HI - mean_score, mean_score), index=table.index)
+    imp = table["beta"] * sign
+    out = ipa_table(imp, perf)
+    out.insert(1, "kind", out["component"].map(kinds))
+    out["beta"] = out["component"].map(table["beta"])
+    out["mean_score"] = out["component"].map(mean_score)
+    out["outcome"] = outcome
+    return out
+
+
+def improve_first(ipa: pd.DataFrame) -> str | None:
+    """The component to improve first according to an ``ipa_table`` (None if none is below median)."""
+    hit = ipa.loc[ipa["improve_first"], "component"]
+    return None if hit.empty else str(hit.iloc[0])

@@ -1,0 +1,121 @@
+"""Write the corpus of small datasets used by the validation tests (output committed).
+
+``valid/`` is a tiny dataset with all six tables that passes every rule. Each folder under
+``malformed/`` is ``valid`` with one mistake, and ``cases.yml`` names the rule (code), file and
+column its DataError must name. Run ``python tests/datasets/make_corpus.py`` after changing it.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+
+META = """name: tiny
+description: Six tiny tables that pass every rule of the canonical tables.
+currency: EUR
+time_unit: week
+observation_start: 2024-01-01
+observation_end: 2024-12-31
+provenance: hand-written for relmkt's validation tests
+licence: CC0
+"""
+
+TABLES = {
+    "customers.csv": """customer_id,acquired_at,channel,acquisition_cost,relationship_level,referral_group,region
+C1,2024-01-05,organic,10,financial,program,north
+C2,2024-02-01,paid,55.5,social,holdout,south
+C3,2024-03-10,referral,25,structural,program,north
+""",
+    "transactions.csv": """customer_id,date,amount,quantity
+C1,2024-01-05,20.5,1
+C1,2024-03-01,12,2
+C2,2024-02-01,40,1
+C3,2024-03-10,15.25,1
+""",
+    "survey.csv": """customer_id,date,nps,satisfaction,repurchase_intent,product_value_1,product_value_2,time_cost_1
+C1,2024-04-01,9,6,7,6,5,2
+C2,2024-04-02,3,2,3,3,2,6
+""",
+    "referrals.csv": """referrer_id,invited_at,referee_id,converted_at,reward_referrer,reward_referee
+C1,2024-03-01,C3,2024-03-10,25,15
+C1,2024-05-01,,,0,0
+""",
+    "choices.csv": """respondent_id,task,alternative,chosen,price,service_value
+R1,1,A,1,30,3
+R1,1,B,0,40,5
+R2,1,A,0,30,3
+R2,1,B,1,40,5
+""",
+    "spend.csv": """period,acquisition_spend,retention_spend,prospects,new_customers,customers_at_start,retained_customers
+0,1000,500,2000,100,400,300
+1,1200,600,2100,120,420,330
+""",
+}
+
+# case name: (file to change, old text, new text, expected code, file named, column named)
+CASES = {
+    "missing_column_amount": ("transactions.csv", "customer_id,date,amount,quantity", "customer_id,date,value,quantity", "missing_column", "transactions.csv", "amount"),
+    "duplicate_customer_id": ("customers.csv", "C3,2024-03-10,referral,25,structural,program,north\n", "C3,2024-03-10,referral,25,structural,program,north\nC1,2024-04-01,organic,5,financial,holdout,south\n", "unique", "customers.csv", "customer_id"),
+    "unknown_customer_in_transactions": ("transactions.csv", "C3,2024-03-10,15.25", "C9,2024-03-10,15.25", "foreign_key", "transactions.csv", "customer_id"),
+    "unknown_referrer": ("referrals.csv", "C1,2024-05-01", "C7,2024-05-01", "foreign_key", "referrals.csv", "referrer_id"),
+    "bad_date_format": ("transactions.csv", "C1,2024-03-01", "C1,03/01/2024x", "date_format", "transactions.csv", "date"),
+    "date_outside_window": ("transactions.csv", "C2,2024-02-01,40", "C2,2025-02-01,40", "date_window", "transactions.csv", "date"),
+    "negative_amount": ("transactions.csv", "C1,2024-03-01,12", "C1,2024-03-01,-12", "finite_nonnegative", "transactions.csv", "amount"),
+    "infinite_amount": ("transactions.csv", "C1,2024-03-01,12", "C1,2024-03-01,inf", "finite_nonnegative", "transactions.csv", "amount"),
+    "text_amount": ("transactions.csv", "C1,2024-03-01,12", "C1,2024-03-01,twelve", "number", "transactions.csv", "amount"),
+    "negative_acquisition_cost": ("customers.csv", "paid,55.5", "paid,-55.5", "finite_nonnegative", "customers.csv", "acquisition_cost"),
+    "negative_spend": ("spend.csv", "1,1200,600", "1,1200,-600", "finite_nonnegative", "spend.csv", "retention_spend"),
+    "unknown_channel": ("customers.csv", "C2,2024-02-01,paid", "C2,2024-02-01,tv", "category", "customers.csv", "channel"),
+    "unknown_relationship_level": ("customers.csv", "financial,program", "emotional,program", "category", "customers.csv", "relationship_level"),
+    "unknown_referral_group": ("customers.csv", "social,holdout", "social,control", "category", "customers.csv", "referral_group"),
+    "nps_out_of_range": ("survey.csv", "C1,2024-04-01,9", "C1,2024-04-01,11", "integer_range", "survey.csv", "nps"),
+    "nps_not_integer": ("survey.csv", "C2,2024-04-02,3", "C2,2024-04-02,3.5", "integer_range", "survey.csv", "nps"),
+    "likert_out_of_range": ("survey.csv", "6,7,6,5,2", "6,7,6,5,0", "integer_range", "survey.csv", "time_cost_1"),
+    "two_chosen": ("choices.csv", "R2,1,A,0", "R2,1,A,1", "one_chosen", "choices.csv", "chosen"),
+    "none_chosen": ("choices.csv", "R1,1,A,1", "R1,1,A,0", "one_chosen", "choices.csv", "chosen"),
+    "chosen_not_binary": ("choices.csv", "R1,1,B,0", "R1,1,B,2", "binary", "choices.csv", "chosen"),
+    "converted_before_invited": ("referrals.csv", "C3,2024-03-10", "C3,2024-02-10", "conversion_order", "referrals.csv", "converted_at"),
+    "converted_without_referee": ("referrals.csv", "C1,2024-03-01,C3,2024-03-10", "C1,2024-03-01,,2024-03-10", "conversion_pair", "referrals.csv", "converted_at"),
+    "empty_table": ("survey.csv", None, "customer_id,date,nps\n", "empty", "survey.csv", None),
+    "not_utf8": ("customers.csv", "north\nC2", "nörth\nC2", "encoding", "customers.csv", None),
+    "ragged_csv": ("transactions.csv", "C1,2024-01-05,20.5,1", "C1,2024-01-05,20.5,1,9,9", "csv_syntax", "transactions.csv", None),
+    "empty_customer_id": ("transactions.csv", "C3,2024-03-10,15.25", ",2024-03-10,15.25", "id_empty", "transactions.csv", "customer_id"),
+    "duplicate_spend_period": ("spend.csv", "1,1200", "0,1200", "unique", "spend.csv", "period"),
+    "yaml_missing_key": ("dataset.yml", "observation_end: 2024-12-31\n", "", "yaml_key", "dataset.yml", "observation_end"),
+    "yaml_syntax": ("dataset.yml", "currency: EUR", "currency: [EUR", "yaml_syntax", "dataset.yml", None),
+    "yaml_bad_window": ("dataset.yml", "observation_end: 2024-12-31", "observation_end: 2023-12-31", "yaml_date", "dataset.yml", "observation_start"),
+}
+
+
+def write(folder: Path, files: dict[str, bytes]) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+
+
+def main() -> None:
+    base = {"dataset.yml": META.encode(), **{k: v.encode() for k, v in TABLES.items()}}
+    write(HERE / "valid", base)
+    manifest = {}
+    for case, (file, old, new, code, named_file, column) in CASES.items():
+        files = dict(base)
+        text = base[file].decode()
+        if old is None:
+            files[file] = new.encode()
+        else:
+            assert old in text, (case, old)
+            changed = text.replace(old, new, 1)
+            files[file] = changed.encode("latin-1") if code == "encoding" else changed.encode()
+        write(HERE / "malformed" / case, files)
+        manifest[case] = {"code": code, "file": named_file, "column": column}
+    (HERE / "malformed" / "cases.yml").write_text(yaml.safe_dump(manifest, sort_keys=True), encoding="utf-8")
+    print(f"wrote valid/ and {len(CASES)} malformed datasets")
+
+
+if __name__ == "__main__":
+    main()
