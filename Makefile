@@ -1,0 +1,42 @@
+# relmkt: `make reports` and `make test` set everything up from a fresh clone (Python 3.11 + pip).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.relmkt-installed
+JOBS   ?= 2
+
+.PHONY: reports test test-slow lab bench validate clean-reports env
+
+env: $(STAMP)
+
+# Bootstrap: create .venv if absent, install the project with pinned versions, register the
+# environment's own `python3` kernel inside the venv so papermill and nbval never pick another one.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (relmkt)" >/dev/null
+	touch $(STAMP)
+
+reports: $(STAMP)
+	$(BIN)/relmkt run --jobs $(JOBS)
+
+test: $(STAMP)
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/python -m pytest -n $(JOBS) --nbval-lax --nbval-current-env tests notebooks
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow tests
+
+validate: $(STAMP)
+	@for d in data/*/; do $(BIN)/relmkt validate $$d || exit 2; done
+
+# JupyterLab in this environment; also registers a `relmkt` kernel for a JupyterLab installed elsewhere.
+lab: $(STAMP)
+	$(BIN)/python -m ipykernel install --user --name relmkt --display-name "relmkt (.venv)"
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean-reports:
+	rm -rf reports/*/ reports/index.html reports/index.json

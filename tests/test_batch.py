@@ -1,0 +1,131 @@
+"""The batch end to end: real papermill, a real python3 kernel and nbconvert, on a small config."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from relmkt_utils import batch
+from relmkt_utils.errors import ConfigError, ParameterError
+from relmkt_utils.params import check_parameters, declared_parameters
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+CORPUS = Path(__file__).resolve().parent / "datasets"
+
+
+def _config(tmp_path: Path, runs: list[dict]) -> Path:
+    path = tmp_path / "reports.yml"
+    path.write_text(yaml.safe_dump({"output_dir": "out", "notebooks_dir": str(NOTEBOOKS), "timeout": 300, "runs": runs}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_batch(tmp_path_factory):
+    """One good run, one on an invalid dataset, one with an unknown parameter, one failing in a cell."""
+    tmp = tmp_path_factory.mktemp("batch")
+    nbdir = tmp / "notebooks"
+    nbdir.mkdir()
+    shutil.copy(NOTEBOOKS / "00_data_overview.ipynb", nbdir)
+    failing = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# A notebook that fails halfway"),
+            nbformat.v4.new_code_cell("n = 2", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("from relmkt_utils.report import record\nrecord('before_failure', n)"),
+            nbformat.v4.new_code_cell("raise RuntimeError('boom in cell 3')"),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nbformat.write(failing, nbdir / "fails.ipynb")
+    runs = [
+        {"name": "good", "notebook": "00_data_overview", "parameters": {"dataset": "cdnow_sample"}},
+        {"name": "bad_data", "notebook": "00_data_overview", "parameters": {"dataset": str(CORPUS / "malformed" / "negative_amount")}},
+        {"name": "bad_param", "notebook": "00_data_overview", "parameters": {"dataset": "cdnow_sample", "colour": "red"}},
+        {"name": "cell_fails", "notebook": "fails", "parameters": {"n": 5}},
+    ]
+    cfg = tmp / "reports.yml"
+    cfg.write_text(yaml.safe_dump({"output_dir": "out", "notebooks_dir": "notebooks", "timeout": 300, "runs": runs}))
+    results = batch.run_batch(batch.load_config(cfg), jobs=2, progress=False)
+    return tmp / "out", {r.name: r for r in results}
+
+
+def test_index_lists_every_run_with_status(small_batch):
+    out, results = small_batch
+    index = json.loads((out / "index.json").read_text())
+    assert [r["name"] for r in index["runs"]] == ["good", "bad_data", "bad_param", "cell_fails"]
+    status = {r["name"]: r["status"] for r in index["runs"]}
+    assert status == {"good": "ok", "bad_data": "failed", "bad_param": "failed", "cell_fails": "failed"}
+    for r in index["runs"]:
+        assert set(r) >= {"name", "notebook", "status", "duration_s", "parameters", "metrics", "html", "error"}
+    html = (out / "index.html").read_text()
+    for name in ("good", "bad_data", "bad_param", "cell_fails"):
+        assert name in html
+
+
+def test_good_run_writes_notebook_both_html_and_metrics(small_batch):
+    out, results = small_batch
+    run = out / "good"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["n_customers"] == 2357 and metrics["n_transactions"] == 6919
+    assert 0 < metrics["top20_revenue_share"] < 1 and 0 < metrics["gini"] < 1
+    reader = (run / "00_data_overview.html").read_text()
+    full = (run / "00_data_overview.code.html").read_text()
+    assert "<math" in reader  # formulas rendered to MathML, no MathJax download
+    assert "mathjax" not in reader.lower()
+    assert "datasets.load(" not in reader and "datasets.load(" in full
+    assert "data:image/png;base64" in reader
+    assert results["good"].metrics == metrics
+
+
+def test_invalid_dataset_fails_before_execution_with_data_error(small_batch):
+    out, results = small_batch
+    r = results["bad_data"]
+    assert "amounts, costs and spends must be finite and >= 0" in r.error
+    assert "transactions.csv" in r.error and "'amount'" in r.error
+    assert not (out / "bad_data" / "00_data_overview.ipynb").exists()
+
+
+def test_unknown_parameter_fails_before_execution(small_batch):
+    out, results = small_batch
+    assert "unknown parameter colour" in results["bad_param"].error
+    assert not (out / "bad_param" / "00_data_overview.ipynb").exists()
+
+
+def test_failing_cell_keeps_partial_notebook_and_others_finish(small_batch):
+    out, results = small_batch
+    r = results["cell_fails"]
+    assert r.status == "failed" and "RuntimeError" in r.error and "boom in cell 3" in r.error
+    assert (out / "cell_fails" / "fails.ipynb").exists()
+    assert (out / "cell_fails" / "fails.html").exists()
+    # what ran before the failure is kept
+    assert r.metrics == {"before_failure": 5}
+    assert results["good"].status == "ok"
+
+
+def test_parameters_are_checked_by_type():
+    nb = NOTEBOOKS / "00_data_overview.ipynb"
+    assert declared_parameters(nb) == {"dataset": "synthetic"}
+    with pytest.raises(ParameterError, match="must be str"):
+        check_parameters(nb, {"dataset": 3})
+    check_parameters(nb, {"dataset": "cdnow"})
+
+
+def test_config_errors_are_plain(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("runs: [{name: a}]")
+    with pytest.raises(ConfigError, match="needs 'name' and 'notebook'"):
+        batch.load_config(bad)
+
+
+def test_cli_run_exits_1_when_a_notebook_fails_and_2_on_bad_config(tmp_path):
+    cfg = _config(tmp_path, [{"name": "x", "notebook": "00_data_overview", "parameters": {"nope": 1}}])
+    res = subprocess.run([sys.executable, "-m", "relmkt_utils", "run", "--config", str(cfg), "--quiet"], capture_output=True, text=True)
+    assert res.returncode == 1 and "unknown parameter nope" in res.stdout
+    res = subprocess.run([sys.executable, "-m", "relmkt_utils", "run", "--config", str(tmp_path / "none.yml")], capture_output=True, text=True)
+    assert res.returncode == 2 and "Traceback" not in res.stderr and "does not exist" in res.stderr
