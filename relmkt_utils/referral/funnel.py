@@ -6,7 +6,7 @@ Stages: customers -> referrers (sent >= 1 invitation) -> invitations -> converte
   same referrer are treated as independent (the interval is a little narrow if referrers differ a lot).
 * Time to convert: days from ``invited_at`` to ``converted_at``. Invitations still open at ``as_of``
   are right-censored at ``as_of - invited_at``, so the median comes from the Kaplan-Meier estimator
-  (statsmodels ``SurfuncRight``) with its Brookmeyer-Crowley interval; without censoring it is the
+  (statsmodels ``SurvfuncRight``) with its Brookmeyer-Crowley interval; without censoring it is the
   sample median.
 * Referral rate by group (NPS promoter 9-10 / passive 7-8 / detractor 0-6, after Reichheld 2003, or
   relationship level 财务/社会/结构): share of the group's customers who sent >= 1 invitation,
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.survfunc import SurfuncRight
+from statsmodels.duration.survfunc import SurvfuncRight
 
 from ._common import Estimate, as_dates, converted_mask, require_columns, wilson_ci
 
@@ -71,7 +71,7 @@ class TimeToConvert:
     n_invitations: int
     n_converted: int
     n_censored: int
-    surv: SurfuncRight
+    surv: SurvfuncRight
 
     def table(self) -> pd.DataFrame:
         """Share of invitations not yet converted by day, for a plot."""
@@ -95,11 +95,12 @@ def time_to_convert(referrals: pd.DataFrame, as_of=None, alpha: float = 0.05) ->
     days = np.maximum(days, 0.0)
     status = conv.to_numpy().astype(int)
     if status.mean() > 0.5:
-        sf, method = SurfuncRight(days, status), "kaplan-meier, open invitations censored"
+        sf, method = SurvfuncRight(days, status), "kaplan-meier, open invitations censored"
     else:
-        sf, method = SurfuncRight(days[status == 1], status[status == 1]), "median among converted (KM)"
+        sf, method = SurvfuncRight(days[status == 1], status[status == 1]), "median among converted (KM)"
     med = float(sf.quantile(0.5))
-    lo, hi = sf.quantile_ci(0.5, alpha=alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(-log S) at S = 1 is -inf: harmless
+        lo, hi = sf.quantile_ci(0.5, alpha=alpha)
     est = Estimate(med, float(lo), float(hi) if hi is not None else np.inf, np.nan, method, alpha)
     return TimeToConvert(est, int(days.size), int(status.sum()), int((1 - status).sum()), sf)
 

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import Logit
 from statsmodels.stats.proportion import proportions_ztest
+from statsmodels.tools.tools import add_constant
 
 from ._common import (Estimate, as_dates, converted_mask, newcombe_diff_ci, ratio_ci, require_columns,
                       wald_diff_ci, z_of)
@@ -50,9 +51,11 @@ def acquisition_outcomes(customers: pd.DataFrame, referrals: pd.DataFrame, eligi
     out["program"] = (out["group"] == "program").astype(int)
     out["new_customers"] = ids.map(conv.groupby("referrer_id").size()).fillna(0).astype(int).to_numpy()
     out["any_new"] = (out["new_customers"] > 0).astype(int)
-    reward = sum(pd.to_numeric(conv[c], errors="coerce").fillna(0.0) for c in ("reward_referrer", "reward_referee")
-                 if c in conv.columns) if len(conv) else pd.Series(dtype=float)
-    paid = reward.groupby(conv["referrer_id"]).sum() if len(conv) and not isinstance(reward, int) else pd.Series(dtype=float)
+    reward = pd.Series(0.0, index=conv.index)
+    for col in ("reward_referrer", "reward_referee"):
+        if col in conv.columns:
+            reward += pd.to_numeric(conv[col], errors="coerce").fillna(0.0)
+    paid = reward.groupby(conv["referrer_id"]).sum()
     out["rewards"] = ids.map(paid).fillna(0.0).to_numpy(float)
     if "relationship_level" in units.columns:
         out["relationship_level"] = units["relationship_level"].to_numpy()
@@ -113,8 +116,8 @@ def incrementality_logit(outcomes: pd.DataFrame, covariates=("relationship_level
             X = X.join(pd.get_dummies(outcomes[c], prefix=c, drop_first=True, dtype=float))
         else:
             X[c] = outcomes[c].astype(float)
-    X = sm.add_constant(X)
-    res = sm.Logit(outcomes["any_new"].astype(float), X).fit(disp=0)
+    X = add_constant(X)
+    res = Logit(outcomes["any_new"].astype(float), X).fit(disp=0)
     z = z_of(alpha)
     b, se = float(res.params["program"]), float(res.bse["program"])
     odds = Estimate(float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)),

@@ -188,7 +188,8 @@ def simulate_referral_program(
     window_years = (END - acq) / DAY / 365.25
     churned = life_years < window_years
     alive_years = np.minimum(life_years, window_years)
-    lifetimes = pd.DataFrame({"customer_id": all_ids, "duration_days": alive_years * 365.25,
+    # whole days, as dates give them (and ties make the Cox fit faster)
+    lifetimes = pd.DataFrame({"customer_id": all_ids, "duration_days": np.ceil(alive_years * 365.25),
                               "churned": churned.astype(int), "referred": referred.astype(int)})
     transactions = None
     if with_transactions:

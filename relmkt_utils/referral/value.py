@@ -2,14 +2,14 @@
 
 Per customer (from the customers and transactions tables, :func:`customer_metrics`):
   margin = margin_rate x revenue (the data carry no cost column), average order value (AOV) =
-  revenue / orders, purchase rate = orders per year of tenure, and a retention proxy: a customer
+  revenue / orders, purchase rate and annual margin per year of exposure (while active), and a retention proxy: a customer
   is counted as churned when the last purchase is more than ``churn_gap_days`` before ``as_of``;
   the duration is then last purchase - acquisition, otherwise as_of - acquisition (censored).
   When true churn is known (e.g. contract end), pass your own ``duration_days``/``churned``.
 
 Comparisons (:func:`compare_groups`): uplift = mean_referred / mean_other - 1 with the
 delta-method interval on log(mean ratio). Retention: Kaplan-Meier per group (statsmodels
-``SurfuncRight``) and a Cox proportional-hazards model (statsmodels ``PHReg``) with the referral
+``SurvfuncRight``) and a Cox proportional-hazards model (statsmodels ``PHReg``) with the referral
 indicator and controls (acquisition cohort, relationship level); churn reduction = 1 - hazard ratio.
 
 Simple CLV (Gupta & Lehmann 2003, margin received at the start of each year):
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from statsmodels.duration.hazard_regression import PHReg
-from statsmodels.duration.survfunc import SurfuncRight
+from statsmodels.duration.survfunc import SurvfuncRight
 
 from ._common import Estimate, as_dates, converted_mask, ratio_ci, require_columns, z_of
 
@@ -73,15 +73,16 @@ def customer_metrics(customers: pd.DataFrame, transactions: pd.DataFrame, as_of=
     out["aov"] = np.where(out["orders"] > 0, out["revenue"] / out["orders"].where(out["orders"] > 0), np.nan)
     tenure = (as_of - acq).dt.days.clip(lower=min_exposure_days).to_numpy(float)
     out["tenure_years"] = tenure / DAYS_PER_YEAR
-    out["purchase_rate"] = out["orders"] / out["tenure_years"]
-    last = pd.to_datetime(a["last_purchase"].to_numpy()).fillna(acq)
-    gap = (as_of - pd.Series(last, index=out.index)).dt.days
+    last = pd.Series(pd.to_datetime(a["last_purchase"].to_numpy()), index=out.index)
+    last = last.fillna(pd.Series(acq.to_numpy(), index=out.index))
+    gap = (as_of - last).dt.days
     churned = (gap > churn_gap_days).to_numpy()
-    end = np.where(churned, last, as_of).astype("datetime64[ns]")
+    end = np.where(churned, last.to_numpy(), np.datetime64(as_of)).astype("datetime64[ns]")
     out["churned"] = churned.astype(int)
-    out["duration_days"] = np.maximum((end - acq.to_numpy()) / np.timedelta64(1, "D"), 0.0)
+    out["duration_days"] = np.maximum((end - acq.to_numpy().astype("datetime64[ns]")) / np.timedelta64(1, "D"), 0.0)
     out["exposure_years"] = np.maximum(out["duration_days"], min_exposure_days) / DAYS_PER_YEAR
     out["annual_margin"] = out["margin"] / out["exposure_years"]
+    out["purchase_rate"] = out["orders"] / out["exposure_years"]
     return out.reset_index(drop=True)
 
 
@@ -106,18 +107,18 @@ def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purc
 
 
 def km_by_group(metrics: pd.DataFrame, duration_col: str = "duration_days", event_col: str = "churned",
-                group_col: str = "referred", labels: dict | None = None) -> dict[str, SurfuncRight]:
-    """Kaplan-Meier retention curve per group (statsmodels ``SurfuncRight``)."""
+                group_col: str = "referred", labels: dict | None = None) -> dict[str, SurvfuncRight]:
+    """Kaplan-Meier retention curve per group (statsmodels ``SurvfuncRight``)."""
     labels = labels or {1: "referred", 0: "other"}
     out = {}
     for key, label in labels.items():
         sub = metrics[metrics[group_col] == key]
         if len(sub):
-            out[label] = SurfuncRight(sub[duration_col].to_numpy(float), sub[event_col].to_numpy(int))
+            out[label] = SurvfuncRight(sub[duration_col].to_numpy(float), sub[event_col].to_numpy(int))
     return out
 
 
-def km_table(curves: dict[str, SurfuncRight], alpha: float = 0.05) -> pd.DataFrame:
+def km_table(curves: dict[str, SurvfuncRight], alpha: float = 0.05) -> pd.DataFrame:
     """Tidy KM curves with pointwise log-log intervals: group, time, survival, lower, upper."""
     frames = []
     for label, sf in curves.items():
@@ -127,7 +128,7 @@ def km_table(curves: dict[str, SurfuncRight], alpha: float = 0.05) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)
 
 
-def _pointwise_cb(sf: SurfuncRight, alpha: float):
+def _pointwise_cb(sf: SurvfuncRight, alpha: float):
     """Log(-log) pointwise interval of a KM curve (Kalbfleisch & Prentice 2002)."""
     s = np.clip(sf.surv_prob, 1e-12, 1 - 1e-12)
     se_log = sf.surv_prob_se / s
@@ -147,17 +148,19 @@ class CoxReferral:
 
 
 def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration_days", event_col: str = "churned",
-                 covariates=("cohort", "relationship_level"), alpha: float = 0.05) -> CoxReferral:
+                 covariates=("cohort", "relationship_level"), ties: str = "breslow",
+                 alpha: float = 0.05) -> CoxReferral:
     """Cox proportional hazards, h(t | x) = h0(t) exp(beta referred + controls), via statsmodels PHReg.
 
     Controls are entered as categorical when present in ``metrics`` (channel cannot be one: the
     referral channel *is* the treatment). HR = exp(beta) with the Wald interval exp(beta +/- z se).
+    Breslow's tie handling is the default (twice as fast as Efron's; identical without ties).
     """
     data = metrics.copy()
     ctrl = [c for c in covariates if c in data.columns and data[c].nunique() > 1]
     rhs = " + ".join(["referred"] + [f"C({c})" for c in ctrl])
     formula = f"{duration_col} ~ {rhs}"
-    res = PHReg.from_formula(formula, data, status=data[event_col].to_numpy(int), ties="efron").fit()
+    res = PHReg.from_formula(formula, data, status=data[event_col].to_numpy(int), ties=ties).fit()
     names = list(res.model.exog_names)
     j = names.index("referred")
     b, se = float(res.params[j]), float(res.bse[j])

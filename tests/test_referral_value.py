@@ -1,0 +1,91 @@
+"""Referred vs other customers: uplift and retention against the simulator's truth; CLV by hand."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmkt_utils.referral import (clv_comparison, clv_simple, compare_groups, cox_referral, customer_metrics,
+                                   km_by_group, km_table, published_gap, referred_flag, simulate_referral_program)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_referral_program(n_customers=4000, seed=7)
+
+
+@pytest.fixture(scope="module")
+def metrics(sim):
+    m = customer_metrics(sim.customers, sim.transactions, as_of=sim.observation_end, margin_rate=0.3)
+    # true churn of the simulated world replaces the gap proxy (a real contract end date would too)
+    life = sim.lifetimes.set_index("customer_id")
+    m["duration_days"] = m["customer_id"].map(life["duration_days"]).to_numpy()
+    m["churned"] = m["customer_id"].map(life["churned"]).to_numpy()
+    m["exposure_years"] = m["duration_days"] / 365.25
+    m["annual_margin"] = m["margin"] / m["exposure_years"]
+    return m
+
+
+def test_customer_metrics_hand_example():
+    customers = pd.DataFrame({"customer_id": ["A", "B"], "acquired_at": ["2023-01-01", "2023-01-01"],
+                              "channel": ["referral", "paid"]})
+    tx = pd.DataFrame({"customer_id": ["A", "A", "B"], "date": ["2023-01-01", "2023-07-01", "2023-02-01"],
+                       "amount": [100.0, 50.0, 40.0]})
+    m = customer_metrics(customers, tx, as_of="2024-12-31", margin_rate=0.3, churn_gap_days=365).set_index("customer_id")
+    assert m["referred"].tolist() == [1, 0]
+    assert m.loc["A", "aov"] == pytest.approx(75.0)
+    assert m.loc["A", "margin"] == pytest.approx(45.0)
+    # both last bought > 365 days before as_of: churned at the last purchase
+    assert m["churned"].tolist() == [1, 1]
+    assert m.loc["A", "duration_days"] == pytest.approx(181.0)  # 2023-01-01 -> 2023-07-01
+    assert m.loc["B", "exposure_years"] == pytest.approx(31 / 365.25)
+
+
+def test_referred_flag_uses_channel_and_referrals():
+    customers = pd.DataFrame({"customer_id": ["A", "B", "C"], "channel": ["referral", "paid", "organic"]})
+    referrals = pd.DataFrame({"referrer_id": ["A"], "referee_id": ["C"]})
+    assert referred_flag(customers, referrals).tolist() == [True, False, True]
+
+
+def test_aov_and_margin_uplift_cover_truth(sim, metrics):
+    t = compare_groups(metrics, columns=("aov", "annual_margin", "purchase_rate")).set_index("metric")
+    true_pct = 100 * sim.truth["aov_uplift"]  # 16%: referred orders are 16% larger, same frequency
+    for col in ("aov", "annual_margin"):
+        assert t.loc[col, "uplift_lower_pct"] <= true_pct <= t.loc[col, "uplift_upper_pct"], t.loc[col]
+    assert t.loc["purchase_rate", "uplift_lower_pct"] <= 0 <= t.loc["purchase_rate", "uplift_upper_pct"]
+
+
+def test_cox_hazard_ratio_covers_truth(sim, metrics):
+    cx = cox_referral(metrics)
+    assert "C(cohort)" in cx.formula and "C(relationship_level)" in cx.formula
+    assert cx.hazard_ratio.covers(sim.truth["hazard_ratio"]), cx.hazard_ratio
+    assert cx.churn_reduction.value == pytest.approx(1 - cx.hazard_ratio.value)
+
+
+def test_clv_uplift_covers_truth(sim, metrics):
+    cc = clv_comparison(metrics, discount_rate=sim.truth["discount_rate"], n_boot=300, seed=1)
+    assert cc.uplift.covers(sim.truth["clv_uplift"]), (cc.uplift, sim.truth["clv_uplift"])
+    assert cc.table.loc["referred", "clv"] == pytest.approx(sim.truth["clv_referred"], rel=0.15)
+    assert cc.per_customer.notna().all()
+
+
+def test_clv_simple_hand_calculation():
+    # m = 100, r = 0.8, d = 0.1: q = 0.8/1.1; infinite horizon 100 * 1.1 / 0.3 = 366.67
+    assert clv_simple(100, 0.8, 0.1) == pytest.approx(110 / 0.3)
+    # three years: 100 (1 + q + q^2)
+    q = 0.8 / 1.1
+    assert clv_simple(100, 0.8, 0.1, horizon_years=3) == pytest.approx(100 * (1 + q + q**2))
+
+
+def test_km_curves_start_at_one_and_separate(metrics):
+    curves = km_by_group(metrics)
+    tab = km_table(curves)
+    assert set(tab["group"]) == {"referred", "other"}
+    assert (tab["survival"] <= 1).all() and (tab["lower"] <= tab["survival"] + 1e-12).all()
+    s_ref = curves["referred"].surv_prob[np.searchsorted(curves["referred"].surv_times, 365) - 1]
+    s_oth = curves["other"].surv_prob[np.searchsorted(curves["other"].surv_times, 365) - 1]
+    assert s_ref > s_oth  # lower hazard for referred customers
+
+
+def test_published_gap_cites_schmitt_et_al():
+    t = published_gap()
+    assert t["reported"].str.contains("16%").any()
+    assert t["source"].str.contains("Schmitt, Skiera & Van den Bulte").all()
