@@ -1,0 +1,154 @@
+"""Figures of notebook 04 (retention vs acquisition, 维持老客户 / 吸引新客户; customer equity, 客户资产).
+
+Each function draws on the axes it is given (or new ones from ``new_axes``) and returns them (a
+``Figure`` for two-panel charts); every figure has a title and axis labels with units. Inputs are
+the tables of ``relmkt_utils.retention``.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from relmkt_utils.plots import PALETTE, color_of, new_axes
+
+
+def survival_projection(comparison: pd.DataFrame, ax=None, period_unit: str = "year",
+                        title: str = "Survivors: sBG vs constant-retention projection"):
+    """Actual survivors and both projections of ``retention.compare_projections``; the dotted line ends
+    the calibration period."""
+    ax = new_axes(title, f"{period_unit}s since acquisition ({period_unit})", "customers alive (count)", ax=ax)
+    t = comparison.index.to_numpy()
+    cal = comparison["calibration"].to_numpy(bool)
+    ax.plot(t[cal], comparison["actual"][cal], "o", color="#404040", label="actual (calibration)")
+    ax.plot(t[~cal], comparison["actual"][~cal], "o", mfc="white", color="#404040", label="actual (holdout)")
+    ax.plot(t, comparison["sbg"], "-", color=PALETTE[0], label="shifted-beta-geometric")
+    ax.plot(t, comparison["geometric"], "--", color=PALETTE[1], label="constant retention")
+    ax.axvline(t[cal].max(), color="#8c8c8c", ls=":", lw=1)
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    return ax
+
+
+def retention_curves(comparison: pd.DataFrame, ax=None, period_unit: str = "year",
+                     title: str = "Retention rate by tenure: r(t) rises through heterogeneity"):
+    """Observed retention rates S(t)/S(t-1) and those of the sBG and constant models."""
+    ax = new_axes(title, f"renewal number t ({period_unit})", "retention rate r(t) (share of customers)", ax=ax)
+    c = comparison.iloc[1:]
+    ax.plot(c.index, c["actual_retention"], "o", color="#404040", label="actual")
+    ax.plot(c.index, c["sbg_retention"], "-", color=PALETTE[0], label="sBG: (β+t-1)/(α+β+t-1)")
+    ax.plot(c.index, c["geometric_retention"], "--", color=PALETTE[1], label="constant retention")
+    ax.legend()
+    return ax
+
+
+def cohort_survival(table: pd.DataFrame, ax=None, period_unit: str = "quarter", max_cohorts: int = 12,
+                    title: str = "Share of each acquisition cohort still active"):
+    """Lines of n_t / n_0 per cohort (``retention.cohort_survivors``); at most ``max_cohorts`` lines."""
+    ax = new_axes(title, f"periods since acquisition ({period_unit})", "share of cohort alive (0-1)", ax=ax)
+    for i, (key, row) in enumerate(table.head(max_cohorts).iterrows()):
+        s = row.to_numpy(float)
+        ax.plot(table.columns, s / s[0], marker=".", color=PALETTE[i % len(PALETTE)], label=str(key))
+    ax.set_ylim(0, 1.02)
+    ax.legend(title="cohort", fontsize=8, ncol=2)
+    return ax
+
+
+def clv_cac_heatmap(grid: pd.DataFrame, ax=None, currency: str = "currency units",
+                    title: str = "CLV minus acquisition cost (CAC) by retention and CAC"):
+    """Heatmap of ``retention.clv_cac_grid`` with the break-even contour CLV = CAC."""
+    ax = new_axes(title, f"acquisition cost per customer, CAC ({currency})", "retention rate r (share per period)", ax=ax)
+    x = grid.columns.to_numpy(float)
+    y = grid.index.to_numpy(float)
+    z = grid.to_numpy(float)
+    lim = np.nanmax(np.abs(z))
+    mesh = ax.pcolormesh(x, y, z, cmap="RdBu", vmin=-lim, vmax=lim, shading="nearest")
+    ax.figure.colorbar(mesh, ax=ax, label=f"CLV - CAC ({currency})")
+    if np.nanmin(z) < 0 < np.nanmax(z):
+        ax.contour(x, y, z, levels=[0], colors="#202020", linewidths=1.2)
+    return ax
+
+
+def equity_surface(surface: pd.DataFrame, optimum=None, ax=None, currency: str = "currency units",
+                   title: str = "Customer equity per prospect CE(A, R) (Blattberg & Deighton 1996)"):
+    """Filled contours of ``retention.equity_surface``; the optimum (``AllocationOptimum``) is marked."""
+    ax = new_axes(title, f"acquisition spend per prospect A ({currency})",
+                  f"retention spend per customer per period R ({currency})", ax=ax)
+    A = surface.columns.to_numpy(float)
+    R = surface.index.to_numpy(float)
+    z = surface.to_numpy(float)
+    lo = np.nanpercentile(z, 5)
+    cs = ax.contourf(A, R, np.maximum(z, lo), levels=20, cmap="viridis")
+    ax.figure.colorbar(cs, ax=ax, label=f"CE per prospect ({currency})")
+    if optimum is not None:
+        ax.plot(optimum.acquisition_spend, optimum.retention_spend, marker="*", ms=16, color="#c0504d",
+                mec="white", ls="none",
+                label=f"optimum A*={optimum.acquisition_spend:.3g}, R*={optimum.retention_spend:.3g}, "
+                      f"CE*={optimum.equity_per_prospect:.3g}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8)
+    return ax
+
+
+def response_curves(fit, figsize=(11, 4.2), currency: str = "currency units"):
+    """Two panels: observed acquisition and retention rates vs spend per head with the fitted curves."""
+    fig, axes = plt.subplots(1, 2, figsize=figsize)
+    d, c = fit.data, fit.curves
+    panels = [
+        (axes[0], d["A"], d["a"], c.acquisition_rate, "Acquisition response a(A)",
+         f"acquisition spend per prospect A ({currency})", "acquisition rate (new customers per prospect)", "paid"),
+        (axes[1], d["R"], d["r"], c.retention_rate, "Retention response r(R)",
+         f"retention spend per customer R ({currency})", "retention rate (share retained per period)", "structural"),
+    ]
+    for ax, x, y, f, title, xl, yl, col in panels:
+        new_axes(title, xl, yl, ax=ax)
+        ax.plot(x, y, "o", color=color_of(col), alpha=0.7, label="periods")
+        grid = np.linspace(0, x.max() * 1.05, 200)
+        ax.plot(grid, f(grid), "-", color="#202020", label="fitted curve")
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def cost_comparison(costs: pd.DataFrame, ax=None, currency: str = "currency units",
+                    title: str = "Cost per retained customer vs cost per new customer"):
+    """Bars of ``retention.retention_vs_acquisition_cost``: cost per customer by kind, source and channel."""
+    ax = new_axes(title, f"cost per customer ({currency})", "cost (kind: source, channel)", ax=ax)
+    labels = [f"{k}: {s}, {ch}" for k, s, ch in zip(costs["kind"], costs["source"], costs["channel"])]
+    colors = [color_of(ch) if ch != "all" else (PALETTE[2] if k == "retention" else PALETTE[0])
+              for k, ch in zip(costs["kind"], costs["channel"])]
+    y = np.arange(len(costs))[::-1]
+    ax.barh(y, costs["cost_per_customer"], color=colors)
+    ax.set_yticks(y, labels)
+    for yi, v in zip(y, costs["cost_per_customer"]):
+        ax.annotate(f"{v:,.2f}", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    return ax
+
+
+def relationship_levels(table: pd.DataFrame, ax=None, currency: str = "currency units",
+                        title: str = "CLV by relationship level (financial, social, structural bonds)"):
+    """Bars of ``retention.clv_by_relationship_level``, annotated with each level's retention rate."""
+    ax = new_axes(title, "relationship level (Berry's bonds)", f"customer lifetime value ({currency})", ax=ax)
+    x = np.arange(len(table))
+    ax.bar(x, table["clv"], color=[color_of(lv) for lv in table.index])
+    ax.set_xticks(x, table.index)
+    for xi, v, r in zip(x, table["clv"], table["retention"]):
+        ax.annotate(f"{v:,.0f}\n(r = {r:.0%})", (xi, v), xytext=(0, 3), textcoords="offset points",
+                    ha="center", fontsize=8)
+    return ax
+
+
+def uplift_value(uplift: pd.DataFrame, ax=None,
+                 title: str = "What a retention uplift is worth (percent change)"):
+    """Bars of the ``change_pct`` row of ``retention.retention_uplift_value``."""
+    cols = [c for c in ("clv", "clv_net_of_cac", "customer_equity", "steady_state_profit") if c in uplift.columns]
+    r0, r1 = uplift.loc["before", "retention"], uplift.loc["after", "retention"]
+    ax = new_axes(f"{title}: r {r0:.0%} -> {r1:.0%}", "quantity (per customer, per firm, per period)",
+                  "change (% of the value before)", ax=ax)
+    vals = uplift.loc["change_pct", cols].to_numpy(float)
+    ax.bar(np.arange(len(cols)), vals, color=PALETTE[0])
+    ax.set_xticks(np.arange(len(cols)), [c.replace("_", " ") for c in cols])
+    for xi, v in enumerate(vals):
+        ax.annotate(f"{v:+.0f}%", (xi, v), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
+    return ax

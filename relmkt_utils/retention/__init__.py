@@ -1,0 +1,36 @@
+"""Retention vs acquisition (维持老客户 / 吸引新客户): CLV, sBG retention, customer equity, allocation.
+
+* :mod:`.clv` -- closed-form CLV in both timing conventions (Berger & Nasr 1998; Gupta & Lehmann
+  2003, 2005), finite horizons, CLV from any survival curve, a Monte Carlo check.
+* :mod:`.sbg` -- the shifted-beta-geometric model (Fader & Hardie 2007) with DEL/DERL (Fader & Hardie
+  2010), and the naive constant-retention rival.
+* :mod:`.equity` -- customer equity (Blattberg, Getz & Thomas 2001; Gupta, Lehmann & Stuart 2004),
+  the value of a retention uplift, the CLV - CAC grid, break-even retention spend, relationship levels.
+* :mod:`.allocation` -- Blattberg & Deighton's (1996) customer equity test: response curves, the
+  optimal acquisition and retention spend, estimation from a spend table with intervals.
+* :mod:`.cohorts` -- survivors per acquisition cohort from a transaction log; retention vs
+  acquisition cost per channel.
+"""
+from .allocation import (AllocationOptimum, ResponseCurveFit, ResponseCurves, customer_equity_per_prospect,
+                         equity_surface, fit_response_curves, optimal_acquisition_spend, optimal_retention_spend,
+                         optimal_spend, retention_value, simulate_spend_table)
+from .clv import clv, clv_from_survival, margin_multiplier, simulate_clv, survival_from_retention
+from .cohorts import (cohort_curve, cohort_survivors, constant_retention, fit_cohorts, pooled_retention,
+                      retention_by_group, retention_vs_acquisition_cost)
+from .equity import (break_even_retention_spend, clv_by_relationship_level, clv_cac_grid, cohort_discount_sum,
+                     customer_equity, retention_uplift_value, steady_state_customers)
+from .sbg import (GeometricResults, GeometricRetention, SBGResults, ShiftedBetaGeometric, compare_projections,
+                  sbg_churn_probability, sbg_del, sbg_derl, sbg_retention_rate, sbg_survival, simulate_survivors)
+
+__all__ = [
+    "clv", "clv_from_survival", "margin_multiplier", "simulate_clv", "survival_from_retention",
+    "ShiftedBetaGeometric", "SBGResults", "GeometricRetention", "GeometricResults", "compare_projections",
+    "sbg_survival", "sbg_churn_probability", "sbg_retention_rate", "sbg_del", "sbg_derl", "simulate_survivors",
+    "customer_equity", "cohort_discount_sum", "steady_state_customers", "retention_uplift_value", "clv_cac_grid",
+    "break_even_retention_spend", "clv_by_relationship_level",
+    "ResponseCurves", "AllocationOptimum", "ResponseCurveFit", "customer_equity_per_prospect", "retention_value",
+    "optimal_spend", "optimal_retention_spend", "optimal_acquisition_spend", "equity_surface",
+    "simulate_spend_table", "fit_response_curves",
+    "cohort_survivors", "cohort_curve", "fit_cohorts", "pooled_retention", "constant_retention",
+    "retention_by_group", "retention_vs_acquisition_cost",
+]

@@ -1,0 +1,217 @@
+r"""Retention in a dataset: survivors per acquisition cohort, and retention vs acquisition cost.
+
+Survivors per cohort
+--------------------
+Customers are grouped by the period (month, quarter or year) of acquisition: ``acquired_at`` from
+the customers table, else the first purchase. Periods since acquisition are t = 0, 1, 2, ...
+(t = 0 is the acquisition period itself).
+
+**Definition (non-contractual data).** Churn is not observed when customers simply stop buying. A
+customer of a cohort counts as *alive at the start of period t* (t >= 1) when she makes at least one
+purchase in period t or later; at t = 0 every acquired customer counts. The counts n_0 >= n_1 >= ...
+are then survivors in the sense of the shifted-beta-geometric model (Fader & Hardie 2007) and can be
+fitted per cohort (:func:`fit_cohorts`).
+
+Caveats that follow from the definition:
+
+* the last observed periods are biased *down*: a customer alive at t whose next purchase falls after
+  the observation end looks dead. ``exclude_last`` hides the last k periods of every cohort; with
+  inter-purchase gaps around one period, k = 1 removes most of the bias;
+* a partly observed final period counts as observed;
+* periods a cohort has not yet reached are NaN (a cohort acquired in the last period has n_0 only).
+
+Costs
+-----
+:func:`retention_vs_acquisition_cost` sets the retention cost per *retained* customer (spend table:
+sum retention_spend / sum retained_customers, Blattberg & Deighton's R/r) beside the acquisition cost
+per new customer, overall (spend table) and per channel (customers table, mean acquisition_cost).
+Such average-cost ratios (the "5-25x" of the source material) say nothing about where the next unit
+of money should go: marginal returns decide (Pfeifer 2005, *J. Database Marketing & Customer
+Strategy Management*), which is what :mod:`relmkt_utils.retention.allocation` computes.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from ..tables import CHANNELS
+from .sbg import ShiftedBetaGeometric
+
+PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
+
+
+def _period_number(dates: pd.Series, period: str) -> pd.Series:
+    d = pd.to_datetime(dates)
+    y, m = d.dt.year, d.dt.month
+    if period == "month":
+        return y * 12 + (m - 1)
+    if period == "quarter":
+        return y * 4 + (m - 1) // 3
+    return y
+
+
+def _acquisition_dates(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> pd.Series:
+    first = transactions.groupby("customer_id")["date"].min()
+    if customers is None or "acquired_at" not in customers.columns:
+        return first
+    acq = pd.to_datetime(customers.set_index("customer_id")["acquired_at"])
+    acq = acq.reindex(acq.index.union(first.index))
+    return acq.fillna(first.reindex(acq.index))
+
+
+def cohort_survivors(transactions: pd.DataFrame, customers: pd.DataFrame | None = None, period: str = "quarter",
+                     observation_end=None, group: str | None = None, exclude_last: int = 0) -> pd.DataFrame:
+    """Customers of each acquisition cohort alive at the start of periods t = 0, 1, ... since acquisition.
+
+    Rows: cohort (a pandas Period of the acquisition date), or (group, cohort) when ``group`` names a
+    customers-table column such as ``channel`` or ``relationship_level``. Columns: t = 0..K (ints).
+    Alive at t >= 1 = at least one purchase in period t or later (see the module docstring); n_0 = all
+    acquired. ``observation_end`` defaults to the last transaction date.
+    """
+    if period not in PERIODS:
+        raise ParameterError(f"period must be one of {list(PERIODS)}; got {period!r}")
+    if exclude_last < 0:
+        raise ParameterError("exclude_last must be >= 0")
+    tx = transactions[["customer_id", "date"]].copy()
+    tx["date"] = pd.to_datetime(tx["date"])
+    if tx.empty:
+        raise ParameterError("the transactions table is empty: no cohort to count")
+    end = pd.Timestamp(observation_end) if observation_end is not None else tx["date"].max()
+    tx = tx[tx["date"] <= end]
+    acq = _acquisition_dates(tx, customers)
+    acq = acq[acq.notna() & (acq <= end)]
+    info = pd.DataFrame({"acquired": acq})
+    info["cohort_no"] = _period_number(info["acquired"], period)
+    info["cohort"] = info["acquired"].dt.to_period(PERIODS[period])
+    last_no = _period_number(tx.groupby("customer_id")["date"].max(), period)
+    info["last_rel"] = (last_no.reindex(info.index) - info["cohort_no"]).fillna(-1).astype(int)
+    if group is not None:
+        if customers is None or group not in customers.columns:
+            raise ParameterError(f"group column {group!r} is not in the customers table")
+        info[group] = customers.set_index("customer_id")[group].reindex(info.index)
+        info = info[info[group].notna()]
+    end_no = int(_period_number(pd.Series([end]), period).iloc[0])
+    K = int(end_no - info["cohort_no"].min())
+    t = np.arange(K + 1)
+    keys = ["cohort"] if group is None else [group, "cohort"]
+    rows, index = [], []
+    for key, sub in info.groupby(keys, sort=True):
+        horizon = end_no - int(sub["cohort_no"].iloc[0]) - exclude_last
+        last = sub["last_rel"].to_numpy()
+        counts = np.where(t == 0, len(sub), (last[None, :] >= t[:, None]).sum(axis=1)).astype(float)
+        counts[t > max(horizon, 0)] = np.nan
+        rows.append(counts)
+        index.append(key if group is not None else key[0] if isinstance(key, tuple) else key)
+    idx = pd.MultiIndex.from_tuples(index, names=keys) if group is not None else pd.Index(index, name="cohort")
+    return pd.DataFrame(rows, index=idx, columns=pd.Index(t, name="periods_since_acquisition"))
+
+
+def cohort_curve(table: pd.DataFrame, row) -> np.ndarray:
+    """The observed survivors n_0..n_T of one row of :func:`cohort_survivors` (NaNs dropped)."""
+    s = table.loc[row].to_numpy(dtype=float)
+    return s[~np.isnan(s)]
+
+
+def fit_cohorts(table: pd.DataFrame, min_periods: int = 3) -> pd.DataFrame:
+    """An sBG fit per cohort with at least ``min_periods`` observed periods after acquisition.
+
+    Columns: ``n0``, ``periods`` (T), ``alpha``, ``beta``, ``alpha_se``, ``beta_se``, ``llf``,
+    ``mean_churn`` (alpha/(alpha+beta)), ``retention_1`` and ``retention_T`` (r(1), r(T)), ``converged``.
+    Cohorts with too few periods or nobody left after period 0 are skipped.
+    """
+    out = []
+    for row in table.index:
+        s = cohort_curve(table, row)
+        if s.size - 1 < min_periods or s[-1] <= 0 or s[0] == s[-1]:
+            continue
+        res = ShiftedBetaGeometric(s).fit()
+        T = s.size - 1
+        out.append({"cohort": row, "n0": s[0], "periods": T, "alpha": res.alpha, "beta": res.beta,
+                    "alpha_se": res.bse["alpha"], "beta_se": res.bse["beta"], "llf": res.llf,
+                    "mean_churn": res.mean_churn(), "retention_1": float(res.retention_rate(1)),
+                    "retention_T": float(res.retention_rate(T)), "converged": res.converged})
+    cols = ["cohort", "n0", "periods", "alpha", "beta", "alpha_se", "beta_se", "llf", "mean_churn",
+            "retention_1", "retention_T", "converged"]
+    return pd.DataFrame(out, columns=cols).set_index("cohort")
+
+
+def pooled_retention(table: pd.DataFrame) -> pd.DataFrame:
+    """Retention by tenure pooled over cohorts: r_t = sum n_t / sum n_{t-1} over cohorts observing both.
+
+    Rows t = 1..K; columns ``at_risk`` (sum n_{t-1}), ``retained`` (sum n_t), ``retention``. Rising r_t
+    is the heterogeneity signature the sBG model explains.
+    """
+    v = table.to_numpy(dtype=float)
+    prev, cur = v[:, :-1], v[:, 1:]
+    both = ~np.isnan(prev) & ~np.isnan(cur)
+    at_risk = np.where(both, prev, 0).sum(axis=0)
+    kept = np.where(both, cur, 0).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = kept / at_risk
+    t = table.columns[1:]
+    return pd.DataFrame({"at_risk": at_risk, "retained": kept, "retention": r}, index=pd.Index(t, name="period"))
+
+
+def constant_retention(table: pd.DataFrame) -> float:
+    """Pooled ML estimate of one constant retention rate: sum_t retained / sum_t at risk (geometric model)."""
+    p = pooled_retention(table)
+    return float(p["retained"].sum() / p["at_risk"].sum())
+
+
+def retention_by_group(transactions: pd.DataFrame, customers: pd.DataFrame, group: str = "relationship_level",
+                       period: str = "year", exclude_last: int = 1, observation_end=None) -> pd.DataFrame:
+    """Constant retention rate per group (e.g. Berry's relationship levels), pooled over cohorts.
+
+    Columns: ``customers`` (acquired), ``at_risk`` (customer-periods), ``retention`` and a Wald 95%
+    interval ``retention_lower`` / ``retention_upper`` (binomial, se = sqrt(r(1-r)/at_risk)).
+    Feed ``retention`` to :func:`relmkt_utils.retention.equity.clv_by_relationship_level`.
+    """
+    tab = cohort_survivors(transactions, customers, period=period, group=group, exclude_last=exclude_last,
+                           observation_end=observation_end)
+    rows = []
+    for g, sub in tab.groupby(level=0, sort=False):
+        p = pooled_retention(sub)
+        E, kept = p["at_risk"].sum(), p["retained"].sum()
+        r = kept / E if E > 0 else np.nan
+        se = np.sqrt(r * (1 - r) / E) if E > 0 else np.nan
+        rows.append({group: g, "customers": sub[0].sum(), "at_risk": E, "retention": r,
+                     "retention_lower": r - 1.96 * se, "retention_upper": r + 1.96 * se})
+    return pd.DataFrame(rows).set_index(group)
+
+
+def retention_vs_acquisition_cost(spend: pd.DataFrame | None = None, customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Retention cost per retained customer beside acquisition cost per new customer (overall and per channel).
+
+    Columns: ``kind`` (retention / acquisition), ``source`` (spend / customers), ``channel``,
+    ``customers``, ``total_cost``, ``cost_per_customer`` and ``ratio_to_retention`` (cost per customer
+    divided by the retention cost per retained customer; NaN without a spend table).
+    """
+    if spend is None and customers is None:
+        raise ParameterError("retention_vs_acquisition_cost needs a spend table, a customers table or both")
+    rows = []
+    if spend is not None:
+        s = spend.apply(pd.to_numeric, errors="coerce") if not spend.empty else spend
+        for kind, cost, n in (("retention", "retention_spend", "retained_customers"),
+                              ("acquisition", "acquisition_spend", "new_customers")):
+            total, count = float(s[cost].sum()), float(s[n].sum())
+            rows.append({"kind": kind, "source": "spend", "channel": "all", "customers": count, "total_cost": total,
+                         "cost_per_customer": total / count if count > 0 else np.nan})
+    if customers is not None and "acquisition_cost" in customers.columns:
+        c = customers.copy()
+        c["acquisition_cost"] = pd.to_numeric(c["acquisition_cost"], errors="coerce")
+        c = c[c["acquisition_cost"].notna()]
+        groups = [("all", c)]
+        if "channel" in c.columns:
+            order = [ch for ch in CHANNELS if ch in set(c["channel"])] + \
+                    sorted(set(c["channel"].dropna()) - set(CHANNELS))
+            groups += [(ch, c[c["channel"] == ch]) for ch in order]
+        for ch, sub in groups:
+            rows.append({"kind": "acquisition", "source": "customers", "channel": ch, "customers": float(len(sub)),
+                         "total_cost": float(sub["acquisition_cost"].sum()),
+                         "cost_per_customer": float(sub["acquisition_cost"].mean()) if len(sub) else np.nan})
+    out = pd.DataFrame(rows, columns=["kind", "source", "channel", "customers", "total_cost", "cost_per_customer"])
+    ret = out.loc[out["kind"] == "retention", "cost_per_customer"]
+    base = float(ret.iloc[0]) if len(ret) else np.nan
+    out["ratio_to_retention"] = out["cost_per_customer"] / base
+    return out

@@ -1,0 +1,322 @@
+r"""Shifted-beta-geometric (sBG) retention model and its naive constant-retention rival.
+
+Fader, P. S. & Hardie, B. G. S. (2007). How to project customer retention. *Journal of
+Interactive Marketing* 21(1), 76-90.
+
+Story: while a customer is alive, at each renewal she churns with her own probability
+:math:`\theta` (geometric lifetime); :math:`\theta \sim \mathrm{Beta}(\alpha, \beta)` across
+customers. With :math:`T` the period in which a customer churns (t = 1, 2, ...):
+
+.. math::
+
+    P(T=t) = \frac{B(\alpha+1, \beta+t-1)}{B(\alpha,\beta)}, \qquad
+    S(t) = P(T>t) = \frac{B(\alpha, \beta+t)}{B(\alpha,\beta)}, \qquad
+    r(t) = \frac{S(t)}{S(t-1)} = \frac{\beta+t-1}{\alpha+\beta+t-1}.
+
+The retention rate r(t) *rises* with tenure although no customer's churn probability changes:
+the high-churn customers leave first (heterogeneity, not loyalty building).
+
+Data: ``survivors`` = :math:`n_0, n_1, \dots, n_T`, the customers of one cohort alive at the start
+of periods 0..T. With :math:`d_t = n_{t-1} - n_t` churned in period t, the log-likelihood is
+(F&H 2007, eq. 6)
+
+.. math:: LL(\alpha,\beta) = \sum_{t=1}^{T} d_t \ln P(T=t) + n_T \ln S(T),
+
+maximized on the log scale with the analytic gradient (digamma functions) by
+:func:`relmkt_utils.mle.fit_positive`.
+
+Valuation (Fader, P. S. & Hardie, B. G. S. (2010). Customer-base valuation in a contractual
+setting: the perils of ignoring heterogeneity. *Marketing Science* 29(1), 85-93). Margins are
+paid at each renewal (start-of-period timing); with discount rate d per period,
+
+.. math::
+
+    \mathrm{DEL}(d) = \sum_{t=0}^{\infty} \frac{S(t)}{(1+d)^t}
+                    = {}_2F_1\!\left(1, \beta; \alpha+\beta; \tfrac{1}{1+d}\right),
+
+the discounted expected lifetime of a *new* customer (first payment at t = 0, undiscounted), and
+for a customer who has made :math:`n-1` renewals, valued just before her n-th renewal decision,
+
+.. math::
+
+    \mathrm{DERL}(d \mid n-1) = \sum_{t=n}^{\infty} \frac{S(t)}{S(n-1)} \frac{1}{(1+d)^{t-n}}
+      = \frac{B(\alpha, \beta+n)}{B(\alpha, \beta+n-1)}\,
+        {}_2F_1\!\left(1, \beta+n; \alpha+\beta+n; \tfrac{1}{1+d}\right).
+
+Expected CLV = m x DEL; expected residual value of an existing customer = m x DERL.
+
+The naive rival (:class:`GeometricRetention`) assumes one constant retention rate r for everyone,
+:math:`S(t) = r^t`; its ML estimate is closed form, :math:`\hat r = 1 - \sum_t d_t / \sum_{t=0}^{T-1} n_t`
+(churners over customer-periods at risk). Fitted to the early, high-churn years it
+under-projects later survival, because the observed retention rate rises with tenure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ..errors import ParameterError
+from ..mle import MLEResults, fit_positive
+
+
+# ---------------------------------------------------------------------------- model functions
+
+def sbg_survival(alpha: float, beta: float, t) -> np.ndarray:
+    """S(t) = B(alpha, beta + t) / B(alpha, beta)."""
+    t = np.asarray(t, dtype=float)
+    return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
+
+
+def sbg_churn_probability(alpha: float, beta: float, t) -> np.ndarray:
+    """P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta), t = 1, 2, ..."""
+    t = np.asarray(t, dtype=float)
+    return np.exp(special.betaln(alpha + 1, beta + t - 1) - special.betaln(alpha, beta))
+
+
+def sbg_retention_rate(alpha: float, beta: float, t) -> np.ndarray:
+    """r(t) = (beta + t - 1) / (alpha + beta + t - 1), the retention rate at the t-th renewal, t >= 1."""
+    t = np.asarray(t, dtype=float)
+    return (beta + t - 1) / (alpha + beta + t - 1)
+
+
+def sbg_del(alpha: float, beta: float, discount_rate: float) -> float:
+    """DEL(d) = 2F1(1, beta; alpha + beta; 1/(1+d)) (Fader & Hardie 2010): discounted expected lifetime
+    of a new customer in periods, counting the payment at acquisition (t = 0) as 1."""
+    if discount_rate <= 0:
+        raise ParameterError("DEL needs a discount rate > 0 (the undiscounted sum may diverge)")
+    return float(special.hyp2f1(1.0, beta, alpha + beta, 1.0 / (1.0 + discount_rate)))
+
+
+def sbg_derl(alpha: float, beta: float, discount_rate: float, renewals: int) -> float:
+    """DERL(d | n-1 renewals) = B(alpha, beta+n)/B(alpha, beta+n-1) 2F1(1, beta+n; alpha+beta+n; 1/(1+d)),
+    n = renewals + 1 (Fader & Hardie 2010, eq. 5): valued just before the n-th renewal decision."""
+    if discount_rate <= 0:
+        raise ParameterError("DERL needs a discount rate > 0")
+    n = int(renewals) + 1
+    if n < 1:
+        raise ParameterError("renewals must be a whole number >= 0")
+    ratio = np.exp(special.betaln(alpha, beta + n) - special.betaln(alpha, beta + n - 1))
+    return float(ratio * special.hyp2f1(1.0, beta + n, alpha + beta + n, 1.0 / (1.0 + discount_rate)))
+
+
+def simulate_survivors(alpha: float, beta: float, n_customers: int, n_periods: int, seed: int) -> np.ndarray:
+    """Survivors n_0..n_T of a simulated cohort: theta_i ~ Beta(alpha, beta), geometric lifetimes (seeded)."""
+    rng = np.random.default_rng(seed)
+    theta = rng.beta(alpha, beta, size=n_customers)
+    churn_period = rng.geometric(np.clip(theta, 1e-300, 1.0))        # period of churn, 1, 2, ...
+    t = np.arange(n_periods + 1)
+    return (churn_period[None, :] > t[:, None]).sum(axis=1)
+
+
+# ---------------------------------------------------------------------------- data checks
+
+def _check_survivors(survivors) -> np.ndarray:
+    s = np.asarray(survivors, dtype=float).ravel()
+    if s.size < 2:
+        raise ParameterError("survivors needs the customers alive at the start of at least periods 0 and 1")
+    if np.any(~np.isfinite(s)) or np.any(s < 0):
+        raise ParameterError("survivors must be finite counts >= 0")
+    if s[0] <= 0:
+        raise ParameterError("survivors[0] (cohort size) must be > 0")
+    if np.any(np.diff(s) > 0):
+        raise ParameterError("survivors must not increase: a customer who has churned cannot be alive again")
+    return s
+
+
+# ---------------------------------------------------------------------------- sBG
+
+class ShiftedBetaGeometric:
+    """sBG model of one cohort's survivors n_0..n_T; ``fit()`` returns :class:`SBGResults`.
+
+    Parameters
+    ----------
+    survivors : customers alive at the start of periods 0, 1, ..., T (n_0 = cohort size).
+    """
+
+    model_name = "sBG"
+    param_names = ["alpha", "beta"]
+
+    def __init__(self, survivors):
+        self.survivors = _check_survivors(survivors)
+        self.n_periods = self.survivors.size - 1
+        self.churned = self.survivors[:-1] - self.survivors[1:]
+        self.nobs = float(self.survivors[0])
+
+    def loglike(self, params) -> float:
+        """LL = sum_t d_t ln P(T=t) + n_T ln S(T)."""
+        return float(self._nll(np.asarray(params, dtype=float))[0] * -1)
+
+    def _nll(self, theta):
+        a, b = theta
+        T = self.n_periods
+        t = np.arange(1, T + 1)
+        d, nT = self.churned, self.survivors[-1]
+        lB = special.betaln(a, b)
+        lp = special.betaln(a + 1, b + t - 1) - lB
+        lS = special.betaln(a, b + T) - lB
+        ll = d @ lp + nT * lS
+        pab = special.digamma(a + b)
+        # d ln P(t) / d(a, b) and d ln S(T) / d(a, b)
+        dlp_a = special.digamma(a + 1) - special.digamma(a + b + t) - special.digamma(a) + pab
+        dlp_b = special.digamma(b + t - 1) - special.digamma(a + b + t) - special.digamma(b) + pab
+        dls_a = pab - special.digamma(a + b + T)
+        dls_b = special.digamma(b + T) - special.digamma(a + b + T) - special.digamma(b) + pab
+        g = np.array([d @ dlp_a + nT * dls_a, d @ dlp_b + nT * dls_b])
+        return -ll, -g
+
+    def fit(self, start=(1.0, 1.0)) -> "SBGResults":
+        res = fit_positive(self._nll, start, self.param_names, model=self, nobs=self.nobs,
+                           model_name=self.model_name, has_gradient=True)
+        return SBGResults(**{k: getattr(res, k) for k in res.__dataclass_fields__})
+
+
+@dataclass(repr=False)
+class SBGResults(MLEResults):
+    """Fitted sBG: projections S(t), r(t), expected survivors, DEL / DERL and CLV (Fader & Hardie 2007, 2010)."""
+
+    @property
+    def alpha(self) -> float:
+        return float(self.params["alpha"])
+
+    @property
+    def beta(self) -> float:
+        return float(self.params["beta"])
+
+    def survival(self, t) -> np.ndarray:
+        """S(t) = B(alpha, beta+t)/B(alpha, beta): share of the cohort alive at the start of period t."""
+        return sbg_survival(self.alpha, self.beta, t)
+
+    def churn_probability(self, t) -> np.ndarray:
+        """P(T = t): share of the cohort that churns in period t (t >= 1)."""
+        return sbg_churn_probability(self.alpha, self.beta, t)
+
+    def retention_rate(self, t) -> np.ndarray:
+        """r(t) = (beta + t - 1)/(alpha + beta + t - 1), t >= 1."""
+        return sbg_retention_rate(self.alpha, self.beta, t)
+
+    def expected_survivors(self, t) -> np.ndarray:
+        """n_0 S(t): expected number of the cohort alive at the start of period t."""
+        return self.nobs * self.survival(t)
+
+    def mean_churn(self) -> float:
+        """E(theta) = alpha / (alpha + beta): churn probability of the average new customer."""
+        return self.alpha / (self.alpha + self.beta)
+
+    def discounted_expected_lifetime(self, discount_rate: float) -> float:
+        """DEL(d) = 2F1(1, beta; alpha+beta; 1/(1+d)) (Fader & Hardie 2010)."""
+        return sbg_del(self.alpha, self.beta, discount_rate)
+
+    def derl(self, discount_rate: float, renewals: int) -> float:
+        """DERL(d | renewals) for a customer who has made ``renewals`` renewals (Fader & Hardie 2010, eq. 5)."""
+        return sbg_derl(self.alpha, self.beta, discount_rate, renewals)
+
+    def clv(self, margin: float, discount_rate: float) -> float:
+        """Expected CLV of a new customer = m x DEL (margin at each renewal, the first at acquisition)."""
+        return margin * self.discounted_expected_lifetime(discount_rate)
+
+    def residual_clv(self, margin: float, discount_rate: float, renewals: int) -> float:
+        """Expected residual value of a customer with ``renewals`` renewals = m x DERL."""
+        return margin * self.derl(discount_rate, renewals)
+
+    def base_value(self, margin: float, discount_rate: float) -> float:
+        """Residual value of the cohort's customers alive at the last observed period T:
+        n_T x m x DERL(d | T-1 renewals), i.e. valued just before their T-th renewal."""
+        T = self.model.n_periods
+        return float(self.model.survivors[-1] * margin * self.derl(discount_rate, T - 1))
+
+
+# ---------------------------------------------------------------------------- constant retention
+
+class GeometricRetention:
+    """Constant-retention (geometric) model of survivors n_0..n_T: S(t) = r^t for every customer.
+
+    ML estimate (closed form): r_hat = 1 - (n_0 - n_T) / sum_{t=0}^{T-1} n_t, with observed
+    information E / (r (1 - r)) for E = sum_{t<T} n_t customer-periods at risk.
+    """
+
+    model_name = "geometric (constant retention)"
+    param_names = ["retention"]
+
+    def __init__(self, survivors):
+        self.survivors = _check_survivors(survivors)
+        self.n_periods = self.survivors.size - 1
+        self.nobs = float(self.survivors[0])
+
+    def loglike(self, params) -> float:
+        r = float(np.asarray(params).ravel()[0])
+        d = self.survivors[0] - self.survivors[-1]
+        E = self.survivors[:-1].sum()
+        return float(d * np.log1p(-r) + (E - d) * np.log(r))
+
+    def fit(self) -> "GeometricResults":
+        d = self.survivors[0] - self.survivors[-1]
+        E = self.survivors[:-1].sum()
+        r = 1 - d / E
+        if not 0 < r < 1:
+            raise ParameterError("constant retention is not estimable: nobody or everybody churned")
+        var_log = (1 - r) / (E * r)        # var(r)/r^2 with var(r) = r(1-r)/E
+        return GeometricResults(
+            model=self, params=pd.Series([r], index=self.param_names, name="params"),
+            cov_params_log=pd.DataFrame([[var_log]], index=self.param_names, columns=self.param_names),
+            llf=self.loglike([r]), nobs=self.nobs, model_name=self.model_name)
+
+
+@dataclass(repr=False)
+class GeometricResults(MLEResults):
+    """Fitted constant-retention model."""
+
+    @property
+    def retention(self) -> float:
+        return float(self.params["retention"])
+
+    def survival(self, t) -> np.ndarray:
+        return self.retention ** np.asarray(t, dtype=float)
+
+    def retention_rate(self, t) -> np.ndarray:
+        return np.full(np.shape(t), self.retention)
+
+    def expected_survivors(self, t) -> np.ndarray:
+        return self.nobs * self.survival(t)
+
+
+# ---------------------------------------------------------------------------- side by side
+
+def compare_projections(survivors, calibration_periods: int | None = None, horizon: int | None = None) -> pd.DataFrame:
+    """Fit sBG and constant retention on periods 0..``calibration_periods`` and project both to ``horizon``.
+
+    ``survivors`` may run past the calibration (holdout actuals, as in Fader & Hardie 2007, who
+    calibrate on years 0-7 and compare to years 8-12). Columns: ``actual`` (NaN where unknown),
+    ``calibration`` (bool), ``sbg``, ``geometric`` (expected survivors), ``sbg_error_pct``,
+    ``geometric_error_pct`` (100 (projection - actual)/actual), and the retention rates
+    ``actual_retention``, ``sbg_retention``, ``geometric_retention`` (r(t) = S(t)/S(t-1)).
+    The fitted parameters are in ``DataFrame.attrs`` (plain floats).
+    """
+    s = _check_survivors(survivors)
+    Tc = s.size - 1 if calibration_periods is None else int(calibration_periods)
+    if not 1 <= Tc <= s.size - 1:
+        raise ParameterError("calibration_periods must be between 1 and the last observed period")
+    H = s.size - 1 if horizon is None else int(horizon)
+    sbg = ShiftedBetaGeometric(s[: Tc + 1]).fit()
+    geo = GeometricRetention(s[: Tc + 1]).fit()
+    t = np.arange(H + 1)
+    actual = np.full(H + 1, np.nan)
+    k = min(H + 1, s.size)
+    actual[:k] = s[:k]
+    out = pd.DataFrame({
+        "actual": actual,
+        "calibration": t <= Tc,
+        "sbg": sbg.expected_survivors(t),
+        "geometric": geo.expected_survivors(t),
+    }, index=pd.Index(t, name="period"))
+    out["sbg_error_pct"] = 100 * (out["sbg"] - out["actual"]) / out["actual"]
+    out["geometric_error_pct"] = 100 * (out["geometric"] - out["actual"]) / out["actual"]
+    prev = np.r_[np.nan, actual[:-1]]
+    out["actual_retention"] = actual / prev
+    out["sbg_retention"] = np.r_[np.nan, sbg.retention_rate(t[1:])]
+    out["geometric_retention"] = np.r_[np.nan, geo.retention_rate(t[1:])]
+    out.attrs.update(alpha=sbg.alpha, beta=sbg.beta, sbg_llf=sbg.llf, retention=geo.retention,
+                     geometric_llf=geo.llf, calibration_periods=Tc)
+    return out
