@@ -56,7 +56,11 @@ def render_html(notebook_path: str | Path, out_path: str | Path, reader: bool) -
     exporter.exclude_output_prompt = reader
     exporter.mathjax_url = ""
     body, _ = exporter.from_notebook_node(_with_mathml(nb))
+    # nothing is fetched from the internet: no MathJax (math is MathML), no require.js from a CDN
     body = re.sub(r"<script[^>]*mathjax[^>]*>.*?</script>", "", body, flags=re.S | re.I)
+    body = re.sub(r'<script[^>]*src="(https?:)?//[^"]*"[^>]*>\s*</script>', "", body, flags=re.I)
+    body = re.sub(r'<script[^>]*src=""[^>]*>\s*</script>', "", body, flags=re.I)
+    body = re.sub(r'<script type="module">(?:(?!</script>).)*mermaid(?:(?!</script>).)*</script>', "", body, flags=re.S)
     body = body.replace("</head>", CSS + "</head>", 1)
     out = Path(out_path)
     out.write_text(body, encoding="utf-8")

@@ -77,7 +77,7 @@ def test_good_run_writes_notebook_both_html_and_metrics(small_batch):
     reader = (run / "00_data_overview.html").read_text()
     full = (run / "00_data_overview.code.html").read_text()
     assert "<math" in reader  # formulas rendered to MathML, no MathJax download
-    assert "mathjax" not in reader.lower()
+    assert "cdnjs" not in reader and "MathJax.Hub" not in reader and "<script src=\"http" not in reader
     assert "datasets.load(" not in reader and "datasets.load(" in full
     assert "data:image/png;base64" in reader
     assert results["good"].metrics == metrics
