@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._common import AMOUNT, CUSTOMER, DATE, customer_summary, purchase_days, require_columns
+from ._common import AMOUNT, CUSTOMER, DATE, day_log, require_columns
 
 CELLS = ("true loyalty", "latent loyalty", "spurious loyalty", "no loyalty")
 
@@ -71,7 +71,7 @@ def dick_basu_matrix(
     att = sv.groupby(customer_col, sort=True, observed=True)[attitude_col].last().astype(float)
     if att.empty:
         raise ValueError(f"no survey answers in '{attitude_col}'")
-    s = customer_summary(purchase_days(transactions, customer_col, date_col, amount_col))
+    s = day_log(transactions, customer_col, date_col, amount_col).summary()
     out = pd.DataFrame({"attitude": att})
     out["frequency"] = s["frequency"].reindex(out.index, fill_value=0).astype("int64")
     out["revenue"] = s["revenue"].reindex(out.index, fill_value=0.0).astype(float)

@@ -18,7 +18,10 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from ._common import AMOUNT, CUSTOMER, DATE, customer_summary, purchase_days, require_columns
+from ._common import (
+    AMOUNT, CUSTOMER, DATE, day_log, day_numbers, end_day, require_columns, sorted_unique,
+    to_datetime_days,
+)
 
 
 # --------------------------------------------------------------------------- repeat purchase
@@ -47,15 +50,14 @@ def repeat_purchase_rate(
     The denominator is the customers who bought at least once, or, when ``customers`` is given,
     every customer of that table plus any buyer missing from it (non-buyers count as non-repeat).
     """
-    days = purchase_days(transactions, customer_col, date_col, amount_col=None)
-    freq = days.groupby(CUSTOMER, sort=False, observed=True).size()
+    freq = day_log(transactions, customer_col, date_col).summary()["frequency"]
     n = int(freq.size)
     if customers is not None:
         require_columns(customers, [customer_col], "customers")
-        n = int(pd.Index(customers[customer_col].unique()).union(freq.index).size)
+        n = int(pd.Index(customers[customer_col].dropna().unique()).union(freq.index).size)
     if n == 0:
         raise ValueError("no customers: the repeat-purchase rate is undefined")
-    k = int((freq >= 2).sum())
+    k = int((freq.to_numpy() >= 2).sum())
     lo, hi = proportion_confint(k, n, alpha=alpha, method="wilson")
     return RepeatRate(n, k, k / n, float(lo), float(hi), alpha)
 
@@ -71,17 +73,16 @@ def inter_purchase_times(
     (2 for the gap between the 1st and 2nd purchase day, ...) and ``days`` (integer gap >= 1).
     One-time buyers contribute no row.
     """
-    d = purchase_days(transactions, customer_col, date_col, amount_col=None)
-    cust = d[CUSTOMER].to_numpy()
-    day = d["day"].to_numpy()
-    same = np.zeros(len(d), dtype=bool)
-    same[1:] = cust[1:] == cust[:-1]
-    gap = np.zeros(len(d), dtype="int64")
-    gap[1:] = (day[1:] - day[:-1]) // np.timedelta64(1, "D")
-    order = d.groupby(CUSTOMER, sort=False, observed=True).cumcount().to_numpy() + 1
-    out = pd.DataFrame({CUSTOMER: cust[same], "day": day[same], "purchase": order[same],
-                        "days": gap[same]})
-    return out.reset_index(drop=True)
+    log = day_log(transactions, customer_col, date_col)
+    code, day = log.code, log.day
+    same = np.zeros(len(log), dtype=bool)
+    same[1:] = code[1:] == code[:-1]
+    starts = log.starts()
+    order = np.arange(len(log)) - np.repeat(starts, np.diff(np.r_[starts, len(log)])) + 1
+    gap = np.zeros(len(log), dtype="int64")
+    gap[1:] = day[1:] - day[:-1]
+    return pd.DataFrame({CUSTOMER: log.ids[code[same]], "day": to_datetime_days(day[same]),
+                         "purchase": order[same], "days": gap[same]})
 
 
 # --------------------------------------------------------------------------- RFM
@@ -138,7 +139,8 @@ def rfm_scores(
 ) -> pd.DataFrame:
     """RFM table of the buyers, indexed by customer id.
 
-    * ``recency_days`` = observation_end - last purchase day (default end: the last day in the log);
+    * ``recency_days`` = observation_end - last purchase day (default end: the last day in the log;
+      purchases after the end are ignored);
     * ``frequency`` = number of distinct purchase days;
     * ``monetary`` = total revenue (``monetary="total"``) or revenue per purchase day (``"mean"``).
 
@@ -148,11 +150,11 @@ def rfm_scores(
     """
     if monetary not in ("total", "mean"):
         raise ValueError("monetary must be 'total' or 'mean'")
-    days = purchase_days(transactions, customer_col, date_col, amount_col)
-    s = customer_summary(days)
-    end = s["last"].max() if observation_end is None else pd.Timestamp(observation_end).floor("D")
+    log = day_log(transactions, customer_col, date_col, amount_col)
+    end = end_day(log, observation_end)
+    s = log.until(end).summary()
     out = pd.DataFrame(index=s.index)
-    out["recency_days"] = ((end - s["last"]) // pd.Timedelta(days=1)).astype("int64")
+    out["recency_days"] = (end - s["last"]).astype("int64")
     out["frequency"] = s["frequency"].astype("int64")
     out["monetary"] = s["revenue"] if monetary == "total" else s["revenue"] / s["frequency"]
     out["R"] = quantile_score(-out["recency_days"], n_bins)
@@ -191,36 +193,39 @@ def cohort_retention(
 
     The cohort of a customer is the month of ``acquired_at`` when ``customers`` is given (customers
     who never bought then stay in the denominator), otherwise the month of the first purchase
-    (so cell k = 0 is 1 by construction). Purchases before the acquisition month are ignored.
+    (so cell k = 0 is 1 by construction). Purchases before the acquisition month, and buyers
+    missing from ``customers``, are ignored.
     Cells with c + k after the month of ``observation_end`` (default: last day of the log) are NaN;
     the last observed month may be partial.
     """
-    days = purchase_days(transactions, customer_col, date_col, amount_col=None)
-    end = days["day"].max() if observation_end is None else pd.Timestamp(observation_end)
-    days = days[days["day"] <= end]
-    end_m = _month_ordinal(pd.Series([end]))[0]
+    log = day_log(transactions, customer_col, date_col)
+    end = end_day(log, observation_end)
+    log = log.until(end)
+    end_m = int(_month_ordinal(np.array([end]))[0])
     if customers is not None:
         require_columns(customers, [customer_col, acquired_col], "customers")
-        acquired = pd.to_datetime(customers[acquired_col])
-        cohort = pd.Series(_month_ordinal(acquired).to_numpy(), index=customers[customer_col].to_numpy())
-        cohort = cohort[acquired.notna().to_numpy() & (cohort.to_numpy() <= end_m)]
+        acq = customers.drop_duplicates(customer_col)
+        acquired = day_numbers(acq[acquired_col])
+        valid = acquired != np.iinfo("int64").min
+        cohort = pd.Series(_month_ordinal(acquired[valid]), index=acq[customer_col].to_numpy()[valid])
+        cohort = cohort[cohort <= end_m]
+        cohort_of_code = cohort.reindex(log.ids).to_numpy(dtype=float)
     else:
-        first = days.groupby(CUSTOMER, sort=True, observed=True)["day"].min()
-        cohort = _month_ordinal(first)
+        cohort_of_code = _month_ordinal(log.summary()["first"].to_numpy()).astype(float)
+        cohort = pd.Series(cohort_of_code, index=log.ids)
     cohort = cohort.astype("int64")
     sizes = cohort.value_counts().sort_index()
 
-    buy = pd.DataFrame({CUSTOMER: days[CUSTOMER].to_numpy(),
-                        "month": _month_ordinal(days["day"]).to_numpy()}).drop_duplicates()
-    buy["cohort"] = buy[CUSTOMER].map(cohort)
-    buy = buy[buy["cohort"].notna()]
-    buy["k"] = buy["month"] - buy["cohort"].astype("int64")
-    n_months = int(end_m - sizes.index.min() + 1) if len(sizes) else 0
-    if max_months is not None:
-        n_months = min(n_months, max_months + 1)
-    buy = buy[(buy["k"] >= 0) & (buy["k"] < n_months)]
-    counts = buy.groupby(["cohort", "k"], observed=True).size().unstack("k", fill_value=0)
-    counts = counts.reindex(index=sizes.index, columns=range(n_months), fill_value=0)
+    c0 = int(sizes.index.min()) if len(sizes) else end_m
+    n_rows = end_m - c0 + 1  # calendar months from the first cohort to the observation end
+    n_months = n_rows if max_months is None else min(n_rows, max_months + 1)
+    # distinct (customer, k) pairs, then a (cohort, k) count table, all with integer keys
+    k = _month_ordinal(log.day) - cohort_of_code[log.code]
+    ok = ~np.isnan(k) & (k >= 0) & (k < n_months)
+    pair, _ = sorted_unique(log.code[ok] * np.int64(n_months) + k[ok].astype("int64"))
+    cell = (cohort_of_code[pair // n_months].astype("int64") - c0) * n_months + pair % n_months
+    table = np.bincount(cell, minlength=n_rows * n_months).reshape(n_rows, n_months)
+    counts = pd.DataFrame(table[sizes.index.to_numpy() - c0], index=sizes.index)
     observable = np.arange(n_months)[None, :] <= (end_m - sizes.index.to_numpy())[:, None]
     shares = counts.div(sizes, axis=0).where(observable)
     counts = counts.where(observable)
@@ -232,7 +237,6 @@ def cohort_retention(
     return CohortTable(shares=shares, buyers=counts, sizes=sizes)
 
 
-def _month_ordinal(dates: pd.Series) -> pd.Series:
-    """Months since January 1970 (the ordinal of a monthly ``Period``) of datetime values."""
-    d = pd.to_datetime(dates)
-    return (d.dt.year - 1970) * 12 + d.dt.month - 1
+def _month_ordinal(days: np.ndarray) -> np.ndarray:
+    """Months since January 1970 (the ordinal of a monthly ``Period``) of day numbers."""
+    return np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[M]").astype("int64")

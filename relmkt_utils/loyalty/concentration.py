@@ -72,13 +72,17 @@ def customer_revenue(
     which is what a concentration measure over the whole customer base needs.
     """
     require_columns(transactions, [customer_col, amount_col], "transactions")
-    rev = transactions.groupby(customer_col, sort=True, observed=True)[amount_col].sum().astype(float)
+    codes, ids = pd.factorize(transactions[customer_col], sort=True)
+    ok = codes >= 0
+    amount = transactions[amount_col].to_numpy(dtype=float)[ok]
+    rev = pd.Series(np.bincount(codes[ok], weights=amount, minlength=len(ids)),
+                    index=pd.Index(np.asarray(ids, dtype=object), name=CUSTOMER), name="revenue")
     if customers is not None:
         require_columns(customers, [customer_col], "customers")
-        ids = pd.Index(customers[customer_col].unique()).union(rev.index)
-        rev = rev.reindex(ids, fill_value=0.0)
-    rev.index.name = CUSTOMER
-    rev.name = "revenue"
+        extra = pd.Index(customers[customer_col].dropna().unique()).difference(rev.index)
+        if len(extra):
+            rev = pd.concat([rev, pd.Series(0.0, index=extra)]).sort_index()
+            rev.index.name, rev.name = CUSTOMER, "revenue"
     return rev
 
 

@@ -15,7 +15,7 @@ implies (but is stronger than) equal NPS.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -117,12 +117,12 @@ def nps_by_group(
     """NPS per group: n, category shares, nps, se, ci_low, ci_high (one row per group)."""
     s = survey[score_col].astype("float64")
     _check_scores(s.dropna())
+    keys = by if isinstance(by, list) else [by]
     cat = pd.DataFrame({"P": (s >= 9), "O": (s >= 7) & (s < 9), "D": (s <= 6)})
-    cat[by if isinstance(by, list) else [by]] = survey[by if isinstance(by, list) else [by]]
+    cat[keys] = survey[keys]
     counts = cat.groupby(by, sort=True, observed=True)[["P", "O", "D"]].sum()
     rows = [nps_from_counts(int(r.P), int(r.O), int(r.D), alpha) for r in counts.itertuples()]
-    out = pd.DataFrame([r.__dict__ for r in rows], index=counts.index).drop(columns="alpha")
-    return out
+    return pd.DataFrame([asdict(r) for r in rows], index=counts.index).drop(columns="alpha")
 
 
 @dataclass(frozen=True)

@@ -5,20 +5,25 @@ inactivity window w (``inactivity_days``, default 180):
 
 * a customer has **dropped out** when the last purchase day is more than w days before the
   observation end (no purchase in the final w days), and is **censored** otherwise;
-* the duration is the *active lifetime*: days from the start (``acquired_at`` when a customers
-  table is given, else the first purchase day) to the last purchase day. For a dropped customer
-  this is the event time; for a censored one the true active lifetime is at least this long
-  (they may or may not buy again), so right-censoring at the last purchase is valid.
+* the duration is the *active lifetime*: days from the start (the first purchase day, or
+  ``acquired_at`` when a customers table is given and it is earlier) to the last purchase day.
+  For a dropped customer this is the event time; for a censored one the true active lifetime is
+  at least this long (they may or may not buy again), so right-censoring at the last purchase is
+  valid.
 
 Only the final gap matters: a customer who paused longer than w and came back is not a dropout.
-Customers who never bought have no active lifetime and are left out.
+A "dropped" customer who buys again after the observation end is misclassified; a longer window
+lowers that risk at the cost of fewer observed events. Customers who never bought have no active
+lifetime and are left out.
 
 Kaplan-Meier (product-limit) estimator: S(t) = prod_{t_j <= t} (1 - d_j / n_j), with d_j events
 and n_j at risk at event time t_j; Greenwood variance Var S(t) = S(t)^2 sum d_j / (n_j (n_j - d_j)).
 Pointwise CIs use the log(-log) transform: S(t)^exp(+-z se / (S |log S|)) (Kalbfleisch & Prentice
 2002). The median survival is the first t with S(t) <= 0.5, with the Brookmeyer & Crowley (1982)
-interval (statsmodels ``quantile_ci``, cloglog). The log-rank test (Mantel 1966; Peto & Peto 1972)
-compares the observed and expected events of each group, chi-square with (groups - 1) df.
+interval (statsmodels ``quantile_ci``, cloglog); the median is NaN when S never reaches 0.5 and
+an interval bound is inf when the curve does not cross the bound. The log-rank test (Mantel
+1966; Peto & Peto 1972) compares the observed and expected events of each group, chi-square with
+(groups - 1) df.
 Both use ``statsmodels.duration.survfunc``.
 """
 from __future__ import annotations
@@ -30,7 +35,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-from ._common import CUSTOMER, DATE, customer_summary, purchase_days, require_columns
+from ._common import CUSTOMER, DATE, day_log, day_numbers, end_day, require_columns, to_datetime_days
 
 
 def time_to_dropout(
@@ -51,23 +56,24 @@ def time_to_dropout(
     """
     if inactivity_days < 0:
         raise ValueError("inactivity_days must be >= 0")
-    days = purchase_days(transactions, customer_col, date_col, amount_col=None)
-    end = days["day"].max() if observation_end is None else pd.Timestamp(observation_end)
-    s = customer_summary(days[days["day"] <= end])
-    out = pd.DataFrame({"start": s["first"], "last_purchase": s["last"]})
+    log = day_log(transactions, customer_col, date_col)
+    end = end_day(log, observation_end)
+    s = log.until(end).summary()
+    start = s["first"].to_numpy()
+    out = pd.DataFrame(index=s.index)
     if customers is not None:
         require_columns(customers, [customer_col], "customers")
-        cust = customers.set_index(customer_col)
+        cust = customers.drop_duplicates(customer_col).set_index(customer_col).reindex(s.index)
         if acquired_col in cust.columns:
-            acquired = pd.to_datetime(cust[acquired_col]).dt.floor("D").reindex(out.index)
-            out["start"] = acquired.where(acquired <= out["start"], out["start"]).fillna(out["start"])
+            acquired = day_numbers(cust[acquired_col])
+            start = np.where(acquired != np.iinfo("int64").min, np.minimum(acquired, start), start)
         for col in group_cols:
             if col in cust.columns:
-                out[col] = cust[col].reindex(out.index)
-    out["duration_days"] = ((out["last_purchase"] - out["start"]) // pd.Timedelta(days=1)).astype(float)
-    gap = (pd.Timestamp(end).floor("D") - out["last_purchase"]) // pd.Timedelta(days=1)
-    out["dropped"] = (gap > inactivity_days).astype("int64")
-    out.index.name = CUSTOMER
+                out[col] = cust[col].to_numpy()
+    out.insert(0, "start", to_datetime_days(start))
+    out.insert(1, "last_purchase", to_datetime_days(s["last"].to_numpy()))
+    out["duration_days"] = (s["last"].to_numpy() - start).astype(float)
+    out["dropped"] = ((end - s["last"].to_numpy()) > inactivity_days).astype("int64")
     return out
 
 
@@ -130,7 +136,8 @@ def kaplan_meier(
         }))
         if len(sf.surv_times):
             med = float(sf.quantile(0.5))
-            mlo, mhi = sf.quantile_ci(0.5, alpha=alpha)
+            with np.errstate(divide="ignore", invalid="ignore"):  # S = 0 or 1 at the ends
+                mlo, mhi = sf.quantile_ci(0.5, alpha=alpha)
         else:
             med, mlo, mhi = np.nan, np.nan, np.nan
         medians.append({"group": name, "n": len(x), "events": int(x[event_col].sum()),

@@ -12,8 +12,8 @@ Standardized coefficients (beta weights, for the importance chart):
 
 * OLS:           beta_c = b_c * sd(x_c) / sd(y)                       (Hair et al., *Multivariate Data Analysis*)
 * ordered logit: beta_c = b_c * sd(x_c) / sd(y*),  sd(y*)^2 = var(x'b) + pi^2/3
-  (y-standardization on the latent scale, Long 1997, *Regression Models for Categorical and
-  Limited Dependent Variables*, sec. 5.8 / 3.8.)
+  (y*-standardization on the latent scale, Long 1997, *Regression Models for Categorical and
+  Limited Dependent Variables*, ch. 3 for the y*-standardized coefficients, ch. 5 for ordinal outcomes.)
 
 Their CIs are the coefficient's CI times the same factor (the sample sds treated as fixed).
 

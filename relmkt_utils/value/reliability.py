@@ -67,7 +67,11 @@ def detect_constructs(columns, constructs=None) -> dict[str, list[str]]:
 
 
 def _complete_items(items) -> np.ndarray:
-    x = pd.DataFrame(items).apply(pd.to_numeric, errors="coerce").dropna().to_numpy(dtype=float)
+    if isinstance(items, np.ndarray) and items.dtype.kind in "iuf":
+        x = items.astype(float)
+        x = x[~np.isnan(x).any(axis=1)] if x.ndim == 2 else x
+    else:
+        x = pd.DataFrame(items).apply(pd.to_numeric, errors="coerce").dropna().to_numpy(dtype=float)
     if x.ndim != 2 or x.shape[1] < 2:
         raise ValueError("Cronbach's alpha needs at least two items (columns)")
     if x.shape[0] < 3:

@@ -1,0 +1,181 @@
+"""Figures of notebook 02 (customer delivered value, 客户让渡价值).
+
+Each function draws on the axes it is given (or new ones from ``new_axes``) and returns them;
+every figure has a title and axis labels with units. Inputs are the tables of
+``relmkt_utils.value``.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from relmkt_utils.plots import PALETTE, color_of, new_axes
+from relmkt_utils.tables import CONSTRUCTS
+
+KIND_COLORS = {"value": PALETTE[0], "cost": PALETTE[1], "price": PALETTE[6]}
+
+
+def _label(name: str) -> str:
+    return str(name).replace("_", " ")
+
+
+def correlation_heatmap(scores: pd.DataFrame, columns=None, method: str = "pearson", ax=None):
+    """Heatmap of the correlations between component scores (and outcomes if listed in ``columns``)."""
+    cols = list(columns) if columns is not None else [c for c in CONSTRUCTS if c in scores.columns]
+    corr = scores[cols].apply(pd.to_numeric, errors="coerce").corr(method=method)
+    ax = new_axes(f"Correlation of component scores ({method})", "component score (1-7 scale)",
+                  "component score (1-7 scale)", ax=ax, figsize=(7.5, 6.2))
+    labels = [_label(c) for c in cols]
+    sns.heatmap(corr, vmin=-1, vmax=1, cmap="RdBu_r", center=0, annot=True, fmt=".2f", square=True,
+                xticklabels=labels, yticklabels=labels, cbar_kws={"label": f"{method} r (unitless)"}, ax=ax)
+    ax.set_xlabel("component score (1-7 scale)")
+    ax.set_ylabel("component score (1-7 scale)")
+    return ax
+
+
+def importance_chart(importance: pd.DataFrame, ax=None):
+    """Standardized coefficients with CIs per component, one marker colour per outcome.
+
+    ``importance`` is ``driver_importance`` / ``standardized_coefficients`` output.
+    """
+    outcomes = list(dict.fromkeys(importance["outcome"]))
+    comps = list(dict.fromkeys(importance["component"]))
+    model = ", ".join(dict.fromkeys(importance["model"])) if "model" in importance else "ols"
+    ax = new_axes(f"Drivers: standardized coefficients with 95% CIs ({model})",
+                  "standardized coefficient β (sd of outcome per sd of score)", "component", ax=ax,
+                  figsize=(7.5, 0.45 * len(comps) + 1.8))
+    ypos = np.arange(len(comps))
+    width = 0.7 / max(len(outcomes), 1)
+    for i, outcome in enumerate(outcomes):
+        sub = importance[importance["outcome"] == outcome].set_index("component").reindex(comps)
+        y = ypos - 0.35 + width * (i + 0.5)
+        err = np.vstack([sub["beta"] - sub["beta_ci_low"], sub["beta_ci_high"] - sub["beta"]])
+        ax.errorbar(sub["beta"], y, xerr=err, fmt="o", color=PALETTE[i % len(PALETTE)], capsize=3,
+                    label=_label(outcome))
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_yticks(ypos, [_label(c) for c in comps])
+    ax.invert_yaxis()
+    ax.legend(title="outcome", loc="best")
+    return ax
+
+
+def ipa_map(ipa: pd.DataFrame, ax=None):
+    """Importance-performance map (Martilla & James 1977) with median crosshairs and quadrant names.
+
+    ``ipa`` is ``importance_performance`` / ``ipa_table`` output; the component to improve first is
+    ringed.
+    """
+    ax = new_axes("Importance-performance map", "performance (mean score, 1-7; costs reversed, higher = better)",
+                  "importance (oriented β, sd per sd)", ax=ax)
+    m_imp = ipa.attrs.get("importance_median", float(ipa["importance"].median()))
+    m_perf = ipa.attrs.get("performance_median", float(ipa["performance"].median()))
+    kinds = ipa["kind"] if "kind" in ipa else pd.Series("value", index=ipa.index)
+    for kind in dict.fromkeys(kinds):
+        sub = ipa[kinds == kind]
+        ax.scatter(sub["performance"], sub["importance"], color=KIND_COLORS.get(kind, PALETTE[0]), s=50,
+                   label=f"{kind} component", zorder=3)
+    for _, row in ipa.iterrows():
+        ax.annotate(_label(row["component"]), (row["performance"], row["importance"]), textcoords="offset points",
+                    xytext=(5, 4), fontsize=8)
+    first = ipa[ipa["improve_first"]]
+    if not first.empty:
+        ax.scatter(first["performance"], first["importance"], s=220, facecolors="none", edgecolors="#000000",
+                   linewidths=1.5, label="improve first", zorder=4)
+    ax.margins(x=0.18, y=0.15)  # room for the quadrant names in the corners
+    ax.axvline(m_perf, color="#888888", ls="--", lw=0.9)
+    ax.axhline(m_imp, color="#888888", ls="--", lw=0.9)
+    for text, x, y, ha, va in (("concentrate here", 0.02, 0.98, "left", "top"),
+                               ("keep up the good work", 0.98, 0.98, "right", "top"),
+                               ("low priority", 0.02, 0.02, "left", "bottom"),
+                               ("possible overkill", 0.98, 0.02, "right", "bottom")):
+        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="#666666", style="italic")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return ax
+
+
+def wtp_forest(wtp: pd.DataFrame, boot: pd.DataFrame | None = None, currency: str = "EUR", truth=None, ax=None):
+    """Willingness to pay per attribute level with delta-method CIs (and bootstrap CIs if given)."""
+    attrs = list(wtp["attribute"])
+    ax = new_axes("Willingness to pay per attribute level (95% CIs)", f"WTP ({currency} per level)", "attribute",
+                  ax=ax, figsize=(7.5, 0.45 * len(attrs) + 1.8))
+    y = np.arange(len(attrs), dtype=float)
+    off = 0.15 if boot is not None else 0.0
+    err = np.vstack([wtp["wtp"] - wtp["ci_low"], wtp["ci_high"] - wtp["wtp"]])
+    ax.errorbar(wtp["wtp"], y - off, xerr=err, fmt="o", color=PALETTE[0], capsize=3, label="delta method")
+    if boot is not None:
+        b = boot.set_index("attribute").reindex(attrs)
+        errb = np.vstack([b["wtp"] - b["ci_low"], b["ci_high"] - b["wtp"]])
+        ax.errorbar(b["wtp"], y + off, xerr=errb, fmt="s", color=PALETTE[3], capsize=3,
+                    label=f"bootstrap percentile ({int(b['n_boot'].iloc[0])} draws)")
+    if truth is not None:
+        t = pd.Series(truth).reindex(attrs)
+        ax.scatter(t, y, marker="x", color="#000000", zorder=4, label="true value")
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_yticks(y, [_label(a) for a in attrs])
+    ax.invert_yaxis()
+    ax.legend(loc="best")
+    return ax
+
+
+def simulator_chart(sim: pd.DataFrame, offer_label: str = "focal offer", currency: str = "EUR"):
+    """Share change (percentage points) and revenue change (currency) of one offer, per improved component.
+
+    ``sim`` is ``simulate_all_components`` output. Returns the Figure (two labelled axes).
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(sim) + 2.2), sharey=True)
+    labels = [f"{_label(a)} ({d:+g})" for a, d in zip(sim["attribute"], sim["delta"])]
+    colors = [KIND_COLORS.get(k, PALETTE[0]) for k in sim["kind"]]
+    y = np.arange(len(sim))
+    ax1 = new_axes(f"Share change of {offer_label}", "change in share (percentage points)",
+                   "component changed (levels)", ax=axes[0])
+    ax1.barh(y, 100 * sim["share_change"], color=colors)
+    ax1.set_yticks(y, labels)
+    ax1.invert_yaxis()
+    size = sim.attrs.get("market_size")
+    per = f"{currency}, market of {size:g} buyers" if size is not None else currency
+    ax2 = new_axes(f"Revenue change of {offer_label}", f"change in revenue ({per})",
+                   "component changed (levels)", ax=axes[1])
+    ax2.barh(y, sim["revenue_change"], color=colors)
+    for ax in (ax1, ax2):
+        ax.axvline(0, color="#444444", lw=0.8)
+    fig.suptitle("Share simulator: one level better on each component", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def hazard_ratio_chart(hr: pd.DataFrame, ax=None):
+    """Forest plot of hazard ratios of dropout with CIs on a log axis (reference line at 1)."""
+    terms = list(hr["term"])
+    ax = new_axes("Cox model of time to dropout: hazard ratios (95% CIs)",
+                  "hazard ratio of dropout (log scale; < 1 = customers stay longer)", "term", ax=ax,
+                  figsize=(7.5, 0.5 * len(terms) + 1.8))
+    y = np.arange(len(terms))
+    err = np.vstack([hr["hazard_ratio"] - hr["ci_low"], hr["ci_high"] - hr["hazard_ratio"]])
+    ax.errorbar(hr["hazard_ratio"], y, xerr=err, fmt="o", color=PALETTE[0], capsize=3)
+    ax.axvline(1.0, color="#444444", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(plain)
+    labels = [t.replace("relationship_level[", "level: ").replace("]", " vs financial")
+              .replace("delivered_value", "delivered value (+1 point)") for t in terms]
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    return ax
+
+
+def delivered_value_by_level_chart(by_level: pd.DataFrame, ax=None):
+    """Mean delivered value per relationship level with CIs (``delivered_value_by_level`` output)."""
+    ax = new_axes("Delivered value by relationship level (means, 95% CIs)", "relationship level",
+                  "delivered value index (points, -6 to 6)", ax=ax)
+    x = np.arange(len(by_level))
+    colors = [color_of(level) for level in by_level["level"]]
+    ax.bar(x, by_level["mean"], color=colors, alpha=0.85)
+    err = np.vstack([by_level["mean"] - by_level["ci_low"], by_level["ci_high"] - by_level["mean"]])
+    ax.errorbar(x, by_level["mean"], yerr=err, fmt="none", color="#222222", capsize=4)
+    ax.set_xticks(x, [f"{lv} (n={n})" for lv, n in zip(by_level["level"], by_level["n"])])
+    ax.axhline(0, color="#444444", lw=0.8)
+    return ax

@@ -1,0 +1,54 @@
+"""Customer delivered value (客户让渡价值): measurement, drivers, choice and behaviour.
+
+Kotler's customer delivered value = total customer value (product, service, personnel, image)
+minus total customer cost (monetary, time, energy, psychic). The modules answer four questions:
+
+* ``reliability``: are the survey's Likert scales reliable? (Cronbach's alpha with Feldt CI, item analysis)
+* ``scores``: construct scores, total value, total cost and the delivered-value index (scaling documented there)
+* ``drivers``: which component drives satisfaction, repurchase intent and NPS? (OLS HC3, ordered logit,
+  beta weights, importance-performance map)
+* ``choice``: what is a component worth in money? (conditional logit, WTP, share simulator)
+* ``behaviour``: does delivered value keep customers? (Cox model of time to dropout)
+* ``simulate``: seeded worlds with known truth for the tests and the coverage study
+"""
+from .behaviour import (
+    delivered_value_by_level,
+    dropout_table,
+    fit_dropout_cox,
+    hazard_ratios,
+    value_retention_frame,
+)
+from .choice import (
+    bootstrap_wtp,
+    choice_attributes,
+    fit_clogit_arrays,
+    fit_conditional_logit,
+    part_worths,
+    predict_shares,
+    simulate_all_components,
+    simulate_change,
+    willingness_to_pay,
+    wtp_delta,
+)
+from .drivers import (
+    driver_importance,
+    fit_driver_ols,
+    fit_driver_ordered,
+    importance_performance,
+    improve_first,
+    ipa_table,
+    standardized_coefficients,
+)
+from .reliability import AlphaResult, cronbach_alpha, detect_constructs, item_analysis, reliability_table
+from .scores import DV_RANGE, construct_kind, construct_scores, value_scores
+from .simulate import simulate_choices, simulate_retention, simulate_survey
+
+__all__ = [
+    "AlphaResult", "DV_RANGE", "bootstrap_wtp", "choice_attributes", "construct_kind", "construct_scores",
+    "cronbach_alpha", "delivered_value_by_level", "detect_constructs", "driver_importance", "dropout_table",
+    "fit_clogit_arrays", "fit_conditional_logit", "fit_driver_ordered", "fit_driver_ols", "fit_dropout_cox",
+    "hazard_ratios", "importance_performance", "improve_first", "ipa_table", "item_analysis", "part_worths",
+    "predict_shares", "reliability_table", "simulate_all_components", "simulate_change", "simulate_choices",
+    "simulate_retention", "simulate_survey", "standardized_coefficients", "value_retention_frame",
+    "value_scores", "willingness_to_pay", "wtp_delta",
+]
