@@ -196,7 +196,23 @@ def check_table(chk: TableCheck, window: tuple[pd.Timestamp, pd.Timestamp] | Non
             _check_date(chk, col, window)
         else:
             checker(chk, col)
+    _infer_free_columns(chk, {c.name for c in columns})
     _table_logic(chk)
+
+
+def _infer_free_columns(chk: TableCheck, known: set[str]) -> None:
+    """Free attribute columns of a CSV become numbers when every non-empty value is a number.
+
+    Columns named ``*_id`` stay text (ids such as "00004" must keep their leading zeros).
+    """
+    for name in chk.frame.columns:
+        s = chk.frame[name]
+        if name in known or str(name).endswith("_id") or not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        num = pd.to_numeric(s, errors="coerce")
+        if num.notna().sum() == s.notna().sum() and s.notna().any():
+            is_int = bool(np.all(np.isfinite(num.dropna())) and (num.dropna() == np.round(num.dropna())).all())
+            chk.frame[name] = num.astype("int64") if is_int and num.notna().all() else num
 
 
 def _table_logic(chk: TableCheck) -> None:

@@ -146,3 +146,11 @@ def test_cli_validate_shipped_datasets_exit_0(name):
         pytest.skip(f"data/{name} not generated")
     res = _cli("validate", name)
     assert res.returncode == 0, res.stdout
+
+
+def test_free_columns_are_typed_but_ids_keep_leading_zeros():
+    ds = datasets.load("cdnow_sample")
+    assert ds.customers["cdnow_master_id"].iloc[0] == "00004"
+    tiny = datasets.load(CORPUS / "valid")
+    assert tiny.customers["region"].iloc[0] == "north"
+    assert ds.transactions["quantity"].dtype == float
