@@ -79,3 +79,28 @@ def test_no_effect_world_gives_interval_around_zero():
     res = incrementality_test(out)
     assert res.new_per_customer_diff.covers(0.0)
     assert res.share_any_diff.covers(0.0)
+
+
+def test_lift_table_hand_values():
+    from relmkt_utils.referral import lift_table
+
+    out = pd.DataFrame({"program": [1, 1, 1, 1, 0, 0, 0, 0], "new_customers": [0, 1, 2, 1, 0, 0, 1, 0]})
+    t = lift_table(out).set_index("label")
+    assert t.loc["program", "estimate"] == pytest.approx(1.0)
+    assert t.loc["holdout", "estimate"] == pytest.approx(0.25)
+    assert t.loc["difference (lift)", "estimate"] == pytest.approx(0.75)
+    se1 = np.std([0, 1, 2, 1], ddof=1) / 2
+    assert t.loc["program", "upper"] - t.loc["program", "estimate"] == pytest.approx(1.959964 * se1, rel=1e-5)
+    se = np.sqrt(np.var([0, 1, 2, 1], ddof=1) / 4 + np.var([0, 0, 1, 0], ddof=1) / 4)
+    assert t.loc["difference (lift)", "lower"] == pytest.approx(0.75 - 1.959964 * se, rel=1e-5)
+
+
+def test_recovery_table_marks_coverage():
+    from relmkt_utils.referral import Estimate, recovery_table
+
+    t = recovery_table({"a": Estimate(1.0, 0.5, 1.5, se=0.25), "b": Estimate(2.0, 1.9, 2.1)}, {"a": 1.2, "b": 3.0, "c": 0})
+    assert t["covered"].tolist() == [True, False]
+    assert t.loc["a", "z"] == pytest.approx(-0.8) and np.isnan(t.loc["b", "z"])
+    assert t.loc["b", "truth"] == 3.0
+    with pytest.raises(ValueError):
+        recovery_table({"x": Estimate(1.0, 0.0, 2.0)}, {})

@@ -43,4 +43,7 @@ def test_all_referral_figures_are_labelled(sim):
     assert len(ax.patches) == 4
     assert labelled(ax)
     assert labelled(rp.wom_balance(wom_balance(300, 100, n_customers=500)))
-    assert labelled(rp.wom_sensitivity(wom_sensitivity(300, 100, 500)))
+    ax = rp.wom_sensitivity(wom_sensitivity(300, 100, 500))
+    assert labelled(ax)
+    # the units survive seaborn's renaming of the axes after the frame's index and columns
+    assert "(people)" in ax.get_xlabel() and "(people)" in ax.get_ylabel()

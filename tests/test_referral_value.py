@@ -89,3 +89,29 @@ def test_published_gap_cites_schmitt_et_al():
     t = published_gap()
     assert t["reported"].str.contains("16%").any()
     assert t["source"].str.contains("Schmitt, Skiera & Van den Bulte").all()
+
+
+def test_btyd_value_comparison_recovers_simulated_uplift():
+    from relmkt_utils.btyd import simulate_transactions
+    from relmkt_utils.btyd.bgnbd import _cond_expected
+    from relmkt_utils.referral import btyd_value_comparison
+
+    kw = dict(start="2020-01-01", end="2021-12-31", acquisition_days=180, spend=(6.0, 4.0, 15.0))
+    other = simulate_transactions(3000, 0.5, 20.0, 0.8, 2.4, seed=1, id_prefix="O", **kw)
+    referred = simulate_transactions(3000, 0.5, 20.0, 0.8, 6.0, seed=2, id_prefix="R", **kw)
+    tx = pd.concat([other, referred], ignore_index=True)
+    H = 104
+    # truth: weekly rate = 7 x daily rate, so alpha_week = alpha_day / 7; same spend in both groups
+    truth = [(1 + float(_cond_expected(0.5, 20.0 / 7, 0.8, b, 0.0, 0.0, 0.0, float(H)))) for b in (6.0, 2.4)]
+    true_uplift = truth[0] / truth[1] - 1
+    out = btyd_value_comparison(tx, referred["customer_id"].unique(), "2021-12-31", horizon_weeks=H,
+                                margin_rate=1.0, discount_rate=0.0, n_draws=200, seed=3)
+    assert out.revenue_uplift.covers(true_uplift)
+    assert out.revenue_uplift.lower < out.revenue_uplift.value < out.revenue_uplift.upper
+    # without margin and discounting the value is the revenue
+    assert out.value_uplift.value == pytest.approx(out.revenue_uplift.value, rel=1e-9)
+    assert out.table.loc["referred", "value"] == pytest.approx(out.table.loc["referred", "revenue"], rel=1e-9)
+    assert out.per_customer.notna().all() and (out.per_customer >= 0).all()
+    again = btyd_value_comparison(tx, referred["customer_id"].unique(), "2021-12-31", horizon_weeks=H,
+                                  margin_rate=1.0, discount_rate=0.0, n_draws=200, seed=3)
+    assert again.revenue_uplift == out.revenue_uplift

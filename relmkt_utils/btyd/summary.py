@@ -59,7 +59,7 @@ def _customer_periods(cust: np.ndarray, period: np.ndarray, amount: np.ndarray |
     pmin = period.min()
     span = np.int64(period.max() - pmin + 1)
     key = cust.astype(np.int64) * span + (period - pmin)
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # any order inside a (customer, period) run will do: it is summed
     key = key[order]
     starts = _runs(key)
     ukey = key[starts]

@@ -97,7 +97,8 @@ def tornado(table: pd.DataFrame, ax=None, title: str = "ROI sensitivity (tornado
     ax.axvline(base, color="#404040", lw=1)
     ax.axvline(0, color="#c0504d", lw=0.8, ls="--")
     from matplotlib.patches import Patch
-    ax.legend(handles=[Patch(color=color_of("paid"), label="low value"), Patch(color=color_of("organic"), label="high value")])
+    ax.legend(handles=[Patch(color=color_of("paid"), label="low value"), Patch(color=color_of("organic"), label="high value")],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return ax
 
 
@@ -118,7 +119,10 @@ def wom_sensitivity(grid: pd.DataFrame, ax=None, title: str = "Net WOM per custo
     """Heatmap of ``referral.wom_sensitivity`` (net impressions per customer)."""
     import seaborn as sns
 
-    ax = new_axes(title, "negative reach per detractor (people)", "positive reach per promoter (people)", ax=ax)
+    ax = new_axes(title, "", "", ax=ax)
     sns.heatmap(grid, annot=True, fmt=".1f", center=0, cmap="RdYlGn", ax=ax,
                 cbar_kws={"label": "net impressions per customer (people)"})
+    # seaborn names the axes after the frame's index/columns: set the labels (with units) afterwards
+    ax.set_xlabel("negative reach per detractor (people)")
+    ax.set_ylabel("positive reach per promoter (people)")
     return ax

@@ -136,6 +136,7 @@ def relationship_levels(table: pd.DataFrame, ax=None, currency: str = "currency 
     for xi, v, r in zip(x, table["clv"], table["retention"]):
         ax.annotate(f"{v:,.0f}\n(r = {r:.0%})", (xi, v), xytext=(0, 3), textcoords="offset points",
                     ha="center", fontsize=8)
+    ax.margins(y=0.15)                  # room for the labels above the tallest bar
     return ax
 
 
@@ -151,4 +152,5 @@ def uplift_value(uplift: pd.DataFrame, ax=None,
     ax.set_xticks(np.arange(len(cols)), [c.replace("_", " ") for c in cols])
     for xi, v in enumerate(vals):
         ax.annotate(f"{v:+.0f}%", (xi, v), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
+    ax.margins(y=0.1)
     return ax

@@ -179,3 +179,18 @@ def delivered_value_by_level_chart(by_level: pd.DataFrame, ax=None):
     ax.set_xticks(x, [f"{lv} (n={n})" for lv, n in zip(by_level["level"], by_level["n"])])
     ax.axhline(0, color="#444444", lw=0.8)
     return ax
+
+
+def delivered_value_hist(scores: pd.DataFrame, column: str = "delivered_value", bins: int = 48, ax=None):
+    """Histogram of the delivered-value index over its full range -6..6, with the break-even line at 0.
+
+    ``scores`` is ``value_scores`` output; the share of customers with DV > 0 goes into the legend.
+    """
+    x = pd.to_numeric(scores[column], errors="coerce").dropna()
+    ax = new_axes("Distribution of the delivered-value index", "delivered value DV = TV - TC (points, -6 to 6)",
+                  "customers (count)", ax=ax)
+    ax.hist(x, bins=np.linspace(-6, 6, bins + 1), color=PALETTE[0], alpha=0.85)
+    ax.axvline(0, color=PALETTE[1], ls="--", lw=1.2, label=f"value = cost ({(x > 0).mean():.0%} of customers above)")
+    ax.set_xlim(-6, 6)
+    ax.legend(loc="upper left")
+    return ax

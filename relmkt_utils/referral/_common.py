@@ -130,3 +130,20 @@ def converted_mask(referrals: pd.DataFrame) -> pd.Series:
     """True for invitations that turned into a customer (a referee_id is present)."""
     ref = referrals["referee_id"]
     return ref.notna() & (ref.astype(str).str.strip() != "") & (ref.astype(str) != "nan")
+
+
+def recovery_table(estimates: dict, truth: dict) -> pd.DataFrame:
+    """Estimates beside the true values they should recover (synthetic data).
+
+    ``estimates`` maps a label to an :class:`Estimate`; ``truth`` maps the same labels to numbers.
+    Returns estimate, lower, upper, truth, covered (truth inside the closed interval) and z, the
+    distance (estimate - truth) / se in standard errors (NaN without a standard error), one row per label.
+    """
+    missing = set(estimates) - set(truth)
+    if missing:
+        raise ValueError(f"no true value for: {sorted(missing)}")
+    rows = {k: {"estimate": e.value, "lower": e.lower, "upper": e.upper, "truth": float(truth[k]),
+                "covered": e.covers(float(truth[k])),
+                "z": (e.value - float(truth[k])) / e.se if e.se > 0 else np.nan} for k, e in estimates.items()}
+    return pd.DataFrame(rows).T.astype({"estimate": float, "lower": float, "upper": float, "truth": float,
+                                        "covered": bool, "z": float})

@@ -140,3 +140,19 @@ def incremental_customers(outcomes: pd.DataFrame, alpha: float = 0.05) -> Estima
     """New customers the program caused: (mean N program - mean N holdout) x n_program."""
     g1, g0 = outcomes[outcomes["program"] == 1], outcomes[outcomes["program"] == 0]
     return wald_diff_ci(g1["new_customers"], g0["new_customers"], alpha).scaled(len(g1))
+
+
+def lift_table(outcomes: pd.DataFrame, column: str = "new_customers", alpha: float = 0.05) -> pd.DataFrame:
+    """Program mean, holdout mean and their difference with Wald intervals, for ``plots.referral.lift``.
+
+    Columns label, estimate, lower, upper; rows "program", "holdout", "difference (lift)".
+    """
+    z = z_of(alpha)
+    rows = []
+    for key, label in ((1, "program"), (0, "holdout")):
+        x = outcomes.loc[outcomes["program"] == key, column].to_numpy(float)
+        m, se = x.mean(), x.std(ddof=1) / np.sqrt(x.size)
+        rows.append({"label": label, "estimate": m, "lower": m - z * se, "upper": m + z * se})
+    d = wald_diff_ci(outcomes.loc[outcomes["program"] == 1, column], outcomes.loc[outcomes["program"] == 0, column], alpha)
+    rows.append({"label": "difference (lift)", "estimate": d.value, "lower": d.lower, "upper": d.upper})
+    return pd.DataFrame(rows)

@@ -11,26 +11,26 @@
 * :mod:`.cohorts` -- survivors per acquisition cohort from a transaction log; retention vs
   acquisition cost per channel.
 """
-from .allocation import (AllocationOptimum, ResponseCurveFit, ResponseCurves, customer_equity_per_prospect,
+from .allocation import (AllocationOptimum, average_and_marginal_costs, ResponseCurveFit, ResponseCurves, customer_equity_per_prospect,
                          equity_surface, fit_response_curves, optimal_acquisition_spend, optimal_retention_spend,
                          optimal_spend, retention_value, simulate_spend_table)
-from .clv import clv, clv_from_survival, margin_multiplier, simulate_clv, survival_from_retention
-from .cohorts import (cohort_curve, cohort_survivors, constant_retention, fit_cohorts, pooled_retention,
-                      retention_by_group, retention_vs_acquisition_cost)
+from .clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
+from .cohorts import (cohort_curve, cohort_survivors, constant_retention, fit_cohorts, fit_pooled, pooled_retention,
+                      retention_by_group, retention_vs_acquisition_cost, revenue_per_alive_period, sbg_by_group)
 from .equity import (break_even_retention_spend, clv_by_relationship_level, clv_cac_grid, cohort_discount_sum,
                      customer_equity, retention_uplift_value, steady_state_customers)
-from .sbg import (GeometricResults, GeometricRetention, SBGResults, ShiftedBetaGeometric, compare_projections,
-                  sbg_churn_probability, sbg_del, sbg_derl, sbg_retention_rate, sbg_survival, simulate_survivors)
+from .sbg import (GeometricResults, GeometricRetention, PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric,
+                  compare_projections, sbg_churn_probability, sbg_del, sbg_derl, sbg_retention_rate, sbg_survival, simulate_survivors)
 
 __all__ = [
-    "clv", "clv_from_survival", "margin_multiplier", "simulate_clv", "survival_from_retention",
-    "ShiftedBetaGeometric", "SBGResults", "GeometricRetention", "GeometricResults", "compare_projections",
+    "clv", "clv_from_survival", "margin_multiplier", "simulate_clv", "survival_from_retention", "equivalent_retention",
+    "ShiftedBetaGeometric", "PooledShiftedBetaGeometric", "SBGResults", "GeometricRetention", "GeometricResults", "compare_projections",
     "sbg_survival", "sbg_churn_probability", "sbg_retention_rate", "sbg_del", "sbg_derl", "simulate_survivors",
     "customer_equity", "cohort_discount_sum", "steady_state_customers", "retention_uplift_value", "clv_cac_grid",
     "break_even_retention_spend", "clv_by_relationship_level",
     "ResponseCurves", "AllocationOptimum", "ResponseCurveFit", "customer_equity_per_prospect", "retention_value",
     "optimal_spend", "optimal_retention_spend", "optimal_acquisition_spend", "equity_surface",
-    "simulate_spend_table", "fit_response_curves",
-    "cohort_survivors", "cohort_curve", "fit_cohorts", "pooled_retention", "constant_retention",
-    "retention_by_group", "retention_vs_acquisition_cost",
+    "simulate_spend_table", "fit_response_curves", "average_and_marginal_costs",
+    "cohort_survivors", "cohort_curve", "fit_cohorts", "fit_pooled", "sbg_by_group", "pooled_retention", "constant_retention",
+    "retention_by_group", "retention_vs_acquisition_cost", "revenue_per_alive_period",
 ]

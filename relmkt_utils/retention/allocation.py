@@ -200,6 +200,26 @@ def optimal_spend(curves, margin: float, discount_rate: float, method: str = "au
         method=method)
 
 
+def average_and_marginal_costs(curves: ResponseCurves, acquisition_spend: float, retention_spend: float) -> pd.DataFrame:
+    r"""Average vs marginal cost of a customer at spends A (per prospect) and R (per customer per period).
+
+    Rows ``acquisition`` and ``retention``; columns ``spend``, ``rate`` (a(A), r(R)),
+    ``average_cost`` (A/a(A) per new customer, R/r(R) per retained customer, the "5-25x" kind of
+    figure) and ``marginal_cost`` (1/a'(A), 1/r'(R): the cost of one *more* customer, which decides
+    allocation; Pfeifer 2005). For the exponential curves :math:`a'(A) = c_a k_a e^{-k_a A}`.
+    """
+    A, R = float(acquisition_spend), float(retention_spend)
+    if A < 0 or R < 0:
+        raise ParameterError("spends must be >= 0")
+    a, r = float(curves.acquisition_rate(A)), float(curves.retention_rate(R))
+    da = curves.ceiling_a * curves.k_a * np.exp(-curves.k_a * A)
+    dr = curves.ceiling_r * curves.k_r * np.exp(-curves.k_r * R)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rows = {"acquisition": {"spend": A, "rate": a, "average_cost": A / a if a > 0 else np.nan, "marginal_cost": 1 / da},
+                "retention": {"spend": R, "rate": r, "average_cost": R / r if r > 0 else np.nan, "marginal_cost": 1 / dr}}
+    return pd.DataFrame(rows).T[["spend", "rate", "average_cost", "marginal_cost"]]
+
+
 def _argmax_1d(f, lo: float, hi: float, n_grid: int = 401) -> float:
     """Global grid search, then bounded Brent refinement around the best grid point."""
     x = np.linspace(lo, hi, n_grid)

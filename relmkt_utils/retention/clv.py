@@ -166,3 +166,28 @@ def simulate_clv(margin: float, retention: float, discount_rate: float, n_custom
     if np.isclose(v, 1.0):
         return margin * first * n_pay
     return margin * first * (1 - v ** n_pay) / (1 - v)
+
+
+def equivalent_retention(expected_lifetime, discount_rate: float, timing: str = "start"):
+    r"""The constant retention rate whose closed-form CLV equals a given discounted expected lifetime.
+
+    ``timing="start"``: solve :math:`(1+i)/(1+i-r) = \mathrm{DEL}` for r, so
+    :math:`r = (1+i)(1 - 1/\mathrm{DEL})` (DEL counts the payment at t = 0, as in Fader & Hardie 2010);
+    ``timing="end"``: solve :math:`r/(1+i-r) = L`, :math:`r = (1+i) L/(1+L)`. With it, the
+    constant-retention tools (customer equity, CLV - CAC grid, uplift value) reproduce the CLV of a
+    heterogeneous (e.g. sBG) survival curve. numpy-broadcasting.
+    """
+    _check_timing(timing)
+    L = np.asarray(expected_lifetime, dtype=float)
+    i = float(discount_rate)
+    if timing == "start":
+        if np.any(L < 1):
+            raise ParameterError("a start-timing discounted expected lifetime is >= 1 (the payment at t = 0)")
+        r = (1 + i) * (1 - 1 / L)
+    else:
+        if np.any(L < 0):
+            raise ParameterError("an end-timing discounted expected lifetime is >= 0")
+        r = (1 + i) * L / (1 + L)
+    if np.any(r > 1):
+        raise ParameterError("the lifetime is too long for a constant retention rate <= 1 at this discount rate")
+    return _out(r)

@@ -36,7 +36,8 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..tables import CHANNELS
-from .sbg import ShiftedBetaGeometric
+from .clv import equivalent_retention
+from .sbg import PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric
 
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 
@@ -107,6 +108,33 @@ def cohort_survivors(transactions: pd.DataFrame, customers: pd.DataFrame | None 
     return pd.DataFrame(rows, index=idx, columns=pd.Index(t, name="periods_since_acquisition"))
 
 
+def revenue_per_alive_period(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
+                             period: str = "quarter", observation_end=None) -> pd.Series:
+    """Revenue per customer-period alive, in the sense of :func:`cohort_survivors`.
+
+    A customer is alive in periods t = 0..L since acquisition, L the period of her last purchase,
+    so she counts L + 1 alive periods; revenue per alive period = total revenue / total alive
+    periods. Times a margin rate it is the margin m per alive customer per period that turns an sBG
+    survival curve fitted to the same cohorts into a CLV (m x DEL). Returns ``revenue``,
+    ``alive_periods``, ``customers`` and ``revenue_per_alive_period``.
+    """
+    if period not in PERIODS:
+        raise ParameterError(f"period must be one of {list(PERIODS)}; got {period!r}")
+    tx = transactions[["customer_id", "date", "amount"]].copy()
+    tx["date"] = pd.to_datetime(tx["date"])
+    if observation_end is not None:
+        tx = tx[tx["date"] <= pd.Timestamp(observation_end)]
+    if tx.empty:
+        raise ParameterError("the transactions table is empty: no revenue to count")
+    acq = _acquisition_dates(tx, customers).reindex(tx["customer_id"].unique())
+    last = _period_number(tx.groupby("customer_id")["date"].max(), period)
+    alive = (last - _period_number(acq.reindex(last.index), period)).clip(lower=0) + 1
+    revenue = float(pd.to_numeric(tx["amount"]).sum())
+    periods = float(alive.sum())
+    return pd.Series({"revenue": revenue, "alive_periods": periods, "customers": float(len(alive)),
+                      "revenue_per_alive_period": revenue / periods})
+
+
 def cohort_curve(table: pd.DataFrame, row) -> np.ndarray:
     """The observed survivors n_0..n_T of one row of :func:`cohort_survivors` (NaNs dropped)."""
     s = table.loc[row].to_numpy(dtype=float)
@@ -134,6 +162,56 @@ def fit_cohorts(table: pd.DataFrame, min_periods: int = 3) -> pd.DataFrame:
     cols = ["cohort", "n0", "periods", "alpha", "beta", "alpha_se", "beta_se", "llf", "mean_churn",
             "retention_1", "retention_T", "converged"]
     return pd.DataFrame(out, columns=cols).set_index("cohort")
+
+
+def _usable_curves(table: pd.DataFrame, min_periods: int) -> list[np.ndarray]:
+    curves = [cohort_curve(table, row) for row in table.index]
+    return [s for s in curves if s.size - 1 >= min_periods and s[0] > 0]
+
+
+def fit_pooled(table: pd.DataFrame, min_periods: int = 1) -> SBGResults:
+    """One sBG (alpha, beta) fitted to all cohorts of ``table`` with >= ``min_periods`` observed periods.
+
+    Pooled maximum likelihood (:class:`relmkt_utils.retention.sbg.PooledShiftedBetaGeometric`): each
+    cohort contributes its own right-censored likelihood, so young cohorts count for their early
+    periods only. Raises :class:`ParameterError` when no cohort qualifies or nobody ever churns.
+    """
+    curves = _usable_curves(table, min_periods)
+    if not curves:
+        raise ParameterError(f"no cohort has {min_periods} or more observed periods after acquisition")
+    if all(s[0] == s[-1] for s in curves):
+        raise ParameterError("nobody churned in any cohort: the sBG model cannot be fitted")
+    return PooledShiftedBetaGeometric(curves).fit()
+
+
+def sbg_by_group(table: pd.DataFrame, discount_rate: float, min_periods: int = 1) -> pd.DataFrame:
+    """A pooled sBG per group of a ``cohort_survivors(..., group=...)`` table (index (group, cohort)).
+
+    Columns: ``customers`` (sum of n_0), ``cohorts``, ``alpha``, ``beta``, ``alpha_se``, ``beta_se``,
+    ``mean_churn`` (alpha/(alpha+beta)), ``retention_1`` and ``retention_4`` (r(1), r(4)),
+    ``del`` (discounted expected lifetime in periods at ``discount_rate`` per period, Fader & Hardie
+    2010) and ``equivalent_retention`` (the constant r with the same lifetime value,
+    :func:`relmkt_utils.retention.clv.equivalent_retention`). Groups that cannot be fitted are left out.
+    """
+    if not isinstance(table.index, pd.MultiIndex):
+        raise ParameterError("sbg_by_group needs a table from cohort_survivors(..., group=...)")
+    rows = []
+    for g, sub in table.groupby(level=0, sort=False):
+        sub = sub.droplevel(0)
+        curves = _usable_curves(sub, min_periods)
+        if not curves or all(s[0] == s[-1] for s in curves):
+            continue
+        res = PooledShiftedBetaGeometric(curves).fit()
+        life = res.discounted_expected_lifetime(discount_rate)
+        rows.append({"group": g, "customers": float(sum(s[0] for s in curves)), "cohorts": len(curves),
+                     "alpha": res.alpha, "beta": res.beta, "alpha_se": res.bse["alpha"], "beta_se": res.bse["beta"],
+                     "mean_churn": res.mean_churn(), "retention_1": float(res.retention_rate(1)),
+                     "retention_4": float(res.retention_rate(4)), "del": life,
+                     "equivalent_retention": equivalent_retention(life, discount_rate)})
+    cols = ["group", "customers", "cohorts", "alpha", "beta", "alpha_se", "beta_se", "mean_churn",
+            "retention_1", "retention_4", "del", "equivalent_retention"]
+    name = table.index.names[0]
+    return pd.DataFrame(rows, columns=cols).set_index("group").rename_axis(name)
 
 
 def pooled_retention(table: pd.DataFrame) -> pd.DataFrame:

@@ -228,6 +228,32 @@ class SBGResults(MLEResults):
         return float(self.model.survivors[-1] * margin * self.derl(discount_rate, T - 1))
 
 
+class PooledShiftedBetaGeometric(ShiftedBetaGeometric):
+    """sBG with one (alpha, beta) shared by several cohorts of different lengths (pooled ML).
+
+    ``curves``: a list of survivor vectors n_0..n_T (one per cohort, T may differ). The
+    log-likelihood is the sum of the cohorts' F&H (2007) log-likelihoods, each cohort right-censored
+    at its own last observed period. ``nobs`` is the total of the cohort sizes; ``survivors`` holds
+    the cohort totals n_0 of the pooled cohorts at t = 0 only (``base_value`` is not defined for a pool).
+    """
+
+    model_name = "sBG (pooled cohorts)"
+
+    def __init__(self, curves):
+        curves = [_check_survivors(c) for c in curves]
+        if not curves:
+            raise ParameterError("a pooled sBG needs at least one cohort with periods 0 and 1 observed")
+        self.models = [ShiftedBetaGeometric(c) for c in curves]
+        self.n_cohorts = len(curves)
+        self.n_periods = max(m.n_periods for m in self.models)
+        self.nobs = float(sum(m.nobs for m in self.models))
+        self.survivors = np.array([self.nobs])
+
+    def _nll(self, theta):
+        parts = [m._nll(theta) for m in self.models]
+        return sum(p[0] for p in parts), np.sum([p[1] for p in parts], axis=0)
+
+
 # ---------------------------------------------------------------------------- constant retention
 
 class GeometricRetention:

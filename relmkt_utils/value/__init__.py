@@ -21,8 +21,11 @@ from .behaviour import (
 from .choice import (
     bootstrap_wtp,
     choice_attributes,
+    example_offers,
     fit_clogit_arrays,
     fit_conditional_logit,
+    hit_rate,
+    numeric_attributes,
     part_worths,
     predict_shares,
     simulate_all_components,
@@ -38,6 +41,7 @@ from .drivers import (
     improve_first,
     ipa_table,
     standardized_coefficients,
+    weight_shares,
 )
 from .reliability import AlphaResult, cronbach_alpha, detect_constructs, item_analysis, reliability_table
 from .scores import DV_RANGE, construct_kind, construct_scores, value_scores
@@ -46,9 +50,10 @@ from .simulate import simulate_choices, simulate_retention, simulate_survey
 __all__ = [
     "AlphaResult", "DV_RANGE", "bootstrap_wtp", "choice_attributes", "construct_kind", "construct_scores",
     "cronbach_alpha", "delivered_value_by_level", "detect_constructs", "driver_importance", "dropout_table",
-    "fit_clogit_arrays", "fit_conditional_logit", "fit_driver_ordered", "fit_driver_ols", "fit_dropout_cox",
-    "hazard_ratios", "importance_performance", "improve_first", "ipa_table", "item_analysis", "part_worths",
-    "predict_shares", "reliability_table", "simulate_all_components", "simulate_change", "simulate_choices",
-    "simulate_retention", "simulate_survey", "standardized_coefficients", "value_retention_frame",
-    "value_scores", "willingness_to_pay", "wtp_delta",
+    "example_offers", "fit_clogit_arrays", "fit_conditional_logit", "fit_driver_ols", "fit_driver_ordered",
+    "fit_dropout_cox", "hazard_ratios", "hit_rate", "importance_performance", "improve_first", "ipa_table",
+    "item_analysis", "numeric_attributes", "part_worths", "predict_shares", "reliability_table",
+    "simulate_all_components", "simulate_change", "simulate_choices", "simulate_retention", "simulate_survey",
+    "standardized_coefficients", "value_retention_frame", "value_scores", "weight_shares",
+    "willingness_to_pay", "wtp_delta",
 ]

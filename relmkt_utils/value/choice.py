@@ -44,11 +44,40 @@ from .scores import construct_kind
 ID_COLUMNS = ("respondent_id", "task", "alternative", "chosen")
 
 
+def numeric_attributes(choices: pd.DataFrame, price: str = "price") -> pd.DataFrame:
+    """A copy of ``choices`` with text attribute columns that hold only numbers converted to numbers.
+
+    ``datasets.load`` keeps free (non-canonical) columns as text, so the attribute columns of a
+    choices table read from CSV arrive as strings such as ``"3"``. A column other than the ids,
+    ``chosen`` and ``price`` whose every non-empty value parses as a number becomes numeric (integer
+    when all values are whole numbers); other text columns are left as they are.
+    """
+    out = choices.copy()
+    for col in out.columns:
+        if col in ID_COLUMNS or col == price:
+            continue
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        present = s.notna()
+        if not present.any():
+            continue
+        num = pd.to_numeric(s.where(present), errors="coerce")
+        if num[present].isna().any():
+            continue
+        if present.all() and np.isfinite(num).all() and (num == np.round(num)).all():
+            num = num.astype("int64")
+        out[col] = num
+    return out
+
+
 def choice_attributes(choices: pd.DataFrame, price: str = "price") -> list[str]:
     """Numeric attribute columns of a choices table (all but ids, ``chosen`` and ``price``).
 
-    Canonical constructs come first, in their canonical order, then other columns as they appear.
+    Text columns holding only numbers count as numeric (see ``numeric_attributes``). Canonical
+    constructs come first, in their canonical order, then other columns as they appear.
     """
+    choices = numeric_attributes(choices, price)
     cand = [
         c for c in choices.columns
         if c not in ID_COLUMNS and c != price and pd.api.types.is_numeric_dtype(choices[c])
@@ -61,6 +90,7 @@ def _prepare(choices: pd.DataFrame, attributes, price: str):
     for col in ("respondent_id", "task", "chosen", price):
         if col not in choices.columns:
             raise DataError(Problem("choices", f"required column '{col}' is missing", column=col))
+    choices = numeric_attributes(choices, price)
     attrs = list(attributes) if attributes is not None else choice_attributes(choices, price)
     if not attrs:
         raise DataError(Problem("choices", "no numeric attribute columns besides price"))
@@ -328,3 +358,57 @@ def simulate_all_components(
     out = pd.DataFrame(rows)
     out.attrs.update({"offer": offer, "market_size": market_size})
     return out
+
+
+def hit_rate(fit_or_params, choices: pd.DataFrame, price: str = "price") -> dict:
+    """How often the chosen alternative is the one with the largest deterministic utility.
+
+    Kotler's rule says a customer picks the offer with the largest delivered value. With utility
+    V_j = x_j'beta + beta_price p_j (fitted or true part-worths), the hit rate is the share of
+    tasks whose chosen alternative has the largest V (a tie of m alternatives counts 1/m). A
+    deterministic rule would give 1; the logit's random part makes it lower even with the true
+    part-worths. Returns ``{"hit_rate", "chance", "n_tasks"}`` with chance = mean of 1 / (number of
+    alternatives in the task), the rate of picking at random.
+    """
+    params = _as_params(fit_or_params)
+    data, _, y, groups, _ = _prepare(choices, [n for n in params.index if n != price], price)
+    v = data[list(params.index)].astype(float).to_numpy() @ params.to_numpy()
+    vmax = pd.Series(v).groupby(groups).transform("max").to_numpy()
+    top = np.isclose(v, vmax, rtol=0.0, atol=1e-9)
+    n_top = pd.Series(top.astype(float)).groupby(groups).transform("sum").to_numpy()
+    n_alt = np.bincount(groups)
+    hits = np.where((y == 1) & top, 1.0 / n_top, 0.0)
+    return {"hit_rate": float(hits.sum() / n_alt.size), "chance": float(np.mean(1.0 / n_alt)),
+            "n_tasks": int(n_alt.size)}
+
+
+def example_offers(choices: pd.DataFrame, attributes=None, price: str = "price") -> pd.DataFrame:
+    """Three illustrative offers built from the levels observed in a choices table.
+
+    With L_0 < ... < L_{n-1} the distinct levels of a column, m = (n - 1) // 2 and the step
+    s = max(1, n // 4), "middle" is L_m, "high" L_{min(n-1, m+s)} and "low" L_{max(0, m-s)}:
+
+    * ``ours``: every attribute and the price at the middle level;
+    * ``premium``: value attributes high, cost attributes low, price high (more value, less
+      non-monetary cost, dearer);
+    * ``budget``: the reverse (value low, cost high, price low).
+
+    Each offer uses levels the respondents actually saw (with five levels 1..5: 3, 4 and 2).
+    Index: the offer names; columns: the attributes and the price.
+    """
+    data = numeric_attributes(choices, price)
+    attrs = list(attributes) if attributes is not None else choice_attributes(data, price)
+    rows = {"ours": {}, "premium": {}, "budget": {}}
+    for col in attrs + [price]:
+        levels = np.unique(data[col].dropna().astype(float))
+        if levels.size == 0:
+            raise ValueError(f"column '{col}' has no levels")
+        m, step = (levels.size - 1) // 2, max(1, levels.size // 4)
+        lo, mid, hi = float(levels[max(0, m - step)]), float(levels[m]), float(levels[min(levels.size - 1, m + step)])
+        better_high = col != price and construct_kind(col) == "value"
+        rows["ours"][col] = mid
+        if col == price:
+            rows["premium"][col], rows["budget"][col] = hi, lo
+        else:
+            rows["premium"][col], rows["budget"][col] = (hi, lo) if better_high else (lo, hi)
+    return pd.DataFrame.from_dict(rows, orient="index")[attrs + [price]]

@@ -214,3 +214,19 @@ def improve_first(ipa: pd.DataFrame) -> str | None:
     """The component to improve first according to an ``ipa_table`` (None if none is below median)."""
     hit = ipa.loc[ipa["improve_first"], "component"]
     return None if hit.empty else str(hit.iloc[0])
+
+
+def weight_shares(importance: pd.DataFrame) -> pd.DataFrame:
+    """Signed relative weights of the components: w_c = b_c / sum_k |b_k| per outcome and model.
+
+    Raw coefficients of an OLS on the 1-7 scale and of an ordered logit on its latent scale are in
+    different units; dividing by the sum of their absolute values removes the scale, so the two
+    models (and a generator's driver weights, which sum to 1 in absolute value) can be compared.
+    ``importance`` is a ``standardized_coefficients`` / ``driver_importance`` table (several models
+    may be stacked). Returns a copy with the column ``weight_share`` added.
+    """
+    out = importance.copy()
+    keys = [c for c in ("outcome", "model") if c in out.columns]
+    total = out["coef"].abs().groupby([out[k] for k in keys]).transform("sum") if keys else out["coef"].abs().sum()
+    out["weight_share"] = out["coef"] / total
+    return out

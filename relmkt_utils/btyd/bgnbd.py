@@ -1,0 +1,263 @@
+r"""BG/NBD: the beta-geometric / negative binomial distribution model of repeat buying.
+
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the easy way: an
+alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275-284.
+
+While alive a customer buys as a Poisson process with rate :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`;
+right after each *repeat* purchase she drops out for good with probability :math:`p \sim \mathrm{Beta}(a, b)`.
+For a customer with :math:`x` repeat purchases, the last at :math:`t_x`, observed for :math:`T`
+(all in the data's own time unit) the likelihood is (FHL 2005, eq. 6)
+
+.. math::
+
+    L = \frac{B(a, b+x)}{B(a,b)} \frac{\Gamma(r+x)\,\alpha^r}{\Gamma(r)\,(\alpha+T)^{r+x}}
+      + \delta_{x>0} \frac{B(a+1, b+x-1)}{B(a,b)} \frac{\Gamma(r+x)\,\alpha^r}{\Gamma(r)\,(\alpha+t_x)^{r+x}} .
+
+It is evaluated in log space as
+
+.. math::
+
+    \log L = \log\Gamma(r+x) - \log\Gamma(r) + r\log\alpha + \log B(a, b+x) - \log B(a,b)
+             - (r+x)\log(\alpha+T) + \delta_{x>0}\,\mathrm{softplus}(u),
+    \quad u = \log\frac{a}{b+x-1} + (r+x)\log\frac{\alpha+T}{\alpha+t_x},
+
+which never overflows however large :math:`x` and :math:`T` are. The fit works on the distinct
+:math:`(x, t_x, T)` rows with weights and uses the analytic gradient and Hessian.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ..mle import MLEResults
+from ._fit import newton_fit
+from .base import check_rft, discounted_sum, group_rows, index_of, subsample_rows
+
+NAMES = ["r", "alpha", "a", "b"]
+#: fits with more distinct rows than WARM_ROWS start from a fit on WARM_SIZE of them
+WARM_ROWS, WARM_SIZE = 200_000, 50_000
+
+
+class BetaGeo:
+    """BG/NBD model of (frequency, recency, T) per customer; ``fit()`` returns :class:`BetaGeoResults`.
+
+    Parameters
+    ----------
+    frequency : repeat purchases :math:`x` (whole numbers >= 0)
+    recency : time of the last repeat purchase since the first purchase, :math:`t_x` (0 when x = 0)
+    T : time since the first purchase to the end of observation
+    weights : optional number of customers each row stands for
+    """
+
+    model_name = "BG/NBD"
+    param_names = NAMES
+
+    def __init__(self, frequency, recency, T, weights=None):
+        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
+        self.index = index_of(frequency)
+        self.weights = None if weights is None else np.asarray(weights, dtype=float).ravel()
+        if self.weights is not None and (len(self.weights) != len(self.frequency) or np.any(self.weights < 0)):
+            raise ValueError("BG/NBD: weights must be non-negative, one per customer")
+        self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
+        self._data = None
+
+    # ----- likelihood -------------------------------------------------------------------------
+    def _grouped(self):
+        if self._data is None:
+            pos, w = group_rows([self.T, self.frequency, self.recency], self.weights)
+            keep = w > 0
+            pos, w = pos[keep], w[keep]
+            self._data = _build(self.frequency[pos], self.recency[pos], self.T[pos], w)
+        return self._data
+
+    def loglike_obs(self, params) -> np.ndarray:
+        """Log-likelihood of each customer (ungrouped) at ``params`` = (r, alpha, a, b)."""
+        r, al, a, b = np.asarray(params, dtype=float)
+        x, tx, T = self.frequency, self.recency, self.T
+        ll = (special.gammaln(r + x) - special.gammaln(r) + r * np.log(al)
+              + special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(al + T))
+        p = x > 0
+        u = np.log(a) - np.log(b + x[p] - 1) + (r + x[p]) * (np.log(al + T[p]) - np.log(al + tx[p]))
+        ll[p] += np.logaddexp(0.0, u)
+        return ll
+
+    def loglike(self, params) -> float:
+        """Total log-likelihood (weighted) at ``params``."""
+        ll = self.loglike_obs(params)
+        return float(ll.sum() if self.weights is None else ll @ self.weights)
+
+    def _objective(self, theta, order):
+        return _objective(self._grouped(), theta, order)
+
+    def start_params(self) -> np.ndarray:
+        """Scale-aware starting values: r = 1, alpha = 1 / (mean repeat rate), a = 1, b = 2."""
+        w = np.ones_like(self.T) if self.weights is None else self.weights
+        rate = max((w @ self.frequency) / max(w @ self.T, 1e-12), 1e-6)
+        return np.array([1.0, 1.0 / rate, 1.0, 2.0])
+
+    def fit(self, start_params=None, maxiter: int = 200) -> "BetaGeoResults":
+        """Maximum likelihood by Newton's method on log(r, alpha, a, b) with the analytic Hessian."""
+        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
+        d = self._grouped()
+        kw = dict(results_cls=BetaGeoResults, model=self, nobs=self.nobs, model_name=self.model_name, maxiter=maxiter)
+        if len(d["w"]) > WARM_ROWS:
+            # warm start: fit a random subsample of the rows (weights scaled up), then polish on all rows
+            pick = subsample_rows(len(d["w"]), WARM_SIZE)
+            sub = _build(d["x"][pick], d["tx"][pick], d["T"][pick], d["w"][pick] * (d["W"] / d["w"][pick].sum()))
+            x0 = newton_fit(lambda th, o: _objective(sub, th, o), x0, NAMES, **kw).params.values
+        return newton_fit(self._objective, x0, NAMES, **kw)
+
+
+def _build(x, tx, T, w) -> dict:
+    """Arrays for the likelihood: rows with x > 0 first (the first ``m``), the distinct x values
+    ``ux`` with their total weights ``nx``, and for the x > 0 rows the code of their x in ``ux[ix]``."""
+    order = np.argsort(x == 0, kind="stable")
+    x, tx, T, w = x[order], tx[order], T[order], w[order]
+    m = int(np.count_nonzero(x > 0))
+    ux, inv = np.unique(x, return_inverse=True)
+    ix = np.flatnonzero(ux > 0)
+    xcode = np.searchsorted(ux[ix], x[:m])
+    return dict(x=x, tx=tx, T=T, w=w, W=w.sum(), wx=w * x, m=m, ux=ux, nx=np.bincount(inv, weights=w),
+                ix=ix, xcode=xcode)
+
+
+def _objective(d, theta, order):
+    """Negative log-likelihood of the grouped rows ``d`` (see ``_build``), with gradient (order 1)
+    and Hessian (order 2) in (r, alpha, a, b)."""
+    r, al, a, b = theta
+    ux, nx, W, w, wx, m = d["ux"], d["nx"], d["W"], d["w"], d["wx"], d["m"]
+    gl = special.gammaln
+    ll = nx @ (gl(r + ux) + gl(b + ux) - gl(a + b + ux)) + W * (-gl(r) - gl(b) + gl(a + b))
+    L1 = np.log(al + d["T"])
+    ll += W * r * np.log(al) - r * (w @ L1) - wx @ L1
+    xp, wp, txp = d["x"][:m], w[:m], d["tx"][:m]
+    lg = L1[:m] - np.log(al + txp)
+    ib = (1.0 / (b + ux[d["ix"]] - 1))[d["xcode"]]          # 1/(b+x-1), x > 0
+    u = np.log(a) + np.log(ib) + (r + xp) * lg
+    e = np.exp(-np.abs(u))
+    ll += wp @ (np.maximum(u, 0.0) + np.log1p(e))            # softplus(u)
+    if order == 0:
+        return -ll
+    dg = special.digamma
+    s = np.where(u > 0, 1.0, e) / (1.0 + e)                  # logistic(u)
+    iT = 1.0 / (al + d["T"])
+    iTp, itx = iT[:m], 1.0 / (al + txp)
+    h = iTp - itx
+    du = np.stack([lg, (r + xp) * h, np.full_like(u, 1.0 / a), -ib])
+    ws = wp * s
+    g = du @ ws
+    psi_abx = nx @ dg(a + b + ux)
+    g[0] += nx @ dg(r + ux) - W * dg(r) + W * np.log(al) - w @ L1
+    g[1] += W * r / al - r * (w @ iT) - wx @ iT
+    g[2] += -psi_abx + W * dg(a + b)
+    g[3] += nx @ dg(b + ux) - psi_abx - W * dg(b) + W * dg(a + b)
+    if order == 1:
+        return -ll, -g
+    tg = lambda z: special.polygamma(1, z)
+    H = (du * (ws * (1 - s))) @ du.T
+    H[0, 1] += ws @ h
+    H[1, 1] += ws @ ((r + xp) * (itx**2 - iTp**2))
+    H[2, 2] += -(ws.sum()) / a**2
+    H[3, 3] += ws @ ib**2
+    t_abx = nx @ tg(a + b + ux)
+    H[0, 0] += nx @ tg(r + ux) - W * tg(r)
+    H[0, 1] += W / al - w @ iT
+    H[1, 1] += -W * r / al**2 + (r * w + wx) @ iT**2
+    H[2, 2] += -t_abx + W * tg(a + b)
+    H[2, 3] += -t_abx + W * tg(a + b)
+    H[3, 3] += nx @ tg(b + ux) - t_abx - W * tg(b) + W * tg(a + b)
+    H = np.triu(H) + np.triu(H, 1).T
+    return -ll, -g, -H
+
+
+def _hyp2f1_euler_tail(a, b, r, x, z):
+    r"""(1-z)^{a-1} 2F1(a+b-1-r, a-1; a+b+x-1; z) = (1-z)^{r+x} 2F1(r+x, b+x; a+b+x-1; z) (Euler)."""
+    return np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+
+
+class BetaGeoResults(MLEResults):
+    """Fitted BG/NBD with the predictions of FHL (2005). Customer arguments default to the fitted data."""
+
+    def _rft(self, frequency, recency, T):
+        m = self.model
+        if frequency is None:
+            return m.frequency, m.recency, m.T, m.index
+        x, tx, T_ = check_rft(frequency, recency, T, "BG/NBD")
+        return x, tx, T_, index_of(frequency)
+
+    @staticmethod
+    def _wrap(values, index):
+        return pd.Series(values, index=index) if index is not None else values
+
+    def p_alive(self, frequency=None, recency=None, T=None):
+        r"""P(alive | x, t_x, T) = 1 / (1 + \delta_{x>0} \frac{a}{b+x-1} (\frac{\alpha+T}{\alpha+t_x})^{r+x}) (FHL 2005, eq. 11).
+
+        Equal to 1 for x = 0: in the BG/NBD a customer can only drop out right after a repeat purchase."""
+        r, al, a, b = self.params.values
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        out = np.ones_like(x)
+        p = x > 0
+        u = np.log(a) - np.log(b + x[p] - 1) + (r + x[p]) * (np.log(al + T_[p]) - np.log(al + tx[p]))
+        out[p] = special.expit(-u)
+        return self._wrap(out, idx)
+
+    def expected_purchases_new_customer(self, t):
+        r"""Unconditional E[X(t)] for a customer just acquired (FHL 2005, eq. 7):
+
+        .. math:: E[X(t)] = \frac{a+b-1}{a-1}\Big[1 - \big(\tfrac{\alpha}{\alpha+t}\big)^r
+                  {}_2F_1\big(r, b; a+b-1; \tfrac{t}{\alpha+t}\big)\Big]
+
+        computed with Euler's transformation as :math:`1-(1-z)^{a-1}\,{}_2F_1(a+b-1-r, a-1; a+b-1; z)`."""
+        r, al, a, b = self.params.values
+        t = np.asarray(t, dtype=float)
+        return _cond_expected(r, al, a, b, np.zeros_like(t), np.zeros_like(t), np.zeros_like(t), t)
+
+    def expected_purchases(self, t, frequency=None, recency=None, T=None):
+        r"""Conditional expected repeat purchases in the next ``t`` periods (FHL 2005, eq. 10):
+
+        .. math:: E[Y(t)\mid x,t_x,T] = \frac{a+b+x-1}{a-1}
+            \frac{1 - \big(\frac{\alpha+T}{\alpha+T+t}\big)^{r+x} {}_2F_1\big(r+x, b+x; a+b+x-1; \frac{t}{\alpha+T+t}\big)}
+                 {1 + \delta_{x>0}\frac{a}{b+x-1}\big(\frac{\alpha+T}{\alpha+t_x}\big)^{r+x}}
+        """
+        r, al, a, b = self.params.values
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        return self._wrap(_cond_expected(r, al, a, b, x, tx, T_, float(t)), idx)
+
+    def clv(self, spend, margin: float = 1.0, discount_rate: float = 0.0, horizon: int = 12,
+            frequency=None, recency=None, T=None, monetary_value=None):
+        """Discounted customer lifetime value over ``horizon`` periods (see :func:`base.discounted_sum`).
+
+        ``spend`` is a fitted Gamma-Gamma (its conditional expected spend is used, for the customers'
+        ``monetary_value``) or the expected spend per purchase (scalar or one per customer)."""
+        return _clv(self, spend, margin, discount_rate, horizon, frequency, recency, T, monetary_value)
+
+
+def _cond_expected(r, al, a, b, x, tx, T, t):
+    x, tx, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T, t)))
+    if abs(a - 1) < 1e-7:  # removable singularity at a = 1: average the two sides
+        return 0.5 * (_cond_expected(r, al, 1 - 1e-6, b, x, tx, T, t) + _cond_expected(r, al, 1 + 1e-6, b, x, tx, T, t))
+    z = t / (al + T + t)
+    num = (a + b + x - 1) / (a - 1) * (1 - _hyp2f1_euler_tail(a, b, r, x, z))
+    p = x > 0
+    u = np.full_like(x, -np.inf)
+    u[p] = np.log(a) - np.log(b + x[p] - 1) + (r + x[p]) * (np.log(al + T[p]) - np.log(al + tx[p]))
+    return num * special.expit(-u)
+
+
+def _clv(res, spend, margin, discount_rate, horizon, frequency, recency, T, monetary_value):
+    from .gammagamma import GammaGammaResults
+
+    x, tx, T_, idx = res._rft(frequency, recency, T)
+    if isinstance(spend, GammaGammaResults):
+        if monetary_value is None:
+            m = spend.model
+            if len(m.frequency) != len(x) or np.any(m.frequency != x):
+                raise ValueError("clv: the Gamma-Gamma model was fitted on other customers; pass monetary_value")
+            s = np.asarray(spend.expected_spend(), dtype=float)
+        else:
+            s = np.asarray(spend.expected_spend(frequency=x, monetary_value=monetary_value), dtype=float)
+    else:
+        s = np.broadcast_to(np.asarray(spend, dtype=float), x.shape)
+    cum = lambda k: np.asarray(res.expected_purchases(k, x, tx, T_), dtype=float)
+    return res._wrap(discounted_sum(cum, s, margin, discount_rate, horizon), idx)

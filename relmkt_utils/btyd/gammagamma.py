@@ -1,0 +1,141 @@
+r"""Gamma-Gamma model of the average spend per transaction.
+
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). RFM and CLV: using iso-value curves for customer
+base analysis. *Journal of Marketing Research* 42(4), 415-430; and Fader, P. S. & Hardie, B. G. S.
+(2013). The Gamma-Gamma model of monetary value. http://brucehardie.com/notes/025/
+
+Each transaction value of a customer is :math:`\mathrm{Gamma}(p, \nu)`, with
+:math:`\nu \sim \mathrm{Gamma}(q, \gamma)` across customers. The mean :math:`\bar z` of the customer's
+:math:`x \ge 1` repeat transactions has the density
+
+.. math::
+
+    f(\bar z \mid x) = \frac{\Gamma(px+q)}{\Gamma(px)\Gamma(q)}
+        \frac{\gamma^q\, x^{px}\, \bar z^{px-1}}{(\gamma + x\bar z)^{px+q}},
+
+and the conditional expected average spend is
+
+.. math::
+
+    E[M \mid \bar z, x] = \frac{p(\gamma + x \bar z)}{px + q - 1}
+      = \frac{q-1}{px+q-1}\,\frac{p\gamma}{q-1} + \frac{px}{px+q-1}\,\bar z ,
+
+a weighted mean of the population mean :math:`p\gamma/(q-1)` and the customer's own mean.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ..mle import MLEResults
+from ._fit import newton_fit
+from .base import as_float_array, group_rows, index_of
+
+NAMES = ["p", "q", "gamma"]
+
+
+class GammaGamma:
+    """Gamma-Gamma spend model on (frequency, monetary_value) of customers with frequency > 0.
+
+    ``monetary_value`` is the mean value of the repeat transactions (strictly positive).
+    Customers with frequency 0 are not allowed in the fit (filter them out first)."""
+
+    model_name = "Gamma-Gamma"
+    param_names = NAMES
+
+    def __init__(self, frequency, monetary_value, weights=None):
+        x = as_float_array(frequency, "frequency", self.model_name)
+        m = as_float_array(monetary_value, "monetary_value", self.model_name)
+        if len(x) != len(m) or len(x) == 0:
+            raise ValueError("Gamma-Gamma: frequency and monetary_value must be non-empty and of the same length")
+        if np.any(x < 1) or np.any(x != np.round(x)):
+            raise ValueError("Gamma-Gamma: frequency must be a whole number >= 1 (drop customers with no repeat purchase)")
+        if np.any(m <= 0):
+            raise ValueError("Gamma-Gamma: monetary_value must be > 0")
+        self.frequency, self.monetary_value = x, m
+        self.index = index_of(frequency)
+        self.weights = None if weights is None else np.asarray(weights, dtype=float).ravel()
+        self.nobs = float(len(x) if self.weights is None else self.weights.sum())
+        self._data = None
+
+    def _grouped(self):
+        if self._data is None:
+            pos, w = group_rows([self.monetary_value, self.frequency], self.weights)
+            x, m = self.frequency[pos], self.monetary_value[pos]
+            self._data = dict(x=x, m=m, w=w, W=w.sum(), lx=np.log(x), lm=np.log(m), xm=x * m)
+        return self._data
+
+    def loglike_obs(self, params) -> np.ndarray:
+        """Log-density of each customer's mean spend at ``params`` = (p, q, gamma)."""
+        p, q, g = np.asarray(params, dtype=float)
+        x, m = self.frequency, self.monetary_value
+        return (special.gammaln(p * x + q) - special.gammaln(p * x) - special.gammaln(q) + q * np.log(g)
+                + p * x * np.log(x) + (p * x - 1) * np.log(m) - (p * x + q) * np.log(g + x * m))
+
+    def loglike(self, params) -> float:
+        ll = self.loglike_obs(params)
+        return float(ll.sum() if self.weights is None else ll @ self.weights)
+
+    def _objective(self, theta, order):
+        d = self._grouped()
+        p, q, g = theta
+        x, w, W, lx, lm, xm = d["x"], d["w"], d["W"], d["lx"], d["lm"], d["xm"]
+        px = p * x
+        lgx = np.log(g + xm)
+        ll = w @ (special.gammaln(px + q) - special.gammaln(px) + px * lx + (px - 1) * lm - (px + q) * lgx)
+        ll += W * (q * np.log(g) - special.gammaln(q))
+        if order == 0:
+            return -ll
+        d1, d2 = special.digamma(px + q), special.digamma(px)
+        igx = 1.0 / (g + xm)
+        grad = np.array([
+            w @ (x * (d1 - d2 + lx + lm - lgx)),
+            w @ (d1 - lgx) + W * (np.log(g) - special.digamma(q)),
+            W * q / g - w @ ((px + q) * igx),
+        ])
+        if order == 1:
+            return -ll, -grad
+        t1, t2 = special.polygamma(1, px + q), special.polygamma(1, px)
+        H = np.empty((3, 3))
+        H[0, 0] = w @ (x**2 * (t1 - t2))
+        H[0, 1] = H[1, 0] = w @ (x * t1)
+        H[0, 2] = H[2, 0] = -(w @ (x * igx))
+        H[1, 1] = w @ t1 - W * special.polygamma(1, q)
+        H[1, 2] = H[2, 1] = W / g - w @ igx
+        H[2, 2] = -W * q / g**2 + w @ ((px + q) * igx**2)
+        return -ll, -grad, -H
+
+    def start_params(self) -> np.ndarray:
+        """Method-of-moments-like start: p = 1, q = 2, gamma = mean spend (so p*gamma/(q-1) = mean)."""
+        return np.array([1.0, 2.0, float(np.mean(self.monetary_value))])
+
+    def fit(self, start_params=None, maxiter: int = 200) -> "GammaGammaResults":
+        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
+        return newton_fit(self._objective, x0, NAMES, results_cls=GammaGammaResults, model=self,
+                          nobs=self.nobs, model_name=self.model_name, maxiter=maxiter)
+
+
+class GammaGammaResults(MLEResults):
+    """Fitted Gamma-Gamma with the conditional expected spend."""
+
+    def population_mean_spend(self) -> float:
+        r"""E[Z] = p\gamma/(q-1) (infinite when q <= 1)."""
+        p, q, g = self.params.values
+        return p * g / (q - 1) if q > 1 else np.inf
+
+    def expected_spend(self, frequency=None, monetary_value=None):
+        r"""Conditional expected average transaction value :math:`p(\gamma + x\bar z)/(px+q-1)`.
+
+        For customers with :math:`x = 0` this is the population mean :math:`p\gamma/(q-1)`.
+        Defaults to the fitted customers."""
+        p, q, g = self.params.values
+        if frequency is None:
+            x, m, idx = self.model.frequency, self.model.monetary_value, self.model.index
+        else:
+            x = as_float_array(frequency, "frequency", "Gamma-Gamma")
+            m = np.broadcast_to(as_float_array(monetary_value, "monetary_value", "Gamma-Gamma"), x.shape)
+            idx = index_of(frequency)
+        m = np.where(x > 0, m, 0.0)
+        out = p * (g + x * m) / (p * x + q - 1)
+        return pd.Series(out, index=idx) if idx is not None else out

@@ -1,0 +1,342 @@
+r"""Pareto/NBD model of repeat buying (Schmittlein, Morrison & Colombo 1987).
+
+Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting your customers: who are they and
+what will they do next? *Management Science* 33(1), 1-24. Likelihood as derived in Fader, P. S. &
+Hardie, B. G. S. (2005). A note on deriving the Pareto/NBD model and related expressions.
+http://brucehardie.com/notes/009/
+
+While alive a customer buys as a Poisson process with rate :math:`\lambda \sim \mathrm{Gamma}(r,\alpha)`;
+her lifetime is exponential with rate :math:`\mu \sim \mathrm{Gamma}(s,\beta)`. With
+:math:`x, t_x, T` as in the BG/NBD,
+
+.. math::
+
+    L = \frac{\Gamma(r+x)\alpha^r\beta^s}{\Gamma(r)}\Big[\frac{1}{(\alpha+T)^{r+x}(\beta+T)^s}
+        + s \int_{t_x}^{T} \frac{d\tau}{(\alpha+\tau)^{r+x}(\beta+\tau)^{s+1}}\Big],
+
+and the integral is :math:`J(t_x) - J(T)` with, for :math:`\alpha \ge \beta` (Fader & Hardie 2005, eq. 22),
+
+.. math::
+
+    s\,J(t) = \frac{s}{r+s+x}\,\frac{{}_2F_1\big(r+s+x, s+1; r+s+x+1; \frac{\alpha-\beta}{\alpha+t}\big)}{(\alpha+t)^{r+s+x}}
+
+(and :math:`\alpha, \beta` and :math:`r+x, s+1` swapped for :math:`\alpha < \beta`), so that the argument
+:math:`z` lies in :math:`[0, 1)`. Euler's transformation
+:math:`{}_2F_1(a,b;a+1;z) = (1-z)^{1-b}\,{}_2F_1(1, a+1-b; a+1; z)` moves the large factor
+:math:`(1-z)^{1-b}` into log space; the remaining series :math:`G = \sum_n \prod_{k<n}\frac{P+k}{C+k} z^n`
+has positive terms that shrink at least geometrically (ratio :math:`< z`), is summed together with its
+derivatives in :math:`P, C, z` (for the analytic gradient), and cannot overflow for any :math:`x` or :math:`T`.
+The three terms of :math:`L` are combined with a log-sum-exp.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ..mle import MLEResults
+from ._fit import newton_fit
+from .base import check_rft, discounted_sum, index_of, subsample_rows
+
+NAMES = ["r", "alpha", "s", "beta"]
+WARM_ROWS, WARM_SIZE = 50_000, 20_000
+
+
+def hyp2f1_1pc(P, C, z, tol: float = 1e-16, maxiter: int = 100_000):
+    r"""G = 2F1(1, P; C; z) for 0 <= P < C, 0 <= z < 1, with dG/dP, dG/dC and dG/dz, by its series.
+
+    Terms :math:`T_{n+1} = T_n \frac{P+n}{C+n} z` are summed until they are below ``tol`` times the sum;
+    the tail left after ``maxiter`` terms is added as the geometric bound :math:`T_n\rho/(1-\rho)`.
+    Returns (G, G_P, G_C, G_z)."""
+    P, C, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (P, C, z)))
+    shape = P.shape
+    P, C, z = P.ravel(), C.ravel(), z.ravel()
+    n_all = P.size
+    G = np.ones(n_all)
+    GP = np.zeros(n_all)
+    GC = np.zeros(n_all)
+    Gz = np.zeros(n_all)
+    idx = np.arange(n_all)
+    Tn = np.ones(n_all)       # current term T_n
+    SP = np.zeros(n_all)      # sum_{k<n} 1/(P+k)
+    SC = np.zeros(n_all)      # sum_{k<n} 1/(C+k)
+    p, c, zz = P, C, z
+    n = 0
+    while idx.size and n < maxiter:
+        q = Tn * (p + n) / (c + n)          # T_{n+1} / z
+        SP = SP + 1.0 / (p + n)
+        SC = SC + 1.0 / (c + n)
+        n += 1
+        Gz[idx] += n * q
+        Tn = q * zz
+        G[idx] += Tn
+        GP[idx] += Tn * SP
+        GC[idx] -= Tn * SC
+        if n % 16 == 0 or n < 16:
+            ratio = (p + n) / (c + n) * zz
+            tail = Tn * (n + 1 + SP + SC) / np.maximum(1 - ratio, 1e-300) ** 2
+            active = tail > tol * G[idx]
+            if not active.all():
+                idx, p, c, zz, Tn, SP, SC = (v[active] for v in (idx, p, c, zz, Tn, SP, SC))
+    if idx.size:  # geometric estimate of what is left
+        ratio = (p + n) / (c + n) * zz
+        G[idx] += Tn * ratio / (1 - ratio)
+    return G.reshape(shape), GP.reshape(shape), GC.reshape(shape), Gz.reshape(shape)
+
+
+def hyp2f1_1pc_near1(P, C, z, tol: float = 1e-16, maxiter: int = 10_000):
+    r"""G = 2F1(1, P; C; z) and its derivatives for z close to 1, by the connection formula
+    (Abramowitz & Stegun 15.3.6) with :math:`d = C-1-P` not an integer and :math:`y = 1-z`:
+
+    .. math:: G = \frac{C-1}{d}\,{}_2F_1(1, P; 1-d; y) + \frac{\Gamma(C)\Gamma(-d)}{\Gamma(P)}\, y^{d} z^{1-C}
+
+    (the second series of 15.3.6 collapses to :math:`z^{1-C}` because its parameters are equal).
+    The series in :math:`y` needs few terms when :math:`y` is small. Returns (G, G_P, G_C, G_z)."""
+    P, C, z = (np.asarray(v, dtype=float) for v in (P, C, z))
+    d = C - 1 - P
+    y = 1 - z
+    # series F1 = sum t_n, t_{n+1} = t_n (P+n)/(1-d+n) y, with d ln t_n/dP = SP_n, /dd = SD_n
+    F = np.ones_like(z)
+    FP = np.zeros_like(z)
+    Fd = np.zeros_like(z)
+    Fy = np.zeros_like(z)
+    t = np.ones_like(z)
+    SP = np.zeros_like(z)
+    SD = np.zeros_like(z)
+    for n in range(maxiter):
+        q = t * (P + n) / (1 - d + n)
+        SP += 1.0 / (P + n)
+        SD += 1.0 / (1 - d + n)
+        Fy += (n + 1) * q
+        t = q * y
+        F += t
+        FP += t * SP
+        Fd += t * SD
+        if n > np.max(d) + 2 and np.all(np.abs(t) * (n + 2 + np.abs(SP) + np.abs(SD)) <= tol * np.abs(F) * (1 - y)):
+            break
+    A = (C - 1) / d
+    lnB = special.gammaln(C) + special.gammaln(-d) - special.gammaln(P) + d * np.log(y) + (1 - C) * np.log(z)
+    B = special.gammasgn(-d) * np.exp(lnB)
+    G = A * F + B
+    # derivatives: dF/dP = FP - Fd, dF/dC = Fd, dF/dz = -Fy; d = C - 1 - P
+    dA_dP, dA_dC = (C - 1) / d**2, 1 / d - (C - 1) / d**2
+    dlnB_dP = special.digamma(-d) - special.digamma(P) - np.log(y)
+    dlnB_dC = special.digamma(C) - special.digamma(-d) + np.log(y) - np.log(z)
+    dlnB_dz = -d / y + (1 - C) / z
+    GP = dA_dP * F + A * (FP - Fd) + B * dlnB_dP
+    GC = dA_dC * F + A * Fd + B * dlnB_dC
+    Gz = -A * Fy + B * dlnB_dz
+    return G, GP, GC, Gz
+
+
+#: rows with z above NEAR1, P(1-z) < 2 (little cancellation) and C-1-P below NEAR1_DMAX, not within 1e-3 of
+#: an integer, use the connection formula; the others the series
+NEAR1, NEAR1_DMAX = 0.8, 8.0
+
+
+def _hyp2f1_1pc_any(P, C, z):
+    """Series for small z, connection formula near z = 1 where it is safe."""
+    d = C - 1 - P
+    near = (z > NEAR1) & (P * (1 - z) < 2.0) & (d < NEAR1_DMAX) & (np.abs(d - np.round(d)) > 1e-3)
+    if not near.any():
+        return hyp2f1_1pc(P, C, z)
+    out = [np.empty_like(z) for _ in range(4)]
+    far = ~near
+    if far.any():
+        for o, v in zip(out, hyp2f1_1pc(P[far], C[far], z[far])):
+            o[far] = v
+    for o, v in zip(out, hyp2f1_1pc_near1(P[near], C[near], z[near])):
+        o[near] = v
+    return tuple(out)
+
+
+def _log_tail(r, al, s, be, x, t, deriv: bool):
+    r"""E(t) = \log[(J(t) (r+s+x))] and its gradient in (r, alpha, s, beta), one value per (x, t)."""
+    swap = al < be
+    k = 1.0 if swap else 0.0
+    C = r + s + x + 1
+    if swap:
+        P = np.full_like(x, s + 1.0)
+        z = (be - al) / (be + t)
+    else:
+        P = r + x
+        z = (al - be) / (al + t)
+    G, GP, GC, Gz = _hyp2f1_1pc_any(P, C, z)
+    la, lb = np.log(al + t), np.log(be + t)
+    E = -(r + x - k) * la - (s + k) * lb + np.log(G)
+    if not deriv:
+        return E, None
+    if swap:
+        dz_da, dz_db = -1.0 / (be + t), (al + t) / (be + t) ** 2
+        dP = (0.0, 1.0)
+    else:
+        dz_da, dz_db = (be + t) / (al + t) ** 2, -1.0 / (al + t)
+        dP = (1.0, 0.0)
+    iG = 1.0 / G
+    dE = np.stack([
+        -la + (GP * dP[0] + GC) * iG,
+        -(r + x - k) / (al + t) + Gz * dz_da * iG,
+        -lb + (GP * dP[1] + GC) * iG,
+        -(s + k) / (be + t) + Gz * dz_db * iG,
+    ])
+    return E, dE
+
+
+class ParetoNBD:
+    """Pareto/NBD model of (frequency, recency, T); ``fit()`` returns :class:`ParetoNBDResults`."""
+
+    model_name = "Pareto/NBD"
+    param_names = NAMES
+
+    def __init__(self, frequency, recency, T, weights=None):
+        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
+        self.index = index_of(frequency)
+        self.weights = None if weights is None else np.asarray(weights, dtype=float).ravel()
+        self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
+        self._data = None
+
+    def _grouped(self):
+        if self._data is None:
+            from .base import group_rows
+
+            pos, w = group_rows([self.T, self.frequency, self.recency], self.weights)
+            keep = w > 0
+            pos, w = pos[keep], w[keep]
+            x, tx, T = self.frequency[pos], self.recency[pos], self.T[pos]
+            # the tail integral depends on (x, t) only: evaluate it once per distinct pair
+            pairs_x = np.r_[x, x]
+            pairs_t = np.r_[tx, T]
+            codes, _ = pd.factorize(pd.MultiIndex.from_arrays([pairs_x, pairs_t]))
+            first = np.empty(codes.max() + 1, dtype=np.int64)
+            first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)
+            ux, inv = np.unique(x, return_inverse=True)
+            self._data = dict(x=x, tx=tx, T=T, w=w, W=w.sum(), ux=ux, nx=np.bincount(inv, weights=w),
+                              px=pairs_x[first], pt=pairs_t[first], c1=codes[: x.size], c2=codes[x.size:])
+        return self._data
+
+    @staticmethod
+    def _terms(theta, x, tx, T, deriv, pairs=None):
+        """Row terms A, B1, B2 (and gradients) of the likelihood bracket."""
+        r, al, s, be = theta
+        if pairs is None:
+            E1, dE1 = _log_tail(r, al, s, be, x, tx, deriv)
+            E2, dE2 = _log_tail(r, al, s, be, x, T, deriv)
+        else:
+            px, pt, c1, c2 = pairs
+            E, dE = _log_tail(r, al, s, be, px, pt, deriv)
+            E1, E2 = E[c1], E[c2]
+            if deriv:
+                dE1, dE2 = dE[:, c1], dE[:, c2]
+        lnk = np.log(s) - np.log(r + s + x)
+        A = -(r + x) * np.log(al + T) - s * np.log(be + T)
+        B1, B2 = lnk + E1, lnk + E2
+        M = np.maximum(A, B1)
+        lse = M + np.log(np.exp(A - M) + np.exp(B1 - M) - np.exp(B2 - M))
+        if not deriv:
+            return A, lse, None
+        wA, w1, w2 = np.exp(A - lse), np.exp(B1 - lse), np.exp(B2 - lse)
+        dA = np.stack([-np.log(al + T), -(r + x) / (al + T), -np.log(be + T), -s / (be + T)])
+        dk = np.stack([-1.0 / (r + s + x), np.zeros_like(x), 1.0 / s - 1.0 / (r + s + x), np.zeros_like(x)])
+        dlse = wA * dA + (w1 - w2) * dk + w1 * dE1 - w2 * dE2
+        return A, lse, dlse
+
+    def loglike_obs(self, params) -> np.ndarray:
+        """Log-likelihood of each customer (ungrouped) at ``params`` = (r, alpha, s, beta)."""
+        r, al, s, be = np.asarray(params, dtype=float)
+        x = self.frequency
+        _, lse, _ = self._terms((r, al, s, be), x, self.recency, self.T, False)
+        return special.gammaln(r + x) - special.gammaln(r) + r * np.log(al) + s * np.log(be) + lse
+
+    def loglike(self, params) -> float:
+        ll = self.loglike_obs(params)
+        return float(ll.sum() if self.weights is None else ll @ self.weights)
+
+    def _objective(self, theta, order):
+        d = self._grouped()
+        r, al, s, be = theta
+        ux, nx, W, w = d["ux"], d["nx"], d["W"], d["w"]
+        pairs = (d["px"], d["pt"], d["c1"], d["c2"])
+        _, lse, dlse = self._terms(theta, d["x"], d["tx"], d["T"], order >= 1, pairs)
+        ll = nx @ special.gammaln(r + ux) + W * (-special.gammaln(r) + r * np.log(al) + s * np.log(be)) + w @ lse
+        if order == 0:
+            return -ll
+        g = dlse @ w
+        g[0] += nx @ special.digamma(r + ux) - W * special.digamma(r) + W * np.log(al)
+        g[1] += W * r / al
+        g[2] += W * np.log(be)
+        g[3] += W * s / be
+        return -ll, -g
+
+    def start_params(self) -> np.ndarray:
+        w = np.ones_like(self.T) if self.weights is None else self.weights
+        rate = max((w @ self.frequency) / max(w @ self.T, 1e-12), 1e-6)
+        scale = max(float(w @ self.T / w.sum()), 1e-6)
+        return np.array([1.0, 1.0 / rate, 1.0, scale])
+
+    def fit(self, start_params=None, maxiter: int = 200) -> "ParetoNBDResults":
+        """Maximum likelihood: Newton on log-parameters, analytic gradient, Hessian by differences of it."""
+        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
+        kw = dict(results_cls=ParetoNBDResults, model=self, nobs=self.nobs, model_name=self.model_name,
+                  analytic_hessian=False, maxiter=maxiter)
+        d = self._grouped()
+        hess = None
+        if len(d["w"]) > WARM_ROWS:
+            # warm start on a random subsample (weights scaled up); its Hessian then drives the
+            # quasi-Newton steps on all rows, one gradient each
+            pick = subsample_rows(len(d["w"]), WARM_SIZE)
+            sub = ParetoNBD(d["x"][pick], d["tx"][pick], d["T"][pick], weights=d["w"][pick] * (d["W"] / d["w"][pick].sum()))
+            warm = newton_fit(sub._objective, x0, NAMES, **kw)
+            x0, hess = warm.params.values, np.linalg.inv(warm.cov_params_log.values)
+        return newton_fit(self._objective, x0, NAMES, hessian_guess=hess, **kw)
+
+
+def _expm1_ratio(s, y):
+    r"""(1 - (1+y)^{-(s-1)})/(s-1), equal to log(1+y) at s = 1."""
+    l = np.log1p(y)
+    if abs(s - 1) < 1e-10:
+        return l
+    return -np.expm1(-(s - 1) * l) / (s - 1)
+
+
+class ParetoNBDResults(MLEResults):
+    """Fitted Pareto/NBD with the predictions of Schmittlein et al. (1987) / Fader & Hardie (2005)."""
+
+    def _rft(self, frequency, recency, T):
+        m = self.model
+        if frequency is None:
+            return m.frequency, m.recency, m.T, m.index
+        x, tx, T_ = check_rft(frequency, recency, T, "Pareto/NBD")
+        return x, tx, T_, index_of(frequency)
+
+    @staticmethod
+    def _wrap(values, index):
+        return pd.Series(values, index=index) if index is not None else values
+
+    def p_alive(self, frequency=None, recency=None, T=None):
+        r"""P(alive | x, t_x, T) = \frac{(\alpha+T)^{-(r+x)}(\beta+T)^{-s}}{L / [\Gamma(r+x)\alpha^r\beta^s/\Gamma(r)]}
+        (Fader & Hardie 2005, eq. 18), in log space."""
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        A, lse, _ = ParetoNBD._terms(self.params.values, x, tx, T_, False)
+        return self._wrap(np.exp(A - lse), idx)
+
+    def expected_purchases_new_customer(self, t):
+        r"""E[X(t)] = \frac{r\beta}{\alpha(s-1)}\big[1 - (\frac{\beta}{\beta+t})^{s-1}\big] (SMC 1987, eq. 17)."""
+        r, al, s, be = self.params.values
+        t = np.asarray(t, dtype=float)
+        return r * be / al * _expm1_ratio(s, t / be)
+
+    def expected_purchases(self, t, frequency=None, recency=None, T=None):
+        r"""E[Y(t) | x, t_x, T] = \frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}\big[1-(\frac{\beta+T}{\beta+T+t})^{s-1}\big] P(\text{alive})
+        (Fader & Hardie 2005, eq. 19)."""
+        r, al, s, be = self.params.values
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        pa = np.asarray(self.p_alive(x, tx, T_))
+        out = (r + x) * (be + T_) / (al + T_) * _expm1_ratio(s, float(t) / (be + T_)) * pa
+        return self._wrap(out, idx)
+
+    def clv(self, spend, margin: float = 1.0, discount_rate: float = 0.0, horizon: int = 12,
+            frequency=None, recency=None, T=None, monetary_value=None):
+        """Discounted customer lifetime value over ``horizon`` periods (see :func:`base.discounted_sum`)."""
+        from .bgnbd import _clv
+
+        return _clv(self, spend, margin, discount_rate, horizon, frequency, recency, T, monetary_value)
