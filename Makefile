@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.relmkt-installed
 JOBS   ?= 2
 
-.PHONY: reports test test-slow lab bench validate clean-reports env
+.PHONY: reports test test-slow lab validate clean-reports env
 
 env: $(STAMP)
 
@@ -34,9 +34,6 @@ validate: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --user --name relmkt --display-name "relmkt (.venv)"
 	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab notebooks/
-
-bench: $(STAMP)
-	$(BIN)/python -m bench
 
 clean-reports:
 	rm -rf reports/*/ reports/index.html reports/index.json
