@@ -22,7 +22,7 @@ reports: $(STAMP)
 	$(BIN)/relmkt run --jobs $(JOBS)
 
 test: $(STAMP)
-	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/python -m pytest -n $(JOBS) --nbval-lax --nbval-current-env tests notebooks
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env tests notebooks
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow tests
