@@ -272,3 +272,15 @@ def test_weights_equal_repeated_rows(cdnow_cal):
     np.testing.assert_allclose(a.params, b.params, rtol=1e-7)
     assert a.llf == pytest.approx(b.llf, rel=1e-10)
     assert a.nobs == len(rep)
+
+
+def test_bgnbd_expectations_finite_where_scipy_hyp2f1_fails():
+    # a + b = 1 (2F1 with c = 0 for a new customer) and a large x with negative 2F1 parameters
+    # (scipy returns nan for 2F1(-1.5, -0.5; 102; 0.9)): both were nan before, found by hypothesis
+    from relmkt_utils.btyd.bgnbd import _cond_expected
+
+    zero = np.zeros(1)
+    new = _cond_expected(1.0, 1.0, 0.5, 0.5, zero, zero, zero, np.array([1.0, 2.0]))
+    assert np.all(np.isfinite(new)) and 0 < new[0] < new[1]
+    e7, e14 = (_cond_expected(1.5, 1.0, 0.5, 0.5, np.array([102.0]), zero, np.array([0.5]), t)[0] for t in (7.0, 14.0))
+    assert np.isfinite(e7) and np.isfinite(e14) and 0 <= e7 <= e14

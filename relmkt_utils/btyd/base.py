@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..mle import MLEResults
+
 
 def as_float_array(values, name: str, model: str) -> np.ndarray:
     arr = np.asarray(values, dtype=float).ravel()
@@ -102,3 +104,20 @@ def discounted_sum(cum_purchases, spend, margin: float, discount_rate: float, ho
 def subsample_rows(n_rows: int, size: int, seed: int = 0) -> np.ndarray:
     """Sorted positions of a simple random subsample (for warm starts of big fits)."""
     return np.sort(np.random.default_rng(seed).choice(n_rows, size, replace=False))
+
+
+class CustomerPredictionResults(MLEResults):
+    """Shared part of the BG/NBD and Pareto/NBD results: customer arguments default to the fitted data."""
+
+    model_label = "model"
+
+    def _rft(self, frequency, recency, T):
+        m = self.model
+        if frequency is None:
+            return m.frequency, m.recency, m.T, m.index
+        x, tx, T_ = check_rft(frequency, recency, T, self.model_label)
+        return x, tx, T_, index_of(frequency)
+
+    @staticmethod
+    def _wrap(values, index):
+        return pd.Series(values, index=index) if index is not None else values

@@ -32,7 +32,7 @@ from scipy import special
 
 from ..mle import MLEResults
 from ._fit import newton_fit
-from .base import check_rft, discounted_sum, group_rows, index_of, subsample_rows
+from .base import CustomerPredictionResults, check_rft, discounted_sum, group_rows, index_of, subsample_rows
 
 NAMES = ["r", "alpha", "a", "b"]
 #: fits with more distinct rows than WARM_ROWS start from a fit on WARM_SIZE of them
@@ -173,22 +173,32 @@ def _objective(d, theta, order):
 
 def _hyp2f1_euler_tail(a, b, r, x, z):
     r"""(1-z)^{a-1} 2F1(a+b-1-r, a-1; a+b+x-1; z) = (1-z)^{r+x} 2F1(r+x, b+x; a+b+x-1; z) (Euler)."""
-    return np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    out = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    bad = ~np.isfinite(out)
+    if np.any(bad):  # scipy's 2F1 can return nan for negative a, b and large c: sum the series directly
+        xb, zb = np.broadcast_to(x, out.shape)[bad], np.broadcast_to(z, out.shape)[bad]
+        out = np.array(out, dtype=float)
+        out[bad] = np.exp((a - 1) * np.log1p(-zb)) * _hyp2f1_series(a + b - 1 - r, a - 1, a + b + xb - 1, zb)
+    return out
 
 
-class BetaGeoResults(MLEResults):
+def _hyp2f1_series(p, q, c, z, max_terms: int = 20000, tol: float = 1e-15):
+    """Gauss series sum_k (p)_k (q)_k / ((c)_k k!) z^k for |z| < 1, vectorized over c and z."""
+    c, z = np.broadcast_arrays(np.asarray(c, dtype=float), np.asarray(z, dtype=float))
+    term = np.ones_like(z)
+    total = np.ones_like(z)
+    for k in range(max_terms):
+        term = term * (p + k) * (q + k) / ((c + k) * (k + 1)) * z
+        total = total + term
+        if np.all(np.abs(term) <= tol * np.abs(total)):
+            break
+    return total
+
+
+class BetaGeoResults(CustomerPredictionResults):
     """Fitted BG/NBD with the predictions of FHL (2005). Customer arguments default to the fitted data."""
 
-    def _rft(self, frequency, recency, T):
-        m = self.model
-        if frequency is None:
-            return m.frequency, m.recency, m.T, m.index
-        x, tx, T_ = check_rft(frequency, recency, T, "BG/NBD")
-        return x, tx, T_, index_of(frequency)
-
-    @staticmethod
-    def _wrap(values, index):
-        return pd.Series(values, index=index) if index is not None else values
+    model_label = "BG/NBD"
 
     def p_alive(self, frequency=None, recency=None, T=None):
         r"""P(alive | x, t_x, T) = 1 / (1 + \delta_{x>0} \frac{a}{b+x-1} (\frac{\alpha+T}{\alpha+t_x})^{r+x}) (FHL 2005, eq. 11).
@@ -237,6 +247,8 @@ def _cond_expected(r, al, a, b, x, tx, T, t):
     x, tx, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T, t)))
     if abs(a - 1) < 1e-7:  # removable singularity at a = 1: average the two sides
         return 0.5 * (_cond_expected(r, al, 1 - 1e-6, b, x, tx, T, t) + _cond_expected(r, al, 1 + 1e-6, b, x, tx, T, t))
+    if np.any(np.abs(a + b + x - 1) < 1e-7):  # removable singularity at a + b + x = 1 (2F1 with c = 0)
+        return 0.5 * (_cond_expected(r, al, a, b - 1e-6, x, tx, T, t) + _cond_expected(r, al, a, b + 1e-6, x, tx, T, t))
     z = t / (al + T + t)
     num = (a + b + x - 1) / (a - 1) * (1 - _hyp2f1_euler_tail(a, b, r, x, z))
     p = x > 0

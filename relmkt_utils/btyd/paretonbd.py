@@ -36,7 +36,7 @@ from scipy import special
 
 from ..mle import MLEResults
 from ._fit import newton_fit
-from .base import check_rft, discounted_sum, index_of, subsample_rows
+from .base import CustomerPredictionResults, check_rft, discounted_sum, index_of, subsample_rows
 
 NAMES = ["r", "alpha", "s", "beta"]
 WARM_ROWS, WARM_SIZE = 50_000, 20_000
@@ -298,19 +298,10 @@ def _expm1_ratio(s, y):
     return -np.expm1(-(s - 1) * l) / (s - 1)
 
 
-class ParetoNBDResults(MLEResults):
+class ParetoNBDResults(CustomerPredictionResults):
     """Fitted Pareto/NBD with the predictions of Schmittlein et al. (1987) / Fader & Hardie (2005)."""
 
-    def _rft(self, frequency, recency, T):
-        m = self.model
-        if frequency is None:
-            return m.frequency, m.recency, m.T, m.index
-        x, tx, T_ = check_rft(frequency, recency, T, "Pareto/NBD")
-        return x, tx, T_, index_of(frequency)
-
-    @staticmethod
-    def _wrap(values, index):
-        return pd.Series(values, index=index) if index is not None else values
+    model_label = "Pareto/NBD"
 
     def p_alive(self, frequency=None, recency=None, T=None):
         r"""P(alive | x, t_x, T) = \frac{(\alpha+T)^{-(r+x)}(\beta+T)^{-s}}{L / [\Gamma(r+x)\alpha^r\beta^s/\Gamma(r)]}
