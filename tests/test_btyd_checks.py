@@ -85,3 +85,22 @@ def test_plots_have_titles_and_labels(world):
         assert ax.lines or ax.collections
     assert axes[0].get_legend() is not None
     plt.close("all")
+
+
+def test_repeat_transactions_in_weeks_measured_in_days():
+    """freq="D", freq_multiplier=7 (the paper's CDNOW convention): weekly rows, the model evaluated in weeks."""
+    from relmkt_utils import datasets
+    tx = datasets.load("cdnow_sample").transactions
+    s = rfm_summary(tx, freq="D", freq_multiplier=7, calibration_end="1997-09-30")
+    res = BetaGeo(s.frequency, s.recency, s["T"]).fit()
+    weekly = repeat_transactions_over_time(tx, res, freq="D", freq_multiplier=7, calibration_end="1997-09-30")
+    daily = repeat_transactions_over_time(tx, res, freq="D", calibration_end="1997-09-30")
+    assert len(weekly) == 78 and weekly.index[1] - weekly.index[0] == pd.Timedelta(days=7)
+    assert np.array_equal(weekly["actual_cum"], daily["actual_cum"].to_numpy()[6::7])
+    assert weekly["calibration"].sum() == 39  # 1997-01-01 + 39 weeks - 1 day = 1997-09-30
+    cal_end = weekly[weekly["calibration"]]["model_cum"].iloc[-1]
+    assert cal_end == pytest.approx(float(np.sum(res.expected_purchases_new_customer(s["T"].to_numpy()))), rel=1e-9)
+    # FHL 2005 (Figure 2): the BG/NBD tracks the cumulative repeat sales through the 39-week holdout too
+    assert weekly["model_cum"].iloc[-1] == pytest.approx(weekly["actual_cum"].iloc[-1], rel=0.05)
+    with pytest.raises(ValueError, match="freq_multiplier"):
+        repeat_transactions_over_time(tx, res, freq="D", freq_multiplier=1.5)

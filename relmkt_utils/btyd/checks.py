@@ -13,7 +13,7 @@ from .summary import FREQS, _customer_periods, _days, _period_codes, _period_sta
 
 def repeat_transactions_over_time(transactions: pd.DataFrame, results, freq: str = "W", observation_end=None,
                                   calibration_end=None, customer_col: str = "customer_id",
-                                  date_col: str = "date") -> pd.DataFrame:
+                                  date_col: str = "date", freq_multiplier: int = 1) -> pd.DataFrame:
     r"""Actual vs expected repeat transactions, period by period (FHL 2005, Figures 2 and 3).
 
     Purchases are cut to periods of ``freq`` and merged within a period, as in :func:`rfm_summary`;
@@ -24,12 +24,19 @@ def repeat_transactions_over_time(transactions: pd.DataFrame, results, freq: str
     unconditional expectation for a new customer (``results.expected_purchases_new_customer``),
     summed over all customers born by then.
 
-    Returns one row per period (index ``period``: the period's start date) with columns ``k``
+    With ``freq_multiplier`` :math:`m` (as in :func:`rfm_summary`) the model's time unit is :math:`m`
+    periods: the expectation is evaluated at :math:`(k - b_i)/m` and the rows are blocks of :math:`m`
+    periods (``freq="D", freq_multiplier=7``: weeks of the log, counted from its first day, as in the paper).
+
+    Returns one row per period or block (index ``period``: its start date) with columns ``k``
     (periods since the first), ``actual``, ``model`` (incremental), ``actual_cum``, ``model_cum``
     and ``calibration`` (True for periods on or before ``calibration_end``).
     """
     if freq not in FREQS:
         raise ValueError(f"repeat_transactions_over_time: freq must be one of {FREQS}")
+    if int(freq_multiplier) != freq_multiplier or freq_multiplier < 1:
+        raise ValueError(f"repeat_transactions_over_time: freq_multiplier must be a whole number >= 1, got {freq_multiplier!r}")
+    m = int(freq_multiplier)
     days = _days(transactions[date_col])
     codes, _ = pd.factorize(transactions[customer_col])
     period = _period_codes(days, freq)
@@ -46,18 +53,22 @@ def repeat_transactions_over_time(transactions: pd.DataFrame, results, freq: str
     births = np.bincount(p[starts] - p0, minlength=K)[:K].astype(float)
     k = np.arange(K)
     # cumulative expectation at the end of period k: sum_b n_b E[X(k - b)]
-    ex = np.asarray(results.expected_purchases_new_customer(k.astype(float)), dtype=float)
+    ex = np.asarray(results.expected_purchases_new_customer(k.astype(float) / m), dtype=float)
     model_cum = np.convolve(births, ex)[:K]
+    actual_cum = np.cumsum(actual)
+    ends = np.r_[np.arange(m - 1, K, m), K - 1] if (K % m) else np.arange(m - 1, K, m)
+    ends = np.unique(ends)  # last period of each block (the last block may be shorter)
+    block_starts = np.r_[0, ends[:-1] + 1]
     out = pd.DataFrame({
-        "k": k,
-        "actual": actual,
-        "model": np.diff(np.r_[0.0, model_cum]),
-        "actual_cum": np.cumsum(actual),
-        "model_cum": model_cum,
-    }, index=pd.DatetimeIndex([_period_start(p0 + i, freq) for i in k], name="period"))
+        "k": np.arange(ends.size),
+        "actual": np.diff(np.r_[0.0, actual_cum[ends]]),
+        "model": np.diff(np.r_[0.0, model_cum[ends]]),
+        "actual_cum": actual_cum[ends],
+        "model_cum": model_cum[ends],
+    }, index=pd.DatetimeIndex([_period_start(p0 + i, freq) for i in block_starts], name="period"))
     if calibration_end is not None:
         cal_p = _period_codes(np.array([_scalar_day(calibration_end)]), freq)[0]
-        out["calibration"] = (p0 + k) <= cal_p
+        out["calibration"] = (p0 + ends) <= cal_p
     else:
         out["calibration"] = True
     return out

@@ -75,6 +75,7 @@ def rfm_summary(
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str | None = "amount",
+    freq_multiplier: float = 1,
 ) -> pd.DataFrame:
     r"""One row per customer with the sufficient statistics of the BTYD models.
 
@@ -88,7 +89,11 @@ def rfm_summary(
     * ``recency`` :math:`t_x` = last purchase period minus first purchase period, in periods;
     * ``T`` = observation-end period minus first purchase period, in periods (0 for a customer born in
       the last period); customers whose first purchase is after the observation end are absent;
-    * ``monetary_value`` = mean of the per-period totals of the repeat periods, 0 when :math:`x=0`.
+    * ``monetary_value`` = mean of the per-period totals of the repeat periods, 0 when :math:`x=0`;
+    * ``freq_multiplier`` divides ``recency``, ``T`` (and ``duration_holdout``) after the counting, so
+      they are measured in larger units while purchases are still merged per ``freq`` period:
+      ``freq="D", freq_multiplier=7`` gives the "weeks measured in days" of Fader, Hardie & Lee (2005),
+      whose CDNOW calibration summary it reproduces (Lifetimes has the same argument).
 
     With ``calibration_end`` the statistics above describe the calibration period (transactions dated
     on or before ``calibration_end``; Lifetimes calls them ``frequency_cal`` etc.), and as in
@@ -107,6 +112,7 @@ def rfm_summary(
     observation_end : date, optional; default the last date of the log.
     freq : ``"D"`` or ``"W"``.
     calibration_end : date, optional; adds the holdout columns.
+    freq_multiplier : positive number of ``freq`` periods per time unit of the output.
 
     Returns
     -------
@@ -119,6 +125,8 @@ def rfm_summary(
     """
     if freq not in FREQS:
         raise ValueError(f"rfm_summary: freq must be one of {FREQS}, got {freq!r}")
+    if not (np.isfinite(freq_multiplier) and freq_multiplier > 0):
+        raise ValueError(f"rfm_summary: freq_multiplier must be a positive number, got {freq_multiplier!r}")
     missing = [c for c in (customer_col, date_col, amount_col) if c is not None and c not in transactions.columns]
     if missing:
         raise ValueError(f"rfm_summary: transactions has no column(s) {missing}")
@@ -157,6 +165,10 @@ def rfm_summary(
         out["duration_holdout"] = float(_period_codes(np.array([obs_day]), freq)[0] - _period_codes(np.array([cal_day]), freq)[0])
 
     keep = out.pop("_present")
+    if freq_multiplier != 1:
+        for col in ("recency", "T", "duration_holdout"):
+            if col in out:
+                out[col] = out[col] / freq_multiplier
     df = pd.DataFrame(out)
     df.index = pd.Index(uniques, name="customer_id")
     df = df[keep]
