@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.relmkt-installed
 JOBS   ?= 2
 
-.PHONY: reports test test-slow lab validate clean-reports env
+.PHONY: reports test test-slow lab validate clean-reports env bench
 
 env: $(STAMP)
 
@@ -34,6 +34,17 @@ validate: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --user --name relmkt --display-name "relmkt (.venv)"
 	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab notebooks/
+
+# Benchmarks against Lifetimes 0.11.3, which lives in its own environment (it needs numpy 1.x):
+# nothing is installed into .venv. Writes bench/RESULTS.md and bench/results.png (about 40 min here).
+PEER := bench/.venv-lifetimes
+$(PEER)/.installed: bench/requirements-lifetimes.txt
+	test -x $(PEER)/bin/python || $(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/python -m pip install --quiet -r bench/requirements-lifetimes.txt
+	touch $@
+
+bench: $(STAMP) $(PEER)/.installed
+	$(BIN)/python -m bench --peer-python $(PEER)/bin/python $(BENCH_ARGS)
 
 clean-reports:
 	rm -rf reports/*/ reports/index.html reports/index.json

@@ -39,31 +39,42 @@ def check_rft(frequency, recency, T, model: str):
     return x, np.minimum(t_x, T_), T_
 
 
-def group_rows(columns: list[np.ndarray], weights: np.ndarray | None = None, max_fraction: float = 0.5):
-    """Collapse identical rows: returns (representative row positions, summed weights).
+def factorize_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of identical rows: returns (code of each row, position of each code's first row).
 
-    Rows are identical when every column is equal. Each row gets a 64-bit hash of its values
-    (``pandas.util.hash_array``, combined by multiply-and-add), the hashes are factorized, and the
-    grouping is verified exactly (every row must equal its group's representative; on a hash
-    collision the exact column-by-column factorization is used). When the distinct rows exceed
-    ``max_fraction`` of all rows (continuous-time data), grouping would not pay and the rows are
-    returned as they are.
+    Each row gets a 64-bit hash of its values (``pandas.util.hash_array``, combined by
+    multiply-and-add) and the hashes are factorized; the grouping is then verified exactly (every row
+    must equal its group's first row) and, on a hash collision, redone by an exact column-by-column
+    factorization. Codes number the distinct rows in order of first appearance.
     """
     n = len(columns[0])
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for col in columns:
             h = h * np.uint64(0x9E3779B97F4A7C15) + pd.util.hash_array(np.asarray(col))
     key, uniq = pd.factorize(h)
-    if len(uniq) > max_fraction * n:
-        return np.arange(n), w
-    first = np.empty(len(uniq), dtype=np.int64)
-    first[key[::-1]] = np.arange(n - 1, -1, -1)
+    first = _first_positions(key, len(uniq))
     if not all(np.array_equal(np.asarray(c)[first][key], np.asarray(c)) for c in columns):
         key = _exact_key(columns)
-        first = np.empty(int(key.max()) + 1, dtype=np.int64)
-        first[key[::-1]] = np.arange(n - 1, -1, -1)
+        first = _first_positions(key, int(key.max()) + 1)
+    return key, first
+
+
+def _first_positions(key: np.ndarray, n_codes: int) -> np.ndarray:
+    first = np.empty(n_codes, dtype=np.int64)
+    first[key[::-1]] = np.arange(key.size - 1, -1, -1)
+    return first
+
+
+def group_rows(columns: list[np.ndarray], weights: np.ndarray | None = None, max_fraction: float = 0.5):
+    """Collapse identical rows (:func:`factorize_rows`): returns (representative row positions, summed
+    weights). When the distinct rows exceed ``max_fraction`` of all rows (continuous-time data),
+    grouping would not pay and the rows are returned as they are."""
+    n = len(columns[0])
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    key, first = factorize_rows(columns)
+    if len(first) > max_fraction * n:
+        return np.arange(n), w
     return first, np.bincount(key, weights=w, minlength=len(first))
 
 

@@ -36,7 +36,7 @@ from scipy import special
 
 from ..mle import MLEResults
 from ._fit import newton_fit
-from .base import CustomerPredictionResults, check_rft, discounted_sum, index_of, subsample_rows
+from .base import CustomerPredictionResults, check_rft, factorize_rows, group_rows, index_of, subsample_rows
 
 NAMES = ["r", "alpha", "s", "beta"]
 WARM_ROWS, WARM_SIZE = 50_000, 20_000
@@ -52,35 +52,42 @@ def hyp2f1_1pc(P, C, z, tol: float = 1e-16, maxiter: int = 100_000):
     shape = P.shape
     P, C, z = P.ravel(), C.ravel(), z.ravel()
     n_all = P.size
-    G = np.ones(n_all)
-    GP = np.zeros(n_all)
-    GC = np.zeros(n_all)
-    Gz = np.zeros(n_all)
+    out = [np.empty(n_all) for _ in range(4)]  # G, G_P, G_C, G_z of the finished rows
+    # running sums of the rows still summing (compact arrays, written out when a row finishes)
     idx = np.arange(n_all)
+    g, gp, gc, gz = np.ones(n_all), np.zeros(n_all), np.zeros(n_all), np.zeros(n_all)
     Tn = np.ones(n_all)       # current term T_n
     SP = np.zeros(n_all)      # sum_{k<n} 1/(P+k)
     SC = np.zeros(n_all)      # sum_{k<n} 1/(C+k)
     p, c, zz = P, C, z
     n = 0
     while idx.size and n < maxiter:
-        q = Tn * (p + n) / (c + n)          # T_{n+1} / z
-        SP = SP + 1.0 / (p + n)
-        SC = SC + 1.0 / (c + n)
+        ip, ic = 1.0 / (p + n), 1.0 / (c + n)
+        q = Tn * (p + n) * ic               # T_{n+1} / z
+        SP += ip
+        SC += ic
         n += 1
-        Gz[idx] += n * q
+        gz += n * q
         Tn = q * zz
-        G[idx] += Tn
-        GP[idx] += Tn * SP
-        GC[idx] -= Tn * SC
+        g += Tn
+        gp += Tn * SP
+        gc -= Tn * SC
         if n % 16 == 0 or n < 16:
             ratio = (p + n) / (c + n) * zz
             tail = Tn * (n + 1 + SP + SC) / np.maximum(1 - ratio, 1e-300) ** 2
-            active = tail > tol * G[idx]
+            active = tail > tol * g
             if not active.all():
-                idx, p, c, zz, Tn, SP, SC = (v[active] for v in (idx, p, c, zz, Tn, SP, SC))
+                done = ~active
+                for o, v in zip(out, (g, gp, gc, gz)):
+                    o[idx[done]] = v[done]
+                idx, p, c, zz, Tn, SP, SC, g, gp, gc, gz = (
+                    v[active] for v in (idx, p, c, zz, Tn, SP, SC, g, gp, gc, gz))
     if idx.size:  # geometric estimate of what is left
         ratio = (p + n) / (c + n) * zz
-        G[idx] += Tn * ratio / (1 - ratio)
+        g = g + Tn * ratio / (1 - ratio)
+        for o, v in zip(out, (g, gp, gc, gz)):
+            o[idx] = v
+    G, GP, GC, Gz = out
     return G.reshape(shape), GP.reshape(shape), GC.reshape(shape), Gz.reshape(shape)
 
 
@@ -182,6 +189,14 @@ def _log_tail(r, al, s, be, x, t, deriv: bool):
     return E, dE
 
 
+def _tail_pairs(x, tx, T):
+    """The tail integral depends on (x, t) only and is needed at t = t_x and t = T: the distinct
+    (x, t) pairs (``px``, ``pt``) and, per row, the codes of its two pairs (``c1``, ``c2``)."""
+    codes, first = factorize_rows([np.r_[x, x], np.r_[tx, T]])
+    pairs_x, pairs_t = np.r_[x, x], np.r_[tx, T]
+    return pairs_x[first], pairs_t[first], codes[: x.size], codes[x.size:]
+
+
 class ParetoNBD:
     """Pareto/NBD model of (frequency, recency, T); ``fit()`` returns :class:`ParetoNBDResults`."""
 
@@ -197,21 +212,14 @@ class ParetoNBD:
 
     def _grouped(self):
         if self._data is None:
-            from .base import group_rows
-
             pos, w = group_rows([self.T, self.frequency, self.recency], self.weights)
             keep = w > 0
             pos, w = pos[keep], w[keep]
             x, tx, T = self.frequency[pos], self.recency[pos], self.T[pos]
-            # the tail integral depends on (x, t) only: evaluate it once per distinct pair
-            pairs_x = np.r_[x, x]
-            pairs_t = np.r_[tx, T]
-            codes, _ = pd.factorize(pd.MultiIndex.from_arrays([pairs_x, pairs_t]))
-            first = np.empty(codes.max() + 1, dtype=np.int64)
-            first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)
+            px, pt, c1, c2 = _tail_pairs(x, tx, T)
             ux, inv = np.unique(x, return_inverse=True)
             self._data = dict(x=x, tx=tx, T=T, w=w, W=w.sum(), ux=ux, nx=np.bincount(inv, weights=w),
-                              px=pairs_x[first], pt=pairs_t[first], c1=codes[: x.size], c2=codes[x.size:])
+                              px=px, pt=pt, c1=c1, c2=c2)
         return self._data
 
     @staticmethod
@@ -255,12 +263,31 @@ class ParetoNBD:
         d = self._grouped()
         r, al, s, be = theta
         ux, nx, W, w = d["ux"], d["nx"], d["W"], d["w"]
-        pairs = (d["px"], d["pt"], d["c1"], d["c2"])
-        _, lse, dlse = self._terms(theta, d["x"], d["tx"], d["T"], order >= 1, pairs)
+        x, T, c1, c2 = d["x"], d["T"], d["c1"], d["c2"]
+        E, dE = _log_tail(r, al, s, be, d["px"], d["pt"], order >= 1)
+        la, lb = np.log(al + T), np.log(be + T)
+        lnk = np.log(s) - np.log(r + s + x)
+        A = -(r + x) * la - s * lb
+        B1, B2 = lnk + E[c1], lnk + E[c2]
+        M = np.maximum(A, B1)
+        eA, e1, e2 = np.exp(A - M), np.exp(B1 - M), np.exp(B2 - M)
+        tot = eA + e1 - e2
+        lse = M + np.log(tot)
         ll = nx @ special.gammaln(r + ux) + W * (-special.gammaln(r) + r * np.log(al) + s * np.log(be)) + w @ lse
         if order == 0:
             return -ll
-        g = dlse @ w
+        # gradient of sum_i w_i lse_i, with the tail terms summed per (x, t) pair before the chain rule
+        wt = w / tot
+        wA, w1, w2 = wt * eA, wt * e1, wt * e2
+        k_r = (w1 - w2) @ (1.0 / (r + s + x))
+        g = np.array([
+            -(wA @ la) - k_r,
+            -(wA @ ((r + x) / (al + T))),
+            -(wA @ lb) + (w1 - w2).sum() / s - k_r,
+            -s * (wA @ (1.0 / (be + T))),
+        ])
+        npairs = E.size
+        g += dE @ (np.bincount(c1, weights=w1, minlength=npairs) - np.bincount(c2, weights=w2, minlength=npairs))
         g[0] += nx @ special.digamma(r + ux) - W * special.digamma(r) + W * np.log(al)
         g[1] += W * r / al
         g[2] += W * np.log(be)
@@ -279,15 +306,13 @@ class ParetoNBD:
         kw = dict(results_cls=ParetoNBDResults, model=self, nobs=self.nobs, model_name=self.model_name,
                   analytic_hessian=False, maxiter=maxiter)
         d = self._grouped()
-        hess = None
         if len(d["w"]) > WARM_ROWS:
-            # warm start on a random subsample (weights scaled up); its Hessian then drives the
-            # quasi-Newton steps on all rows, one gradient each
+            # warm start on a random subsample (weights scaled up): the Newton steps on all rows then
+            # start next to the optimum and take two or three iterations instead of eight
             pick = subsample_rows(len(d["w"]), WARM_SIZE)
             sub = ParetoNBD(d["x"][pick], d["tx"][pick], d["T"][pick], weights=d["w"][pick] * (d["W"] / d["w"][pick].sum()))
-            warm = newton_fit(sub._objective, x0, NAMES, **kw)
-            x0, hess = warm.params.values, np.linalg.inv(warm.cov_params_log.values)
-        return newton_fit(self._objective, x0, NAMES, hessian_guess=hess, **kw)
+            x0 = newton_fit(sub._objective, x0, NAMES, **kw).params.values
+        return newton_fit(self._objective, x0, NAMES, **kw)
 
 
 def _expm1_ratio(s, y):
@@ -307,8 +332,14 @@ class ParetoNBDResults(CustomerPredictionResults):
         r"""P(alive | x, t_x, T) = \frac{(\alpha+T)^{-(r+x)}(\beta+T)^{-s}}{L / [\Gamma(r+x)\alpha^r\beta^s/\Gamma(r)]}
         (Fader & Hardie 2005, eq. 18), in log space."""
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        A, lse, _ = ParetoNBD._terms(self.params.values, x, tx, T_, False)
-        return self._wrap(np.exp(A - lse), idx)
+        return self._wrap(self._p_alive(x, tx, T_), idx)
+
+    def _p_alive(self, x, tx, T):
+        """P(alive) of checked arrays, evaluated once per distinct (x, t_x, T) and tail once per (x, t)."""
+        codes, first = factorize_rows([x, tx, T])
+        ux, utx, uT = x[first], tx[first], T[first]
+        A, lse, _ = ParetoNBD._terms(self.params.values, ux, utx, uT, False, _tail_pairs(ux, utx, uT))
+        return np.exp(A - lse)[codes]
 
     def expected_purchases_new_customer(self, t):
         r"""E[X(t)] = \frac{r\beta}{\alpha(s-1)}\big[1 - (\frac{\beta}{\beta+t})^{s-1}\big] (SMC 1987, eq. 17)."""
@@ -321,7 +352,7 @@ class ParetoNBDResults(CustomerPredictionResults):
         (Fader & Hardie 2005, eq. 19)."""
         r, al, s, be = self.params.values
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        pa = np.asarray(self.p_alive(x, tx, T_))
+        pa = self._p_alive(x, tx, T_)
         out = (r + x) * (be + T_) / (al + T_) * _expm1_ratio(s, float(t) / (be + T_)) * pa
         return self._wrap(out, idx)
 
