@@ -64,7 +64,7 @@ def write(md_path: Path, png_path: Path, meta: dict, cases: list[dict], batch: d
         f"best of {meta['reps']} runs per side is kept; a side whose first run exceeds {meta['slow_after_s']:.0f} s "
         f"is run once, and a call still running after {meta['timeout_s']:.0f} s is stopped. "
         "*Peak memory* is the rise of the worker's peak resident set size over its size just before the call "
-        "(Linux `VmHWM`, reset through `/proc/self/clear_refs`). Lifetimes is called as its documentation shows, "
+        "(Linux `VmHWM`, reset through `/proc/self/clear_refs`); memory the worker freed earlier and reuses is not counted, so values near 0 mean 'within memory already held'. Lifetimes is called as its documentation shows, "
         "with its default settings and one row per customer; *ratio* = Lifetimes time / relmkt time.",
         "",
         "**Agreement.** Summaries: the same customers and every number within 1e-6. Fits: both parameter sets "
