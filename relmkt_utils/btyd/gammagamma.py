@@ -60,10 +60,15 @@ class GammaGamma:
         self._data = None
 
     def _grouped(self):
+        """Sufficient statistics: the special functions depend on x only, so they are evaluated per
+        distinct x (weights ``nx``); only log(gamma + x m) is needed per row."""
         if self._data is None:
             pos, w = group_rows([self.monetary_value, self.frequency], self.weights)
             x, m = self.frequency[pos], self.monetary_value[pos]
-            self._data = dict(x=x, m=m, w=w, W=w.sum(), lx=np.log(x), lm=np.log(m), xm=x * m)
+            ux, inv = np.unique(x, return_inverse=True)
+            lx, lm = np.log(x), np.log(m)
+            self._data = dict(w=w, wx=w * x, W=w.sum(), xm=x * m, ux=ux, nx=np.bincount(inv, weights=w),
+                              c_p=w @ (x * (lx + lm)), c_1=w @ lm)
         return self._data
 
     def loglike_obs(self, params) -> np.ndarray:
@@ -78,32 +83,40 @@ class GammaGamma:
         return float(ll.sum() if self.weights is None else ll @ self.weights)
 
     def _objective(self, theta, order):
+        r"""Negative log-likelihood and its derivatives from the statistics of :meth:`_grouped`:
+
+        .. math:: \ell = \sum_x n_x[\ln\Gamma(px+q) - \ln\Gamma(px)] + p\sum w x(\ln x + \ln m) - \sum w \ln m
+                  - \sum w (px+q)\ln(\gamma + xm) + W[q\ln\gamma - \ln\Gamma(q)]
+        """
         d = self._grouped()
         p, q, g = theta
-        x, w, W, lx, lm, xm = d["x"], d["w"], d["W"], d["lx"], d["lm"], d["xm"]
-        px = p * x
-        lgx = np.log(g + xm)
-        ll = w @ (special.gammaln(px + q) - special.gammaln(px) + px * lx + (px - 1) * lm - (px + q) * lgx)
+        w, wx, W, ux, nx = d["w"], d["wx"], d["W"], d["ux"], d["nx"]
+        pu = p * ux
+        lgx = np.log(g + d["xm"])
+        s_wx, s_w = wx @ lgx, w @ lgx
+        ll = nx @ (special.gammaln(pu + q) - special.gammaln(pu)) + p * d["c_p"] - d["c_1"] - p * s_wx - q * s_w
         ll += W * (q * np.log(g) - special.gammaln(q))
         if order == 0:
             return -ll
-        d1, d2 = special.digamma(px + q), special.digamma(px)
-        igx = 1.0 / (g + xm)
+        d1, d2 = special.digamma(pu + q), special.digamma(pu)
+        igx = 1.0 / (g + d["xm"])
+        i_wx, i_w = wx @ igx, w @ igx
         grad = np.array([
-            w @ (x * (d1 - d2 + lx + lm - lgx)),
-            w @ (d1 - lgx) + W * (np.log(g) - special.digamma(q)),
-            W * q / g - w @ ((px + q) * igx),
+            nx @ (ux * (d1 - d2)) + d["c_p"] - s_wx,
+            nx @ d1 - s_w + W * (np.log(g) - special.digamma(q)),
+            W * q / g - p * i_wx - q * i_w,
         ])
         if order == 1:
             return -ll, -grad
-        t1, t2 = special.polygamma(1, px + q), special.polygamma(1, px)
+        t1, t2 = special.polygamma(1, pu + q), special.polygamma(1, pu)
+        igx2 = igx * igx
         H = np.empty((3, 3))
-        H[0, 0] = w @ (x**2 * (t1 - t2))
-        H[0, 1] = H[1, 0] = w @ (x * t1)
-        H[0, 2] = H[2, 0] = -(w @ (x * igx))
-        H[1, 1] = w @ t1 - W * special.polygamma(1, q)
-        H[1, 2] = H[2, 1] = W / g - w @ igx
-        H[2, 2] = -W * q / g**2 + w @ ((px + q) * igx**2)
+        H[0, 0] = nx @ (ux**2 * (t1 - t2))
+        H[0, 1] = H[1, 0] = nx @ (ux * t1)
+        H[0, 2] = H[2, 0] = -i_wx
+        H[1, 1] = nx @ t1 - W * special.polygamma(1, q)
+        H[1, 2] = H[2, 1] = W / g - i_w
+        H[2, 2] = -W * q / g**2 + p * (wx @ igx2) + q * (w @ igx2)
         return -ll, -grad, -H
 
     def start_params(self) -> np.ndarray:
