@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from .startup import skip_unused_slow_imports
+
+    skip_unused_slow_imports()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -28,6 +28,9 @@ def main(job_json: str) -> int:
     os.environ["RELMKT_METRICS"] = str(out / "metrics.json")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     error = None
+    from .startup import skip_unused_slow_imports
+
+    skip_unused_slow_imports()
     import papermill as pm
 
     try:

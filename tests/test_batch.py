@@ -129,3 +129,24 @@ def test_cli_run_exits_1_when_a_notebook_fails_and_2_on_bad_config(tmp_path):
     assert res.returncode == 1 and "unknown parameter nope" in res.stdout
     res = subprocess.run([sys.executable, "-m", "relmkt_utils", "run", "--config", str(tmp_path / "none.yml")], capture_output=True, text=True)
     assert res.returncode == 2 and "Traceback" not in res.stderr and "does not exist" in res.stderr
+
+
+def test_worker_startup_skips_the_slow_optional_import_and_still_validates_notebooks():
+    """relmkt_utils.startup keeps jsonschema's optional rfc3987_syntax (2 s to import) out of every
+    worker; nbformat must still read and validate the notebooks."""
+    code = ("import sys\n"
+            "from relmkt_utils.startup import skip_unused_slow_imports\n"
+            "skip_unused_slow_imports()\n"
+            "import papermill, nbformat\n"
+            "assert sys.modules.get('rfc3987_syntax') is None\n"
+            "import glob\n"
+            "for p in sorted(glob.glob('notebooks/*.ipynb')):\n"
+            "    nbformat.validate(nbformat.read(p, as_version=4))\n"
+            "bad = nbformat.v4.new_notebook(); bad.cells.append({'cell_type': 'nonsense'})\n"
+            "try:\n"
+            "    nbformat.validate(bad)\n"
+            "except nbformat.ValidationError:\n"
+            "    print('invalid caught')\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "invalid caught" in proc.stdout
