@@ -37,47 +37,48 @@ def _log_arrays(tx) -> dict:
             "amount": tx["amount"].to_numpy(float)}
 
 
+def _cached(name: str, build) -> Path:
+    """``WORK/name``, written by ``build()`` (a dict of arrays) unless it is there already."""
+    path = WORK / name
+    if not path.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        np.savez(path, **build())
+    return path
+
+
 def transaction_log(n_rows: int | None, seed: int = 7) -> Path:
     """A log of ``n_rows`` purchases (``None``: CDNOW's own log); returns its ``.npz`` path."""
-    WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / ("log_cdnow.npz" if n_rows is None else f"log_{n_rows}_seed{seed}.npz")
-    if path.exists():
-        return path
-    if n_rows is None:
-        tx = datasets.load("cdnow").transactions
-    else:
+    def build():
+        if n_rows is None:
+            return _log_arrays(datasets.load("cdnow").transactions)
         tx = _synthetic_log(int(n_rows / TX_PER_CUSTOMER * 1.05) + 100, seed, 365, "2021-12-31")
         if len(tx) < n_rows:
             raise RuntimeError(f"synthetic log too short: {len(tx)} < {n_rows}")
-        tx = tx.iloc[:n_rows]
-    np.savez(path, **_log_arrays(tx))
-    return path
+        return _log_arrays(tx.iloc[:n_rows])
+
+    return _cached("log_cdnow.npz" if n_rows is None else f"log_{n_rows}_seed{seed}.npz", build)
 
 
 def customer_summary(n_customers: int | None, seed: int = 11) -> Path:
     """Per-customer (frequency, recency, T, monetary_value) in weeks measured in days, of CDNOW
     (``None``) or of a synthetic log of ``n_customers`` customers; returns its ``.npz`` path."""
-    WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / ("summary_cdnow.npz" if n_customers is None else f"summary_{n_customers}_seed{seed}.npz")
-    if path.exists():
-        return path
-    if n_customers is None:
-        tx = datasets.load("cdnow").transactions
-    else:
-        tx = _synthetic_log(n_customers, seed, 84, "2021-06-30")  # CDNOW's design: 12 weeks of births, 78 weeks
-    s = rfm_summary(tx, freq="D", freq_multiplier=7)
-    np.savez(path, frequency=s["frequency"].to_numpy(float), recency=s["recency"].to_numpy(float),
-             T=s["T"].to_numpy(float), monetary_value=s["monetary_value"].to_numpy(float))
-    return path
+    def build():
+        if n_customers is None:
+            tx = datasets.load("cdnow").transactions
+        else:
+            tx = _synthetic_log(n_customers, seed, 84, "2021-06-30")  # CDNOW's design: 12 weeks of births, 78 weeks
+        s = rfm_summary(tx, freq="D", freq_multiplier=7)
+        return {c: s[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")}
+
+    return _cached("summary_cdnow.npz" if n_customers is None else f"summary_{n_customers}_seed{seed}.npz", build)
 
 
 def repeat_buyers(summary_path: Path) -> Path:
     """The Gamma-Gamma input: customers of a summary with at least one repeat purchase of positive mean
     value (CDNOW has some zero-value records; both libraries reject a zero mean spend)."""
-    path = summary_path.with_name(summary_path.stem + "_repeat.npz")
-    if path.exists():
-        return path
-    with np.load(summary_path) as z:
-        keep = (z["frequency"] > 0) & (z["monetary_value"] > 0)
-        np.savez(path, frequency=z["frequency"][keep], monetary_value=z["monetary_value"][keep])
-    return path
+    def build():
+        with np.load(summary_path) as z:
+            keep = (z["frequency"] > 0) & (z["monetary_value"] > 0)
+            return {"frequency": z["frequency"][keep], "monetary_value": z["monetary_value"][keep]}
+
+    return _cached(summary_path.stem + "_repeat.npz", build)

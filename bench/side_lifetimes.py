@@ -11,15 +11,15 @@ import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
 from lifetimes.utils import summary_data_from_transaction_data
 
+from bench.arrays import prediction_arrays, summary_arrays, transactions_frame
+
 _PARAM_NAMES = {"bgnbd": ["r", "alpha", "a", "b"], "pnbd": ["r", "alpha", "s", "beta"]}
 _FITTERS = {"bgnbd": BetaGeoFitter, "pnbd": ParetoNBDFitter}
 
 
 def prepare(case: str, arrays: dict, options: dict):
     if case == "rfm":
-        return pd.DataFrame({"customer_id": arrays["customer_id"].astype(object),
-                             "date": arrays["date"].astype("datetime64[ns]"),
-                             "amount": arrays["amount"]})
+        return transactions_frame(arrays)
     if case == "fit_gg":
         return pd.Series(arrays["frequency"]), pd.Series(arrays["monetary_value"])
     x, tx, T = (pd.Series(arrays[k]) for k in ("frequency", "recency", "T"))
@@ -52,12 +52,9 @@ def run(case: str, prepared, options: dict):
 
 def outputs(case: str, result) -> dict:
     if case == "rfm":
-        df = result.sort_index()
-        return {"customer_id": df.index.to_numpy().astype(str),
-                **{c: df[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")}}
+        return summary_arrays(result)
     if case.startswith("fit_"):
         return {"params": np.asarray(result.params_, dtype=float)}
     if case.startswith("predict_"):
-        p_alive, expected = result
-        return {"p_alive": np.asarray(p_alive, float), "expected_purchases": np.asarray(expected, float)}
+        return prediction_arrays(result)
     raise KeyError(case)

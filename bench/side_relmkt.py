@@ -6,9 +6,9 @@ comparison). The Lifetimes side (:mod:`bench.side_lifetimes`) has the same three
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from bench.arrays import prediction_arrays, summary_arrays, transactions_frame
 from relmkt_utils import btyd
 from relmkt_utils.btyd import BetaGeoResults, ParetoNBDResults
 
@@ -17,9 +17,7 @@ _PARAM_NAMES = {"bgnbd": ["r", "alpha", "a", "b"], "pnbd": ["r", "alpha", "s", "
 
 def prepare(case: str, arrays: dict, options: dict):
     if case == "rfm":
-        return pd.DataFrame({"customer_id": arrays["customer_id"].astype(object),
-                             "date": arrays["date"].astype("datetime64[ns]"),
-                             "amount": arrays["amount"]})
+        return transactions_frame(arrays)
     if case == "fit_gg":
         return arrays["frequency"], arrays["monetary_value"]
     x, tx, T = arrays["frequency"], arrays["recency"], arrays["T"]
@@ -52,12 +50,9 @@ def run(case: str, prepared, options: dict):
 
 def outputs(case: str, result) -> dict:
     if case == "rfm":
-        df = result.sort_index()
-        return {"customer_id": df.index.to_numpy().astype(str),
-                **{c: df[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")}}
+        return summary_arrays(result)
     if case.startswith("fit_"):
         return {"params": result.params.to_numpy(float)}
     if case.startswith("predict_"):
-        p_alive, expected = result
-        return {"p_alive": np.asarray(p_alive, float), "expected_purchases": np.asarray(expected, float)}
+        return prediction_arrays(result)
     raise KeyError(case)

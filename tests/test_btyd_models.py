@@ -284,3 +284,19 @@ def test_bgnbd_expectations_finite_where_scipy_hyp2f1_fails():
     assert np.all(np.isfinite(new)) and 0 < new[0] < new[1]
     e7, e14 = (_cond_expected(1.5, 1.0, 0.5, 0.5, np.array([102.0]), zero, np.array([0.5]), t)[0] for t in (7.0, 14.0))
     assert np.isfinite(e7) and np.isfinite(e14) and 0 <= e7 <= e14
+
+
+def test_published_comparison_table(cdnow_cal):
+    """btyd.published: the notebook's side-by-side table of the CDNOW fits (FHL 2005; Fader & Hardie 2013)."""
+    from relmkt_utils.btyd import published
+
+    table, loglik = published.compare_with_published(cdnow_cal)
+    assert len(table) == len(published.CDNOW_SAMPLE) == 12
+    assert table.loc["BG/NBD", "same to printed decimals"].all()
+    assert table.loc["Pareto/NBD", "relative difference"].abs().max() < 0.001
+    assert table["relative difference"].abs().max() < 0.002
+    for model, (at_ours, at_published) in loglik.items():
+        assert at_ours >= at_published, model  # our optimum is at least as good as the printed values
+    assert max(published.summary_gap(cdnow_cal, cdnow_cal).values()) == 0.0
+    shifted = cdnow_cal.assign(recency=cdnow_cal["recency"] + 0.01)
+    assert published.summary_gap(shifted, cdnow_cal)["recency"] == pytest.approx(0.01)

@@ -6,8 +6,10 @@
   ``fit()`` returns results (``params``, ``bse``, ``conf_int()``, ``llf``, ``aic``, ``summary()``) with
   the predictions: ``expected_purchases``, ``p_alive``, ``expected_purchases_new_customer``,
   ``expected_spend``, ``clv``;
-* simulators with seeds (:mod:`.simulate`) and model-checking tables (:mod:`.checks`).
+* simulators with seeds (:mod:`.simulate`) and model-checking tables (:mod:`.checks`);
+* the published CDNOW fits and a side-by-side comparison (:mod:`.published`).
 """
+from . import published
 from .bgnbd import BetaGeo, BetaGeoResults
 from .checks import calibration_vs_holdout, expected_purchases_matrix, p_alive_matrix, repeat_transactions_over_time
 from .gammagamma import GammaGamma, GammaGammaResults
@@ -19,5 +21,5 @@ __all__ = [
     "rfm_summary",
     "BetaGeo", "BetaGeoResults", "ParetoNBD", "ParetoNBDResults", "GammaGamma", "GammaGammaResults",
     "simulate_bgnbd", "simulate_paretonbd", "simulate_gammagamma", "simulate_transactions",
-    "repeat_transactions_over_time", "calibration_vs_holdout", "p_alive_matrix", "expected_purchases_matrix",
+    "published", "repeat_transactions_over_time", "calibration_vs_holdout", "p_alive_matrix", "expected_purchases_matrix",
 ]

@@ -48,7 +48,6 @@ def newton_fit(
     nobs: float,
     model_name: str,
     analytic_hessian: bool = True,
-    hessian_guess: np.ndarray | None = None,
     maxiter: int = 200,
     step_tol: float = 1e-10,
 ) -> MLEResults:
@@ -58,11 +57,6 @@ def newton_fit(
     :math:`\\lambda \\ge 0` that makes the matrix positive definite, caps the step at 3 on the log scale,
     and halves it until the Armijo condition holds. It stops when the step is below ``step_tol`` or
     the predicted decrease is below the rounding error of the objective.
-
-    ``hessian_guess`` (log scale), e.g. the Hessian of a fit on a subsample scaled to the full data,
-    replaces the numerical Hessian during the iterations (a quasi-Newton method with a fixed matrix,
-    one gradient per step); the numerical Hessian is then computed once at the optimum for the
-    covariance.
     """
 
     def value(eta):
@@ -84,7 +78,7 @@ def newton_fit(
         else:
             f, g = objective(theta, 1)
             g = np.asarray(g, float)
-            He = forward_hessian(grad_eta, eta, theta * g) if hessian_guess is None else np.asarray(hessian_guess)
+            He = forward_hessian(grad_eta, eta, theta * g)
         return float(f), theta * g, 0.5 * (He + He.T)
 
     eta = np.log(np.asarray(x0, dtype=float))
@@ -135,9 +129,7 @@ def newton_fit(
         if t * np.max(np.abs(step)) < step_tol:
             converged = lam == 0.0
             break
-    if hessian_guess is not None:
-        He = forward_hessian(grad_eta, eta, grad_eta(eta))
-    elif not analytic_hessian:
+    if not analytic_hessian:
         # the steps used forward differences; the covariance gets the more accurate central ones
         He = numerical_hessian(grad_eta, eta, rel_step=1e-5)
     try:

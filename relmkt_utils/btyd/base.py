@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..mle import MLEResults
+from ._fit import newton_fit
 
 
 def as_float_array(values, name: str, model: str) -> np.ndarray:
@@ -115,6 +116,67 @@ def discounted_sum(cum_purchases, spend, margin: float, discount_rate: float, ho
 def subsample_rows(n_rows: int, size: int, seed: int = 0) -> np.ndarray:
     """Sorted positions of a simple random subsample (for warm starts of big fits)."""
     return np.sort(np.random.default_rng(seed).choice(n_rows, size, replace=False))
+
+
+class CustomerModel:
+    """Shared part of the BG/NBD and Pareto/NBD models of (frequency, recency, T) per customer.
+
+    The constructor checks the data (and optional ``weights``, the number of customers each row stands
+    for); ``_grouped()`` collapses identical rows once and hands them, with their summed weights, to the
+    subclass's ``_sufficient(x, tx, T, w)``; ``fit()`` runs Newton's method on the subclass's
+    ``_objective_on(data, theta, order)``, first on a random subsample of ``warm_size`` rows when there
+    are more than ``warm_rows`` distinct rows (weights scaled up), then on all rows from there.
+    """
+
+    model_name = "model"
+    param_names: list[str] = []
+    results_cls = MLEResults
+    analytic_hessian = True
+    warm_rows, warm_size = 200_000, 50_000
+
+    def __init__(self, frequency, recency, T, weights=None):
+        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
+        self.index = index_of(frequency)
+        self.weights = None if weights is None else np.asarray(weights, dtype=float).ravel()
+        if self.weights is not None and (len(self.weights) != len(self.frequency) or np.any(self.weights < 0)):
+            raise ValueError(f"{self.model_name}: weights must be non-negative, one per customer")
+        self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
+        self._data = None
+
+    def _sufficient(self, x, tx, T, w) -> dict:
+        raise NotImplementedError
+
+    def _objective_on(self, data: dict, theta, order):
+        raise NotImplementedError
+
+    def _grouped(self) -> dict:
+        if self._data is None:
+            pos, w = group_rows([self.T, self.frequency, self.recency], self.weights)
+            keep = w > 0
+            pos, w = pos[keep], w[keep]
+            self._data = self._sufficient(self.frequency[pos], self.recency[pos], self.T[pos], w)
+        return self._data
+
+    def _objective(self, theta, order):
+        return self._objective_on(self._grouped(), theta, order)
+
+    def loglike(self, params) -> float:
+        """Total log-likelihood (weighted) at ``params``."""
+        ll = self.loglike_obs(params)
+        return float(ll.sum() if self.weights is None else ll @ self.weights)
+
+    def fit(self, start_params=None, maxiter: int = 200):
+        """Maximum likelihood by Newton's method on the log-parameters (:func:`._fit.newton_fit`)."""
+        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
+        kw = dict(results_cls=self.results_cls, model=self, nobs=self.nobs, model_name=self.model_name,
+                  analytic_hessian=self.analytic_hessian, maxiter=maxiter)
+        d = self._grouped()
+        if len(d["w"]) > self.warm_rows:
+            pick = subsample_rows(len(d["w"]), self.warm_size)
+            w = d["w"][pick] * (d["W"] / d["w"][pick].sum())
+            sub = self._sufficient(d["x"][pick], d["tx"][pick], d["T"][pick], w)
+            x0 = newton_fit(lambda th, o: self._objective_on(sub, th, o), x0, self.param_names, **kw).params.values
+        return newton_fit(self._objective, x0, self.param_names, **kw)
 
 
 class CustomerPredictionResults(MLEResults):

@@ -27,19 +27,14 @@ which never overflows however large :math:`x` and :math:`T` are. The fit works o
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
-from ..mle import MLEResults
-from ._fit import newton_fit
-from .base import CustomerPredictionResults, check_rft, discounted_sum, group_rows, index_of, subsample_rows
+from .base import CustomerModel, CustomerPredictionResults, discounted_sum
 
 NAMES = ["r", "alpha", "a", "b"]
-#: fits with more distinct rows than WARM_ROWS start from a fit on WARM_SIZE of them
-WARM_ROWS, WARM_SIZE = 200_000, 50_000
 
 
-class BetaGeo:
+class BetaGeo(CustomerModel):
     """BG/NBD model of (frequency, recency, T) per customer; ``fit()`` returns :class:`BetaGeoResults`.
 
     Parameters
@@ -53,23 +48,9 @@ class BetaGeo:
     model_name = "BG/NBD"
     param_names = NAMES
 
-    def __init__(self, frequency, recency, T, weights=None):
-        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
-        self.index = index_of(frequency)
-        self.weights = None if weights is None else np.asarray(weights, dtype=float).ravel()
-        if self.weights is not None and (len(self.weights) != len(self.frequency) or np.any(self.weights < 0)):
-            raise ValueError("BG/NBD: weights must be non-negative, one per customer")
-        self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
-        self._data = None
-
-    # ----- likelihood -------------------------------------------------------------------------
-    def _grouped(self):
-        if self._data is None:
-            pos, w = group_rows([self.T, self.frequency, self.recency], self.weights)
-            keep = w > 0
-            pos, w = pos[keep], w[keep]
-            self._data = _build(self.frequency[pos], self.recency[pos], self.T[pos], w)
-        return self._data
+    @property
+    def results_cls(self):
+        return BetaGeoResults
 
     def loglike_obs(self, params) -> np.ndarray:
         """Log-likelihood of each customer (ungrouped) at ``params`` = (r, alpha, a, b)."""
@@ -82,31 +63,17 @@ class BetaGeo:
         ll[p] += np.logaddexp(0.0, u)
         return ll
 
-    def loglike(self, params) -> float:
-        """Total log-likelihood (weighted) at ``params``."""
-        ll = self.loglike_obs(params)
-        return float(ll.sum() if self.weights is None else ll @ self.weights)
+    def _sufficient(self, x, tx, T, w) -> dict:
+        return _build(x, tx, T, w)
 
-    def _objective(self, theta, order):
-        return _objective(self._grouped(), theta, order)
+    def _objective_on(self, data, theta, order):
+        return _objective(data, theta, order)
 
     def start_params(self) -> np.ndarray:
         """Scale-aware starting values: r = 1, alpha = 1 / (mean repeat rate), a = 1, b = 2."""
         w = np.ones_like(self.T) if self.weights is None else self.weights
         rate = max((w @ self.frequency) / max(w @ self.T, 1e-12), 1e-6)
         return np.array([1.0, 1.0 / rate, 1.0, 2.0])
-
-    def fit(self, start_params=None, maxiter: int = 200) -> "BetaGeoResults":
-        """Maximum likelihood by Newton's method on log(r, alpha, a, b) with the analytic Hessian."""
-        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
-        d = self._grouped()
-        kw = dict(results_cls=BetaGeoResults, model=self, nobs=self.nobs, model_name=self.model_name, maxiter=maxiter)
-        if len(d["w"]) > WARM_ROWS:
-            # warm start: fit a random subsample of the rows (weights scaled up), then polish on all rows
-            pick = subsample_rows(len(d["w"]), WARM_SIZE)
-            sub = _build(d["x"][pick], d["tx"][pick], d["T"][pick], d["w"][pick] * (d["W"] / d["w"][pick].sum()))
-            x0 = newton_fit(lambda th, o: _objective(sub, th, o), x0, NAMES, **kw).params.values
-        return newton_fit(self._objective, x0, NAMES, **kw)
 
 
 def _build(x, tx, T, w) -> dict:

@@ -56,8 +56,7 @@ def repeat_transactions_over_time(transactions: pd.DataFrame, results, freq: str
     ex = np.asarray(results.expected_purchases_new_customer(k.astype(float) / m), dtype=float)
     model_cum = np.convolve(births, ex)[:K]
     actual_cum = np.cumsum(actual)
-    ends = np.r_[np.arange(m - 1, K, m), K - 1] if (K % m) else np.arange(m - 1, K, m)
-    ends = np.unique(ends)  # last period of each block (the last block may be shorter)
+    ends = np.unique(np.r_[np.arange(m - 1, K, m), K - 1])  # last period of each block (the last may be shorter)
     block_starts = np.r_[0, ends[:-1] + 1]
     out = pd.DataFrame({
         "k": np.arange(ends.size),

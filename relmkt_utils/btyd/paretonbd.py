@@ -31,15 +31,11 @@ The three terms of :math:`L` are combined with a log-sum-exp.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
-from ..mle import MLEResults
-from ._fit import newton_fit
-from .base import CustomerPredictionResults, check_rft, factorize_rows, group_rows, index_of, subsample_rows
+from .base import CustomerModel, CustomerPredictionResults, factorize_rows
 
 NAMES = ["r", "alpha", "s", "beta"]
-WARM_ROWS, WARM_SIZE = 50_000, 20_000
 
 
 def hyp2f1_1pc(P, C, z, tol: float = 1e-16, maxiter: int = 100_000):
@@ -197,30 +193,25 @@ def _tail_pairs(x, tx, T):
     return pairs_x[first], pairs_t[first], codes[: x.size], codes[x.size:]
 
 
-class ParetoNBD:
-    """Pareto/NBD model of (frequency, recency, T); ``fit()`` returns :class:`ParetoNBDResults`."""
+class ParetoNBD(CustomerModel):
+    """Pareto/NBD model of (frequency, recency, T); ``fit()`` returns :class:`ParetoNBDResults`
+    (Newton on the log-parameters with the analytic gradient and a Hessian by differences of it)."""
 
     model_name = "Pareto/NBD"
     param_names = NAMES
+    analytic_hessian = False
+    # warm start from 20,000 rows above 50,000: the steps on all rows then take two or three iterations
+    warm_rows, warm_size = 50_000, 20_000
 
-    def __init__(self, frequency, recency, T, weights=None):
-        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
-        self.index = index_of(frequency)
-        self.weights = None if weights is None else np.asarray(weights, dtype=float).ravel()
-        self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
-        self._data = None
+    @property
+    def results_cls(self):
+        return ParetoNBDResults
 
-    def _grouped(self):
-        if self._data is None:
-            pos, w = group_rows([self.T, self.frequency, self.recency], self.weights)
-            keep = w > 0
-            pos, w = pos[keep], w[keep]
-            x, tx, T = self.frequency[pos], self.recency[pos], self.T[pos]
-            px, pt, c1, c2 = _tail_pairs(x, tx, T)
-            ux, inv = np.unique(x, return_inverse=True)
-            self._data = dict(x=x, tx=tx, T=T, w=w, W=w.sum(), ux=ux, nx=np.bincount(inv, weights=w),
-                              px=px, pt=pt, c1=c1, c2=c2)
-        return self._data
+    def _sufficient(self, x, tx, T, w) -> dict:
+        px, pt, c1, c2 = _tail_pairs(x, tx, T)
+        ux, inv = np.unique(x, return_inverse=True)
+        return dict(x=x, tx=tx, T=T, w=w, W=w.sum(), ux=ux, nx=np.bincount(inv, weights=w),
+                    px=px, pt=pt, c1=c1, c2=c2)
 
     @staticmethod
     def _terms(theta, x, tx, T, deriv, pairs=None):
@@ -255,12 +246,7 @@ class ParetoNBD:
         _, lse, _ = self._terms((r, al, s, be), x, self.recency, self.T, False)
         return special.gammaln(r + x) - special.gammaln(r) + r * np.log(al) + s * np.log(be) + lse
 
-    def loglike(self, params) -> float:
-        ll = self.loglike_obs(params)
-        return float(ll.sum() if self.weights is None else ll @ self.weights)
-
-    def _objective(self, theta, order):
-        d = self._grouped()
+    def _objective_on(self, d, theta, order):
         r, al, s, be = theta
         ux, nx, W, w = d["ux"], d["nx"], d["W"], d["w"]
         x, T, c1, c2 = d["x"], d["T"], d["c1"], d["c2"]
@@ -299,20 +285,6 @@ class ParetoNBD:
         rate = max((w @ self.frequency) / max(w @ self.T, 1e-12), 1e-6)
         scale = max(float(w @ self.T / w.sum()), 1e-6)
         return np.array([1.0, 1.0 / rate, 1.0, scale])
-
-    def fit(self, start_params=None, maxiter: int = 200) -> "ParetoNBDResults":
-        """Maximum likelihood: Newton on log-parameters, analytic gradient, Hessian by differences of it."""
-        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
-        kw = dict(results_cls=ParetoNBDResults, model=self, nobs=self.nobs, model_name=self.model_name,
-                  analytic_hessian=False, maxiter=maxiter)
-        d = self._grouped()
-        if len(d["w"]) > WARM_ROWS:
-            # warm start on a random subsample (weights scaled up): the Newton steps on all rows then
-            # start next to the optimum and take two or three iterations instead of eight
-            pick = subsample_rows(len(d["w"]), WARM_SIZE)
-            sub = ParetoNBD(d["x"][pick], d["tx"][pick], d["T"][pick], weights=d["w"][pick] * (d["W"] / d["w"][pick].sum()))
-            x0 = newton_fit(sub._objective, x0, NAMES, **kw).params.values
-        return newton_fit(self._objective, x0, NAMES, **kw)
 
 
 def _expm1_ratio(s, y):
