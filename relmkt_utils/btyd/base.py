@@ -2,6 +2,8 @@
 and the per-customer CLV sum."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 import pandas as pd
 
@@ -118,7 +120,7 @@ def subsample_rows(n_rows: int, size: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, size, replace=False))
 
 
-class CustomerModel:
+class CustomerModel(ABC):
     """Shared part of the BG/NBD and Pareto/NBD models of (frequency, recency, T) per customer.
 
     The constructor checks the data (and optional ``weights``, the number of customers each row stands
@@ -143,11 +145,21 @@ class CustomerModel:
         self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
         self._data = None
 
+    @abstractmethod
     def _sufficient(self, x, tx, T, w) -> dict:
-        raise NotImplementedError
+        """The arrays the likelihood needs for the distinct rows (x, tx, T) with weights w."""
 
+    @abstractmethod
     def _objective_on(self, data: dict, theta, order):
-        raise NotImplementedError
+        """Negative log-likelihood (and gradient, Hessian up to ``order``) on ``_sufficient``'s arrays."""
+
+    @abstractmethod
+    def loglike_obs(self, params) -> np.ndarray:
+        """Log-likelihood of each customer (ungrouped) at ``params``."""
+
+    @abstractmethod
+    def start_params(self) -> np.ndarray:
+        """Starting values of the fit."""
 
     def _grouped(self) -> dict:
         if self._data is None:
