@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from relmkt_utils import datasets
+from relmkt_utils.data import datasets
 from relmkt_utils.btyd import rfm_summary, simulate_transactions
 
 WORK = Path(__file__).resolve().parent / "_work"

@@ -11,9 +11,9 @@ import nbformat
 import pytest
 import yaml
 
-from relmkt_utils import batch
-from relmkt_utils.errors import ConfigError, ParameterError
-from relmkt_utils.params import check_parameters, declared_parameters
+from relmkt_utils.pipeline import batch
+from relmkt_utils.core.errors import ConfigError, ParameterError
+from relmkt_utils.pipeline.params import check_parameters, declared_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -37,7 +37,7 @@ def small_batch(tmp_path_factory):
         cells=[
             nbformat.v4.new_markdown_cell("# A notebook that fails halfway"),
             nbformat.v4.new_code_cell("n = 2", metadata={"tags": ["parameters"]}),
-            nbformat.v4.new_code_cell("from relmkt_utils.report import record\nrecord('before_failure', n)"),
+            nbformat.v4.new_code_cell("from relmkt_utils.pipeline.record import record\nrecord('before_failure', n)"),
             nbformat.v4.new_code_cell("raise RuntimeError('boom in cell 3')"),
         ],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
@@ -135,7 +135,7 @@ def test_worker_startup_skips_the_slow_optional_import_and_still_validates_noteb
     """relmkt_utils.startup keeps jsonschema's optional rfc3987_syntax (2 s to import) out of every
     worker; nbformat must still read and validate the notebooks."""
     code = ("import sys\n"
-            "from relmkt_utils.startup import skip_unused_slow_imports\n"
+            "from relmkt_utils.pipeline.startup import skip_unused_slow_imports\n"
             "skip_unused_slow_imports()\n"
             "import papermill, nbformat\n"
             "assert sys.modules.get('rfc3987_syntax') is None\n"

@@ -89,7 +89,7 @@ def test_plots_have_titles_and_labels(world):
 
 def test_repeat_transactions_in_weeks_measured_in_days():
     """freq="D", freq_multiplier=7 (the paper's CDNOW convention): weekly rows, the model evaluated in weeks."""
-    from relmkt_utils import datasets
+    from relmkt_utils.data import datasets
     tx = datasets.load("cdnow_sample").transactions
     s = rfm_summary(tx, freq="D", freq_multiplier=7, calibration_end="1997-09-30")
     res = BetaGeo(s.frequency, s.recency, s["T"]).fit()

@@ -10,7 +10,8 @@ from scipy import integrate, special
 from relmkt_utils.btyd import (BetaGeo, BetaGeoResults, GammaGamma, ParetoNBD, ParetoNBDResults,
                                simulate_bgnbd, simulate_gammagamma, simulate_paretonbd)
 from relmkt_utils.btyd.paretonbd import hyp2f1_1pc
-from relmkt_utils.mle import MLEResults, numerical_gradient
+from relmkt_utils.core.results import MLEResults
+from relmkt_utils.core.optimize import numerical_gradient
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 RAW = Path("/tmp/lt/lifetimes/datasets/cdnow_customers_summary_with_transactions.csv")
@@ -232,15 +233,21 @@ def test_paretonbd_properties(row, th, log_ratio, t):
 def test_clv_discounting(bg, cdnow_cal):
     rep = cdnow_cal
     gg = GammaGamma(rep.frequency[rep.frequency > 0], rep.monetary_value[rep.frequency > 0]).fit()
-    clv0 = bg.clv(gg, margin=0.3, discount_rate=0.0, horizon=52, monetary_value=rep.monetary_value)
+    # a 12-month horizon in weeks is 52 whole weeks (365.25 / 7 = 52.18)
+    clv0 = bg.clv(gg, margin=0.3, annual_discount_rate=0.0, horizon_months=12, monetary_value=rep.monetary_value)
     spend = gg.expected_spend(rep.frequency, rep.monetary_value)
     np.testing.assert_allclose(clv0, 0.3 * spend * bg.expected_purchases(52), rtol=1e-10)
-    clv1 = bg.clv(gg, margin=0.3, discount_rate=0.01, horizon=52, monetary_value=rep.monetary_value)
-    assert (clv1 < clv0).all() and (clv1 > clv0 / 1.01**52).all()
-    flat = bg.clv(10.0, margin=1.0, discount_rate=0.0, horizon=5)
-    np.testing.assert_allclose(flat, 10 * bg.expected_purchases(5), rtol=1e-10)
+    clv1 = bg.clv(gg, margin=0.3, annual_discount_rate=0.10, horizon_months=12, monetary_value=rep.monetary_value)
+    assert (clv1 < clv0).all() and (clv1 > clv0 / 1.10).all()
+    # discounting week by week at the weekly rate equivalent to 10% a year, by hand
+    v = 1.10 ** (-np.arange(1, 53) / (365.25 / 7))
+    cum = np.stack([np.zeros(len(rep))] + [np.asarray(bg.expected_purchases(k)) for k in range(1, 53)], axis=1)
+    np.testing.assert_allclose(clv1, 0.3 * spend * (np.diff(cum, axis=1) @ v), rtol=1e-10)
+    # a month is 30.44 days: time_unit="day" turns 1 month into 30 daily periods
+    flat = bg.clv(10.0, margin=1.0, annual_discount_rate=0.0, horizon_months=1, time_unit="day")
+    np.testing.assert_allclose(flat, 10 * bg.expected_purchases(30), rtol=1e-10)
     with pytest.raises(ValueError, match="monetary_value"):
-        bg.clv(gg, horizon=5)
+        bg.clv(gg, horizon_months=1)
 
 
 def test_bad_inputs():
@@ -277,12 +284,11 @@ def test_weights_equal_repeated_rows(cdnow_cal):
 def test_bgnbd_expectations_finite_where_scipy_hyp2f1_fails():
     # a + b = 1 (2F1 with c = 0 for a new customer) and a large x with negative 2F1 parameters
     # (scipy returns nan for 2F1(-1.5, -0.5; 102; 0.9)): both were nan before, found by hypothesis
-    from relmkt_utils.btyd.bgnbd import _cond_expected
-
-    zero = np.zeros(1)
-    new = _cond_expected(1.0, 1.0, 0.5, 0.5, zero, zero, zero, np.array([1.0, 2.0]))
+    model = BetaGeo([102.0], [0.0], [0.5])
+    new = model.results_at((1.0, 1.0, 0.5, 0.5)).expected_purchases_new_customer(np.array([1.0, 2.0]))
     assert np.all(np.isfinite(new)) and 0 < new[0] < new[1]
-    e7, e14 = (_cond_expected(1.5, 1.0, 0.5, 0.5, np.array([102.0]), zero, np.array([0.5]), t)[0] for t in (7.0, 14.0))
+    res = model.results_at((1.5, 1.0, 0.5, 0.5))
+    e7, e14 = (float(res.expected_purchases(t)[0]) for t in (7.0, 14.0))
     assert np.isfinite(e7) and np.isfinite(e14) and 0 <= e7 <= e14
 
 

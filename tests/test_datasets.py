@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from relmkt_utils import datasets
-from relmkt_utils.errors import DataError
+from relmkt_utils.data import datasets
+from relmkt_utils.core.errors import DataError
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "datasets"

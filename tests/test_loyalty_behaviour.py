@@ -10,12 +10,12 @@ from relmkt_utils.loyalty import (
     RFM_SEGMENT_RULES,
     cohort_retention,
     inter_purchase_times,
-    purchase_days,
     quantile_score,
     repeat_purchase_rate,
     rfm_scores,
     rfm_segment,
 )
+from relmkt_utils.core.purchases import purchase_days
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_repeat_purchase_rate_with_wilson_ci(tx, customers):
     n, p = 4, 0.5
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    assert (r.ci_low, r.ci_high) == pytest.approx((centre - half, centre + half))
+    assert (r.lower, r.upper) == pytest.approx((centre - half, centre + half))
     with_non_buyer = repeat_purchase_rate(tx, customers)
     assert (with_non_buyer.n_customers, with_non_buyer.rate) == (5, 0.4)
 

@@ -18,12 +18,16 @@ from relmkt_utils.loyalty import (
 def test_nps_hand_examples():
     r = nps([10, 9, 9, 8, 7, 6, 0, 3, 10, 5])  # 4 promoters, 2 passives, 4 detractors
     assert (r.n, r.promoters, r.passives, r.detractors, r.nps) == (10, 0.4, 0.2, 0.4, 0.0)
-    assert r.se == pytest.approx(100 * np.sqrt((0.4 + 0.4 - 0.0) / 10))
-    r = nps([10, 10, 10, 8, 2])  # NPS = 60 - 20 = 40; Var = (0.8 - 0.4^2)/5
+    # adjusted Wald (Rocks 2016): shares (4 + 3/4)/13 each, centre 0, se = sqrt(2 * 4.75/13 / 13)
+    assert r.se == pytest.approx(100 * np.sqrt(2 * 4.75 / 13 / 13))
+    assert (r.lower, r.upper) == pytest.approx((-1.959964 * r.se, 1.959964 * r.se), abs=1e-4)
+    assert r.method.startswith("adjusted Wald")
+    r = nps([10, 10, 10, 8, 2])  # NPS = 60 - 20 = 40; adjusted shares 3.75/8, 1.75/8
     assert r.nps == pytest.approx(40.0)
-    assert r.se == pytest.approx(100 * np.sqrt(0.128))
-    assert r.ci_low == pytest.approx(40 - 1.959964 * r.se, abs=1e-4)
-    assert r.ci_high == 100.0  # clipped
+    pp, pd_ = 3.75 / 8, 1.75 / 8
+    assert r.se == pytest.approx(100 * np.sqrt((pp + pd_ - (pp - pd_) ** 2) / 8))
+    assert r.lower == pytest.approx(100 * (pp - pd_) - 1.959964 * r.se, abs=1e-4)
+    assert r.upper == pytest.approx(min(100 * (pp - pd_) + 1.959964 * r.se, 100.0), abs=1e-4)
 
 
 def test_nps_category_boundaries_and_bad_scores():
@@ -44,7 +48,7 @@ def test_nps_bounds_property(scores):
     for share in (r.promoters, r.passives, r.detractors):
         assert 0 <= share <= 1
     assert r.promoters + r.passives + r.detractors == pytest.approx(1.0)
-    assert -100 <= r.ci_low <= r.nps <= r.ci_high <= 100
+    assert -100 <= r.lower <= r.nps <= r.upper <= 100
 
 
 def test_nps_ci_agrees_with_seeded_bootstrap():
@@ -52,10 +56,10 @@ def test_nps_ci_agrees_with_seeded_bootstrap():
     scores = rng.choice(np.arange(11), size=600, p=np.r_[np.full(7, 0.04), 0.14, 0.18, 0.2, 0.2])
     r = nps(scores)
     b = nps_bootstrap(scores, n_boot=4000, seed=1)
-    assert b.nps == pytest.approx(r.nps)
+    assert b.value == pytest.approx(r.nps)
     assert b.se == pytest.approx(r.se, rel=0.05)
-    assert b.ci_low == pytest.approx(r.ci_low, abs=1.0)
-    assert b.ci_high == pytest.approx(r.ci_high, abs=1.0)
+    assert b.lower == pytest.approx(r.lower, abs=1.0)
+    assert b.upper == pytest.approx(r.upper, abs=1.0)
     assert nps_bootstrap(scores, n_boot=500, seed=3) == nps_bootstrap(scores, n_boot=500, seed=3)
 
 
@@ -85,3 +89,17 @@ def test_nps_chi2_hand_example():
     assert res.table.to_numpy().tolist() == obs.tolist()
     assert res.statistic == pytest.approx(((obs - exp) ** 2 / exp).sum())
     assert res.df == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n, shares", [(20, (0.85, 0.10, 0.05)), (30, (0.70, 0.20, 0.10))])
+def test_adjusted_wald_covers_in_small_samples(n, shares):
+    """Rocks (2016): the plain Wald interval covers about 86% at n = 20 with shares .85/.10/.05;
+    the adjusted Wald interval at least 93% here (20,000 simulated surveys, binomial sd 0.15 points)."""
+    from relmkt_utils.loyalty import nps_from_counts
+
+    rng = np.random.default_rng(2016)
+    true = 100 * (shares[0] - shares[2])
+    counts = rng.multinomial(n, shares, size=20_000)
+    hits = [nps_from_counts(*map(int, c)).covers(true) for c in counts]
+    assert np.mean(hits) >= 0.93

@@ -15,20 +15,24 @@ def test_time_to_dropout_hand_example():
         "amount": 1.0,
     })
     d = time_to_dropout(tx, observation_end="2024-03-31", inactivity_days=30)
-    # gaps to the end: A 50, B 86, C 30 (not > 30), D 16 (the May purchase is after the end)
-    assert d["dropped"].to_dict() == {"A": 1, "B": 1, "C": 0, "D": 0}
-    assert d["duration_days"].to_dict() == {"A": 40.0, "B": 0.0, "C": 41.0, "D": 0.0}
+    # lapse rule, W = 30: A's gaps 10, 30 (not > 30), then 50 to the end -> lapse 02-10 + 30 days;
+    # B lapses 30 days after its only purchase; C's 41-day gap is a lapse (won back on 03-01);
+    # D bought 16 days before the end (the May purchase is after it): censored
+    assert d["dropped"].to_dict() == {"A": 1, "B": 1, "C": 1, "D": 0}
+    assert d["duration"].to_dict() == {"A": 70.0, "B": 30.0, "C": 30.0, "D": 16.0}
+    assert d["won_back"].to_dict() == {"A": 0, "B": 0, "C": 1, "D": 0}
     customers = pd.DataFrame({"customer_id": ["A", "B", "C", "D"],
                               "acquired_at": pd.to_datetime(["2023-12-20", "2024-01-10", None, "2024-03-01"]),
                               "channel": ["paid", "organic", "paid", "referral"]})
     d2 = time_to_dropout(tx, customers, observation_end="2024-03-31", inactivity_days=30)
-    # A starts at acquisition; B's acquisition is after its first purchase, so the purchase is used
-    assert d2["duration_days"].to_dict() == {"A": 52.0, "B": 0.0, "C": 41.0, "D": 14.0}
+    # A starts at acquisition; B's acquisition is after its first purchase, so the purchase is used;
+    # D's acquisition on 03-01 is a sign of life, its purchase 14 days later another: censored after 30 days
+    assert d2["duration"].to_dict() == {"A": 82.0, "B": 30.0, "C": 30.0, "D": 30.0}
     assert d2["channel"].tolist() == ["paid", "organic", "paid", "referral"]
 
 
 def test_kaplan_meier_hand_example():
-    data = pd.DataFrame({"duration_days": [1, 2, 2, 3, 4, 5, 6], "dropped": [1, 1, 0, 1, 0, 1, 0]})
+    data = pd.DataFrame({"duration": [1, 2, 2, 3, 4, 5, 6], "dropped": [1, 1, 0, 1, 0, 1, 0]})
     km = kaplan_meier(data)
     c = km.curves
     # S = 6/7, 6/7*5/6, *3/4 (the one censored at 2 leaves the risk set), *1/2
@@ -37,7 +41,7 @@ def test_kaplan_meier_hand_example():
     assert c["n_risk"].tolist() == [7, 7, 6, 4, 2]
     greenwood = (5 / 7) * np.sqrt(1 / (7 * 6) + 1 / (6 * 5))
     assert c["se"].iloc[2] == pytest.approx(greenwood)
-    assert (c["ci_low"] <= c["survival"]).all() and (c["survival"] <= c["ci_high"]).all()
+    assert (c["lower"] <= c["survival"]).all() and (c["survival"] <= c["upper"]).all()
     assert km.medians.loc["all", "median"] == 5.0
     assert km.medians.loc["all", "events"] == 4
     s = survival_at(km, [0.5, 2, 4.9, 10])
@@ -63,7 +67,7 @@ def test_logrank_matches_hand_computation():
     t = np.array([1, 2, 2, 3, 4, 5, 6, 7, 8, 8], float)
     d = np.array([1, 1, 0, 1, 1, 1, 0, 1, 0, 1])
     g = np.array(list("aabababbab"))
-    res = logrank_test(pd.DataFrame({"duration_days": t, "dropped": d, "grp": g}), "grp")
+    res = logrank_test(pd.DataFrame({"duration": t, "dropped": d, "grp": g}), "grp")
     stat, p = _logrank_by_hand(t, d, g)
     assert res.statistic == pytest.approx(stat)
     assert res.pvalue == pytest.approx(p)
@@ -77,7 +81,7 @@ def test_kaplan_meier_by_group_and_logrank_three_groups():
     scale = pd.Series(grp).map({"financial": 100, "social": 200, "structural": 400}).to_numpy()
     life = rng.exponential(scale)
     cens = rng.uniform(0, 500, n)
-    data = pd.DataFrame({"duration_days": np.minimum(life, cens), "dropped": (life <= cens).astype(int),
+    data = pd.DataFrame({"duration": np.minimum(life, cens), "dropped": (life <= cens).astype(int),
                          "relationship_level": grp})
     km = kaplan_meier(data, by="relationship_level")
     assert list(km.fits) == ["financial", "social", "structural"]

@@ -3,10 +3,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relmkt_utils.errors import DataError
+from relmkt_utils.core.errors import DataError
 from relmkt_utils.referral import (cascade, cascade_total, conversion_rate, experiment_units, funnel_table,
                                    invitations_per_referrer, nps_group, observed_generations, referral_rate_by,
-                                   simulate_referral_program, time_to_convert, viral_coefficient, wilson_ci)
+                                   simulate_referral_program, time_to_convert, viral_coefficient)
+from relmkt_utils.core.estimate import wilson_ci
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from relmkt_utils.referral import (acquisition_outcomes, cannibalization, incremental_customers,
-                                   incrementality_logit, incrementality_test, newcombe_diff_ci,
-                                   simulate_referral_program)
+                                   incrementality_logit, incrementality_test, simulate_referral_program)
+from relmkt_utils.core.estimate import newcombe_diff_ci
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_lift_table_hand_values():
 
 
 def test_recovery_table_marks_coverage():
-    from relmkt_utils.referral import Estimate, recovery_table
+    from relmkt_utils.core.estimate import Estimate, recovery_table
 
     t = recovery_table({"a": Estimate(1.0, 0.5, 1.5, se=0.25), "b": Estimate(2.0, 1.9, 2.1)}, {"a": 1.2, "b": 3.0, "c": 0})
     assert t["covered"].tolist() == [True, False]

@@ -28,7 +28,7 @@ def test_all_referral_figures_are_labelled(sim):
     ax = rp.cascade(cascade(len(units), viral_coefficient(units, sim.referrals).k, 6))
     assert len(ax.patches) == 7
     assert labelled(ax)
-    m = sim.lifetimes.assign(churned=sim.lifetimes["churned"])
+    m = sim.lifetimes
     assert labelled(rp.km_referred(km_table(km_by_group(m))))
     clv = pd.Series([300.0, 50, 200, 10], index=list("ABCD"))
     assert labelled(rp.clv_crv_grid(clv_crv_grid(clv, pd.Series({"A": 50.0, "B": 130.0}))))

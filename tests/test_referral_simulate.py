@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from relmkt_utils.referral import acquisition_outcomes, simulate_referral_program
-from relmkt_utils.tables import SCHEMA
+from relmkt_utils.data.tables import SCHEMA
 
 
 def test_same_seed_same_tables_different_seed_different():

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relmkt_utils.referral import (clv_comparison, clv_simple, compare_groups, cox_referral, customer_metrics,
+from relmkt_utils.referral import (clv_comparison, compare_groups, cox_referral, customer_metrics,
                                    km_by_group, km_table, published_gap, referred_flag, simulate_referral_program)
 
 
@@ -17,9 +17,9 @@ def metrics(sim):
     m = customer_metrics(sim.customers, sim.transactions, as_of=sim.observation_end, margin_rate=0.3)
     # true churn of the simulated world replaces the gap proxy (a real contract end date would too)
     life = sim.lifetimes.set_index("customer_id")
-    m["duration_days"] = m["customer_id"].map(life["duration_days"]).to_numpy()
-    m["churned"] = m["customer_id"].map(life["churned"]).to_numpy()
-    m["exposure_years"] = m["duration_days"] / 365.25
+    m["duration"] = m["customer_id"].map(life["duration"]).to_numpy()
+    m["dropped"] = m["customer_id"].map(life["dropped"]).to_numpy()
+    m["exposure_years"] = m["duration"] / 365.25
     m["annual_margin"] = m["margin"] / m["exposure_years"]
     return m
 
@@ -29,14 +29,15 @@ def test_customer_metrics_hand_example():
                               "channel": ["referral", "paid"]})
     tx = pd.DataFrame({"customer_id": ["A", "A", "B"], "date": ["2023-01-01", "2023-07-01", "2023-02-01"],
                        "amount": [100.0, 50.0, 40.0]})
-    m = customer_metrics(customers, tx, as_of="2024-12-31", margin_rate=0.3, churn_gap_days=365).set_index("customer_id")
+    m = customer_metrics(customers, tx, as_of="2024-12-31", margin_rate=0.3, inactivity_days=365).set_index("customer_id")
     assert m["referred"].tolist() == [1, 0]
     assert m.loc["A", "aov"] == pytest.approx(75.0)
     assert m.loc["A", "margin"] == pytest.approx(45.0)
-    # both last bought > 365 days before as_of: churned at the last purchase
-    assert m["churned"].tolist() == [1, 1]
-    assert m.loc["A", "duration_days"] == pytest.approx(181.0)  # 2023-01-01 -> 2023-07-01
-    assert m.loc["B", "exposure_years"] == pytest.approx(31 / 365.25)
+    # both last bought more than 365 days before as_of: dropped 365 days after the last purchase
+    assert m["dropped"].tolist() == [1, 1]
+    assert m.loc["A", "duration"] == pytest.approx(181.0 + 365)  # 2023-01-01 -> 2023-07-01 + 365 days
+    assert m.loc["B", "duration"] == pytest.approx(31.0 + 365)
+    assert m.loc["B", "exposure_years"] == pytest.approx(396 / 365.25)
 
 
 def test_referred_flag_uses_channel_and_referrals():
@@ -67,14 +68,6 @@ def test_clv_uplift_covers_truth(sim, metrics):
     assert cc.per_customer.notna().all()
 
 
-def test_clv_simple_hand_calculation():
-    # m = 100, r = 0.8, d = 0.1: q = 0.8/1.1; infinite horizon 100 * 1.1 / 0.3 = 366.67
-    assert clv_simple(100, 0.8, 0.1) == pytest.approx(110 / 0.3)
-    # three years: 100 (1 + q + q^2)
-    q = 0.8 / 1.1
-    assert clv_simple(100, 0.8, 0.1, horizon_years=3) == pytest.approx(100 * (1 + q + q**2))
-
-
 def test_km_curves_start_at_one_and_separate(metrics):
     curves = km_by_group(metrics)
     tab = km_table(curves)
@@ -92,26 +85,47 @@ def test_published_gap_cites_schmitt_et_al():
 
 
 def test_btyd_value_comparison_recovers_simulated_uplift():
-    from relmkt_utils.btyd import simulate_transactions
-    from relmkt_utils.btyd.bgnbd import _cond_expected
+    from relmkt_utils.btyd import BetaGeo, simulate_transactions
     from relmkt_utils.referral import btyd_value_comparison
 
     kw = dict(start="2020-01-01", end="2021-12-31", acquisition_days=180, spend=(6.0, 4.0, 15.0))
     other = simulate_transactions(3000, 0.5, 20.0, 0.8, 2.4, seed=1, id_prefix="O", **kw)
     referred = simulate_transactions(3000, 0.5, 20.0, 0.8, 6.0, seed=2, id_prefix="R", **kw)
     tx = pd.concat([other, referred], ignore_index=True)
-    H = 104
-    # truth: weekly rate = 7 x daily rate, so alpha_week = alpha_day / 7; same spend in both groups
-    truth = [(1 + float(_cond_expected(0.5, 20.0 / 7, 0.8, b, 0.0, 0.0, 0.0, float(H)))) for b in (6.0, 2.4)]
+    # truth in weeks: weekly rate = 7 x daily rate, so alpha_week = alpha_day / 7; same spend in both
+    # groups; 24 months are 104 whole weeks
+    model = BetaGeo([0.0], [0.0], [1.0])
+    truth = [1 + float(model.results_at((0.5, 20.0 / 7, 0.8, b)).expected_purchases_new_customer(104.0))
+             for b in (6.0, 2.4)]
     true_uplift = truth[0] / truth[1] - 1
-    out = btyd_value_comparison(tx, referred["customer_id"].unique(), "2021-12-31", horizon_weeks=H,
-                                margin_rate=1.0, discount_rate=0.0, n_draws=200, seed=3)
+    out = btyd_value_comparison(tx, referred["customer_id"].unique(), "2021-12-31", horizon_months=24,
+                                margin_rate=1.0, annual_discount_rate=0.0, n_draws=200, seed=3)
+    assert out.table.attrs["horizon_periods"] == 104
     assert out.revenue_uplift.covers(true_uplift)
     assert out.revenue_uplift.lower < out.revenue_uplift.value < out.revenue_uplift.upper
     # without margin and discounting the value is the revenue
     assert out.value_uplift.value == pytest.approx(out.revenue_uplift.value, rel=1e-9)
     assert out.table.loc["referred", "value"] == pytest.approx(out.table.loc["referred", "revenue"], rel=1e-9)
     assert out.per_customer.notna().all() and (out.per_customer >= 0).all()
-    again = btyd_value_comparison(tx, referred["customer_id"].unique(), "2021-12-31", horizon_weeks=H,
-                                  margin_rate=1.0, discount_rate=0.0, n_draws=200, seed=3)
+    assert out.draws["referred"].shape == (200, 2)
+    v = out.value("referred")
+    assert v.lower < v.value < v.upper
+    again = btyd_value_comparison(tx, referred["customer_id"].unique(), "2021-12-31", horizon_months=24,
+                                  margin_rate=1.0, annual_discount_rate=0.0, n_draws=200, seed=3)
     assert again.revenue_uplift == out.revenue_uplift
+
+
+def test_btyd_value_comparison_covers_the_synthetic_truth():
+    """The synthetic world's true 3-year revenue of a new customer: 159.2 (non-referred) and 189.7
+    (referred), from its generating BG/NBD and spend (dataset.yml, referrals.derived)."""
+    from relmkt_utils.data import datasets
+    from relmkt_utils.referral import btyd_value_comparison, referred_flag
+
+    ds = datasets.load("synthetic")
+    truth = ds.truth["referrals"]["derived"]["expected_revenue_over_horizon"]
+    flag = referred_flag(ds.customers, ds.referrals)
+    out = btyd_value_comparison(ds.transactions, ds.customers.loc[flag, "customer_id"], ds.observation_end,
+                                horizon_months=36, n_draws=300, seed=2024)
+    for group, key in (("referred", "referred"), ("other", "non_referred")):
+        lo, hi = out.table.loc[group, ["revenue_lower", "revenue_upper"]]
+        assert lo <= truth[key] <= hi, (group, lo, truth[key], hi)

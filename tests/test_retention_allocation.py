@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-from relmkt_utils.errors import ParameterError
+from relmkt_utils.core.errors import ParameterError
 from relmkt_utils.retention import (ResponseCurves, customer_equity_per_prospect, equity_surface, fit_response_curves,
                                     optimal_spend, simulate_spend_table)
 
-# The synthetic world's defaults (relmkt_utils/synthetic/truth.py, section "spend"): monthly periods.
+# The synthetic world's defaults (relmkt_utils/data/synthetic/truth.py, section "spend"): monthly periods.
 TRUTH = {"ceiling_a": 0.08, "k_a": 0.5, "ceiling_r": 0.92, "k_r": 0.4}
 MARGIN, RATE = 12.0, 0.007974140428
 CURVES = ResponseCurves.from_mapping(TRUTH)

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relmkt_utils import datasets
-from relmkt_utils.errors import ParameterError
+from relmkt_utils.data import datasets
+from relmkt_utils.core.errors import ParameterError
 from relmkt_utils.retention import (ShiftedBetaGeometric, cohort_curve, cohort_survivors, constant_retention,
                                     fit_cohorts, pooled_retention, retention_by_group, retention_vs_acquisition_cost)
 

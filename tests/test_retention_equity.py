@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from relmkt_utils.errors import ParameterError
+from relmkt_utils.core.errors import ParameterError
 from relmkt_utils.retention import (break_even_retention_spend, clv, clv_by_relationship_level, clv_cac_grid,
                                     customer_equity, retention_uplift_value)
 

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from relmkt_utils.plots import retention as rp
+from relmkt_utils.retention import published
 from relmkt_utils.retention import (ResponseCurves, clv_by_relationship_level, clv_cac_grid, compare_projections,
                                     equity_surface, fit_response_curves, optimal_spend, retention_uplift_value,
                                     simulate_spend_table)
 
-REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
+REGULAR = list(published.SURVIVORS["regular"])
 CURVES = ResponseCurves(0.08, 0.5, 0.92, 0.4)
 
 

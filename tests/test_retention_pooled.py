@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relmkt_utils.errors import ParameterError
+from relmkt_utils.core.errors import ParameterError
+from relmkt_utils.retention import published
 from relmkt_utils.retention import (PooledShiftedBetaGeometric, ResponseCurves, ShiftedBetaGeometric,
                                     average_and_marginal_costs, clv, equivalent_retention, fit_pooled, sbg_by_group,
                                     sbg_del, simulate_survivors)
 
-REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
+REGULAR = list(published.SURVIVORS["regular"][:8])
 
 
 def test_pooled_likelihood_is_the_sum_of_the_cohorts():

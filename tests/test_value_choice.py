@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from relmkt_utils.errors import DataError
+from relmkt_utils.core.errors import DataError
 from relmkt_utils.value import (
     bootstrap_wtp,
     fit_clogit_arrays,
@@ -39,20 +39,20 @@ def _true_wtp(truth):
 def test_part_worths_cover_truth(world):
     _, truth, fit = world
     m = len(truth)
-    pw = part_worths(fit, level=1 - 0.05 / m).set_index("term")
+    pw = part_worths(fit, alpha=0.05 / m).set_index("term")
     assert list(pw.index) == list(truth.index)
-    assert ((pw["ci_low"] <= truth) & (truth <= pw["ci_high"])).all()
+    assert ((pw["lower"] <= truth) & (truth <= pw["upper"])).all()
     assert (np.sign(pw["coef"]) == np.sign(truth)).all()
 
 
 def test_wtp_cover_truth(world):
     _, truth, fit = world
     t = _true_wtp(truth)
-    wtp = willingness_to_pay(fit, level=1 - 0.05 / len(t)).set_index("attribute")
-    assert ((wtp["ci_low"] <= t) & (t <= wtp["ci_high"])).all()
+    wtp = willingness_to_pay(fit, alpha=0.05 / len(t)).set_index("attribute")
+    assert ((wtp["lower"] <= t) & (t <= wtp["upper"])).all()
     assert wtp.loc["product_value", "wtp"] == pytest.approx(-fit.params["product_value"] / fit.params["price"])
     plain = willingness_to_pay(fit).set_index("attribute")  # 95% each: narrower than the simultaneous ones
-    assert ((plain["ci_high"] - plain["ci_low"]) < (wtp["ci_high"] - wtp["ci_low"])).all()
+    assert ((plain["upper"] - plain["lower"]) < (wtp["upper"] - wtp["lower"])).all()
     assert wtp.loc["product_value", "wtp"] == pytest.approx(-fit.params["product_value"] / fit.params["price"])
 
 
@@ -168,7 +168,7 @@ def test_wtp_interval_coverage_over_100_datasets():
         choices, truth = simulate_choices(n_respondents=200, n_tasks=8, seed=1000 + seed)
         wtp = willingness_to_pay(fit_conditional_logit(choices)).set_index("attribute")
         t = _true_wtp(truth)
-        h = ((wtp["ci_low"] <= t) & (t <= wtp["ci_high"])).astype(int)
+        h = ((wtp["lower"] <= t) & (t <= wtp["upper"])).astype(int)
         hits = h if hits is None else hits + h
     print("\nWTP 95% CI coverage out of 100 datasets:\n" + hits.to_string())
     assert hits.between(90, 99).all(), hits.to_dict()

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from relmkt_utils.tables import CONSTRUCTS
+from relmkt_utils.data.tables import CONSTRUCTS
 from relmkt_utils.value import (
     driver_importance,
     fit_driver_ols,
@@ -53,8 +53,8 @@ def test_beta_weights_equal_fit_on_standardized_data(scores):
     ref = sm.OLS(z["satisfaction"], sm.add_constant(z[list(CONSTRUCTS)])).fit(cov_type="HC3")
     assert np.allclose(table["beta"], ref.params[list(CONSTRUCTS)], atol=1e-10)
     ci = ref.conf_int()
-    assert np.allclose(table["beta_ci_low"], ci.loc[list(CONSTRUCTS), 0], atol=1e-10)
-    assert np.allclose(table["beta_ci_high"], ci.loc[list(CONSTRUCTS), 1], atol=1e-10)
+    assert np.allclose(table["beta_lower"], ci.loc[list(CONSTRUCTS), 0], atol=1e-10)
+    assert np.allclose(table["beta_upper"], ci.loc[list(CONSTRUCTS), 1], atol=1e-10)
 
 
 def test_ordered_logit_recovers_latent_weights(scores):
@@ -74,7 +74,7 @@ def test_driver_importance_table(scores):
     sc, _ = scores
     table = driver_importance(sc.iloc[:300], model="ordered", outcomes=("satisfaction", "repurchase_intent"))
     assert len(table) == 16 and set(table["outcome"]) == {"satisfaction", "repurchase_intent"}
-    assert (table["beta_ci_low"] <= table["beta"]).all() and (table["beta"] <= table["beta_ci_high"]).all()
+    assert (table["beta_lower"] <= table["beta"]).all() and (table["beta"] <= table["beta_upper"]).all()
     sat = table[table["outcome"] == "satisfaction"].set_index("component")
     assert sat["beta"].idxmax() == "product_value"
     assert (sat.loc[sat["kind"] == "cost", "beta"] < 0).all()

@@ -40,7 +40,7 @@ def test_driver_figures(scores):
 
 
 def test_choice_and_behaviour_figures(scores):
-    wtp = pd.DataFrame({"attribute": ["a", "b"], "wtp": [10.0, -5.0], "ci_low": [8.0, -7.0], "ci_high": [12.0, -3.0]})
+    wtp = pd.DataFrame({"attribute": ["a", "b"], "wtp": [10.0, -5.0], "lower": [8.0, -7.0], "upper": [12.0, -3.0]})
     boot = wtp.assign(n_boot=100)
     ax = pv.wtp_forest(wtp, boot, truth={"a": 10.5, "b": -4.0})
     _labelled(ax)
@@ -52,7 +52,7 @@ def test_choice_and_behaviour_figures(scores):
     for a in fig.axes:
         _labelled(a)
     hr = pd.DataFrame({"term": ["delivered_value", "relationship_level[social]"], "hazard_ratio": [0.7, 0.8],
-                       "ci_low": [0.6, 0.6], "ci_high": [0.8, 1.1]})
+                       "lower": [0.6, 0.6], "upper": [0.8, 1.1]})
     ax = pv.hazard_ratio_chart(hr)
     _labelled(ax)
     assert ax.get_xscale() == "log"

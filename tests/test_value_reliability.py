@@ -17,7 +17,7 @@ HAND = pd.DataFrame({"x_1": [1, 2, 3, 4], "x_2": [2, 3, 3, 4], "x_3": [1, 3, 4, 
 
 
 def test_alpha_hand_example():
-    assert cronbach_alpha(HAND).alpha == pytest.approx(33 / 35, abs=1e-12)
+    assert cronbach_alpha(HAND).value == pytest.approx(33 / 35, abs=1e-12)
 
 
 def test_item_analysis_hand_example():
@@ -29,7 +29,7 @@ def test_item_analysis_hand_example():
     assert table.loc["x_1", "alpha_if_deleted"] == pytest.approx(6 / 7, abs=1e-12)
     for item in HAND.columns:
         rest = HAND.drop(columns=item)
-        assert table.loc[item, "alpha_if_deleted"] == pytest.approx(cronbach_alpha(rest).alpha)
+        assert table.loc[item, "alpha_if_deleted"] == pytest.approx(cronbach_alpha(rest).value)
 
 
 def _alpha_from_cov(x: np.ndarray) -> float:
@@ -49,17 +49,17 @@ def test_alpha_equals_covariance_formula(x):
     total_var = x.sum(axis=1).var(ddof=1)
     if total_var == 0:
         return
-    got = cronbach_alpha(pd.DataFrame(x)).alpha
+    got = cronbach_alpha(pd.DataFrame(x)).value
     assert got == pytest.approx(_alpha_from_cov(x.astype(float)), rel=1e-9, abs=1e-9)
 
 
 def test_feldt_interval_formula_and_order():
-    res = cronbach_alpha(HAND, level=0.95)
+    res = cronbach_alpha(HAND, alpha=0.05)
     from scipy import stats
 
     f_hi = stats.f.ppf(0.975, 3, 6)  # df1 = n-1 = 3, df2 = (n-1)(k-1) = 6
-    assert res.ci_low == pytest.approx(1 - (2 / 35) * f_hi)
-    assert res.ci_low < res.alpha < res.ci_high < 1
+    assert res.lower == pytest.approx(1 - (2 / 35) * f_hi)
+    assert res.lower < res.value < res.upper < 1
 
 
 @pytest.mark.parametrize("method", ["feldt", "asymptotic"])
@@ -74,7 +74,7 @@ def test_alpha_interval_covers_under_parallel_items(method):
     for _ in range(reps):
         x = rng.normal(size=(n, 1)) + rng.normal(size=(n, k))
         res = cronbach_alpha(x, method=method)
-        hits += res.ci_low <= true <= res.ci_high
+        hits += res.lower <= true <= res.upper
     # binomial sd at 95% and 1500 reps is 0.56 points: the band is about +/- 3.5 sd
     assert 0.93 <= hits / reps <= 0.97
 
@@ -93,7 +93,7 @@ def test_reliability_table_on_simulated_survey():
     survey, _ = simulate_survey(n=300, seed=5)
     table = reliability_table(survey)
     assert len(table) == 8
-    assert (table["ci_low"] < table["alpha"]).all() and (table["alpha"] < table["ci_high"]).all()
+    assert (table["lower"] < table["alpha"]).all() and (table["alpha"] < table["upper"]).all()
     assert table["alpha"].between(0.6, 0.95).all()
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from relmkt_utils.tables import CONSTRUCTS
+from relmkt_utils.data.tables import CONSTRUCTS
 from relmkt_utils.value import DV_RANGE, construct_scores, value_scores
 
 

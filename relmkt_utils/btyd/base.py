@@ -1,21 +1,37 @@
 """Shared plumbing of the BTYD models: input checks, grouping rows into sufficient statistics,
-and the per-customer CLV sum."""
+the warm-started fit and the per-customer CLV of the results."""
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
 import pandas as pd
 
-from ..mle import MLEResults
-from ._fit import newton_fit
+from ..core.clv import present_value
+from ..core.errors import DataError
+from ..core.optimize import newton_fit
+from ..core.results import MLEResults
+from ..core.time import time_unit as as_time_unit
 
 
 def as_float_array(values, name: str, model: str) -> np.ndarray:
     arr = np.asarray(values, dtype=float).ravel()
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{model}: {name} has missing or infinite values")
+        raise DataError(f"{model}: {name} has missing or infinite values")
     return arr
+
+
+def check_weights(weights, n: int, model: str) -> np.ndarray | None:
+    """Optional weights (the number of customers each row stands for): finite, >= 0, one per row."""
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=float).ravel()
+    if len(w) != n or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise DataError(f"{model}: weights must be finite, non-negative and one per customer ({n})")
+    if w.sum() <= 0:
+        raise DataError(f"{model}: the weights sum to zero; there is nobody to fit")
+    return w
 
 
 def index_of(values) -> pd.Index | None:
@@ -28,17 +44,17 @@ def check_rft(frequency, recency, T, model: str):
     t_x = as_float_array(recency, "recency", model)
     T_ = as_float_array(T, "T", model)
     if not (len(x) == len(t_x) == len(T_)):
-        raise ValueError(f"{model}: frequency, recency and T must have the same length ({len(x)}, {len(t_x)}, {len(T_)})")
+        raise DataError(f"{model}: frequency, recency and T must have the same length ({len(x)}, {len(t_x)}, {len(T_)})")
     if len(x) == 0:
-        raise ValueError(f"{model}: no customers")
+        raise DataError(f"{model}: no customers")
     if np.any(x < 0) or np.any(x != np.round(x)):
-        raise ValueError(f"{model}: frequency must be a non-negative whole number of repeat purchases")
+        raise DataError(f"{model}: frequency must be a non-negative whole number of repeat purchases")
     if np.any(t_x < 0) or np.any(t_x > T_ + 1e-9 * np.maximum(1, T_)):
-        raise ValueError(f"{model}: recency must lie between 0 and T")
+        raise DataError(f"{model}: recency must lie between 0 and T")
     if np.any(t_x[x == 0] != 0):
-        raise ValueError(f"{model}: recency must be 0 for customers with frequency 0")
+        raise DataError(f"{model}: recency must be 0 for customers with frequency 0")
     if np.all(T_ <= 0):
-        raise ValueError(f"{model}: every T is 0; nobody has been observed for any time")
+        raise DataError(f"{model}: every T is 0; nobody has been observed for any time")
     return x, np.minimum(t_x, T_), T_
 
 
@@ -94,25 +110,19 @@ def _exact_key(columns):
 
 
 def discounted_sum(cum_purchases, spend, margin: float, discount_rate: float, horizon: int) -> np.ndarray:
-    r"""CLV by a discrete discounted sum (the convention of Lifetimes' ``customer_lifetime_value``).
+    r"""CLV as the present value of the expected purchases of each period (the convention of Lifetimes'
+    ``customer_lifetime_value``; Fader, Hardie & Lee 2005, "RFM and CLV"):
 
     .. math:: \mathrm{CLV}_i = m\,\bar s_i \sum_{k=1}^{H} \frac{E[Y_i(k)] - E[Y_i(k-1)]}{(1+d)^k}
 
     with :math:`E[Y_i(k)]` the conditional expected purchases of customer *i* in the next *k*
-    periods, :math:`\bar s_i` the expected spend per purchase, *m* the margin and *d* the
-    discount rate per period: the purchases expected in period *k* are discounted as if paid at its end.
+    periods, :math:`\bar s_i` the expected spend per purchase, *m* the margin and *d* the discount
+    rate per period: the purchases expected in period *k* are discounted as if paid at its end
+    (:func:`relmkt_utils.core.clv.present_value`, ``timing="end"``).
     """
-    if horizon < 1 or int(horizon) != horizon:
-        raise ValueError("clv: horizon must be a whole number of periods >= 1")
-    if discount_rate < 0:
-        raise ValueError("clv: discount_rate must be >= 0")
-    total = 0.0
-    prev = 0.0
-    for k in range(1, int(horizon) + 1):
-        cur = cum_purchases(float(k))
-        total = total + (cur - prev) / (1.0 + discount_rate) ** k
-        prev = cur
-    return margin * np.asarray(spend, dtype=float) * total
+    cum = np.stack([np.zeros_like(np.asarray(cum_purchases(0.0), dtype=float))]
+                   + [np.asarray(cum_purchases(float(k)), dtype=float) for k in range(1, int(horizon) + 1)], axis=-1)
+    return margin * np.asarray(spend, dtype=float) * present_value(np.diff(cum, axis=-1), discount_rate, "end")
 
 
 def subsample_rows(n_rows: int, size: int, seed: int = 0) -> np.ndarray:
@@ -139,9 +149,7 @@ class CustomerModel(ABC):
     def __init__(self, frequency, recency, T, weights=None):
         self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
         self.index = index_of(frequency)
-        self.weights = None if weights is None else np.asarray(weights, dtype=float).ravel()
-        if self.weights is not None and (len(self.weights) != len(self.frequency) or np.any(self.weights < 0)):
-            raise ValueError(f"{self.model_name}: weights must be non-negative, one per customer")
+        self.weights = check_weights(weights, len(self.frequency), self.model_name)
         self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
         self._data = None
 
@@ -177,8 +185,19 @@ class CustomerModel(ABC):
         ll = self.loglike_obs(params)
         return float(ll.sum() if self.weights is None else ll @ self.weights)
 
+    def results_at(self, params):
+        """Results at given parameters, without fitting (statsmodels' "model + params"): every
+        prediction and the log-likelihood, e.g. at published or true parameters. The covariance is
+        unknown (NaN) and ``converged`` is False."""
+        p = np.asarray(params, dtype=float)
+        names = self.param_names
+        return self.results_cls(model=self, params=pd.Series(p, index=names, name="params"),
+                                cov_params_log=pd.DataFrame(np.nan, index=names, columns=names),
+                                llf=self.loglike(p), nobs=self.nobs, converged=False, model_name=self.model_name,
+                                warnings=["evaluated at given parameters, not fitted"])
+
     def fit(self, start_params=None, maxiter: int = 200):
-        """Maximum likelihood by Newton's method on the log-parameters (:func:`._fit.newton_fit`)."""
+        """Maximum likelihood by Newton's method on the log-parameters (:func:`relmkt_utils.core.optimize.newton_fit`)."""
         x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
         kw = dict(results_cls=self.results_cls, model=self, nobs=self.nobs, model_name=self.model_name,
                   analytic_hessian=self.analytic_hessian, maxiter=maxiter)
@@ -187,14 +206,35 @@ class CustomerModel(ABC):
             pick = subsample_rows(len(d["w"]), self.warm_size)
             w = d["w"][pick] * (d["W"] / d["w"][pick].sum())
             sub = self._sufficient(d["x"][pick], d["tx"][pick], d["T"][pick], w)
-            x0 = newton_fit(lambda th, o: self._objective_on(sub, th, o), x0, self.param_names, **kw).params.values
+            with warnings.catch_warnings():  # only a start: the fit on all rows speaks for itself
+                warnings.simplefilter("ignore")
+                x0 = newton_fit(lambda th, o: self._objective_on(sub, th, o), x0, self.param_names, **kw).params.values
         return newton_fit(self._objective, x0, self.param_names, **kw)
 
 
 class CustomerPredictionResults(MLEResults):
-    """Shared part of the BG/NBD and Pareto/NBD results: customer arguments default to the fitted data."""
+    """Shared part of the BG/NBD and Pareto/NBD results: customer arguments default to the fitted data,
+    every prediction can be evaluated at other ``params`` (e.g. draws for an interval), and
+    :meth:`clv` values the expected purchases over a calendar horizon."""
 
     model_label = "model"
+
+    def clv(self, spend, margin: float = 1.0, annual_discount_rate: float = 0.10, horizon_months: float = 12,
+            time_unit="week", frequency=None, recency=None, T=None, monetary_value=None, params=None):
+        """Discounted customer lifetime value over ``horizon_months`` (see :func:`discounted_sum`).
+
+        The model's time unit (``time_unit``, the unit of recency and T: ``"week"`` for weeks measured
+        in days) converts the calendar horizon into whole periods and ``annual_discount_rate`` into a
+        rate per period (:mod:`relmkt_utils.core.time`). ``spend`` is a fitted Gamma-Gamma (its
+        conditional expected spend for the customers' ``monetary_value``) or the expected spend per
+        purchase (scalar or one per customer)."""
+        unit = as_time_unit(time_unit)
+        horizon = unit.whole_periods(months=horizon_months)
+        rate = unit.rate_per_period(annual_discount_rate)
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        s = spend_per_purchase(spend, x, monetary_value)
+        cum = lambda k: np.asarray(self.expected_purchases(k, x, tx, T_, params=params), dtype=float)
+        return self._wrap(discounted_sum(cum, s, margin, rate, horizon), idx)
 
     def _rft(self, frequency, recency, T):
         m = self.model
@@ -206,3 +246,16 @@ class CustomerPredictionResults(MLEResults):
     @staticmethod
     def _wrap(values, index):
         return pd.Series(values, index=index) if index is not None else values
+
+
+def spend_per_purchase(spend, frequency: np.ndarray, monetary_value=None) -> np.ndarray:
+    """Expected spend per purchase of each customer: a fitted Gamma-Gamma's conditional expectation
+    (for ``monetary_value``, or its own fitted customers), or ``spend`` itself broadcast."""
+    if hasattr(spend, "expected_spend"):
+        if monetary_value is None:
+            m = spend.model
+            if len(m.frequency) != len(frequency) or np.any(m.frequency != frequency):
+                raise ValueError("clv: the Gamma-Gamma model was fitted on other customers; pass monetary_value")
+            return np.asarray(spend.expected_spend(), dtype=float)
+        return np.asarray(spend.expected_spend(frequency=frequency, monetary_value=monetary_value), dtype=float)
+    return np.broadcast_to(np.asarray(spend, dtype=float), frequency.shape)

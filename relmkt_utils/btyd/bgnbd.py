@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .base import CustomerModel, CustomerPredictionResults, discounted_sum
+from .base import CustomerModel, CustomerPredictionResults
 
 NAMES = ["r", "alpha", "a", "b"]
 
@@ -167,11 +167,13 @@ class BetaGeoResults(CustomerPredictionResults):
 
     model_label = "BG/NBD"
 
-    def p_alive(self, frequency=None, recency=None, T=None):
+    def p_alive(self, frequency=None, recency=None, T=None, params=None):
         r"""P(alive | x, t_x, T) = 1 / (1 + \delta_{x>0} \frac{a}{b+x-1} (\frac{\alpha+T}{\alpha+t_x})^{r+x}) (FHL 2005, eq. 11).
 
-        Equal to 1 for x = 0: in the BG/NBD a customer can only drop out right after a repeat purchase."""
-        r, al, a, b = self.params.values
+        Equal to 1 for x = 0: in the BG/NBD a customer can only drop out right after a repeat purchase,
+        so every one-time buyer is "alive" by construction; read a mean P(alive) with the share of
+        customers without a repeat purchase beside it."""
+        r, al, a, b = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
         out = np.ones_like(x)
         p = x > 0
@@ -179,35 +181,27 @@ class BetaGeoResults(CustomerPredictionResults):
         out[p] = special.expit(-u)
         return self._wrap(out, idx)
 
-    def expected_purchases_new_customer(self, t):
+    def expected_purchases_new_customer(self, t, params=None):
         r"""Unconditional E[X(t)] for a customer just acquired (FHL 2005, eq. 7):
 
         .. math:: E[X(t)] = \frac{a+b-1}{a-1}\Big[1 - \big(\tfrac{\alpha}{\alpha+t}\big)^r
                   {}_2F_1\big(r, b; a+b-1; \tfrac{t}{\alpha+t}\big)\Big]
 
         computed with Euler's transformation as :math:`1-(1-z)^{a-1}\,{}_2F_1(a+b-1-r, a-1; a+b-1; z)`."""
-        r, al, a, b = self.params.values
+        r, al, a, b = self._params_or(params)
         t = np.asarray(t, dtype=float)
         return _cond_expected(r, al, a, b, np.zeros_like(t), np.zeros_like(t), np.zeros_like(t), t)
 
-    def expected_purchases(self, t, frequency=None, recency=None, T=None):
+    def expected_purchases(self, t, frequency=None, recency=None, T=None, params=None):
         r"""Conditional expected repeat purchases in the next ``t`` periods (FHL 2005, eq. 10):
 
         .. math:: E[Y(t)\mid x,t_x,T] = \frac{a+b+x-1}{a-1}
             \frac{1 - \big(\frac{\alpha+T}{\alpha+T+t}\big)^{r+x} {}_2F_1\big(r+x, b+x; a+b+x-1; \frac{t}{\alpha+T+t}\big)}
                  {1 + \delta_{x>0}\frac{a}{b+x-1}\big(\frac{\alpha+T}{\alpha+t_x}\big)^{r+x}}
         """
-        r, al, a, b = self.params.values
+        r, al, a, b = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
         return self._wrap(_cond_expected(r, al, a, b, x, tx, T_, float(t)), idx)
-
-    def clv(self, spend, margin: float = 1.0, discount_rate: float = 0.0, horizon: int = 12,
-            frequency=None, recency=None, T=None, monetary_value=None):
-        """Discounted customer lifetime value over ``horizon`` periods (see :func:`base.discounted_sum`).
-
-        ``spend`` is a fitted Gamma-Gamma (its conditional expected spend is used, for the customers'
-        ``monetary_value``) or the expected spend per purchase (scalar or one per customer)."""
-        return _clv(self, spend, margin, discount_rate, horizon, frequency, recency, T, monetary_value)
 
 
 def _cond_expected(r, al, a, b, x, tx, T, t):
@@ -222,21 +216,3 @@ def _cond_expected(r, al, a, b, x, tx, T, t):
     u = np.full_like(x, -np.inf)
     u[p] = np.log(a) - np.log(b + x[p] - 1) + (r + x[p]) * (np.log(al + T[p]) - np.log(al + tx[p]))
     return num * special.expit(-u)
-
-
-def _clv(res, spend, margin, discount_rate, horizon, frequency, recency, T, monetary_value):
-    from .gammagamma import GammaGammaResults
-
-    x, tx, T_, idx = res._rft(frequency, recency, T)
-    if isinstance(spend, GammaGammaResults):
-        if monetary_value is None:
-            m = spend.model
-            if len(m.frequency) != len(x) or np.any(m.frequency != x):
-                raise ValueError("clv: the Gamma-Gamma model was fitted on other customers; pass monetary_value")
-            s = np.asarray(spend.expected_spend(), dtype=float)
-        else:
-            s = np.asarray(spend.expected_spend(frequency=x, monetary_value=monetary_value), dtype=float)
-    else:
-        s = np.broadcast_to(np.asarray(spend, dtype=float), x.shape)
-    cum = lambda k: np.asarray(res.expected_purchases(k, x, tx, T_), dtype=float)
-    return res._wrap(discounted_sum(cum, s, margin, discount_rate, horizon), idx)

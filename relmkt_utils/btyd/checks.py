@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.errors import DataError, ParameterError
+
 from .summary import FREQS, _customer_periods, _days, _period_codes, _period_start, _runs, _scalar_day
 
 
@@ -33,9 +35,9 @@ def repeat_transactions_over_time(transactions: pd.DataFrame, results, freq: str
     and ``calibration`` (True for periods on or before ``calibration_end``).
     """
     if freq not in FREQS:
-        raise ValueError(f"repeat_transactions_over_time: freq must be one of {FREQS}")
+        raise ParameterError(f"repeat_transactions_over_time: freq must be one of {FREQS}")
     if int(freq_multiplier) != freq_multiplier or freq_multiplier < 1:
-        raise ValueError(f"repeat_transactions_over_time: freq_multiplier must be a whole number >= 1, got {freq_multiplier!r}")
+        raise ParameterError(f"repeat_transactions_over_time: freq_multiplier must be a whole number >= 1, got {freq_multiplier!r}")
     m = int(freq_multiplier)
     days = _days(transactions[date_col])
     codes, _ = pd.factorize(transactions[customer_col])
@@ -84,7 +86,7 @@ def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 
     Returns index ``frequency`` with ``n_customers``, ``actual`` and ``model``."""
     need = {"frequency", "recency", "T", "frequency_holdout", "duration_holdout"}
     if not need <= set(summary.columns):
-        raise ValueError(f"calibration_vs_holdout: summary lacks columns {sorted(need - set(summary.columns))}")
+        raise DataError(f"calibration_vs_holdout: summary lacks columns {sorted(need - set(summary.columns))}")
     t_star = summary["duration_holdout"].to_numpy(float)
     x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     expected = np.empty(len(summary))
@@ -123,3 +125,16 @@ def _matrix(fn, results, T, max_frequency, max_recency):
     vals = np.full(X.shape, np.nan)
     vals[valid] = np.asarray(fn(X[valid], R[valid], np.full(valid.sum(), T)), dtype=float)
     return pd.DataFrame(vals, index=pd.Index(freqs.astype(int), name="frequency"), columns=pd.Index(rec, name="recency"))
+
+
+def p_alive_summary(p_alive, frequency) -> dict:
+    """Mean P(alive) read with its caveat: under the BG/NBD a customer without a repeat purchase is
+    alive with probability 1 (she can only drop out right after a repeat purchase), so the mean over
+    all customers is pulled up by the one-time buyers. Returns the mean over all customers, over the
+    repeat buyers, and the share of customers without a repeat purchase."""
+    p = np.asarray(p_alive, dtype=float)
+    x = np.asarray(frequency, dtype=float)
+    repeat = x > 0
+    return {"p_alive_mean": float(p.mean()),
+            "p_alive_mean_repeat_buyers": float(p[repeat].mean()) if repeat.any() else float("nan"),
+            "one_time_buyer_share": float(1 - repeat.mean())}

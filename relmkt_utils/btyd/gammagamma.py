@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..mle import MLEResults
-from ._fit import newton_fit
-from .base import as_float_array, group_rows, index_of
+from ..core.errors import DataError
+from ..core.optimize import newton_fit
+from ..core.results import MLEResults
+from .base import as_float_array, check_weights, group_rows, index_of
 
 NAMES = ["p", "q", "gamma"]
 
@@ -48,14 +49,14 @@ class GammaGamma:
         x = as_float_array(frequency, "frequency", self.model_name)
         m = as_float_array(monetary_value, "monetary_value", self.model_name)
         if len(x) != len(m) or len(x) == 0:
-            raise ValueError("Gamma-Gamma: frequency and monetary_value must be non-empty and of the same length")
+            raise DataError("Gamma-Gamma: frequency and monetary_value must be non-empty and of the same length")
         if np.any(x < 1) or np.any(x != np.round(x)):
-            raise ValueError("Gamma-Gamma: frequency must be a whole number >= 1 (drop customers with no repeat purchase)")
+            raise DataError("Gamma-Gamma: frequency must be a whole number >= 1 (drop customers with no repeat purchase)")
         if np.any(m <= 0):
-            raise ValueError("Gamma-Gamma: monetary_value must be > 0")
+            raise DataError("Gamma-Gamma: monetary_value must be > 0 (customers with zero spend cannot be fitted)")
         self.frequency, self.monetary_value = x, m
         self.index = index_of(frequency)
-        self.weights = None if weights is None else np.asarray(weights, dtype=float).ravel()
+        self.weights = check_weights(weights, len(x), self.model_name)
         self.nobs = float(len(x) if self.weights is None else self.weights.sum())
         self._data = None
 
@@ -132,17 +133,17 @@ class GammaGamma:
 class GammaGammaResults(MLEResults):
     """Fitted Gamma-Gamma with the conditional expected spend."""
 
-    def population_mean_spend(self) -> float:
+    def population_mean_spend(self, params=None) -> float:
         r"""E[Z] = p\gamma/(q-1) (infinite when q <= 1)."""
-        p, q, g = self.params.values
+        p, q, g = self._params_or(params)
         return p * g / (q - 1) if q > 1 else np.inf
 
-    def expected_spend(self, frequency=None, monetary_value=None):
+    def expected_spend(self, frequency=None, monetary_value=None, params=None):
         r"""Conditional expected average transaction value :math:`p(\gamma + x\bar z)/(px+q-1)`.
 
         For customers with :math:`x = 0` this is the population mean :math:`p\gamma/(q-1)`.
         Defaults to the fitted customers."""
-        p, q, g = self.params.values
+        p, q, g = self._params_or(params)
         if frequency is None:
             x, m, idx = self.model.frequency, self.model.monetary_value, self.model.index
         else:

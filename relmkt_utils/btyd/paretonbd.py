@@ -300,37 +300,31 @@ class ParetoNBDResults(CustomerPredictionResults):
 
     model_label = "Pareto/NBD"
 
-    def p_alive(self, frequency=None, recency=None, T=None):
+    def p_alive(self, frequency=None, recency=None, T=None, params=None):
         r"""P(alive | x, t_x, T) = \frac{(\alpha+T)^{-(r+x)}(\beta+T)^{-s}}{L / [\Gamma(r+x)\alpha^r\beta^s/\Gamma(r)]}
         (Fader & Hardie 2005, eq. 18), in log space."""
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        return self._wrap(self._p_alive(x, tx, T_), idx)
+        return self._wrap(self._p_alive(x, tx, T_, self._params_or(params)), idx)
 
-    def _p_alive(self, x, tx, T):
+    def _p_alive(self, x, tx, T, theta):
         """P(alive) of checked arrays, evaluated once per distinct (x, t_x, T) and tail once per (x, t)."""
         codes, first = factorize_rows([x, tx, T])
         ux, utx, uT = x[first], tx[first], T[first]
-        A, lse, _ = ParetoNBD._terms(self.params.values, ux, utx, uT, False, _tail_pairs(ux, utx, uT))
+        A, lse, _ = ParetoNBD._terms(theta, ux, utx, uT, False, _tail_pairs(ux, utx, uT))
         return np.exp(A - lse)[codes]
 
-    def expected_purchases_new_customer(self, t):
+    def expected_purchases_new_customer(self, t, params=None):
         r"""E[X(t)] = \frac{r\beta}{\alpha(s-1)}\big[1 - (\frac{\beta}{\beta+t})^{s-1}\big] (SMC 1987, eq. 17)."""
-        r, al, s, be = self.params.values
+        r, al, s, be = self._params_or(params)
         t = np.asarray(t, dtype=float)
         return r * be / al * _expm1_ratio(s, t / be)
 
-    def expected_purchases(self, t, frequency=None, recency=None, T=None):
+    def expected_purchases(self, t, frequency=None, recency=None, T=None, params=None):
         r"""E[Y(t) | x, t_x, T] = \frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}\big[1-(\frac{\beta+T}{\beta+T+t})^{s-1}\big] P(\text{alive})
         (Fader & Hardie 2005, eq. 19)."""
-        r, al, s, be = self.params.values
+        theta = self._params_or(params)
+        r, al, s, be = theta
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        pa = self._p_alive(x, tx, T_)
+        pa = self._p_alive(x, tx, T_, theta)
         out = (r + x) * (be + T_) / (al + T_) * _expm1_ratio(s, float(t) / (be + T_)) * pa
         return self._wrap(out, idx)
-
-    def clv(self, spend, margin: float = 1.0, discount_rate: float = 0.0, horizon: int = 12,
-            frequency=None, recency=None, T=None, monetary_value=None):
-        """Discounted customer lifetime value over ``horizon`` periods (see :func:`base.discounted_sum`)."""
-        from .bgnbd import _clv
-
-        return _clv(self, spend, margin, discount_rate, horizon, frequency, recency, T, monetary_value)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.errors import DataError, ParameterError
+
 #: Supported period lengths: days, and weeks that end on Sunday (pandas' ``"W"`` = ``"W-SUN"``).
 FREQS = ("D", "W")
 _MONDAY_1970 = 4  # 1970-01-05, the first Monday after the epoch, is day 4
@@ -24,7 +26,7 @@ def _days(values) -> np.ndarray:
         s = s.dt.tz_localize(None)
     arr = s.to_numpy()
     if np.isnat(arr).any():
-        raise ValueError("rfm_summary: the date column has missing or unparseable dates")
+        raise DataError("rfm_summary: the date column has missing or unparseable dates")
     return arr.astype("datetime64[D]").astype(np.int64)
 
 
@@ -34,7 +36,7 @@ def _period_codes(days: np.ndarray, freq: str) -> np.ndarray:
         return days
     if freq == "W":
         return (days - _MONDAY_1970) // 7
-    raise ValueError(f"rfm_summary: freq must be one of {FREQS}, got {freq!r}")
+    raise ParameterError(f"rfm_summary: freq must be one of {FREQS}, got {freq!r}")
 
 
 def _period_start(code: int, freq: str) -> pd.Timestamp:
@@ -124,18 +126,18 @@ def rfm_summary(
     customer-periods; every statistic is then a run-length reduction (``np.add.reduceat``).
     """
     if freq not in FREQS:
-        raise ValueError(f"rfm_summary: freq must be one of {FREQS}, got {freq!r}")
+        raise ParameterError(f"rfm_summary: freq must be one of {FREQS}, got {freq!r}")
     if not (np.isfinite(freq_multiplier) and freq_multiplier > 0):
-        raise ValueError(f"rfm_summary: freq_multiplier must be a positive number, got {freq_multiplier!r}")
+        raise ParameterError(f"rfm_summary: freq_multiplier must be a positive number, got {freq_multiplier!r}")
     missing = [c for c in (customer_col, date_col, amount_col) if c is not None and c not in transactions.columns]
     if missing:
-        raise ValueError(f"rfm_summary: transactions has no column(s) {missing}")
+        raise DataError(f"rfm_summary: transactions has no column(s) {missing}")
     days = _days(transactions[date_col])
     if days.size == 0:
-        raise ValueError("rfm_summary: the transaction log is empty")
+        raise DataError("rfm_summary: the transaction log is empty")
     codes, uniques = pd.factorize(transactions[customer_col], sort=False)
     if (codes < 0).any():
-        raise ValueError(f"rfm_summary: column {customer_col!r} has missing customer ids")
+        raise DataError(f"rfm_summary: column {customer_col!r} has missing customer ids")
     amount = None
     if amount_col is not None:
         amount = np.asarray(transactions[amount_col], dtype=float)
@@ -149,11 +151,11 @@ def rfm_summary(
         cal_day = _scalar_day(calibration_end)
         cal_mask = days <= cal_day
         if not cal_mask.any():
-            raise ValueError("rfm_summary: no transaction on or before calibration_end")
+            raise DataError("rfm_summary: no transaction on or before calibration_end")
         out = _summary(codes[cal_mask], days[cal_mask], None if amount is None else amount[cal_mask], cal_day, freq, len(uniques))
         hold = (days > cal_day) & (days <= obs_day)
         if not hold.any():
-            raise ValueError("rfm_summary: no transaction between calibration_end and observation_end")
+            raise DataError("rfm_summary: no transaction between calibration_end and observation_end")
         hc, hp = codes[hold], _period_codes(days[hold], freq)
         pc, _, _ = _customer_periods(hc, hp, None)
         n = len(uniques)
@@ -203,3 +205,17 @@ def _summary(codes, days, amount, obs_day, freq, n_customers) -> dict:
         out["monetary_value"] = mv
     out["_present"] = present
     return out
+
+
+def calibration_end(observation_start, observation_end, given=None, share: float = 2 / 3) -> pd.Timestamp:
+    """The end of the calibration period of a BTYD calibration/holdout split: ``given`` when it is a
+    date (e.g. ``"1997-09-30"`` for CDNOW, as in Fader, Hardie & Lee 2005), else the day that ends
+    ``share`` of the observation window (two thirds by default)."""
+    start, end = pd.Timestamp(observation_start), pd.Timestamp(observation_end)
+    if given not in (None, ""):
+        cal = pd.Timestamp(given)
+        if not start <= cal < end:
+            raise ParameterError(f"calibration_end {cal.date()} must lie in the observation window "
+                                 f"{start.date()} to {end.date()}, before its end")
+        return cal
+    return (start + (end - start) * share).normalize()

@@ -3,7 +3,8 @@ survival of customers.
 
 * :mod:`.concentration` — Lorenz curve, Gini, top-p share (80/20 rule) and published Pareto ratios;
 * :mod:`.behaviour` — repeat-purchase rate, inter-purchase times, RFM, cohort retention;
-* :mod:`.survival` — time to dropout, Kaplan-Meier by group, log-rank test;
+* :mod:`.survival` — time to dropout (the lapse rule of :mod:`relmkt_utils.core.durations`), Kaplan-Meier
+  by group, log-rank test;
 * :mod:`.nps` — Net Promoter Score with CI, bootstrap, group comparisons;
 * :mod:`.attitude` — Dick & Basu (1994) attitude x patronage matrix.
 """
@@ -28,9 +29,8 @@ from .concentration import (
     pareto_comparison,
     top_share,
 )
-from ._common import purchase_days
+
 from .nps import (
-    BootstrapNPS,
     ChiSquareResult,
     NPSDifference,
     NPSResult,
@@ -49,8 +49,8 @@ __all__ = [
     "RFM_SEGMENT_RULES", "CohortTable", "RepeatRate", "cohort_retention", "inter_purchase_times",
     "quantile_score", "repeat_purchase_rate", "rfm_scores", "rfm_segment",
     "PUBLISHED_PARETO_RATIOS", "customer_revenue", "gini", "lorenz_curve", "pareto_comparison",
-    "top_share", "purchase_days",
-    "BootstrapNPS", "ChiSquareResult", "NPSDifference", "NPSResult", "nps", "nps_bootstrap",
+    "top_share",
+    "ChiSquareResult", "NPSDifference", "NPSResult", "nps", "nps_bootstrap",
     "nps_by_group", "nps_category", "nps_chi2_test", "nps_difference_test", "nps_from_counts",
     "KaplanMeier", "LogRankResult", "kaplan_meier", "logrank_test", "survival_at", "time_to_dropout",
 ]

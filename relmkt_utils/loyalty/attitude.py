@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._common import AMOUNT, CUSTOMER, DATE, day_log, require_columns
+from ..core.errors import DataError, require_columns
+from ..core.purchases import AMOUNT, CUSTOMER, DATE, day_log
 
 CELLS = ("true loyalty", "latent loyalty", "spurious loyalty", "no loyalty")
 
@@ -64,13 +65,13 @@ def dick_basu_matrix(
     survey_date_col: str = DATE,
 ) -> DickBasuResult:
     """Dick & Basu (1994) matrix with counts and revenue per cell (rules in the module docstring)."""
-    require_columns(survey, [customer_col, attitude_col], "survey")
+    require_columns(survey, "survey", (customer_col, attitude_col,))
     sv = survey[survey[attitude_col].notna()]
     if survey_date_col in sv.columns:
         sv = sv.sort_values([customer_col, survey_date_col], kind="stable")
     att = sv.groupby(customer_col, sort=True, observed=True)[attitude_col].last().astype(float)
     if att.empty:
-        raise ValueError(f"no survey answers in '{attitude_col}'")
+        raise DataError(f"no survey answers in '{attitude_col}'")
     s = day_log(transactions, customer_col, date_col, amount_col).summary()
     out = pd.DataFrame({"attitude": att})
     out["frequency"] = s["frequency"].reindex(out.index, fill_value=0).astype("int64")

@@ -16,25 +16,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
-from ._common import (
-    AMOUNT, CUSTOMER, DATE, day_log, day_numbers, end_day, require_columns, sorted_unique,
+from ..core.errors import DataError, require_columns
+from ..core.estimate import Estimate, wilson_ci
+from ..core.purchases import (
+    AMOUNT, CUSTOMER, DATE, day_log, day_numbers, end_day, sorted_unique,
     to_datetime_days,
 )
 
 
 # --------------------------------------------------------------------------- repeat purchase
-@dataclass(frozen=True)
-class RepeatRate:
-    """Repeat-purchase rate r = n_repeat / n with a Wilson score interval at level 1 - alpha."""
+@dataclass(frozen=True, repr=False)
+class RepeatRate(Estimate):
+    """Repeat-purchase rate ``value`` = n_repeaters / n_customers with a Wilson score interval."""
 
-    n_customers: int
-    n_repeaters: int
-    rate: float
-    ci_low: float
-    ci_high: float
-    alpha: float = 0.05
+    n_customers: int = 0
+    n_repeaters: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.value
 
 
 def repeat_purchase_rate(
@@ -53,13 +54,13 @@ def repeat_purchase_rate(
     freq = day_log(transactions, customer_col, date_col).summary()["frequency"]
     n = int(freq.size)
     if customers is not None:
-        require_columns(customers, [customer_col], "customers")
+        require_columns(customers, "customers", (customer_col,))
         n = int(pd.Index(customers[customer_col].dropna().unique()).union(freq.index).size)
     if n == 0:
-        raise ValueError("no customers: the repeat-purchase rate is undefined")
+        raise DataError("no customers: the repeat-purchase rate is undefined")
     k = int((freq.to_numpy() >= 2).sum())
-    lo, hi = proportion_confint(k, n, alpha=alpha, method="wilson")
-    return RepeatRate(n, k, k / n, float(lo), float(hi), alpha)
+    w = wilson_ci(k, n, alpha)
+    return RepeatRate(w.value, w.lower, w.upper, w.se, w.method, alpha, n, k)
 
 
 def inter_purchase_times(
@@ -149,7 +150,7 @@ def rfm_scores(
     "545") and ``segment`` applies :data:`RFM_SEGMENT_RULES`.
     """
     if monetary not in ("total", "mean"):
-        raise ValueError("monetary must be 'total' or 'mean'")
+        raise DataError("monetary must be 'total' or 'mean'")
     log = day_log(transactions, customer_col, date_col, amount_col)
     end = end_day(log, observation_end)
     s = log.until(end).summary()
@@ -203,7 +204,7 @@ def cohort_retention(
     log = log.until(end)
     end_m = int(_month_ordinal(np.array([end]))[0])
     if customers is not None:
-        require_columns(customers, [customer_col, acquired_col], "customers")
+        require_columns(customers, "customers", (customer_col, acquired_col,))
         acq = customers.drop_duplicates(customer_col)
         acquired = day_numbers(acq[acquired_col])
         valid = acquired != np.iinfo("int64").min

@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import AMOUNT, CUSTOMER, as_values, require_columns
+from ..core.errors import DataError, require_columns
+from ..core.purchases import AMOUNT, CUSTOMER, as_values
 
 #: Published Pareto ratios (share of sales of the top 20% of customers), as the sources report them.
 PUBLISHED_PARETO_RATIOS = pd.DataFrame(
@@ -71,14 +72,14 @@ def customer_revenue(
     With ``customers`` given, customers without any transaction are included with revenue 0,
     which is what a concentration measure over the whole customer base needs.
     """
-    require_columns(transactions, [customer_col, amount_col], "transactions")
+    require_columns(transactions, "transactions", (customer_col, amount_col,))
     codes, ids = pd.factorize(transactions[customer_col], sort=True)
     ok = codes >= 0
     amount = transactions[amount_col].to_numpy(dtype=float)[ok]
     rev = pd.Series(np.bincount(codes[ok], weights=amount, minlength=len(ids)),
                     index=pd.Index(np.asarray(ids, dtype=object), name=CUSTOMER), name="revenue")
     if customers is not None:
-        require_columns(customers, [customer_col], "customers")
+        require_columns(customers, "customers", (customer_col,))
         extra = pd.Index(customers[customer_col].dropna().unique()).difference(rev.index)
         if len(extra):
             rev = pd.concat([rev, pd.Series(0.0, index=extra)]).sort_index()
@@ -90,7 +91,7 @@ def _sorted_positive_total(values) -> tuple[np.ndarray, float]:
     x = np.sort(as_values(values))
     total = float(x.sum())
     if total <= 0:
-        raise ValueError("total revenue is zero: concentration is undefined")
+        raise DataError("total revenue is zero: concentration is undefined")
     return x, total
 
 
@@ -119,7 +120,7 @@ def gini(values, corrected: bool = False) -> float:
     g = float(np.dot(2.0 * i - n - 1.0, x) / (n * total))
     if corrected:
         if n < 2:
-            raise ValueError("the corrected Gini needs at least two customers")
+            raise DataError("the corrected Gini needs at least two customers")
         g *= n / (n - 1.0)
     return g
 
@@ -131,7 +132,7 @@ def top_share(values, p: float = 0.2) -> float:
     (x_(9) + x_(10)) / T exactly. ``p = 0.2`` gives the Pareto ratio of the 80/20 rule.
     """
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"p must be in [0, 1], got {p}")
+        raise DataError(f"p must be in [0, 1], got {p}")
     curve = lorenz_curve(values)
     return float(1.0 - np.interp(1.0 - p, curve["customer_share"], curve["revenue_share"]))
 

@@ -4,22 +4,33 @@ On the 0-10 "would you recommend" scale, promoters answer 9-10, passives 7-8, de
 
     NPS = 100 (p_P - p_D)  in [-100, 100].
 
-(p_P, p_0, p_D) is a multinomial proportion vector, so the variance of the difference of two of its
-cells is Var(p_P - p_D) = [p_P + p_D - (p_P - p_D)^2] / n (Rocks 2016, "Interval estimation for
-the 'net promoter score'", The American Statistician 70(4):365-372; the Wald interval). The CI is
-NPS +- z 100 sqrt(Var), clipped to [-100, 100]; :func:`nps_bootstrap` checks it by resampling.
+(p_P, p_0, p_D) is a multinomial proportion vector, so Var(p_P - p_D) = [p_P + p_D - (p_P - p_D)^2] / n.
+The interval is Rocks' (2016) **adjusted Wald** interval ("Interval estimation for the 'net promoter
+score'", *The American Statistician* 70(4), 365-372), the best of the six methods he compared: add
+3/4 to the promoter and to the detractor count and 3 to n,
 
-Two independent groups: z = (NPS_A - NPS_B) / sqrt(Var_A + Var_B) (both in points). Across several
-groups, a chi-square test of independence of group x category tests equal category shares, which
-implies (but is stronger than) equal NPS.
+    p~_P = (n_P + 3/4)/(n + 3),  p~_D = (n_D + 3/4)/(n + 3),  d~ = p~_P - p~_D,
+    CI = 100 [d~ -/+ z sqrt((p~_P + p~_D - d~^2)/(n + 3))], clipped to [-100, 100].
+
+The plain Wald interval (d -/+ z se at the observed shares) covers only about 86% at n = 20 with shares
+.85/.10/.05; the adjusted one about 96% (``tests/test_loyalty_nps.py``, a slow simulation). The
+point estimate is the observed NPS; for tiny n the interval is widened to contain it. ``se`` is the
+adjusted standard error (points); :func:`nps_bootstrap` checks it by resampling.
+
+Two independent groups: d = NPS_A - NPS_B with se = sqrt(se~_A^2 + se~_B^2) from the adjusted shares
+of each group, z = d / se. Across several groups, a chi-square test of independence of group x
+category tests equal category shares, which implies (but is stronger than) equal NPS.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from ..core.errors import DataError, require_columns
+from ..core.estimate import Estimate, z_value
 
 CATEGORIES = ("promoter", "passive", "detractor")
 
@@ -37,7 +48,7 @@ def nps_category(scores) -> pd.Series:
 def _check_scores(s: pd.Series) -> None:
     bad = (s < 0) | (s > 10) | (s != np.floor(s))
     if bad.any():
-        raise ValueError(f"NPS scores must be integers 0..10; found {s[bad].iloc[0]!r}")
+        raise DataError(f"NPS scores must be integers 0..10; found {s[bad].iloc[0]!r}")
 
 
 def _counts(scores) -> tuple[int, int, int]:
@@ -46,33 +57,42 @@ def _counts(scores) -> tuple[int, int, int]:
     return int((s >= 9).sum()), int(((s >= 7) & (s < 9)).sum()), int((s <= 6).sum())
 
 
-@dataclass(frozen=True)
-class NPSResult:
-    """NPS in points with category shares, standard error and a 1 - alpha CI (all in points)."""
+ADJUSTED_WALD = "adjusted Wald (Rocks 2016)"
 
-    n: int
-    promoters: float
-    passives: float
-    detractors: float
-    nps: float
-    se: float
-    ci_low: float
-    ci_high: float
-    alpha: float = 0.05
+
+def _adjusted_se(promoters: float, detractors: float, n: float) -> float:
+    """Standard error (points) of the NPS from the adjusted shares (n_P + 3/4)/(n + 3), (n_D + 3/4)/(n + 3)."""
+    pp, pd_ = (promoters + 0.75) / (n + 3), (detractors + 0.75) / (n + 3)
+    return 100.0 * float(np.sqrt(max(pp + pd_ - (pp - pd_) ** 2, 0.0) / (n + 3)))
+
+
+@dataclass(frozen=True, repr=False)
+class NPSResult(Estimate):
+    """NPS in points (``value``, also ``nps``) with the adjusted-Wald interval, the number of answers
+    ``n`` and the category shares."""
+
+    n: int = 0
+    promoters: float = 0.0
+    passives: float = 0.0
+    detractors: float = 0.0
+
+    @property
+    def nps(self) -> float:
+        return self.value
 
 
 def nps_from_counts(promoters: int, passives: int, detractors: int, alpha: float = 0.05) -> NPSResult:
-    """NPS from category counts, with the multinomial (Wald) CI of the module docstring."""
+    """NPS from category counts, with the adjusted-Wald interval of the module docstring."""
     n = promoters + passives + detractors
     if n <= 0:
-        raise ValueError("no NPS responses")
-    pp, p0, pd_ = promoters / n, passives / n, detractors / n
-    diff = pp - pd_
-    se = 100.0 * np.sqrt(max(pp + pd_ - diff**2, 0.0) / n)
-    z = stats.norm.ppf(1 - alpha / 2)
-    score = 100.0 * diff
-    return NPSResult(n, pp, p0, pd_, score, float(se),
-                     float(max(score - z * se, -100.0)), float(min(score + z * se, 100.0)), alpha)
+        raise DataError("no NPS responses: the NPS needs at least one 0-10 answer")
+    z = z_value(alpha)
+    score = 100.0 * (promoters - detractors) / n
+    centre = 100.0 * (promoters - detractors) / (n + 3)
+    se = _adjusted_se(promoters, detractors, n)
+    lower = min(max(centre - z * se, -100.0), score)
+    upper = max(min(centre + z * se, 100.0), score)
+    return NPSResult(score, lower, upper, se, ADJUSTED_WALD, alpha, n, promoters / n, passives / n, detractors / n)
 
 
 def nps(scores, alpha: float = 0.05) -> NPSResult:
@@ -80,49 +100,40 @@ def nps(scores, alpha: float = 0.05) -> NPSResult:
     return nps_from_counts(*_counts(scores), alpha=alpha)
 
 
-@dataclass(frozen=True)
-class BootstrapNPS:
-    """Bootstrap standard error and percentile CI of the NPS (points)."""
-
-    nps: float
-    se: float
-    ci_low: float
-    ci_high: float
-    n_boot: int
-    seed: int
-
-
-def nps_bootstrap(scores, n_boot: int = 4000, seed: int = 0, alpha: float = 0.05) -> BootstrapNPS:
+def nps_bootstrap(scores, n_boot: int = 4000, seed: int = 0, alpha: float = 0.05) -> Estimate:
     """Nonparametric bootstrap of the NPS: resample the n answers with replacement ``n_boot`` times.
 
     Resampling individuals only changes the category counts, so each replicate is drawn as
     Multinomial(n; p_P, p_0, p_D) from ``numpy.random.default_rng(seed)`` (same law, vectorized).
-    Returns the replicates' standard deviation and the alpha/2, 1 - alpha/2 percentiles.
+    Returns the NPS with the replicates' standard deviation and percentile interval.
     """
+    if n_boot < 2:
+        raise DataError(f"the bootstrap needs at least 2 replicates, got n_boot = {n_boot}")
     counts = np.array(_counts(scores), dtype=float)
     n = int(counts.sum())
     if n == 0:
-        raise ValueError("no NPS responses")
+        raise DataError("no NPS responses: the NPS needs at least one 0-10 answer")
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(n, counts / n, size=n_boot)
     reps = 100.0 * (draws[:, 0] - draws[:, 2]) / n
-    lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
-    return BootstrapNPS(float(100 * (counts[0] - counts[2]) / n), float(reps.std(ddof=1)),
-                        float(lo), float(hi), n_boot, seed)
+    return Estimate.from_draws(100 * (counts[0] - counts[2]) / n, reps, alpha)
 
 
 def nps_by_group(
     survey: pd.DataFrame, by: str | list[str], score_col: str = "nps", alpha: float = 0.05
 ) -> pd.DataFrame:
-    """NPS per group: n, category shares, nps, se, ci_low, ci_high (one row per group)."""
+    """NPS per group: ``n``, category shares, ``nps``, ``se``, ``lower``, ``upper`` (adjusted Wald)."""
+    keys = by if isinstance(by, list) else [by]
+    require_columns(survey, "survey", [score_col, *keys])
     s = survey[score_col].astype("float64")
     _check_scores(s.dropna())
-    keys = by if isinstance(by, list) else [by]
     cat = pd.DataFrame({"P": (s >= 9), "O": (s >= 7) & (s < 9), "D": (s <= 6)})
     cat[keys] = survey[keys]
     counts = cat.groupby(by, sort=True, observed=True)[["P", "O", "D"]].sum()
     rows = [nps_from_counts(int(r.P), int(r.O), int(r.D), alpha) for r in counts.itertuples()]
-    return pd.DataFrame([asdict(r) for r in rows], index=counts.index).drop(columns="alpha")
+    return pd.DataFrame([{"n": r.n, "promoters": r.promoters, "passives": r.passives, "detractors": r.detractors,
+                          "nps": r.value, "se": r.se, "lower": r.lower, "upper": r.upper} for r in rows],
+                        index=counts.index)
 
 
 @dataclass(frozen=True)
@@ -133,18 +144,19 @@ class NPSDifference:
     se: float
     z: float
     pvalue: float
-    ci_low: float
-    ci_high: float
+    lower: float
+    upper: float
 
 
 def nps_difference_test(scores_a, scores_b, alpha: float = 0.05) -> NPSDifference:
-    """z-test of NPS_A = NPS_B for independent samples: z = (NPS_A - NPS_B) / sqrt(Var_A + Var_B)."""
+    """z-test of NPS_A = NPS_B for independent samples: z = (NPS_A - NPS_B) / sqrt(se~_A^2 + se~_B^2),
+    with the adjusted standard errors of the module docstring."""
     a, b = nps(scores_a, alpha), nps(scores_b, alpha)
     diff = a.nps - b.nps
     se = float(np.hypot(a.se, b.se))
     z = diff / se if se > 0 else (0.0 if diff == 0 else np.sign(diff) * np.inf)
     p = float(2 * stats.norm.sf(abs(z)))
-    q = stats.norm.ppf(1 - alpha / 2)
+    q = z_value(alpha)
     return NPSDifference(diff, se, float(z), p, diff - q * se, diff + q * se)
 
 
@@ -167,6 +179,6 @@ def nps_chi2_test(survey: pd.DataFrame, by: str, score_col: str = "nps") -> ChiS
     table = pd.crosstab(survey[by], cat).reindex(columns=list(CATEGORIES), fill_value=0)
     table = table.loc[:, table.sum() > 0]
     if table.shape[0] < 2 or table.shape[1] < 2:
-        raise ValueError("the chi-square test needs two groups and two non-empty categories")
+        raise DataError("the chi-square test needs two groups and two non-empty categories")
     stat, p, dof, _ = stats.chi2_contingency(table.to_numpy(), correction=False)
     return ChiSquareResult(float(stat), int(dof), float(p), table)

@@ -1,20 +1,10 @@
 """Customer survival (who is still "alive"): time to dropout, Kaplan-Meier curves, log-rank test.
 
-Dropout (客户流失) in a non-contractual setting is not observed; it is defined here by an
-inactivity window w (``inactivity_days``, default 180):
-
-* a customer has **dropped out** when the last purchase day is more than w days before the
-  observation end (no purchase in the final w days), and is **censored** otherwise;
-* the duration is the *active lifetime*: days from the start (the first purchase day, or
-  ``acquired_at`` when a customers table is given and it is earlier) to the last purchase day.
-  For a dropped customer this is the event time; for a censored one the true active lifetime is
-  at least this long (they may or may not buy again), so right-censoring at the last purchase is
-  valid.
-
-Only the final gap matters: a customer who paused longer than w and came back is not a dropout.
-A "dropped" customer who buys again after the observation end is misclassified; a longer window
-lowers that risk at the cost of fewer observed events. Customers who never bought have no active
-lifetime and are left out.
+Dropout (客户流失) in a non-contractual setting is not observed; it is defined by the suite's one
+lapse rule (:mod:`relmkt_utils.core.durations`): a customer drops out once ``inactivity_days`` (W,
+default 180) pass without a purchase, at her last purchase plus W; customers with a purchase in the
+last W days are censored at the observation end. Durations run from the acquisition (``acquired_at``
+of the customers table, or the first purchase when that is earlier or absent).
 
 Kaplan-Meier (product-limit) estimator: S(t) = prod_{t_j <= t} (1 - d_j / n_j), with d_j events
 and n_j at risk at event time t_j; Greenwood variance Var S(t) = S(t)^2 sum d_j / (n_j (n_j - d_j)).
@@ -35,45 +25,35 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-from ._common import CUSTOMER, DATE, day_log, day_numbers, end_day, require_columns, to_datetime_days
+from ..core.durations import durations
+from ..core.errors import DataError, require_columns
+from ..core.purchases import CUSTOMER, DATE, acquisition_days, to_datetime_days
 
 
 def time_to_dropout(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
     observation_end=None,
-    inactivity_days: int = 180,
+    inactivity_days: float = 180,
     group_cols: tuple[str, ...] | list[str] = ("relationship_level", "channel"),
+    unit="day",
     customer_col: str = CUSTOMER,
     date_col: str = DATE,
     acquired_col: str = "acquired_at",
 ) -> pd.DataFrame:
-    """Time-to-dropout data of the buyers, indexed by customer id (see the module docstring).
-
-    Columns: ``start``, ``last_purchase``, ``duration_days`` (>= 0), ``dropped`` (1 = dropped
-    out, 0 = censored), plus the ``group_cols`` of ``customers`` that exist. The observation end
-    defaults to the last day of the log; later transactions are ignored.
-    """
-    if inactivity_days < 0:
-        raise ValueError("inactivity_days must be >= 0")
-    log = day_log(transactions, customer_col, date_col)
-    end = end_day(log, observation_end)
-    s = log.until(end).summary()
-    start = s["first"].to_numpy()
-    out = pd.DataFrame(index=s.index)
+    """Durations to dropout of the customers (:func:`relmkt_utils.core.durations.durations`) from
+    their acquisition (:func:`relmkt_utils.core.purchases.acquisition_days`), with the ``group_cols``
+    of ``customers`` that exist. Columns ``start, last_activity, end, duration`` (in ``unit``),
+    ``dropped``, ``won_back`` and the groups; ``attrs["rule"]`` is the rule in one sentence."""
+    acquired = acquisition_days(transactions, customers, customer_col, date_col, acquired_col)
+    out = durations(transactions, pd.Series(to_datetime_days(acquired.to_numpy()), index=acquired.index),
+                    observation_end, inactivity_days, unit, customer_col, date_col)
     if customers is not None:
-        require_columns(customers, [customer_col], "customers")
-        cust = customers.drop_duplicates(customer_col).set_index(customer_col).reindex(s.index)
-        if acquired_col in cust.columns:
-            acquired = day_numbers(cust[acquired_col])
-            start = np.where(acquired != np.iinfo("int64").min, np.minimum(acquired, start), start)
+        require_columns(customers, "customers", (customer_col,))
+        cust = customers.drop_duplicates(customer_col).set_index(customer_col).reindex(out.index)
         for col in group_cols:
             if col in cust.columns:
                 out[col] = cust[col].to_numpy()
-    out.insert(0, "start", to_datetime_days(start))
-    out.insert(1, "last_purchase", to_datetime_days(s["last"].to_numpy()))
-    out["duration_days"] = (s["last"].to_numpy() - start).astype(float)
-    out["dropped"] = ((end - s["last"].to_numpy()) > inactivity_days).astype("int64")
     return out
 
 
@@ -82,7 +62,7 @@ class KaplanMeier:
     """Kaplan-Meier fits per group.
 
     ``fits``: group -> statsmodels ``SurvfuncRight``; ``curves``: long table (group, time,
-    survival, se, ci_low, ci_high, n_risk, n_events), starting at time 0 with S = 1;
+    survival, se, lower, upper, n_risk, n_events), starting at time 0 with S = 1;
     ``medians``: per group n, events, median and its CI (NaN/inf when not reached).
     """
 
@@ -91,12 +71,13 @@ class KaplanMeier:
     medians: pd.DataFrame
     alpha: float = 0.05
     by: str | None = None
+    unit: str = "day"
 
 
 def kaplan_meier(
     data: pd.DataFrame,
     by: str | None = None,
-    duration_col: str = "duration_days",
+    duration_col: str = "duration",
     event_col: str = "dropped",
     alpha: float = 0.05,
 ) -> KaplanMeier:
@@ -106,7 +87,7 @@ def kaplan_meier(
     estimator, the Greenwood variance, the log(-log) pointwise band and the median CI.
     """
     cols = [duration_col, event_col] + ([by] if by else [])
-    require_columns(data, cols, "survival")
+    require_columns(data, "survival data", cols)
     d = data[cols].dropna()
     groups = [("all", d)] if by is None else [(str(g), x) for g, x in d.groupby(by, sort=True, observed=True)]
     z = stats.norm.ppf(1 - alpha / 2)
@@ -129,8 +110,8 @@ def kaplan_meier(
             "time": np.concatenate([[0.0], sf.surv_times]),
             "survival": np.concatenate([[1.0], s]),
             "se": np.concatenate([[0.0], se]),
-            "ci_low": np.concatenate([[1.0], lo]),
-            "ci_high": np.concatenate([[1.0], hi]),
+            "lower": np.concatenate([[1.0], lo]),
+            "upper": np.concatenate([[1.0], hi]),
             "n_risk": np.concatenate([[len(x)], sf.n_risk]).astype("int64"),
             "n_events": np.concatenate([[0], sf.n_events]).astype("int64"),
         }))
@@ -141,9 +122,9 @@ def kaplan_meier(
         else:
             med, mlo, mhi = np.nan, np.nan, np.nan
         medians.append({"group": name, "n": len(x), "events": int(x[event_col].sum()),
-                        "median": med, "ci_low": float(mlo), "ci_high": float(mhi)})
+                        "median": med, "lower": float(mlo), "upper": float(mhi)})
     if not fits:
-        raise ValueError("no complete rows to fit a survival curve")
+        raise DataError("no complete rows to fit a survival curve")
     curves_df = pd.concat(curves, ignore_index=True)
     medians_df = pd.DataFrame(medians).set_index("group")
     return KaplanMeier(fits, curves_df, medians_df, alpha, by)
@@ -172,7 +153,7 @@ class LogRankResult:
 def logrank_test(
     data: pd.DataFrame,
     by: str,
-    duration_col: str = "duration_days",
+    duration_col: str = "duration",
     event_col: str = "dropped",
 ) -> LogRankResult:
     """Log-rank test of equal survival across the groups of ``by`` (statsmodels ``survdiff``).
@@ -180,11 +161,11 @@ def logrank_test(
     Statistic: (O - E)' V^- (O - E) over the first k - 1 groups, where O and E are observed and
     expected (under equal hazards) events per group, summed over event times; chi-square, k - 1 df.
     """
-    require_columns(data, [duration_col, event_col, by], "survival")
+    require_columns(data, "survival data", (duration_col, event_col, by))
     d = data[[duration_col, event_col, by]].dropna()
     groups = tuple(sorted(map(str, d[by].unique())))
     if len(groups) < 2:
-        raise ValueError(f"the log-rank test needs at least two groups in '{by}'")
+        raise DataError(f"the log-rank test needs at least two groups in '{by}'")
     stat, p = survdiff(d[duration_col].to_numpy(float), d[event_col].to_numpy(float),
                        d[by].astype(str).to_numpy())
     return LogRankResult(float(stat), len(groups) - 1, float(p), groups)

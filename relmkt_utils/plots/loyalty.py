@@ -71,7 +71,7 @@ def plot_km(km: KaplanMeier, ax=None, ci: bool = True, title: str | None = None)
         col = color_of(name)
         ax.step(c["time"], 100 * c["survival"], where="post", color=col, lw=1.8, label=lab)
         if ci:
-            ax.fill_between(c["time"], 100 * c["ci_low"], 100 * c["ci_high"], step="post",
+            ax.fill_between(c["time"], 100 * c["lower"], 100 * c["upper"], step="post",
                             color=col, alpha=0.15, lw=0)
     ax.set_ylim(0, 102)
     ax.legend(loc="lower left")
@@ -100,7 +100,7 @@ def plot_nps_bars(by_group: pd.DataFrame, ax=None, title: str | None = None):
     names = [", ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in by_group.index]
     ax = new_axes(title or "Net Promoter Score by group", "Group", "NPS (points, -100 to 100)", ax=ax)
     x = np.arange(len(names))
-    err = np.vstack([by_group["nps"] - by_group["ci_low"], by_group["ci_high"] - by_group["nps"]])
+    err = np.vstack([by_group["nps"] - by_group["lower"], by_group["upper"] - by_group["nps"]])
     ax.bar(x, by_group["nps"], color=[color_of(n) for n in names], yerr=err, capsize=4)
     for xi, (v, n) in enumerate(zip(by_group["nps"], by_group["n"])):
         ax.annotate(f"{v:.0f}\n(n={n})", (xi, v), textcoords="offset points",

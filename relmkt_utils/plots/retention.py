@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from relmkt_utils.plots import PALETTE, color_of, new_axes
+from . import PALETTE, color_of, new_axes
 
 
 def survival_projection(comparison: pd.DataFrame, ax=None, period_unit: str = "year",

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relmkt_utils.plots import PALETTE, color_of, new_axes
-from relmkt_utils.tables import CONSTRUCTS
+from . import PALETTE, color_of, new_axes
+from ..data.tables import CONSTRUCTS
 
 KIND_COLORS = {"value": PALETTE[0], "cost": PALETTE[1], "price": PALETTE[6]}
 
@@ -52,7 +52,7 @@ def importance_chart(importance: pd.DataFrame, ax=None):
     for i, outcome in enumerate(outcomes):
         sub = importance[importance["outcome"] == outcome].set_index("component").reindex(comps)
         y = ypos - 0.35 + width * (i + 0.5)
-        err = np.vstack([sub["beta"] - sub["beta_ci_low"], sub["beta_ci_high"] - sub["beta"]])
+        err = np.vstack([sub["beta"] - sub["beta_lower"], sub["beta_upper"] - sub["beta"]])
         ax.errorbar(sub["beta"], y, xerr=err, fmt="o", color=PALETTE[i % len(PALETTE)], capsize=3,
                     label=_label(outcome))
     ax.axvline(0, color="#444444", lw=0.8)
@@ -103,11 +103,11 @@ def wtp_forest(wtp: pd.DataFrame, boot: pd.DataFrame | None = None, currency: st
                   ax=ax, figsize=(7.5, 0.45 * len(attrs) + 1.8))
     y = np.arange(len(attrs), dtype=float)
     off = 0.15 if boot is not None else 0.0
-    err = np.vstack([wtp["wtp"] - wtp["ci_low"], wtp["ci_high"] - wtp["wtp"]])
+    err = np.vstack([wtp["wtp"] - wtp["lower"], wtp["upper"] - wtp["wtp"]])
     ax.errorbar(wtp["wtp"], y - off, xerr=err, fmt="o", color=PALETTE[0], capsize=3, label="delta method")
     if boot is not None:
         b = boot.set_index("attribute").reindex(attrs)
-        errb = np.vstack([b["wtp"] - b["ci_low"], b["ci_high"] - b["wtp"]])
+        errb = np.vstack([b["wtp"] - b["lower"], b["upper"] - b["wtp"]])
         ax.errorbar(b["wtp"], y + off, xerr=errb, fmt="s", color=PALETTE[3], capsize=3,
                     label=f"bootstrap percentile ({int(b['n_boot'].iloc[0])} draws)")
     if truth is not None:
@@ -153,7 +153,7 @@ def hazard_ratio_chart(hr: pd.DataFrame, ax=None):
                   "hazard ratio of dropout (log scale; < 1 = customers stay longer)", "term", ax=ax,
                   figsize=(7.5, 0.5 * len(terms) + 1.8))
     y = np.arange(len(terms))
-    err = np.vstack([hr["hazard_ratio"] - hr["ci_low"], hr["ci_high"] - hr["hazard_ratio"]])
+    err = np.vstack([hr["hazard_ratio"] - hr["lower"], hr["upper"] - hr["hazard_ratio"]])
     ax.errorbar(hr["hazard_ratio"], y, xerr=err, fmt="o", color=PALETTE[0], capsize=3)
     ax.axvline(1.0, color="#444444", lw=0.8, ls="--")
     ax.set_xscale("log")
@@ -174,7 +174,7 @@ def delivered_value_by_level_chart(by_level: pd.DataFrame, ax=None):
     x = np.arange(len(by_level))
     colors = [color_of(level) for level in by_level["level"]]
     ax.bar(x, by_level["mean"], color=colors, alpha=0.85)
-    err = np.vstack([by_level["mean"] - by_level["ci_low"], by_level["ci_high"] - by_level["mean"]])
+    err = np.vstack([by_level["mean"] - by_level["lower"], by_level["upper"] - by_level["mean"]])
     ax.errorbar(x, by_level["mean"], yerr=err, fmt="none", color="#222222", capsize=4)
     ax.set_xticks(x, [f"{lv} (n={n})" for lv, n in zip(by_level["level"], by_level["n"])])
     ax.axhline(0, color="#444444", lw=0.8)

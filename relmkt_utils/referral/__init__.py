@@ -10,30 +10,29 @@ Typical flow::
     incrementality_test(out); cannibalization(out)         # lift and the share that came anyway
     roi_bootstrap(out, clv=..., fixed_cost=...)            # ROI with a bootstrap CI
 """
-from ._common import Estimate, newcombe_diff_ci, ratio_ci, recovery_table, wald_diff_ci, wilson_ci
-from .crv import SEGMENTS, clv_crv_grid, customer_referral_value, segment_summary, top_decile_missed
-from .funnel import (NPS_GROUP_ORDER, TimeToConvert, conversion_rate, experiment_units, funnel_table,
+from .crv import (SEGMENTS, clv_crv_grid, customer_referral_value, referee_value, segment_summary, top_decile_missed,
+                  with_rewards)
+from .funnel import (NPS_GROUP_ORDER, TimeToConvert, conversion_rate, converted, experiment_units, funnel_table,
                      invitations_per_referrer, nps_group, referral_rate_by, time_to_convert)
 from .incrementality import (IncrementalityResult, LogitIncrementality, acquisition_outcomes, cannibalization,
                              incremental_customers, incrementality_logit, incrementality_test, lift_table)
 from .roi import (RoiResult, break_even_reward, program_pnl, relative_ranges, roi, roi_bootstrap,
                   roi_tornado)
 from .simulate import SimulatedProgram, simulate_referral_program, true_roi
-from .value import (BtydValueComparison, ClvComparison, CoxReferral, btyd_value_comparison, clv_comparison, clv_simple, compare_groups, cox_referral,
+from .value import (BtydValueComparison, ClvComparison, CoxReferral, btyd_value_comparison, clv_comparison, compare_groups, cox_referral,
                     customer_metrics, km_by_group, km_table, published_gap, referred_flag)
 from .viral import ViralResult, cascade, cascade_total, observed_generations, viral_coefficient
 from .wom import (SOURCE_NEGATIVE_REACH, SOURCE_POSITIVE_REACH, nps_counts, wom_balance, wom_from_survey,
                   wom_sensitivity)
 
 __all__ = [
-    "Estimate", "recovery_table", "wilson_ci", "newcombe_diff_ci", "wald_diff_ci", "ratio_ci",
-    "nps_group", "experiment_units", "invitations_per_referrer", "conversion_rate", "time_to_convert",
+    "nps_group", "converted", "experiment_units", "invitations_per_referrer", "conversion_rate", "time_to_convert",
     "TimeToConvert", "referral_rate_by", "funnel_table", "NPS_GROUP_ORDER",
     "viral_coefficient", "ViralResult", "cascade", "cascade_total", "observed_generations",
     "referred_flag", "customer_metrics", "compare_groups", "km_by_group", "km_table", "cox_referral",
-    "CoxReferral", "clv_simple", "clv_comparison", "ClvComparison", "published_gap",
+    "CoxReferral", "clv_comparison", "ClvComparison", "published_gap",
     "btyd_value_comparison", "BtydValueComparison",
-    "customer_referral_value", "clv_crv_grid", "segment_summary", "top_decile_missed", "SEGMENTS",
+    "customer_referral_value", "referee_value", "with_rewards", "clv_crv_grid", "segment_summary", "top_decile_missed", "SEGMENTS",
     "acquisition_outcomes", "incrementality_test", "IncrementalityResult", "incrementality_logit",
     "LogitIncrementality", "cannibalization", "incremental_customers", "lift_table",
     "roi", "break_even_reward", "program_pnl", "roi_bootstrap", "RoiResult", "roi_tornado", "relative_ranges",

@@ -34,10 +34,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import as_dates, converted_mask, require_columns
+from ..core.errors import require_columns
+from ..core.time import DAYS_PER_YEAR, to_dates
+from .funnel import converted
 
 SEGMENTS = ("champions", "affluents", "advocates", "misers")
-DAYS_PER_YEAR = 365.25
 
 
 def customer_referral_value(referrals: pd.DataFrame, referee_value: pd.Series, incremental_share: float,
@@ -54,12 +55,12 @@ def customer_referral_value(referrals: pd.DataFrame, referee_value: pd.Series, i
     require_columns(referrals, "referrals", ("referrer_id", "referee_id", "converted_at"))
     if not 0 <= incremental_share <= 1:
         raise ValueError(f"incremental_share must be in [0, 1], got {incremental_share}")
-    conv = referrals[converted_mask(referrals)].copy()
-    conv_at = as_dates(conv["converted_at"])
+    conv = referrals[converted(referrals)].copy()
+    conv_at = to_dates(conv["converted_at"])
     if reference is None:
-        ref_date = pd.Series(as_dates(referrals["invited_at"]).min(), index=conv.index)
+        ref_date = pd.Series(to_dates(referrals["invited_at"]).min(), index=conv.index)
     elif isinstance(reference, pd.Series):
-        ref_date = conv["referrer_id"].map(as_dates(reference))
+        ref_date = conv["referrer_id"].map(to_dates(reference))
     else:
         ref_date = pd.Series(pd.Timestamp(reference), index=conv.index)
     tau = np.maximum((conv_at - ref_date).dt.days.to_numpy(float), 0.0) / DAYS_PER_YEAR
@@ -121,3 +122,22 @@ def top_decile_missed(clv: pd.Series, crv: pd.Series, top: float = 0.10) -> dict
     missed = sorted(top_crv - top_clv)
     return {"n_top": k, "missed": len(missed), "share_missed": len(missed) / k if k else np.nan,
             "missed_ids": missed}
+
+
+def referee_value(transactions: pd.DataFrame, future_value: pd.Series, margin_rate: float) -> pd.Series:
+    """Value of each customer as a referee, V_y: the margin earned so far (``margin_rate`` x revenue in
+    ``transactions``) plus the expected future value ``future_value`` (e.g. the per-customer CLV of
+    :func:`relmkt_utils.referral.btyd_value_comparison`). Indexed by customer id."""
+    require_columns(transactions, "transactions", ("customer_id", "amount"))
+    past = margin_rate * transactions.groupby("customer_id")["amount"].sum()
+    return past.add(future_value, fill_value=0.0).rename("referee_value")
+
+
+def with_rewards(referrals: pd.DataFrame, reward_referrer: float, reward_referee: float) -> pd.DataFrame:
+    """The referrals with the rewards of a scenario (``reward_referrer``, ``reward_referee``) on the
+    conversions the data show as rewarded (a positive reward column), 0 on the others."""
+    out = referrals.copy()
+    for col, amount in (("reward_referrer", reward_referrer), ("reward_referee", reward_referee)):
+        paid = pd.to_numeric(out[col], errors="coerce").fillna(0.0) > 0 if col in out.columns else converted(out)
+        out[col] = np.where(paid, float(amount), 0.0)
+    return out

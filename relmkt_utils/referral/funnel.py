@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from ._common import Estimate, as_dates, converted_mask, require_columns, wilson_ci
+from ..core.errors import require_columns
+from ..core.estimate import Estimate, wilson_ci
+from ..core.time import to_dates
 
 NPS_GROUP_ORDER = ("promoter", "passive", "detractor")
 
@@ -33,6 +35,13 @@ def nps_group(nps: pd.Series) -> pd.Series:
     return out.where(x.notna())
 
 
+def converted(referrals: pd.DataFrame) -> pd.Series:
+    """True for invitations that turned into a customer (a referee_id is present)."""
+    require_columns(referrals, "referrals", ("referee_id",))
+    ref = referrals["referee_id"]
+    return ref.notna() & (ref.astype(str).str.strip() != "") & (ref.astype(str) != "nan")
+
+
 def experiment_units(customers: pd.DataFrame, group: str | None = None,
                      eligible_before=None) -> pd.DataFrame:
     """Customers who could refer: optionally one referral group, optionally acquired before a date."""
@@ -42,14 +51,14 @@ def experiment_units(customers: pd.DataFrame, group: str | None = None,
         units = units[units["referral_group"] == group]
     if eligible_before is not None:
         require_columns(customers, "customers", ("acquired_at",))
-        units = units[as_dates(units["acquired_at"]) < pd.Timestamp(eligible_before)]
+        units = units[to_dates(units["acquired_at"]) < pd.Timestamp(eligible_before)]
     return units
 
 
 def invitations_per_referrer(referrals: pd.DataFrame) -> pd.DataFrame:
     """Per referrer: invitations, conversions and conversion rate (sorted by conversions)."""
     require_columns(referrals, "referrals", ("referrer_id", "referee_id"))
-    conv = converted_mask(referrals)
+    conv = converted(referrals)
     out = (pd.DataFrame({"referrer_id": referrals["referrer_id"], "conv": conv.astype(int)})
            .groupby("referrer_id")["conv"].agg(invitations="size", conversions="sum"))
     out["conversion_rate"] = out["conversions"] / out["invitations"]
@@ -59,7 +68,7 @@ def invitations_per_referrer(referrals: pd.DataFrame) -> pd.DataFrame:
 def conversion_rate(referrals: pd.DataFrame, alpha: float = 0.05) -> Estimate:
     """Share of invitations that converted, c = conversions / invitations, Wilson interval."""
     require_columns(referrals, "referrals", ("referee_id",))
-    conv = converted_mask(referrals)
+    conv = converted(referrals)
     return wilson_ci(int(conv.sum()), int(conv.size), alpha)
 
 
@@ -87,9 +96,9 @@ def time_to_convert(referrals: pd.DataFrame, as_of=None, alpha: float = 0.05) ->
     invitations** is reported (``method`` says which), with a KM fit restricted to those.
     """
     require_columns(referrals, "referrals", ("invited_at", "referee_id", "converted_at"))
-    inv = as_dates(referrals["invited_at"])
-    conv_at = as_dates(referrals["converted_at"])
-    conv = converted_mask(referrals) & conv_at.notna()
+    inv = to_dates(referrals["invited_at"])
+    conv_at = to_dates(referrals["converted_at"])
+    conv = converted(referrals) & conv_at.notna()
     as_of = pd.Timestamp(as_of) if as_of is not None else max(inv.max(), conv_at.max())
     days = np.where(conv, (conv_at - inv).dt.days, (as_of - inv).dt.days).astype(float)
     days = np.maximum(days, 0.0)
@@ -117,7 +126,7 @@ def referral_rate_by(customers: pd.DataFrame, referrals: pd.DataFrame, by: str =
     cust = customers[["customer_id"]].copy()
     if by == "nps_group":
         require_columns(survey, "survey", ("customer_id", "date", "nps"))
-        latest = survey.assign(_d=as_dates(survey["date"])).sort_values("_d").groupby("customer_id").tail(1)
+        latest = survey.assign(_d=to_dates(survey["date"])).sort_values("_d").groupby("customer_id").tail(1)
         cust["group"] = cust["customer_id"].map(nps_group(latest.set_index("customer_id")["nps"]))
         order = list(NPS_GROUP_ORDER)
     else:
@@ -141,7 +150,7 @@ def funnel_table(customers: pd.DataFrame, referrals: pd.DataFrame) -> pd.DataFra
     """
     require_columns(referrals, "referrals", ("referrer_id", "referee_id"))
     refs = referrals[referrals["referrer_id"].isin(set(customers["customer_id"]))]
-    counts = [len(customers), refs["referrer_id"].nunique(), len(refs), int(converted_mask(refs).sum())]
+    counts = [len(customers), refs["referrer_id"].nunique(), len(refs), int(converted(refs).sum())]
     stages = ["customers", "referrers", "invitations", "converted referees"]
     out = pd.DataFrame({"stage": stages, "count": counts})
     prev = out["count"].shift(1)

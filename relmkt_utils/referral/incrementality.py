@@ -26,11 +26,12 @@ from statsmodels.discrete.discrete_model import Logit
 from statsmodels.stats.proportion import proportions_ztest
 from statsmodels.tools.tools import add_constant
 
-from ._common import (Estimate, as_dates, converted_mask, newcombe_diff_ci, ratio_ci, require_columns,
-                      wald_diff_ci, z_of)
-from .funnel import experiment_units
+from ..core.errors import require_columns
+from ..core.estimate import Estimate, newcombe_diff_ci, ratio_ci, wald_diff_ci, z_value
+from ..core.results import StatsmodelsResults
+from ..core.time import DAYS_PER_YEAR, to_dates
+from .funnel import converted, experiment_units
 
-DAYS_PER_YEAR = 365.25
 
 
 def acquisition_outcomes(customers: pd.DataFrame, referrals: pd.DataFrame, eligible_before=None,
@@ -45,7 +46,7 @@ def acquisition_outcomes(customers: pd.DataFrame, referrals: pd.DataFrame, eligi
     require_columns(referrals, "referrals", ("referrer_id", "referee_id"))
     units = experiment_units(customers, eligible_before=eligible_before)
     units = units[units["referral_group"].isin(["program", "holdout"])]
-    conv = referrals[converted_mask(referrals)]
+    conv = referrals[converted(referrals)]
     ids = units["customer_id"]
     out = pd.DataFrame({"customer_id": ids.to_numpy(), "group": units["referral_group"].to_numpy()})
     out["program"] = (out["group"] == "program").astype(int)
@@ -60,8 +61,8 @@ def acquisition_outcomes(customers: pd.DataFrame, referrals: pd.DataFrame, eligi
     if "relationship_level" in units.columns:
         out["relationship_level"] = units["relationship_level"].to_numpy()
     if "acquired_at" in units.columns:
-        ref = pd.Timestamp(eligible_before if eligible_before is not None else (as_of or as_dates(units["acquired_at"]).max()))
-        out["tenure_years"] = ((ref - as_dates(units["acquired_at"])).dt.days / DAYS_PER_YEAR).to_numpy()
+        ref = pd.Timestamp(eligible_before if eligible_before is not None else (as_of or to_dates(units["acquired_at"]).max()))
+        out["tenure_years"] = ((ref - to_dates(units["acquired_at"])).dt.days / DAYS_PER_YEAR).to_numpy()
     return out
 
 
@@ -117,8 +118,8 @@ def incrementality_logit(outcomes: pd.DataFrame, covariates=("relationship_level
         else:
             X[c] = outcomes[c].astype(float)
     X = add_constant(X)
-    res = Logit(outcomes["any_new"].astype(float), X).fit(disp=0)
-    z = z_of(alpha)
+    res = StatsmodelsResults(Logit(outcomes["any_new"].astype(float), X).fit(disp=0), "logit of any new customer")
+    z = z_value(alpha)
     b, se = float(res.params["program"]), float(res.bse["program"])
     odds = Estimate(float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)),
                     float(np.exp(b) * se), "logit Wald", alpha)
@@ -147,7 +148,7 @@ def lift_table(outcomes: pd.DataFrame, column: str = "new_customers", alpha: flo
 
     Columns label, estimate, lower, upper; rows "program", "holdout", "difference (lift)".
     """
-    z = z_of(alpha)
+    z = z_value(alpha)
     rows = []
     for key, label in ((1, "program"), (0, "holdout")):
         x = outcomes.loc[outcomes["program"] == key, column].to_numpy(float)

@@ -2,7 +2,7 @@
 
 Over a horizon, with
   I  incremental customers the program caused (lift x program size, from the holdout),
-  V  value of a referred customer over the horizon (discounted CLV, e.g. ``value.clv_simple``),
+  V  value of a referred customer over the horizon (discounted CLV, e.g. ``btyd_value_comparison(...).value()``),
   C  rewarded conversions: every conversion in the program pays a reward, cannibalized ones too,
   r  reward per conversion = reward to referrer + reward to referee,
   F  fixed costs (platform, communication),
@@ -17,7 +17,11 @@ dROI/dr = -C I V / (C r + F)^2 < 0 whenever I V > 0: the ROI falls as the reward
 
 Bootstrap (seeded, vectorized): customers resampled with replacement within the program and the
 holdout group (multinomial weights); each draw recomputes I = (mean N1 - mean N0) n1, C = sum N1
-and the rewards paid, then ROI; the interval is the percentile interval.
+and the rewards paid, then ROI; the interval is the percentile interval. V is uncertain too: given
+``clv_draws`` (draws of V from its own sampling distribution, e.g. the parametric + customer
+bootstrap of :func:`relmkt_utils.referral.btyd_value_comparison`), each replicate takes one of them at
+random (V is estimated from other data than the experiment, so the two are independent), and the
+interval carries both sources of uncertainty.
 
 The American Express "member get member" (成员带动成员) programme of the source material is the
 model; Schmitt, Skiera & Van den Bulte (2011) report a return of about 60% on a EUR 25 reward.
@@ -29,7 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._common import Estimate
+from ..core.errors import DataError
+from ..core.estimate import Estimate
 
 
 def roi(incremental_customers, clv, rewarded_conversions, reward_per_conversion, fixed_cost=0.0):
@@ -95,12 +100,16 @@ class RoiResult:
 
 
 def roi_bootstrap(outcomes: pd.DataFrame, clv: float, reward_per_conversion: float | None = None,
-                  fixed_cost: float = 0.0, n_boot: int = 200, seed: int = 0, alpha: float = 0.05) -> RoiResult:
+                  fixed_cost: float = 0.0, n_boot: int = 200, seed: int = 0, alpha: float = 0.05,
+                  clv_draws=None) -> RoiResult:
     """ROI from the experiment's outcomes (``incrementality.acquisition_outcomes``) with a bootstrap CI.
 
     Costs are the rewards actually paid in the program group (column ``rewards``) unless a
-    ``reward_per_conversion`` is given, in which case cost = C r + F.
+    ``reward_per_conversion`` is given, in which case cost = C r + F. ``clv_draws``: draws of V whose
+    uncertainty the interval should carry (module docstring); without them V is held fixed.
     """
+    if n_boot < 2:
+        raise DataError(f"the bootstrap needs at least 2 replicates, got {n_boot}")
     rng = np.random.default_rng(seed)
     g1 = outcomes[outcomes["program"] == 1]
     g0 = outcomes[outcomes["program"] == 0]
@@ -113,15 +122,22 @@ def roi_bootstrap(outcomes: pd.DataFrame, clv: float, reward_per_conversion: flo
     w0 = rng.multinomial(n0, np.full(n0, 1 / n0), size=n_boot)
     s1, s0, spay = w1 @ y1, w0 @ y0, w1 @ pay
     inc_b = (s1 / n1 - s0 / n0) * n1
-    roi_b = (inc_b * clv - spay - fixed_cost) / (spay + fixed_cost)
-    be_b = (inc_b * clv - fixed_cost) / s1
+    v_b = np.full(n_boot, float(clv))
+    if clv_draws is not None:
+        v = np.asarray(clv_draws, dtype=float).ravel()
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            raise DataError("clv_draws has no finite value")
+        v_b = v[rng.integers(0, v.size, n_boot)]
+    roi_b = (inc_b * v_b - spay - fixed_cost) / (spay + fixed_cost)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        be_b = (inc_b * v_b - fixed_cost) / s1
     inc = (y1.mean() - y0.mean()) * n1
     cost = pay.sum() + fixed_cost
-    q = (alpha / 2, 1 - alpha / 2)
-    roi_est = Estimate(float((inc * clv - cost) / cost), *map(float, np.quantile(roi_b, q)),
-                       float(roi_b.std(ddof=1)), f"percentile bootstrap ({n_boot})", alpha)
-    be_est = Estimate(float((inc * clv - fixed_cost) / y1.sum()), *map(float, np.quantile(be_b, q)),
-                      float(be_b.std(ddof=1)), f"percentile bootstrap ({n_boot})", alpha)
+    method = "percentile bootstrap" + (" with draws of V" if clv_draws is not None else ", V fixed")
+    roi_est = Estimate.from_draws(float((inc * clv - cost) / cost), roi_b, alpha, method)
+    be_est = Estimate.from_draws(float((inc * clv - fixed_cost) / y1.sum()) if y1.sum() > 0 else np.nan,
+                                 be_b, alpha, method)
     return RoiResult(roi_est, be_est, float(inc), float(y1.sum()), float(pay.sum()), float(fixed_cost),
                      float(clv), roi_b)
 

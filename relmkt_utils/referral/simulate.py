@@ -189,8 +189,8 @@ def simulate_referral_program(
     churned = life_years < window_years
     alive_years = np.minimum(life_years, window_years)
     # whole days, as dates give them (and ties make the Cox fit faster)
-    lifetimes = pd.DataFrame({"customer_id": all_ids, "duration_days": np.ceil(alive_years * 365.25),
-                              "churned": churned.astype(int), "referred": referred.astype(int)})
+    lifetimes = pd.DataFrame({"customer_id": all_ids, "duration": np.ceil(alive_years * 365.25),
+                              "dropped": churned.astype(int), "referred": referred.astype(int)})
     transactions = None
     if with_transactions:
         k = rng.poisson(orders_per_year * alive_years)

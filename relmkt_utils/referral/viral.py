@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._common import Estimate, converted_mask, require_columns, z_of
+from ..core.errors import require_columns
+from ..core.estimate import Estimate, z_value
+from .funnel import converted
 
 
 @dataclass
@@ -53,11 +55,11 @@ def viral_coefficient(customers: pd.DataFrame, referrals: pd.DataFrame, alpha: f
     ids = pd.Index(customers["customer_id"].unique())
     refs = referrals[referrals["referrer_id"].isin(ids)]
     inv = refs.groupby("referrer_id").size().reindex(ids, fill_value=0).to_numpy(float)
-    conv = (converted_mask(refs).groupby(refs["referrer_id"]).sum().reindex(ids, fill_value=0).to_numpy(float))
+    conv = (converted(refs).groupby(refs["referrer_id"]).sum().reindex(ids, fill_value=0).to_numpy(float))
     n = ids.size
     if n < 2:
         raise ValueError("the viral coefficient needs at least two customers")
-    z = z_of(alpha)
+    z = z_value(alpha)
 
     def mean_est(x, method):
         m, se = x.mean(), x.std(ddof=1) / np.sqrt(n)
@@ -96,7 +98,7 @@ def cascade(n0: float, k: float | Estimate, generations: int = 10) -> pd.DataFra
 def observed_generations(customers: pd.DataFrame, referrals: pd.DataFrame) -> pd.Series:
     """Generation of each customer in the observed data: 0 if nobody referred them, else the
     referrer's generation + 1 (referrers outside the customers table count as generation 0)."""
-    conv = referrals[converted_mask(referrals)]
+    conv = referrals[converted(referrals)]
     parent = dict(zip(conv["referee_id"].astype(str), conv["referrer_id"].astype(str)))
     ids = customers["customer_id"].astype(str)
     gen: dict[str, int] = {}

@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import as_dates, require_columns
+from ..core.errors import require_columns
+from ..core.time import to_dates
 from .funnel import nps_group
 
 SOURCE_POSITIVE_REACH = 8.0
@@ -45,7 +46,7 @@ def nps_counts(survey: pd.DataFrame) -> dict:
     require_columns(survey, "survey", ("customer_id", "nps"))
     s = survey
     if "date" in s.columns:
-        s = s.assign(_d=as_dates(s["date"])).sort_values("_d")
+        s = s.assign(_d=to_dates(s["date"])).sort_values("_d")
     latest = s.groupby("customer_id").tail(1)
     g = nps_group(latest["nps"]).value_counts()
     n = int(g.sum())

@@ -1,21 +1,25 @@
 """Retention vs acquisition (维持老客户 / 吸引新客户): CLV, sBG retention, customer equity, allocation.
 
-* :mod:`.clv` -- closed-form CLV in both timing conventions (Berger & Nasr 1998; Gupta & Lehmann
-  2003, 2005), finite horizons, CLV from any survival curve, a Monte Carlo check.
+* CLV itself (both timing conventions, finite horizons, survival curves, a Monte Carlo check) is the
+  suite's one implementation, :mod:`relmkt_utils.core.clv`, re-exported here for the notebooks;
 * :mod:`.sbg` -- the shifted-beta-geometric model (Fader & Hardie 2007) with DEL/DERL (Fader & Hardie
   2010), and the naive constant-retention rival.
 * :mod:`.equity` -- customer equity (Blattberg, Getz & Thomas 2001; Gupta, Lehmann & Stuart 2004),
   the value of a retention uplift, the CLV - CAC grid, break-even retention spend, relationship levels.
 * :mod:`.allocation` -- Blattberg & Deighton's (1996) customer equity test: response curves, the
   optimal acquisition and retention spend, estimation from a spend table with intervals.
+* :mod:`.published` -- Fader & Hardie's (2007) cohorts and published sBG estimates;
 * :mod:`.cohorts` -- survivors per acquisition cohort from a transaction log; retention vs
   acquisition cost per channel.
 """
 from .allocation import (AllocationOptimum, average_and_marginal_costs, ResponseCurveFit, ResponseCurves, customer_equity_per_prospect,
                          equity_surface, fit_response_curves, optimal_acquisition_spend, optimal_retention_spend,
                          optimal_spend, retention_value, simulate_spend_table)
-from .clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
-from .cohorts import (cohort_curve, cohort_survivors, constant_retention, fit_cohorts, fit_pooled, pooled_retention,
+from . import published
+from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
+from . import published
+from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
+from .cohorts import (acquisition_cost, cohort_curve, cohort_survivors, constant_retention, fit_cohorts, fit_pooled, pooled_retention,
                       retention_by_group, retention_vs_acquisition_cost, revenue_per_alive_period, sbg_by_group)
 from .equity import (break_even_retention_spend, clv_by_relationship_level, clv_cac_grid, cohort_discount_sum,
                      customer_equity, retention_uplift_value, steady_state_customers)
@@ -23,6 +27,7 @@ from .sbg import (GeometricResults, GeometricRetention, PooledShiftedBetaGeometr
                   compare_projections, sbg_churn_probability, sbg_del, sbg_derl, sbg_retention_rate, sbg_survival, simulate_survivors)
 
 __all__ = [
+    "published",
     "clv", "clv_from_survival", "margin_multiplier", "simulate_clv", "survival_from_retention", "equivalent_retention",
     "ShiftedBetaGeometric", "PooledShiftedBetaGeometric", "SBGResults", "GeometricRetention", "GeometricResults", "compare_projections",
     "sbg_survival", "sbg_churn_probability", "sbg_retention_rate", "sbg_del", "sbg_derl", "simulate_survivors",
@@ -31,6 +36,6 @@ __all__ = [
     "ResponseCurves", "AllocationOptimum", "ResponseCurveFit", "customer_equity_per_prospect", "retention_value",
     "optimal_spend", "optimal_retention_spend", "optimal_acquisition_spend", "equity_surface",
     "simulate_spend_table", "fit_response_curves", "average_and_marginal_costs",
-    "cohort_survivors", "cohort_curve", "fit_cohorts", "fit_pooled", "sbg_by_group", "pooled_retention", "constant_retention",
+    "acquisition_cost", "cohort_survivors", "cohort_curve", "fit_cohorts", "fit_pooled", "sbg_by_group", "pooled_retention", "constant_retention",
     "retention_by_group", "retention_vs_acquisition_cost", "revenue_per_alive_period",
 ]

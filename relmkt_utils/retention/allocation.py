@@ -56,14 +56,15 @@ refit, percentile interval).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from ..errors import ParameterError
+from ..core.errors import ParameterError
+from ..core.results import make_summary
 
 PARAMS = ["ceiling_a", "k_a", "ceiling_r", "k_r"]
 SPEND_COLUMNS = ["period", "acquisition_spend", "retention_spend", "prospects", "new_customers",
@@ -370,14 +371,27 @@ def fit_response_curves(spend: pd.DataFrame, weighting: str = "binomial") -> "Re
 
 @dataclass
 class ResponseCurveFit:
-    """Fitted Blattberg-Deighton response curves: ``params``, ``bse``, ``conf_int()``, ``curves``,
-    ``optimum()`` and ``optimum_conf_int()``."""
+    """Fitted Blattberg-Deighton response curves in the suite's results protocol (``params``, ``bse``,
+    ``conf_int()``, ``summary()``, ``converged``, ``warnings``; ``llf`` and ``aic`` are NaN: nonlinear
+    least squares has no likelihood), with ``curves``, ``optimum()`` and ``optimum_conf_int()``."""
 
     params: pd.Series
     cov: pd.DataFrame
     nobs: int
     weighting: str
     data: dict
+    converged: bool = True
+    warnings: list = field(default_factory=list)
+    model_name = "Blattberg-Deighton response curves (weighted NLS)"
+    llf = float("nan")
+    aic = float("nan")
+
+    def summary(self, alpha: float = 0.05):
+        """A statsmodels ``Summary`` of the two curves' parameters with t(n - 2) intervals."""
+        return make_summary(self.model_name, [["Periods:", f"{self.nobs}", "Weights:", self.weighting]],
+                            self.params, self.bse, self.conf_int(alpha), alpha,
+                            ["a(A) = ceiling_a (1 - exp(-k_a A)), r(R) = ceiling_r (1 - exp(-k_r R)); "
+                             "intervals use t quantiles with n - 2 degrees of freedom."] + list(self.warnings))
 
     @property
     def df_resid(self) -> int:

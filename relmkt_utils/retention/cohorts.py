@@ -34,9 +34,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from ..tables import CHANNELS
-from .clv import equivalent_retention
+from ..core.errors import ParameterError
+from ..data.tables import CHANNELS
+from ..core.clv import equivalent_retention
+from ..core.purchases import acquisition_days, to_datetime_days
 from .sbg import PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric
 
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
@@ -53,12 +54,9 @@ def _period_number(dates: pd.Series, period: str) -> pd.Series:
 
 
 def _acquisition_dates(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> pd.Series:
-    first = transactions.groupby("customer_id")["date"].min()
-    if customers is None or "acquired_at" not in customers.columns:
-        return first
-    acq = pd.to_datetime(customers.set_index("customer_id")["acquired_at"])
-    acq = acq.reindex(acq.index.union(first.index))
-    return acq.fillna(first.reindex(acq.index))
+    """Acquisition dates by customer id (:func:`relmkt_utils.core.purchases.acquisition_days`)."""
+    days = acquisition_days(transactions, customers)
+    return pd.Series(to_datetime_days(days.to_numpy()), index=days.index)
 
 
 def cohort_survivors(transactions: pd.DataFrame, customers: pd.DataFrame | None = None, period: str = "quarter",
@@ -293,3 +291,25 @@ def retention_vs_acquisition_cost(spend: pd.DataFrame | None = None, customers: 
     base = float(ret.iloc[0]) if len(ret) else np.nan
     out["ratio_to_retention"] = out["cost_per_customer"] / base
     return out
+
+
+def acquisition_cost(customers: pd.DataFrame | None = None, spend: pd.DataFrame | None = None,
+                     channel: str | None = None) -> tuple[float, str]:
+    """The acquisition cost per new customer (CAC) a dataset supports, and where it comes from.
+
+    The mean ``acquisition_cost`` of the customers table (of one ``channel`` when given), else the
+    spend table's acquisition spend per new customer, else 0 with a sentence saying that values built
+    on it are gross of acquisition cost. Returns ``(cac, source)``.
+    """
+    if customers is not None and "acquisition_cost" in customers.columns:
+        c = customers
+        if channel is not None and "channel" in c.columns:
+            c = c[c["channel"] == channel]
+        cost = pd.to_numeric(c["acquisition_cost"], errors="coerce").dropna()
+        if len(cost):
+            where = f"{channel} customers" if channel else "customers"
+            return float(cost.mean()), f"mean acquisition cost of the {where} (customers table)"
+    if spend is not None and len(spend) and float(spend["new_customers"].sum()) > 0:
+        return (float(spend["acquisition_spend"].sum() / spend["new_customers"].sum()),
+                "acquisition spend per new customer (spend table)")
+    return 0.0, "none in the data: values are gross of acquisition cost"

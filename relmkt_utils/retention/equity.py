@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from ..tables import RELATIONSHIP_LEVELS
-from .clv import _check_timing, clv
+from ..core.errors import ParameterError
+from ..data.tables import RELATIONSHIP_LEVELS
+from ..core.clv import check_timing, clv
 
 
 def cohort_discount_sum(discount_rate: float, horizon: int | None = None, growth: float = 0.0) -> float:
@@ -55,7 +55,7 @@ def customer_equity(margin: float, retention: float, discount_rate: float, curre
     ``clv``, ``current_customers_value``, ``future_customers_value`` (gross), ``future_acquisition_cost``
     and ``customer_equity``.
     """
-    _check_timing(timing)
+    check_timing(timing)
     if current_customers < 0 or new_customers_per_period < 0 or acquisition_cost < 0:
         raise ParameterError("customer counts and acquisition cost must be >= 0")
     v = clv(margin, retention, discount_rate, timing=timing)

@@ -22,8 +22,8 @@ of periods 0..T. With :math:`d_t = n_{t-1} - n_t` churned in period t, the log-l
 
 .. math:: LL(\alpha,\beta) = \sum_{t=1}^{T} d_t \ln P(T=t) + n_T \ln S(T),
 
-maximized on the log scale with the analytic gradient (digamma functions) by
-:func:`relmkt_utils.mle.fit_positive`.
+maximized on the log scale with the analytic gradient (digamma functions) by the suite's one
+optimizer, :func:`relmkt_utils.core.optimize.newton_fit`.
 
 Valuation (Fader, P. S. & Hardie, B. G. S. (2010). Customer-base valuation in a contractual
 setting: the perils of ignoring heterogeneity. *Marketing Science* 29(1), 85-93). Margins are
@@ -35,7 +35,9 @@ paid at each renewal (start-of-period timing); with discount rate d per period,
                     = {}_2F_1\!\left(1, \beta; \alpha+\beta; \tfrac{1}{1+d}\right),
 
 the discounted expected lifetime of a *new* customer (first payment at t = 0, undiscounted), and
-for a customer who has made :math:`n-1` renewals, valued just before her n-th renewal decision,
+for a customer who has made :math:`n-1` renewals, valued just before her n-th renewal decision
+(a customer counted among the survivors :math:`n_{T}` at the start of period T has made T renewals,
+so she is valued with n - 1 = T),
 
 .. math::
 
@@ -58,8 +60,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..errors import ParameterError
-from ..mle import MLEResults, fit_positive
+from ..core.errors import ParameterError
+from ..core.optimize import newton_fit
+from ..core.results import MLEResults
 
 
 # ---------------------------------------------------------------------------- model functions
@@ -167,10 +170,14 @@ class ShiftedBetaGeometric:
         g = np.array([d @ dlp_a + nT * dls_a, d @ dlp_b + nT * dls_b])
         return -ll, -g
 
-    def fit(self, start=(1.0, 1.0)) -> "SBGResults":
-        res = fit_positive(self._nll, start, self.param_names, model=self, nobs=self.nobs,
-                           model_name=self.model_name, has_gradient=True)
-        return SBGResults(**{k: getattr(res, k) for k in res.__dataclass_fields__})
+    def _objective(self, theta, order):
+        value, grad = self._nll(theta)
+        return value if order == 0 else (value, grad)
+
+    def fit(self, start_params=(1.0, 1.0), maxiter: int = 200) -> "SBGResults":
+        """Maximum likelihood by Newton's method on the log-parameters (analytic gradient)."""
+        return newton_fit(self._objective, start_params, self.param_names, results_cls=SBGResults, model=self,
+                          nobs=self.nobs, model_name=self.model_name, analytic_hessian=False, maxiter=maxiter)
 
 
 @dataclass(repr=False)
@@ -185,47 +192,51 @@ class SBGResults(MLEResults):
     def beta(self) -> float:
         return float(self.params["beta"])
 
-    def survival(self, t) -> np.ndarray:
+    def survival(self, t, params=None) -> np.ndarray:
         """S(t) = B(alpha, beta+t)/B(alpha, beta): share of the cohort alive at the start of period t."""
-        return sbg_survival(self.alpha, self.beta, t)
+        return sbg_survival(*self._params_or(params), t)
 
-    def churn_probability(self, t) -> np.ndarray:
+    def churn_probability(self, t, params=None) -> np.ndarray:
         """P(T = t): share of the cohort that churns in period t (t >= 1)."""
-        return sbg_churn_probability(self.alpha, self.beta, t)
+        return sbg_churn_probability(*self._params_or(params), t)
 
-    def retention_rate(self, t) -> np.ndarray:
+    def retention_rate(self, t, params=None) -> np.ndarray:
         """r(t) = (beta + t - 1)/(alpha + beta + t - 1), t >= 1."""
-        return sbg_retention_rate(self.alpha, self.beta, t)
+        return sbg_retention_rate(*self._params_or(params), t)
 
-    def expected_survivors(self, t) -> np.ndarray:
+    def expected_survivors(self, t, params=None) -> np.ndarray:
         """n_0 S(t): expected number of the cohort alive at the start of period t."""
-        return self.nobs * self.survival(t)
+        return self.nobs * self.survival(t, params)
 
-    def mean_churn(self) -> float:
+    def mean_churn(self, params=None) -> float:
         """E(theta) = alpha / (alpha + beta): churn probability of the average new customer."""
-        return self.alpha / (self.alpha + self.beta)
+        a, b = self._params_or(params)
+        return a / (a + b)
 
-    def discounted_expected_lifetime(self, discount_rate: float) -> float:
+    def discounted_expected_lifetime(self, discount_rate: float, params=None) -> float:
         """DEL(d) = 2F1(1, beta; alpha+beta; 1/(1+d)) (Fader & Hardie 2010)."""
-        return sbg_del(self.alpha, self.beta, discount_rate)
+        return sbg_del(*self._params_or(params), discount_rate)
 
-    def derl(self, discount_rate: float, renewals: int) -> float:
+    def derl(self, discount_rate: float, renewals: int, params=None) -> float:
         """DERL(d | renewals) for a customer who has made ``renewals`` renewals (Fader & Hardie 2010, eq. 5)."""
-        return sbg_derl(self.alpha, self.beta, discount_rate, renewals)
+        return sbg_derl(*self._params_or(params), discount_rate, renewals)
 
-    def clv(self, margin: float, discount_rate: float) -> float:
+    def clv(self, margin: float, discount_rate: float, params=None) -> float:
         """Expected CLV of a new customer = m x DEL (margin at each renewal, the first at acquisition)."""
-        return margin * self.discounted_expected_lifetime(discount_rate)
+        return margin * self.discounted_expected_lifetime(discount_rate, params)
 
-    def residual_clv(self, margin: float, discount_rate: float, renewals: int) -> float:
+    def residual_clv(self, margin: float, discount_rate: float, renewals: int, params=None) -> float:
         """Expected residual value of a customer with ``renewals`` renewals = m x DERL."""
-        return margin * self.derl(discount_rate, renewals)
+        return margin * self.derl(discount_rate, renewals, params)
 
-    def base_value(self, margin: float, discount_rate: float) -> float:
-        """Residual value of the cohort's customers alive at the last observed period T:
-        n_T x m x DERL(d | T-1 renewals), i.e. valued just before their T-th renewal."""
+    def base_value(self, margin: float, discount_rate: float, params=None) -> float:
+        """Residual value of the cohort's customers alive at the last observed period T.
+
+        The n_T customers alive at the start of period T have made T renewals (at t = 1..T), so each
+        is worth m x DERL(d | T renewals) (Fader & Hardie 2010, eq. 5 with n - 1 = T):
+        n_T x m x DERL(d | T)."""
         T = self.model.n_periods
-        return float(self.model.survivors[-1] * margin * self.derl(discount_rate, T - 1))
+        return float(self.model.survivors[-1] * margin * self.derl(discount_rate, T, params))
 
 
 class PooledShiftedBetaGeometric(ShiftedBetaGeometric):

@@ -13,7 +13,6 @@ minus total customer cost (monetary, time, energy, psychic). The modules answer 
 """
 from .behaviour import (
     delivered_value_by_level,
-    dropout_table,
     fit_dropout_cox,
     hazard_ratios,
     value_retention_frame,
@@ -34,6 +33,7 @@ from .choice import (
     wtp_delta,
 )
 from .drivers import (
+    OUTCOMES,
     driver_importance,
     fit_driver_ols,
     fit_driver_ordered,
@@ -48,8 +48,8 @@ from .scores import DV_RANGE, construct_kind, construct_scores, value_scores
 from .simulate import simulate_choices, simulate_retention, simulate_survey
 
 __all__ = [
-    "AlphaResult", "DV_RANGE", "bootstrap_wtp", "choice_attributes", "construct_kind", "construct_scores",
-    "cronbach_alpha", "delivered_value_by_level", "detect_constructs", "driver_importance", "dropout_table",
+    "OUTCOMES", "AlphaResult", "DV_RANGE", "bootstrap_wtp", "choice_attributes", "construct_kind", "construct_scores",
+    "cronbach_alpha", "delivered_value_by_level", "detect_constructs", "driver_importance",
     "example_offers", "fit_clogit_arrays", "fit_conditional_logit", "fit_driver_ols", "fit_driver_ordered",
     "fit_dropout_cox", "hazard_ratios", "hit_rate", "importance_performance", "improve_first", "ipa_table",
     "item_analysis", "numeric_attributes", "part_worths", "predict_shares", "reliability_table",

@@ -36,8 +36,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.discrete.conditional_models import ConditionalLogit
 
-from relmkt_utils.errors import DataError, Problem, rows_of
-from relmkt_utils.tables import CONSTRUCTS
+from ..core.errors import DataError, Problem, rows_of
+from ..core.estimate import z_value
+from ..core.results import StatsmodelsResults
+from ..data.tables import CONSTRUCTS
 
 from .scores import construct_kind
 
@@ -122,7 +124,8 @@ def fit_conditional_logit(choices: pd.DataFrame, attributes=None, price: str = "
     """
     _, X, y, groups, _ = _prepare(choices, attributes, price)
     start = fit_clogit_arrays(X.to_numpy(), y, groups)[0] if warm_start else None
-    return ConditionalLogit(y, X, groups=groups).fit(start_params=start, disp=False)
+    fit = ConditionalLogit(y, X, groups=groups).fit(start_params=start, disp=False)
+    return StatsmodelsResults(fit, "conditional logit", names=list(X.columns))
 
 
 def _as_params(fit_or_params) -> pd.Series:
@@ -130,9 +133,9 @@ def _as_params(fit_or_params) -> pd.Series:
     return pd.Series(params, dtype=float)
 
 
-def part_worths(fit, level: float = 0.95) -> pd.DataFrame:
-    """Tidy table of part-worths: ``term, kind, coef, se, ci_low, ci_high, p_value`` (Wald intervals)."""
-    ci = fit.conf_int(alpha=1 - level)
+def part_worths(fit, alpha: float = 0.05) -> pd.DataFrame:
+    """Tidy table of part-worths: ``term, kind, coef, se, lower, upper, p_value`` (Wald intervals)."""
+    ci = fit.conf_int(alpha=alpha)
     names = list(fit.params.index)
     return pd.DataFrame(
         {
@@ -140,17 +143,17 @@ def part_worths(fit, level: float = 0.95) -> pd.DataFrame:
             "kind": ["price" if n == "price" else construct_kind(n) for n in names],
             "coef": fit.params.to_numpy(),
             "se": fit.bse.to_numpy(),
-            "ci_low": np.asarray(ci)[:, 0],
-            "ci_high": np.asarray(ci)[:, 1],
+            "lower": ci["lower"].to_numpy(),
+            "upper": ci["upper"].to_numpy(),
             "p_value": fit.pvalues.to_numpy(),
         }
     )
 
 
-def wtp_delta(params: pd.Series, cov: pd.DataFrame, price: str = "price", level: float = 0.95) -> pd.DataFrame:
+def wtp_delta(params: pd.Series, cov: pd.DataFrame, price: str = "price", alpha: float = 0.05) -> pd.DataFrame:
     """WTP = -beta_a / beta_price with delta-method se and Wald CI, for every non-price parameter.
 
-    Columns: ``attribute, wtp, se, ci_low, ci_high``.
+    Columns: ``attribute, wtp, se, lower, upper``.
     """
     params = pd.Series(params, dtype=float)
     cov = pd.DataFrame(cov, index=params.index, columns=params.index)
@@ -158,8 +161,8 @@ def wtp_delta(params: pd.Series, cov: pd.DataFrame, price: str = "price", level:
         raise ValueError(f"no price parameter '{price}' in the fit")
     bp = params[price]
     if bp == 0:
-        raise ValueError("the price coefficient is zero; willingness to pay is undefined")
-    z = stats.norm.ppf(0.5 + level / 2)
+        raise DataError("the price coefficient is zero; willingness to pay is undefined")
+    z = z_value(alpha)
     rows = []
     for a in params.index.drop(price):
         ba = params[a]
@@ -167,17 +170,17 @@ def wtp_delta(params: pd.Series, cov: pd.DataFrame, price: str = "price", level:
         g = np.array([-1.0 / bp, ba / bp**2])
         V = cov.loc[[a, price], [a, price]].to_numpy()
         se = float(np.sqrt(max(g @ V @ g, 0.0)))
-        rows.append({"attribute": a, "wtp": w, "se": se, "ci_low": w - z * se, "ci_high": w + z * se})
+        rows.append({"attribute": a, "wtp": w, "se": se, "lower": w - z * se, "upper": w + z * se})
     return pd.DataFrame(rows)
 
 
-def willingness_to_pay(fit, price: str = "price", level: float = 0.95) -> pd.DataFrame:
+def willingness_to_pay(fit, price: str = "price", alpha: float = 0.05) -> pd.DataFrame:
     """WTP per unit of each attribute with delta-method CIs from a fitted conditional logit.
 
     WTP_a = -beta_a / beta_price; se from g' Cov g (see module docstring). Units: currency of
     ``price`` per attribute level.
     """
-    return wtp_delta(fit.params, fit.cov_params(), price=price, level=level)
+    return wtp_delta(fit.params, fit.cov_params(), price=price, alpha=alpha)
 
 
 def fit_clogit_arrays(X: np.ndarray, chosen: np.ndarray, groups: np.ndarray, tol: float = 1e-10, maxiter: int = 100):
@@ -230,11 +233,11 @@ def bootstrap_wtp(
     price: str = "price",
     n_boot: int = 200,
     seed: int = 0,
-    level: float = 0.95,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Bootstrap over respondents of the WTP: resample respondents with replacement, refit, recompute.
 
-    Columns: ``attribute, wtp`` (full-sample estimate), ``boot_mean, boot_se, ci_low, ci_high``
+    Columns: ``attribute, wtp`` (full-sample estimate), ``boot_mean, boot_se, lower, upper``
     (percentile interval), ``n_boot``. Seeded: the same seed gives the same numbers.
     """
     data, X, y, groups, attrs = _prepare(choices, attributes, price)
@@ -257,7 +260,7 @@ def bootstrap_wtp(
         g = offs * (groups.max() + 1) + groups[rows]
         beta, _, _ = fit_clogit_arrays(Xv[rows], y[rows], g)
         draws[b] = -np.delete(beta, p_i) / beta[p_i]
-    tail = (1 - level) / 2
+    tail = alpha / 2
     wtp_full = -np.delete(b_full, p_i) / b_full[p_i]
     return pd.DataFrame(
         {
@@ -265,8 +268,8 @@ def bootstrap_wtp(
             "wtp": wtp_full,
             "boot_mean": draws.mean(axis=0),
             "boot_se": draws.std(axis=0, ddof=1),
-            "ci_low": np.quantile(draws, tail, axis=0),
-            "ci_high": np.quantile(draws, 1 - tail, axis=0),
+            "lower": np.quantile(draws, tail, axis=0),
+            "upper": np.quantile(draws, 1 - tail, axis=0),
             "n_boot": n_boot,
         }
     )
@@ -402,7 +405,7 @@ def example_offers(choices: pd.DataFrame, attributes=None, price: str = "price")
     for col in attrs + [price]:
         levels = np.unique(data[col].dropna().astype(float))
         if levels.size == 0:
-            raise ValueError(f"column '{col}' has no levels")
+            raise DataError(f"column '{col}' has no levels")
         m, step = (levels.size - 1) // 2, max(1, levels.size // 4)
         lo, mid, hi = float(levels[max(0, m - step)]), float(levels[m]), float(levels[min(levels.size - 1, m + step)])
         better_high = col != price and construct_kind(col) == "value"

@@ -37,7 +37,9 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from relmkt_utils.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO
+from ..core.errors import DataError
+from ..core.results import StatsmodelsResults
+from ..data.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO
 
 from .scores import construct_kind
 
@@ -50,27 +52,28 @@ def _components(scores: pd.DataFrame, components) -> list[str]:
         components = [c for c in CONSTRUCTS if c in scores.columns]
     components = list(components)
     if not components:
-        raise ValueError("no component score columns found (expected some of: " + ", ".join(CONSTRUCTS) + ")")
+        raise DataError("no component score columns found (expected some of: " + ", ".join(CONSTRUCTS) + ")")
     missing = [c for c in components if c not in scores.columns]
     if missing:
-        raise ValueError(f"component column(s) not in the scores: {', '.join(missing)}")
+        raise DataError(f"component column(s) not in the scores: {', '.join(missing)}")
     return components
 
 
 def _design(scores: pd.DataFrame, outcome: str, components) -> tuple[pd.Series, pd.DataFrame]:
     if outcome not in scores.columns:
-        raise ValueError(f"outcome column '{outcome}' not in the data")
+        raise DataError(f"outcome column '{outcome}' not in the data")
     comps = _components(scores, components)
     data = scores[[outcome] + comps].apply(pd.to_numeric, errors="coerce").dropna()
     if len(data) <= len(comps) + 2:
-        raise ValueError(f"too few complete rows ({len(data)}) to regress '{outcome}' on {len(comps)} components")
+        raise DataError(f"too few complete rows ({len(data)}) to regress '{outcome}' on {len(comps)} components")
     return data[outcome].astype(float), data[comps].astype(float)
 
 
 def fit_driver_ols(scores: pd.DataFrame, outcome: str, components=None, cov_type: str = "HC3"):
     """statsmodels OLS of ``outcome`` on the component scores (with intercept), HC3 errors by default."""
     y, X = _design(scores, outcome, components)
-    return sm.OLS(y, sm.add_constant(X, has_constant="add")).fit(cov_type=cov_type)
+    fit = sm.OLS(y, sm.add_constant(X, has_constant="add")).fit(cov_type=cov_type)
+    return StatsmodelsResults(fit, f"OLS ({cov_type}) of {outcome}")
 
 
 def fit_driver_ordered(scores: pd.DataFrame, outcome: str, components=None, maxiter: int = 2000):
@@ -81,23 +84,22 @@ def fit_driver_ordered(scores: pd.DataFrame, outcome: str, components=None, maxi
     y, X = _design(scores, outcome, components)
     levels = np.sort(y.unique())
     if levels.size < 3:
-        raise ValueError(f"the ordered logit needs at least three observed levels of '{outcome}'")
+        raise DataError(f"the ordered logit needs at least three observed levels of '{outcome}'")
     y_cat = pd.Series(pd.Categorical(y, categories=levels, ordered=True), index=y.index)
     model = OrderedModel(y_cat, X, distr="logit")
-    return model.fit(method="bfgs", maxiter=maxiter, disp=False)
+    return StatsmodelsResults(model.fit(method="bfgs", maxiter=maxiter, disp=False), f"ordered logit of {outcome}")
 
 
 def standardized_coefficients(
-    scores: pd.DataFrame, outcome: str, components=None, model: str = "ols", level: float = 0.95
+    scores: pd.DataFrame, outcome: str, components=None, model: str = "ols", alpha: float = 0.05
 ) -> pd.DataFrame:
     """Tidy table of raw and standardized coefficients of one driver model, with CIs.
 
-    Columns: ``outcome, model, component, kind, coef, se, ci_low, ci_high, p_value, beta, beta_ci_low,
-    beta_ci_high, n``. See the module docstring for the standardization of each model.
+    Columns: ``outcome, model, component, kind, coef, se, lower, upper, p_value, beta, beta_lower,
+    beta_upper, n``. See the module docstring for the standardization of each model.
     """
     y, X = _design(scores, outcome, components)
     comps = list(X.columns)
-    alpha = 1 - level
     if model == "ols":
         res = fit_driver_ols(scores, outcome, comps)
         sd_y = y.std(ddof=1)
@@ -117,28 +119,28 @@ def standardized_coefficients(
             "kind": [construct_kind(c) for c in comps],
             "coef": res.params[comps].to_numpy(),
             "se": res.bse[comps].to_numpy(),
-            "ci_low": ci.loc[comps, 0].to_numpy(),
-            "ci_high": ci.loc[comps, 1].to_numpy(),
+            "lower": ci.loc[comps, "lower"].to_numpy(),
+            "upper": ci.loc[comps, "upper"].to_numpy(),
             "p_value": res.pvalues[comps].to_numpy(),
         }
     )
     f = factor[comps].to_numpy()
     table["beta"] = table["coef"] * f
-    table["beta_ci_low"] = table["ci_low"] * f
-    table["beta_ci_high"] = table["ci_high"] * f
+    table["beta_lower"] = table["lower"] * f
+    table["beta_upper"] = table["upper"] * f
     table["n"] = int(len(y))
     return table
 
 
 def driver_importance(
-    scores: pd.DataFrame, outcomes=OUTCOMES, components=None, model: str = "ols", level: float = 0.95
+    scores: pd.DataFrame, outcomes=OUTCOMES, components=None, model: str = "ols", alpha: float = 0.05
 ) -> pd.DataFrame:
     """``standardized_coefficients`` stacked over the outcomes present in ``scores``."""
     present = [o for o in outcomes if o in scores.columns]
     if not present:
-        raise ValueError("none of the outcomes " + ", ".join(outcomes) + " is in the data")
+        raise DataError("none of the outcomes " + ", ".join(outcomes) + " is in the data")
     return pd.concat(
-        [standardized_coefficients(scores, o, components, model=model, level=level) for o in present],
+        [standardized_coefficients(scores, o, components, model=model, alpha=alpha) for o in present],
         ignore_index=True,
     )
 
@@ -195,7 +197,7 @@ def importance_performance(scores: pd.DataFrame, importance: pd.DataFrame, outco
         outcome = outcomes[0]
     table = table[table["outcome"] == outcome]
     if table.empty:
-        raise ValueError(f"no importance rows for outcome '{outcome}'")
+        raise DataError(f"no importance rows for outcome '{outcome}'")
     table = table.set_index("component")
     kinds = pd.Series([construct_kind(c) for c in table.index], index=table.index)
     sign = np.where(kinds == "cost", -1.0, 1.0)

@@ -31,7 +31,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from relmkt_utils.tables import CONSTRUCTS
+from ..core.errors import DataError
+from ..core.estimate import Estimate, z_value
+from ..data.tables import CONSTRUCTS
 
 ITEM_PATTERN = re.compile(r"^(?P<construct>[a-z][a-z0-9_]*?)_(?P<k>\d+)$")
 
@@ -60,7 +62,7 @@ def detect_constructs(columns, constructs=None) -> dict[str, list[str]]:
     if constructs is not None:
         missing = [c for c in constructs if c not in found]
         if missing:
-            raise ValueError(f"no item columns '<construct>_<k>' found for construct(s): {', '.join(missing)}")
+            raise DataError(f"no item columns '<construct>_<k>' found for construct(s): {', '.join(missing)}")
         found = {c: found[c] for c in constructs}
     order = [c for c in CONSTRUCTS if c in found] + sorted(c for c in found if c not in CONSTRUCTS)
     return {c: [name for _, name in sorted(found[c])] for c in order}
@@ -73,9 +75,9 @@ def _complete_items(items) -> np.ndarray:
     else:
         x = pd.DataFrame(items).apply(pd.to_numeric, errors="coerce").dropna().to_numpy(dtype=float)
     if x.ndim != 2 or x.shape[1] < 2:
-        raise ValueError("Cronbach's alpha needs at least two items (columns)")
+        raise DataError("Cronbach's alpha needs at least two items (columns)")
     if x.shape[0] < 3:
-        raise ValueError(f"Cronbach's alpha needs at least three complete rows, got {x.shape[0]}")
+        raise DataError(f"Cronbach's alpha needs at least three complete rows, got {x.shape[0]}")
     return x
 
 
@@ -88,61 +90,47 @@ def _alpha(x: np.ndarray) -> float:
     return k / (k - 1) * (1.0 - item_var / total_var)
 
 
-@dataclass(frozen=True)
-class AlphaResult:
-    """Cronbach's alpha with its confidence interval.
+@dataclass(frozen=True, repr=False)
+class AlphaResult(Estimate):
+    """Cronbach's alpha (``value``) with its (1 - ``alpha``) confidence interval, the number of complete
+    rows ``n`` and of items ``k``. ``method`` is ``"feldt"`` (F-based, Feldt 1965) or ``"asymptotic"``
+    (van Zyl et al. 2000)."""
 
-    ``method`` is ``"feldt"`` (F-based, Feldt 1965) or ``"asymptotic"`` (van Zyl et al. 2000).
+    n: int = 0
+    k: int = 0
+
+    @property
+    def cronbach(self) -> float:
+        """Cronbach's alpha itself (the same as ``value``)."""
+        return self.value
+
+
+def cronbach_alpha(items, alpha: float = 0.05, method: str = "feldt") -> AlphaResult:
+    """Cronbach's alpha of the columns of ``items`` with a (1 - ``alpha``) confidence interval.
+
+    Cronbach's alpha = k/(k-1) (1 - sum_j var(x_j) / var(sum_j x_j)); rows with a missing item are
+    dropped. See the module docstring for the two interval methods and their references.
     """
-
-    alpha: float
-    ci_low: float
-    ci_high: float
-    n: int
-    k: int
-    level: float
-    method: str
-
-    def as_dict(self) -> dict:
-        return {
-            "alpha": self.alpha,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "n": self.n,
-            "k": self.k,
-            "level": self.level,
-            "method": self.method,
-        }
-
-
-def cronbach_alpha(items, level: float = 0.95, method: str = "feldt") -> AlphaResult:
-    """Cronbach's alpha of the columns of ``items`` with a ``level`` confidence interval.
-
-    alpha = k/(k-1) (1 - sum_j var(x_j) / var(sum_j x_j)); rows with a missing item are dropped.
-    See the module docstring for the two interval methods and their references.
-    """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    z = z_value(alpha)
     x = _complete_items(items)
     n, k = x.shape
     a = _alpha(x)
-    tail = 1 - level
+    se = float("nan")
     if method == "feldt":
         df1, df2 = n - 1, (n - 1) * (k - 1)
-        lo = 1 - (1 - a) * stats.f.ppf(1 - tail / 2, df1, df2)
-        hi = 1 - (1 - a) * stats.f.ppf(tail / 2, df1, df2)
+        lo = 1 - (1 - a) * stats.f.ppf(1 - alpha / 2, df1, df2)
+        hi = 1 - (1 - a) * stats.f.ppf(alpha / 2, df1, df2)
     elif method == "asymptotic":
         S = np.cov(x, rowvar=False)
         one = np.ones(k)
         s1 = one @ S @ one
         trS, trS2 = np.trace(S), np.trace(S @ S)
         var = 2 * k**2 / ((k - 1) ** 2 * s1**3 * n) * (s1 * (trS2 + trS**2) - 2 * trS * (one @ S @ S @ one))
-        z = stats.norm.ppf(1 - tail / 2)
         se = float(np.sqrt(max(var, 0.0)))
         lo, hi = a - z * se, a + z * se
     else:
         raise ValueError(f"method must be 'feldt' or 'asymptotic', got {method!r}")
-    return AlphaResult(float(a), float(lo), float(hi), int(n), int(k), float(level), method)
+    return AlphaResult(float(a), float(lo), float(hi), se, method, alpha, int(n), int(k))
 
 
 def item_analysis(items) -> pd.DataFrame:
@@ -172,24 +160,24 @@ def item_analysis(items) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def reliability_table(survey: pd.DataFrame, constructs=None, level: float = 0.95, method: str = "feldt") -> pd.DataFrame:
+def reliability_table(survey: pd.DataFrame, constructs=None, alpha: float = 0.05, method: str = "feldt") -> pd.DataFrame:
     """Cronbach's alpha with CI for every construct detected in ``survey``.
 
-    Columns: ``construct, k, n, alpha, ci_low, ci_high, method, min_item_total_r``. Constructs with a
+    Columns: ``construct, k, n, alpha, lower, upper, method, min_item_total_r``. Constructs with a
     single item get NaN alpha (reliability of a one-item scale cannot be estimated by alpha).
     """
     groups = detect_constructs(survey.columns, constructs)
     if not groups:
-        raise ValueError("no Likert item columns '<construct>_<k>' found in the survey")
+        raise DataError("no Likert item columns '<construct>_<k>' found in the survey")
     rows = []
     for construct, cols in groups.items():
         if len(cols) < 2:
             rows.append({"construct": construct, "k": len(cols), "n": int(survey[cols].notna().all(axis=1).sum()),
-                         "alpha": np.nan, "ci_low": np.nan, "ci_high": np.nan, "method": method,
+                         "alpha": np.nan, "lower": np.nan, "upper": np.nan, "method": method,
                          "min_item_total_r": np.nan})
             continue
-        res = cronbach_alpha(survey[cols], level=level, method=method)
+        res = cronbach_alpha(survey[cols], alpha=alpha, method=method)
         items = item_analysis(survey[cols])
-        rows.append({"construct": construct, "k": res.k, "n": res.n, "alpha": res.alpha, "ci_low": res.ci_low,
-                     "ci_high": res.ci_high, "method": method, "min_item_total_r": items["item_total_r"].min()})
+        rows.append({"construct": construct, "k": res.k, "n": res.n, "alpha": res.value, "lower": res.lower,
+                     "upper": res.upper, "method": method, "min_item_total_r": items["item_total_r"].min()})
     return pd.DataFrame(rows)

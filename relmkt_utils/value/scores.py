@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from relmkt_utils.tables import COST_CONSTRUCTS, LIKERT_HI, LIKERT_LO, VALUE_CONSTRUCTS
+from ..core.errors import DataError
+from ..data.tables import COST_CONSTRUCTS, LIKERT_HI, LIKERT_LO, VALUE_CONSTRUCTS
 
 from .reliability import detect_constructs
 
@@ -38,7 +39,7 @@ def construct_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     """
     groups = detect_constructs(survey.columns, constructs)
     if not groups:
-        raise ValueError("no Likert item columns '<construct>_<k>' found in the survey")
+        raise DataError("no Likert item columns '<construct>_<k>' found in the survey")
     out = pd.DataFrame(index=survey.index)
     for construct, cols in groups.items():
         out[construct] = survey[cols].apply(pd.to_numeric, errors="coerce").mean(axis=1, skipna=True)

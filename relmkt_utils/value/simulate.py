@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from relmkt_utils.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO, RELATIONSHIP_LEVELS
+from ..data.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO, RELATIONSHIP_LEVELS
 
 #: Part-worths per attribute level (utility units) and of price (per EUR) of the default world.
 DEFAULT_PART_WORTHS = {

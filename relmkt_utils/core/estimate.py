@@ -1,4 +1,10 @@
-"""Shared pieces of the referral module: an estimate with its interval, binomial intervals, dates.
+"""One estimate with its interval (:class:`Estimate`), the suite's interval formulas, and the table
+that sets estimates beside a synthetic world's truth (:func:`recovery_table`).
+
+An estimate carries its uncertainty: the value, the (1 - alpha) interval ``lower``..``upper``, the
+standard error where one exists and the method that made the interval (delta method, bootstrap,
+score interval, ...). Every function of the suite asks for the interval level the same way, with
+``alpha`` (0.05 for 95%), as statsmodels' ``conf_int(alpha=...)`` does.
 
 Intervals
 ---------
@@ -16,9 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ..errors import DataError, Problem
+from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,17 @@ class Estimate:
         return Estimate(self.value * factor, self.lower * factor, self.upper * factor,
                         self.se * abs(factor), self.method, self.alpha)
 
+    @classmethod
+    def from_draws(cls, value: float, draws, alpha: float = 0.05, method: str = "percentile bootstrap") -> "Estimate":
+        """``value`` with the percentile interval and standard deviation of simulation ``draws``
+        (bootstrap replicates or parameter draws); non-finite draws are ignored."""
+        d = np.asarray(draws, dtype=float).ravel()
+        d = d[np.isfinite(d)]
+        if d.size < 2:
+            return cls(float(value), np.nan, np.nan, np.nan, method, alpha)
+        lo, hi = np.quantile(d, (alpha / 2, 1 - alpha / 2))
+        return cls(float(value), float(lo), float(hi), float(d.std(ddof=1)), f"{method} ({d.size})", alpha)
+
     def __float__(self) -> float:
         return float(self.value)
 
@@ -60,17 +76,26 @@ class Estimate:
         return f"Estimate({self.value:.4g}, {level}% CI [{self.lower:.4g}, {self.upper:.4g}], {self.method})"
 
 
-def z_of(alpha: float) -> float:
+def z_value(alpha: float) -> float:
+    """z_{1 - alpha/2}, the normal quantile of a two-sided (1 - alpha) interval."""
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
     return float(stats.norm.ppf(1 - alpha / 2))
+
+
+def estimates_of(results, alpha: float = 0.05) -> dict[str, Estimate]:
+    """The parameters of fitted results (the suite's results protocol) as :class:`Estimate` s."""
+    ci = results.conf_int(alpha)
+    return {name: Estimate(float(results.params[name]), float(ci.loc[name, "lower"]), float(ci.loc[name, "upper"]),
+                           float(results.bse[name]), "Wald (log scale)" if hasattr(results, "bse_log") else "Wald", alpha)
+            for name in results.params.index}
 
 
 def wilson_ci(k: float, n: float, alpha: float = 0.05) -> Estimate:
     """Proportion k/n with the Wilson score interval (NaN when n == 0)."""
     if n <= 0:
         return Estimate(np.nan, np.nan, np.nan, np.nan, "wilson", alpha)
-    z = z_of(alpha)
+    z = z_value(alpha)
     p = k / n
     den = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / den
@@ -94,7 +119,7 @@ def wald_diff_ci(x1: np.ndarray, x0: np.ndarray, alpha: float = 0.05) -> Estimat
     x1, x0 = np.asarray(x1, float), np.asarray(x0, float)
     d = x1.mean() - x0.mean()
     se = np.sqrt(x1.var(ddof=1) / x1.size + x0.var(ddof=1) / x0.size)
-    z = z_of(alpha)
+    z = z_value(alpha)
     return Estimate(float(d), float(d - z * se), float(d + z * se), float(se), "wald", alpha)
 
 
@@ -106,39 +131,22 @@ def ratio_ci(x1: np.ndarray, x0: np.ndarray, alpha: float = 0.05) -> Estimate:
         return Estimate(np.nan, np.nan, np.nan, np.nan, "log-ratio delta", alpha)
     se_log = np.sqrt(x1.var(ddof=1) / (x1.size * m1**2) + x0.var(ddof=1) / (x0.size * m0**2))
     r = m1 / m0
-    z = z_of(alpha)
+    z = z_value(alpha)
     return Estimate(float(r), float(r * np.exp(-z * se_log)), float(r * np.exp(z * se_log)),
                     float(r * se_log), "log-ratio delta", alpha)
 
 
-def require_columns(df: pd.DataFrame | None, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    """The table itself, or a DataError naming the table and the first missing column."""
-    if df is None:
-        raise DataError(Problem(f"{table}.csv", "the table is needed for this analysis but is absent"))
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(Problem(f"{table}.csv", "required column is missing", column=missing[0]))
-    return df
+def recovery_table(estimates, truth: dict, alpha: float = 0.05) -> pd.DataFrame:
+    """Estimates beside the true values they should recover (synthetic data): the one helper every
+    notebook uses to set a result beside the truth of the world it was generated from.
 
-
-def as_dates(s: pd.Series) -> pd.Series:
-    """Dates as datetime64 (ISO strings and empty cells accepted; empty becomes NaT)."""
-    return pd.to_datetime(s.replace("", np.nan) if s.dtype == object else s, errors="coerce")
-
-
-def converted_mask(referrals: pd.DataFrame) -> pd.Series:
-    """True for invitations that turned into a customer (a referee_id is present)."""
-    ref = referrals["referee_id"]
-    return ref.notna() & (ref.astype(str).str.strip() != "") & (ref.astype(str) != "nan")
-
-
-def recovery_table(estimates: dict, truth: dict) -> pd.DataFrame:
-    """Estimates beside the true values they should recover (synthetic data).
-
-    ``estimates`` maps a label to an :class:`Estimate`; ``truth`` maps the same labels to numbers.
+    ``estimates`` maps a label to an :class:`Estimate`, or is fitted results (their ``params`` and
+    ``conf_int(alpha)``); ``truth`` maps the same labels to numbers (extra labels are ignored).
     Returns estimate, lower, upper, truth, covered (truth inside the closed interval) and z, the
     distance (estimate - truth) / se in standard errors (NaN without a standard error), one row per label.
     """
+    if not isinstance(estimates, dict):
+        estimates = estimates_of(estimates, alpha)
     missing = set(estimates) - set(truth)
     if missing:
         raise ValueError(f"no true value for: {sorted(missing)}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..core.time import TimeUnit, time_unit
 from .tables import TABLE_NAMES
 
 
@@ -43,6 +44,15 @@ class Dataset:
     def truth(self) -> dict | None:
         """Generator parameters of a synthetic dataset (None for real data)."""
         return self.meta.get("truth")
+
+    @property
+    def time_unit(self) -> TimeUnit:
+        """The model time unit of ``dataset.yml`` (day, week or month; week when absent)."""
+        return time_unit(self.meta.get("time_unit", "week"))
+
+    @property
+    def currency(self) -> str:
+        return str(self.meta.get("currency", ""))
 
     @property
     def observation_start(self) -> pd.Timestamp:

@@ -47,7 +47,7 @@ def main(job_json: str) -> int:
     except Exception as exc:  # papermill's execution errors carry the kernel's ename/evalue
         error = _error_text(exc)
     if nb_out.exists():
-        from .render import render_html
+        from .html import render_html
 
         try:
             render_html(nb_out, out / f"{job['notebook']}.html", reader=True)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relmkt_utils.errors import ParameterError
-from relmkt_utils.retention import (clv, clv_from_survival, margin_multiplier, simulate_clv,
+from relmkt_utils.core.errors import ParameterError
+from relmkt_utils.core.clv import (clv, clv_from_survival, margin_multiplier, present_value, simulate_clv,
                                     survival_from_retention)
 
 
@@ -112,3 +112,25 @@ def test_clv_falls_with_discount_rate(m, r, i, di, T, timing):
         assert lower == higher == m        # a single margin at t = 0 is not discounted
     else:
         assert lower < higher
+
+
+def test_present_value_conventions_and_agreement_with_closed_forms():
+    # a constant retention stream m r^k, k = 1..T, valued at the end of each period is the end-timing CLV
+    m, r, i, T = 12.0, 0.8, 0.1, 40
+    stream = m * r ** np.arange(1, T + 1)
+    assert present_value(stream, i, "end") == pytest.approx(clv(m, r, i, horizon=T, timing="end"))
+    # the margins m S(t-1) of periods 1..T paid at their start: the start-timing CLV
+    assert present_value(m * r ** np.arange(0, T), i, "start") == pytest.approx(clv(m, r, i, horizon=T, timing="start"))
+    # broadcasting over customers (rows) and no discounting
+    a = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 1.0]])
+    np.testing.assert_allclose(present_value(a, 0.0), [6.0, 1.0])
+    np.testing.assert_allclose(present_value(a, 1.0), [1 / 2 + 2 / 4 + 3 / 8, 1 / 8])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.01, 0.98), st.floats(0.001, 0.3), st.floats(0.001, 0.01))
+def test_clv_rises_with_retention(r, i, dr):
+    """More retention, more value, in both conventions and at any horizon."""
+    for timing in ("start", "end"):
+        assert clv(10.0, min(r + dr, 0.99), i, timing=timing) > clv(10.0, r, i, timing=timing)
+        assert clv(10.0, min(r + dr, 0.99), i, horizon=5, timing=timing) >= clv(10.0, r, i, horizon=5, timing=timing)

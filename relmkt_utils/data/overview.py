@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .dataset_model import Dataset
-from .loyalty import purchase_days
+from .dataset import Dataset
+from ..core.purchases import purchase_days
 
 DATE_COLUMNS = {
     "customers": "acquired_at",

@@ -1,4 +1,4 @@
-"""Shared helpers of the loyalty package: the purchase-day log and per-customer summaries.
+"""The purchase-day log of a transaction table, shared by every package that counts purchases.
 
 A *purchase day* is a distinct (customer, calendar day) pair of the transaction log. Several
 transactions of one customer on the same day count as one purchase occasion, the usual unit of
@@ -14,16 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import DataError, require_columns
+
 CUSTOMER = "customer_id"
 DATE = "date"
 AMOUNT = "amount"
-
-
-def require_columns(df: pd.DataFrame, columns, table: str) -> None:
-    """Raise a one-sentence ``ValueError`` when ``df`` lacks any of ``columns``."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{table} table lacks column(s) {', '.join(map(repr, missing))}")
 
 
 def day_numbers(dates) -> np.ndarray:
@@ -92,7 +87,7 @@ def day_log(
 ) -> DayLog:
     """The :class:`DayLog` of a transaction log; rows with a missing id or date are ignored."""
     cols = [customer_col, date_col] + ([amount_col] if amount_col else [])
-    require_columns(transactions, cols, "transactions")
+    require_columns(transactions, "transactions", cols)
     day = day_numbers(transactions[date_col])
     codes, ids = pd.factorize(transactions[customer_col], sort=True)
     ok = (codes >= 0) & (day != NAT)
@@ -161,7 +156,7 @@ def end_day(log: DayLog, observation_end=None) -> int:
     if observation_end is not None:
         return int(day_numbers([observation_end])[0])
     if len(log) == 0:
-        raise ValueError("the transactions table has no purchases: give observation_end or more data")
+        raise DataError("the transactions table has no purchases: give observation_end or more data")
     return int(log.day.max())
 
 
@@ -169,7 +164,30 @@ def as_values(values) -> np.ndarray:
     """A 1-d float array of non-negative finite values (revenue per customer)."""
     x = np.asarray(values, dtype=float).ravel()
     if x.size == 0:
-        raise ValueError("need at least one value")
+        raise DataError("need at least one value")
     if not np.all(np.isfinite(x)) or np.any(x < 0):
-        raise ValueError("values must be finite and >= 0 (revenue per customer)")
+        raise DataError("values must be finite and >= 0 (revenue per customer)")
     return x
+
+
+def acquisition_days(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
+                     customer_col: str = CUSTOMER, date_col: str = DATE,
+                     acquired_col: str = "acquired_at") -> pd.Series:
+    """Day number of each customer's acquisition (index customer id, sorted).
+
+    ``acquired_at`` of the customers table where it is given, else the first purchase day; where
+    ``acquired_at`` is later than the first purchase, the purchase wins (a customer who bought was a
+    customer). Customers of the customers table without purchases keep their ``acquired_at``.
+    """
+    s = day_log(transactions, customer_col, date_col).summary()["first"]
+    if customers is None or acquired_col not in customers.columns:
+        return s.astype("int64")
+    require_columns(customers, "customers", (customer_col,))
+    cust = customers.drop_duplicates(customer_col)
+    acquired = pd.Series(day_numbers(cust[acquired_col]), index=pd.Index(cust[customer_col].to_numpy(), name=CUSTOMER))
+    acquired = acquired[acquired != NAT]
+    both = acquired.index.union(s.index)
+    a = acquired.reindex(both)
+    f = s.reindex(both)
+    out = np.fmin(a.to_numpy(dtype=float), f.to_numpy(dtype=float))
+    return pd.Series(out.astype("int64"), index=pd.Index(both, name=CUSTOMER))

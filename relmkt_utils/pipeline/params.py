@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import ParameterError
+from ..core.errors import ParameterError
 
 
 def parameters_cell(nb) -> str | None:

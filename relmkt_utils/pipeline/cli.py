@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import RelmktError
+from ..core.errors import RelmktError
 
 
 def _validate(args) -> int:
-    from .datasets import validate
+    from ..data.datasets import validate
 
     problems = validate(args.path)
     if not problems:
@@ -46,7 +46,7 @@ def _run(args) -> int:
 
 
 def _datasets(args) -> int:
-    from .datasets import available
+    from ..data.datasets import available
 
     for name in available():
         print(name)

@@ -33,11 +33,11 @@ from pathlib import Path
 
 import yaml
 
-from .datasets import validate
-from .errors import ConfigError, DataError, ParameterError
+from ..data.datasets import validate
+from ..core.errors import ConfigError, DataError, ParameterError
 from .params import check_parameters
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = PROJECT / "reports.yml"
 DEFAULT_TIMEOUT = 600
 
@@ -165,7 +165,7 @@ def _execute(run: Run, config: Config) -> RunResult:
 def _run_worker(job: dict, timeout: float) -> str | None:
     env = dict(os.environ, JUPYTER_PREFER_ENV_PATH="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "relmkt_utils.worker", json.dumps(job)],
+        [sys.executable, "-m", "relmkt_utils.pipeline.worker", json.dumps(job)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -235,7 +235,7 @@ def _merge_previous(config: Config, fresh: list[RunResult]) -> list[RunResult]:
 
 
 def write_index(config: Config, results: list[RunResult]) -> None:
-    from .index_page import index_html
+    from .index import index_html
 
     doc = {"runs": [asdict(r) for r in results]}
     (config.output_dir / "index.json").write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")

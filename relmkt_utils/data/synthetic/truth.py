@@ -28,7 +28,7 @@ import copy
 import math
 from typing import Any
 
-from ..errors import ParameterError
+from ...core.errors import ParameterError
 
 #: Default parameters of the synthetic world (read-only by convention; ``synthesize`` deep-copies it).
 DEFAULT_TRUTH: dict[str, Any] = {

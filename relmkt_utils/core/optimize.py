@@ -1,17 +1,21 @@
-"""Newton's method on the log scale for the BTYD likelihoods, returning :class:`relmkt_utils.mle.MLEResults`.
+r"""The suite's one optimizer: damped Newton steps on the log scale for likelihoods of positive parameters.
 
-The shared ``relmkt_utils.mle.fit_positive`` (BFGS, then a polish with a numerical Hessian) needs some
-100 likelihood evaluations. The BTYD models here supply the value, the analytic gradient and (BG/NBD,
-Gamma-Gamma) the analytic Hessian, so a damped Newton iteration on :math:`\\eta = \\log\\theta` converges
-in about ten evaluations. With :math:`g = \\partial(-\\ell)/\\partial\\theta` and
-:math:`H = \\partial^2(-\\ell)/\\partial\\theta\\partial\\theta^\\top` the log-scale derivatives are
+Every model of the suite with an iterative maximum-likelihood fit (BG/NBD, Pareto/NBD, Gamma-Gamma,
+the shifted-beta-geometric and its pooled form) supplies its negative log-likelihood with the analytic
+gradient and, where it is cheap, the analytic Hessian; :func:`newton_fit` maximizes it over
+:math:`\eta = \log\theta`, so positivity needs no constraint and a fit converges in about ten
+evaluations. With :math:`g = \partial(-\ell)/\partial\theta` and
+:math:`H = \partial^2(-\ell)/\partial\theta\partial\theta^\top` the log-scale derivatives are
 
-.. math::  g_\\eta = \\theta \\odot g, \\qquad H_\\eta = \\operatorname{diag}(\\theta) H \\operatorname{diag}(\\theta) + \\operatorname{diag}(\\theta \\odot g).
+.. math::  g_\eta = \theta \odot g, \qquad H_\eta = \operatorname{diag}(\theta) H \operatorname{diag}(\theta) + \operatorname{diag}(\theta \odot g).
 
-The covariance of :math:`\\hat\\eta` is :math:`H_\\eta^{-1}` at the optimum (observed information), as in
-``fit_positive``, so ``bse`` and ``conf_int()`` mean the same thing for every model of the suite.
+The covariance of :math:`\hat\eta` is :math:`H_\eta^{-1}` at the optimum (observed information), so
+``bse`` and ``conf_int()`` mean the same thing for every model (:class:`~relmkt_utils.core.results.MLEResults`).
 When a model has no analytic Hessian, the steps use forward differences of the analytic gradient and
-the covariance at the optimum central differences.
+the covariance at the optimum central differences (:func:`numerical_hessian`).
+
+A parameter that runs off to 0 or infinity (|log theta| > 35) is not identified by the data: the fit
+stops there instead of iterating, and the results carry the warning (:func:`~relmkt_utils.core.results.diagnose`).
 """
 from __future__ import annotations
 
@@ -20,10 +24,38 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..mle import MLEResults, numerical_hessian
+from .results import MLEResults, diagnose
+
+#: |log theta| beyond which a parameter is taken to run off to 0 or infinity.
+DIVERGED_LOG = 35.0
 
 # f(theta, order) -> value (order 0), (value, grad) (order 1) or (value, grad, hess) (order 2)
 Objective = Callable[[np.ndarray, int], object]
+
+
+def numerical_hessian(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, rel_step: float = 1e-5) -> np.ndarray:
+    """Symmetrized central-difference Hessian from a gradient function."""
+    x = np.asarray(x, dtype=float)
+    k = x.size
+    h = rel_step * np.maximum(1.0, np.abs(x))
+    H = np.empty((k, k))
+    for j in range(k):
+        e = np.zeros(k)
+        e[j] = h[j]
+        H[:, j] = (grad(x + e) - grad(x - e)) / (2 * h[j])
+    return 0.5 * (H + H.T)
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:
+    """Central-difference gradient of a scalar function (used by tests to check analytic gradients)."""
+    x = np.asarray(x, dtype=float)
+    h = rel_step * np.maximum(1.0, np.abs(x))
+    g = np.empty_like(x)
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e[j] = h[j]
+        g[j] = (f(x + e) - f(x - e)) / (2 * h[j])
+    return g
 
 
 def forward_hessian(grad, eta: np.ndarray, g0: np.ndarray, step: float = 1e-5) -> np.ndarray:
@@ -126,6 +158,9 @@ def newton_fit(
             break
         eta = eta - t * step
         f, ge, He = derivs(eta)
+        if np.max(np.abs(eta)) > DIVERGED_LOG:
+            converged = False  # a parameter runs off to 0 or infinity: not identified, stop here
+            break
         if t * np.max(np.abs(step)) < step_tol:
             converged = lam == 0.0
             break
@@ -137,7 +172,7 @@ def newton_fit(
     except np.linalg.LinAlgError:
         cov = np.full_like(He, np.nan)
     theta = np.exp(eta)
-    return results_cls(
+    return diagnose(results_cls(
         model=model,
         params=pd.Series(theta, index=names, name="params"),
         cov_params_log=pd.DataFrame(cov, index=names, columns=names),
@@ -146,4 +181,4 @@ def newton_fit(
         converged=bool(converged),
         iterations=int(it),
         model_name=model_name,
-    )
+    ))

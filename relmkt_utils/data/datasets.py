@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .dataset_model import Dataset, save  # noqa: F401  (re-exported)
-from .errors import DataError, Problem
+from .dataset import Dataset, save  # noqa: F401  (re-exported)
+from ..core.errors import DataError, Problem
 from .tables import TABLE_NAMES
 from .validation import RULES, TableCheck, check_foreign_keys, check_table
 
@@ -37,7 +37,7 @@ def data_dir() -> Path:
     env = os.environ.get("RELMKT_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "data"
+    return Path(__file__).resolve().parents[2] / "data"
 
 
 def available() -> list[str]:

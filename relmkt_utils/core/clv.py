@@ -1,4 +1,5 @@
-r"""Customer lifetime value (客户终身价值) with a retention rate, a margin and a discount rate.
+r"""Customer lifetime value (客户终身价值): the one implementation of the suite, used by the BTYD
+models, the referral value and the retention economics.
 
 Notation: margin :math:`m` per period (contribution, currency of the data), retention rate
 :math:`r` (share of the customers alive at one renewal who are still customers at the next),
@@ -29,6 +30,10 @@ Margins growing by :math:`g` per period of tenure (Reichheld & Sasser's "profit 
 rises with tenure") replace :math:`r` by :math:`r(1+g)` in the margin stream
 (start: :math:`m(1+i)/(1+i-r(1+g))`), which needs :math:`r(1+g) < 1+i` for an infinite horizon.
 
+Any stream of expected margins :math:`a_1, \dots, a_H` of periods 1..H (expected purchases times spend
+for the BTYD models, :math:`m S(t)` for a survival curve) has the present value :func:`present_value`:
+end :math:`\sum_k a_k/(1+i)^k`, start :math:`\sum_k a_k/(1+i)^{k-1}`.
+
 Any survival curve :math:`S(t)` (probability of still being a customer at time t, S(0) = 1), e.g.
 the shifted-beta-geometric one, gives :func:`clv_from_survival`:
 start :math:`= \sum_{t=0}^{T-1} m_t S(t)/(1+i)^t`, end :math:`= \sum_{t=1}^{T} m_t S(t)/(1+i)^t`;
@@ -38,12 +43,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ParameterError
+from .errors import ParameterError
 
 TIMINGS = ("start", "end")
 
 
-def _check_timing(timing: str) -> str:
+def check_timing(timing: str) -> str:
     if timing not in TIMINGS:
         raise ParameterError(f"timing must be 'start' (margin at the start of each period, Berger & Nasr) "
                              f"or 'end' (at the end, Gupta & Lehmann); got {timing!r}")
@@ -71,7 +76,7 @@ def margin_multiplier(retention, discount_rate, timing: str = "end"):
     ``timing="end"``: Gupta & Lehmann's (2003, 2005) multiplier :math:`r/(1+i-r)`;
     ``timing="start"``: :math:`(1+i)/(1+i-r)` (Berger & Nasr 1998). numpy-broadcasting.
     """
-    _check_timing(timing)
+    check_timing(timing)
     r, i = _check_rates(retention, discount_rate)
     if np.any(r >= 1 + i):
         raise ParameterError("an infinite-horizon CLV needs retention < 1 + discount rate")
@@ -89,7 +94,7 @@ def clv(margin, retention, discount_rate, horizon: int | None = None, timing: st
     ``margin_growth`` g makes the margin of tenure t equal to :math:`m(1+g)^t` (start) /
     :math:`m(1+g)^{t-1}` (end, so the first margin is m in both conventions).
     """
-    _check_timing(timing)
+    check_timing(timing)
     r, i = _check_rates(retention, discount_rate)
     m = np.asarray(margin, dtype=float)
     g = np.asarray(margin_growth, dtype=float)
@@ -109,6 +114,23 @@ def clv(margin, retention, discount_rate, horizon: int | None = None, timing: st
     return _out(m * r / (1 + i) * stream)  # first margin m r/(1+i), then the same ratio x
 
 
+def present_value(amounts, discount_rate, timing: str = "end"):
+    r"""Present value of the amounts :math:`a_1..a_H` of periods 1..H (last axis of ``amounts``).
+
+    ``timing="end"``: each period's amount is paid at its end, :math:`\sum_k a_k (1+i)^{-k}` (the BTYD
+    convention: purchases expected during period k are discounted as if paid at its end, as in
+    Lifetimes' ``customer_lifetime_value`` and Fader, Hardie & Lee 2005, "RFM and CLV");
+    ``timing="start"``: at its start, :math:`\sum_k a_k (1+i)^{-(k-1)}`. ``discount_rate`` is per period.
+    """
+    check_timing(timing)
+    a = np.asarray(amounts, dtype=float)
+    i = float(discount_rate)
+    if i <= -1 or not np.isfinite(i):
+        raise ParameterError("discount rate must be a finite number > -1")
+    k = np.arange(1, a.shape[-1] + 1) - (1 if timing == "start" else 0)
+    return _out(a @ (1 + i) ** -k.astype(float))
+
+
 def survival_from_retention(retention_rates) -> np.ndarray:
     """S(0..T) = (1, r_1, r_1 r_2, ...) from the retention rates r_1..r_T of successive renewals."""
     rr = np.asarray(retention_rates, dtype=float).ravel()
@@ -124,7 +146,7 @@ def clv_from_survival(margin, survival, discount_rate, timing: str = "start") ->
     (periods 1..T in both). ``margin`` is a number or the T margins of periods 1..T. With
     :math:`S(t) = r^t` this equals ``clv(m, r, i, horizon=T, timing=...)``.
     """
-    _check_timing(timing)
+    check_timing(timing)
     S = np.asarray(survival, dtype=float).ravel()
     if S.size < 1 or not np.isclose(S[0], 1.0):
         raise ParameterError("survival must start with S(0) = 1")
@@ -147,7 +169,7 @@ def simulate_clv(margin: float, retention: float, discount_rate: float, n_custom
     renewals survived is L ~ Geometric: P(L >= t) = r^t. A customer pays m at t = 0..L (start) or
     t = 1..L (end), truncated to the horizon; the mean of the draws estimates :func:`clv`.
     """
-    _check_timing(timing)
+    check_timing(timing)
     rng = np.random.default_rng(seed)
     if retention >= 1:
         L = np.full(n_customers, np.iinfo(np.int64).max // 4)
@@ -177,7 +199,7 @@ def equivalent_retention(expected_lifetime, discount_rate: float, timing: str = 
     constant-retention tools (customer equity, CLV - CAC grid, uplift value) reproduce the CLV of a
     heterogeneous (e.g. sBG) survival curve. numpy-broadcasting.
     """
-    _check_timing(timing)
+    check_timing(timing)
     L = np.asarray(expected_lifetime, dtype=float)
     i = float(discount_rate)
     if timing == "start":

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, rows_of
+from ..core.errors import Problem, rows_of
 from .tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO, SCHEMA, Column
 
 RULES: dict[str, str] = {

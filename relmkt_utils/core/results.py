@@ -1,0 +1,261 @@
+"""The results protocol every fitted model of the suite answers, shaped like statsmodels' results.
+
+A fitted model exposes
+
+* ``params`` -- a named ``pandas.Series`` of estimates;
+* ``bse`` -- their standard errors; ``cov_params()`` -- their covariance;
+* ``conf_int(alpha=0.05)`` -- a DataFrame with columns ``lower`` and ``upper``;
+* ``llf``, ``aic``, ``bic``, ``nobs`` where a likelihood is defined (NaN otherwise);
+* ``summary()`` -- a printable statsmodels ``Summary``;
+* ``converged`` -- whether the optimizer met its criterion; when it did not, fitting issued a
+  :class:`~relmkt_utils.core.errors.ConvergenceWarning`, and ``warnings`` lists sentences saying
+  what could not be trusted (empty for a clean fit).
+
+Two implementations live here: :class:`MLEResults` for the suite's own maximum-likelihood models
+(positive parameters fitted on the log scale by :func:`relmkt_utils.core.optimize.newton_fit`) and
+:class:`StatsmodelsResults`, a thin adapter that gives a fitted statsmodels model (OLS, ordered logit,
+conditional logit, Cox, logit) the same ``conf_int`` columns and ``warnings`` while passing every other
+attribute through. :data:`PROTOCOL` names the attributes; ``tests/test_results_protocol.py`` checks
+every model of the suite against it.
+
+Intervals of :class:`MLEResults`: Wald intervals on the log scale, exp(eta_hat +/- z se(eta)), which stay
+positive and cover better in small samples than theta_hat +/- z se(theta) (Cox & Hinkley 1974,
+Sec. 9.3); ``conf_int(scale="natural")`` gives the plain Wald interval that statsmodels prints.
+Standard errors on the natural scale come from the delta method, se(theta) = theta se(eta).
+"""
+from __future__ import annotations
+
+import warnings as _warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from .errors import ConvergenceWarning, EstimationWarning
+from .estimate import z_value
+
+#: Attributes and methods of the results protocol.
+PROTOCOL = ("params", "bse", "conf_int", "llf", "aic", "nobs", "summary", "converged", "warnings", "cov_params")
+
+#: A standard error above this many times its estimate (log scale: se(log theta) above log(1e3)) means
+#: the data do not pin the parameter down.
+UNIDENTIFIED_LOG_SE = np.log(1e3)
+
+
+@dataclass
+class MLEResults:
+    """Results of a maximum-likelihood fit over positive parameters (see the module docstring).
+
+    Attributes
+    ----------
+    params : pd.Series      estimates, named by the model's parameter names
+    cov_params_log : pd.DataFrame  covariance of the log-parameters (inverse observed information)
+    llf : float             maximized log-likelihood, in the data's own units
+    nobs : float            number of observations (customers, cohort members, ...)
+    converged : bool        whether the optimizer met its convergence criterion
+    warnings : list[str]    sentences on what should not be trusted (empty for a clean fit)
+    """
+
+    model: object
+    params: pd.Series
+    cov_params_log: pd.DataFrame
+    llf: float
+    nobs: float
+    converged: bool = True
+    iterations: int = 0
+    model_name: str = "model"
+    warnings: list = field(default_factory=list)
+
+    @property
+    def df_model(self) -> int:
+        return len(self.params)
+
+    @property
+    def bse_log(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.clip(np.diag(self.cov_params_log.values), 0, np.inf)), index=self.params.index)
+
+    @property
+    def bse(self) -> pd.Series:
+        """Standard errors on the natural scale (delta method from the log scale)."""
+        return self.params * self.bse_log
+
+    def cov_params(self) -> pd.DataFrame:
+        """Covariance of the natural-scale estimates (delta method)."""
+        d = np.diag(self.params.values)
+        return pd.DataFrame(d @ self.cov_params_log.values @ d, index=self.params.index, columns=self.params.index)
+
+    @property
+    def tvalues(self) -> pd.Series:
+        return self.params / self.bse
+
+    @property
+    def aic(self) -> float:
+        return 2 * self.df_model - 2 * self.llf
+
+    @property
+    def bic(self) -> float:
+        return self.df_model * np.log(self.nobs) - 2 * self.llf
+
+    def conf_int(self, alpha: float = 0.05, scale: str = "log") -> pd.DataFrame:
+        """(1 - alpha) confidence intervals, columns ``lower`` and ``upper``.
+
+        ``scale="log"`` (default): exp(log theta +/- z se_log), always positive.
+        ``scale="natural"``: theta +/- z se, the plain Wald interval.
+        """
+        z = z_value(alpha)
+        if scale == "log":
+            lo = self.params * np.exp(-z * self.bse_log)
+            hi = self.params * np.exp(z * self.bse_log)
+        elif scale == "natural":
+            lo, hi = self.params - z * self.bse, self.params + z * self.bse
+        else:
+            raise ValueError("scale must be 'log' or 'natural'")
+        return pd.DataFrame({"lower": lo, "upper": hi})
+
+    def param_draws(self, n: int, seed: int) -> np.ndarray:
+        """``n`` draws of the parameters from their asymptotic normal distribution on the log scale
+        (seeded): the parametric part of the suite's intervals for derived quantities (Krinsky & Robb 1986)."""
+        rng = np.random.default_rng(seed)
+        cov = self.cov_params_log.to_numpy()
+        if not np.all(np.isfinite(cov)):
+            raise ValueError(f"{self.model_name}: the covariance of the estimates is not finite; no draws possible")
+        return np.exp(rng.multivariate_normal(np.log(self.params.to_numpy()), cov, size=n, method="eigh"))
+
+    def _params_or(self, params) -> np.ndarray:
+        """The fitted parameters, or ``params`` (a sequence in the order of ``self.params``)."""
+        if params is None:
+            return self.params.to_numpy(dtype=float)
+        p = np.asarray(params, dtype=float)
+        if p.shape != (len(self.params),):
+            raise ValueError(f"{self.model_name}: params must hold {len(self.params)} values "
+                             f"({', '.join(self.params.index)}), got shape {p.shape}")
+        return p
+
+    def summary(self, alpha: float = 0.05):
+        """A statsmodels ``Summary``: fit statistics and a table of estimates with intervals."""
+        return make_summary(
+            f"{self.model_name} results (maximum likelihood)",
+            [["Model:", self.model_name, "Log-likelihood:", f"{self.llf:.4f}"],
+             ["No. observations:", f"{self.nobs:g}", "AIC:", f"{self.aic:.4f}"],
+             ["Converged:", str(bool(self.converged)), "BIC:", f"{self.bic:.4f}"]],
+            self.params, self.bse, self.conf_int(alpha), alpha,
+            ["Intervals are Wald intervals on the log scale (positive parameters)."] + list(self.warnings))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        return f"<{self.model_name} results: {inner}; llf={self.llf:.4f}>"
+
+
+def make_summary(title: str, top_rows: list, params: pd.Series, bse: pd.Series, ci: pd.DataFrame, alpha: float,
+                 notes: list[str]):
+    """A statsmodels ``Summary`` with a block of fit statistics, a table of estimates (coef, std err and
+    the (1 - alpha) interval) and notes: the one summary layout of the suite's own models."""
+    from statsmodels.iolib.summary import Summary
+    from statsmodels.iolib.table import SimpleTable
+
+    rows = [[name, f"{params[name]:.4f}", f"{bse[name]:.4f}", f"{ci.loc[name, 'lower']:.4f}", f"{ci.loc[name, 'upper']:.4f}"]
+            for name in params.index]
+    level = int(round(100 * (1 - alpha)))
+    s = Summary()
+    s.tables += [SimpleTable(top_rows, title=title),
+                 SimpleTable(rows, headers=["", "coef", "std err", f"[{level}% lower", "upper]"])]
+    if notes:
+        s.add_extra_txt(list(notes))
+    return s
+
+
+def diagnose(res: MLEResults) -> MLEResults:
+    """Fill ``res.warnings`` with what should not be trusted and issue each as a Python warning:
+    no convergence (:class:`ConvergenceWarning`), a covariance that is not finite or a standard error
+    a thousand times its estimate (:class:`EstimationWarning`: the data do not identify the parameter)."""
+    if not res.converged:
+        res.warnings.append(f"{res.model_name}: the optimizer did not converge in {res.iterations} iterations; "
+                            "the estimates are not maximum-likelihood estimates.")
+        _warnings.warn(res.warnings[-1], ConvergenceWarning, stacklevel=3)
+    se = res.bse_log
+    bad = [name for name in res.params.index if not np.isfinite(se[name]) or se[name] > UNIDENTIFIED_LOG_SE]
+    if bad:
+        res.warnings.append(f"{res.model_name}: the data do not identify {', '.join(bad)} (standard error "
+                            "not finite or over a thousand times the estimate); do not read these estimates.")
+        _warnings.warn(res.warnings[-1], EstimationWarning, stacklevel=3)
+    return res
+
+
+class StatsmodelsResults:
+    """A fitted statsmodels model seen through the suite's results protocol.
+
+    ``conf_int(alpha)`` has columns ``lower``/``upper``; ``params``, ``bse`` and ``cov_params()`` are
+    named Series/DataFrames even when the model was given numpy arrays (``names``); ``converged``
+    reads statsmodels' ``mle_retvals`` (True for closed-form fits such as OLS); ``llf``/``aic`` are
+    NaN where statsmodels defines none. Every other attribute (``pvalues``, ``tvalues``,
+    ``get_margeff``, ``predict``, ...) is the statsmodels one.
+    """
+
+    def __init__(self, results, model_name: str, names=None):
+        self._results = results
+        self.model_name = model_name
+        p = results.params
+        self._names = list(p.index) if isinstance(p, pd.Series) else list(names or [f"x{i}" for i in range(len(p))])
+        self.warnings: list[str] = []
+        if not self.converged:
+            self.warnings.append(f"{model_name}: the optimizer did not converge; the estimates are not "
+                                 "maximum-likelihood estimates.")
+            _warnings.warn(self.warnings[-1], ConvergenceWarning, stacklevel=2)
+
+    @property
+    def results(self):
+        """The underlying statsmodels results object."""
+        return self._results
+
+    def __getattr__(self, name):
+        return getattr(self._results, name)
+
+    def _series(self, values) -> pd.Series:
+        return pd.Series(np.asarray(values, dtype=float), index=self._names)
+
+    @property
+    def params(self) -> pd.Series:
+        return self._series(self._results.params)
+
+    @property
+    def bse(self) -> pd.Series:
+        return self._series(self._results.bse)
+
+    @property
+    def pvalues(self) -> pd.Series:
+        return self._series(self._results.pvalues)
+
+    def cov_params(self) -> pd.DataFrame:
+        return pd.DataFrame(np.asarray(self._results.cov_params(), dtype=float), index=self._names, columns=self._names)
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        ci = np.asarray(self._results.conf_int(alpha=alpha), dtype=float)
+        return pd.DataFrame({"lower": ci[:, 0], "upper": ci[:, 1]}, index=self._names)
+
+    @property
+    def llf(self) -> float:
+        return float(getattr(self._results, "llf", np.nan))
+
+    @property
+    def aic(self) -> float:
+        aic = getattr(self._results, "aic", None)
+        if aic is None and np.isfinite(self.llf):
+            return 2 * len(self._names) - 2 * self.llf
+        return float(np.nan if aic is None else aic)
+
+    @property
+    def nobs(self) -> float:
+        return float(getattr(self._results, "nobs", getattr(self._results.model, "nobs", np.nan)))
+
+    @property
+    def converged(self) -> bool:
+        retvals = getattr(self._results, "mle_retvals", None)
+        if isinstance(retvals, dict) and "converged" in retvals:
+            return bool(retvals["converged"])
+        return True
+
+    def summary(self, *args, **kwargs):
+        return self._results.summary(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        return f"<{self.model_name} results: {inner}>"
