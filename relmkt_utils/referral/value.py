@@ -169,6 +169,10 @@ def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration", event_co
     ctrl = [c for c in covariates if c in data.columns and data[c].nunique() > 1]
     rhs = " + ".join(["referred"] + [f"C({c})" for c in ctrl])
     formula = f"{duration_col} ~ {rhs}"
+    empty = [c for c in ctrl if (data.groupby(c)[event_col].sum() == 0).any()]
+    if empty:
+        raise DataError(f"the Cox model cannot be estimated: some groups of {', '.join(empty)} have no dropouts "
+                        "(their hazard ratio would be zero); leave these controls out with covariates=")
     model = PHReg.from_formula(formula, data, status=data[event_col].to_numpy(int), ties=ties)
     res = StatsmodelsResults(model.fit(), "Cox proportional hazards", names=list(model.exog_names))
     b, se = float(res.params["referred"]), float(res.bse["referred"])

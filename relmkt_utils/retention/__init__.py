@@ -12,7 +12,7 @@
 * :mod:`.cohorts` -- survivors per acquisition cohort from a transaction log; retention vs
   acquisition cost per channel.
 """
-from .allocation import (AllocationOptimum, average_and_marginal_costs, ResponseCurveFit, ResponseCurves, customer_equity_per_prospect,
+from .allocation import (AllocationOptimum, average_and_marginal_costs, ResponseCurveResults, ResponseCurves, customer_equity_per_prospect,
                          equity_surface, fit_response_curves, optimal_acquisition_spend, optimal_retention_spend,
                          optimal_spend, retention_value, simulate_spend_table)
 from . import published
@@ -33,7 +33,7 @@ __all__ = [
     "sbg_survival", "sbg_churn_probability", "sbg_retention_rate", "sbg_del", "sbg_derl", "simulate_survivors",
     "customer_equity", "cohort_discount_sum", "steady_state_customers", "retention_uplift_value", "clv_cac_grid",
     "break_even_retention_spend", "clv_by_relationship_level",
-    "ResponseCurves", "AllocationOptimum", "ResponseCurveFit", "customer_equity_per_prospect", "retention_value",
+    "ResponseCurves", "AllocationOptimum", "ResponseCurveResults", "customer_equity_per_prospect", "retention_value",
     "optimal_spend", "optimal_retention_spend", "optimal_acquisition_spend", "equity_surface",
     "simulate_spend_table", "fit_response_curves", "average_and_marginal_costs",
     "acquisition_cost", "cohort_survivors", "cohort_curve", "fit_cohorts", "fit_pooled", "sbg_by_group", "pooled_retention", "constant_retention",

@@ -351,7 +351,7 @@ def _spend_arrays(spend: pd.DataFrame):
         r=(d["retained_customers"] / d["customers_at_start"]).to_numpy(), n_r=d["customers_at_start"].to_numpy())
 
 
-def fit_response_curves(spend: pd.DataFrame, weighting: str = "binomial") -> "ResponseCurveFit":
+def fit_response_curves(spend: pd.DataFrame, weighting: str = "binomial") -> "ResponseCurveResults":
     """Fit a(A) and r(R) to a spend table by (binomial-weighted) nonlinear least squares.
 
     A = acquisition_spend/prospects, a = new_customers/prospects; R = retention_spend/customers_at_start,
@@ -364,13 +364,13 @@ def fit_response_curves(spend: pd.DataFrame, weighting: str = "binomial") -> "Re
     pr, cr = _fit_curve(z["R"], z["r"], z["n_r"], weighting)
     cov = np.zeros((4, 4))
     cov[:2, :2], cov[2:, 2:] = ca, cr           # the two curves are fitted to disjoint data
-    return ResponseCurveFit(params=pd.Series(np.r_[pa, pr], index=PARAMS, name="params"),
+    return ResponseCurveResults(params=pd.Series(np.r_[pa, pr], index=PARAMS, name="params"),
                             cov=pd.DataFrame(cov, index=PARAMS, columns=PARAMS),
                             nobs=len(z["A"]), weighting=weighting, data=z)
 
 
 @dataclass
-class ResponseCurveFit:
+class ResponseCurveResults:
     """Fitted Blattberg-Deighton response curves in the suite's results protocol (``params``, ``bse``,
     ``conf_int()``, ``summary()``, ``converged``, ``warnings``; ``llf`` and ``aic`` are NaN: nonlinear
     least squares has no likelihood), with ``curves``, ``optimum()`` and ``optimum_conf_int()``."""

@@ -1,0 +1,97 @@
+"""Every fitted model of the suite answers the same results protocol (relmkt_utils.core.results)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmkt_utils import btyd, referral, retention, value
+from relmkt_utils.core.results import PROTOCOL
+from relmkt_utils.data import datasets
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return datasets.load("synthetic")
+
+
+def _btyd(ds):
+    s = btyd.rfm_summary(ds.transactions, freq="D", freq_multiplier=7)
+    rep = s[s["frequency"] > 0]
+    return {"BG/NBD": btyd.BetaGeo(s["frequency"], s["recency"], s["T"]).fit(),
+            "Pareto/NBD": btyd.ParetoNBD(s["frequency"], s["recency"], s["T"]).fit(),
+            "Gamma-Gamma": btyd.GammaGamma(rep["frequency"], rep["monetary_value"]).fit()}
+
+
+def _retention(ds):
+    regular = list(retention.published.SURVIVORS["regular"][:8])
+    return {"sBG": retention.ShiftedBetaGeometric(regular).fit(),
+            "pooled sBG": retention.PooledShiftedBetaGeometric([regular, regular[:5]]).fit(),
+            "constant retention": retention.GeometricRetention(regular).fit(),
+            "response curves": retention.fit_response_curves(ds.spend)}
+
+
+def _value(ds):
+    scores = value.value_scores(ds.survey)
+    frame = value.value_retention_frame(ds.survey, ds.transactions, ds.customers, ds.observation_end)
+    return {"conditional logit": value.fit_conditional_logit(ds.choices),
+            "OLS drivers": value.fit_driver_ols(scores, "satisfaction"),
+            "ordered logit drivers": value.fit_driver_ordered(scores, "satisfaction"),
+            "Cox of dropout on delivered value": value.fit_dropout_cox(frame)}
+
+
+def _referral(ds):
+    metrics = referral.customer_metrics(ds.customers, ds.transactions, ds.observation_end, referrals=ds.referrals)
+    outcomes = referral.acquisition_outcomes(ds.customers, ds.referrals)
+    return {"Cox of referred customers": referral.cox_referral(metrics, covariates=("relationship_level",)).results,
+            "incrementality logit": referral.incrementality_logit(outcomes).results}
+
+
+@pytest.fixture(scope="module")
+def models(ds):
+    return {**_btyd(ds), **_retention(ds), **_value(ds), **_referral(ds)}
+
+
+def test_the_suite_has_these_models(models):
+    assert len(models) == 13
+
+
+@pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "Gamma-Gamma", "sBG", "pooled sBG", "constant retention",
+                                  "response curves", "conditional logit", "OLS drivers", "ordered logit drivers",
+                                  "Cox of dropout on delivered value", "Cox of referred customers",
+                                  "incrementality logit"])
+def test_every_model_answers_the_protocol(models, name):
+    res = models[name]
+    for attr in PROTOCOL:
+        assert hasattr(res, attr), f"{name} lacks {attr}"
+    params, bse = res.params, res.bse
+    assert isinstance(params, pd.Series) and isinstance(bse, pd.Series)
+    assert list(bse.index) == list(params.index) and all(isinstance(k, str) for k in params.index)
+    ci95, ci90 = res.conf_int(), res.conf_int(alpha=0.10)
+    assert list(ci95.columns) == ["lower", "upper"] and list(ci95.index) == list(params.index)
+    assert (ci95["lower"] <= params + 1e-12).all() and (params <= ci95["upper"] + 1e-12).all()
+    assert ((ci90["upper"] - ci90["lower"]) <= (ci95["upper"] - ci95["lower"]) + 1e-12).all()
+    cov = res.cov_params()
+    assert cov.shape == (len(params), len(params))
+    np.testing.assert_allclose(np.sqrt(np.diag(cov.to_numpy())), bse.to_numpy(), rtol=1e-6)
+    assert isinstance(res.converged, bool) and res.converged
+    assert isinstance(res.warnings, list) and res.warnings == []
+    assert isinstance(res.llf, float) and isinstance(res.aic, float)
+    assert np.isfinite(res.llf) or name == "response curves"   # nonlinear least squares has no likelihood
+    assert str(res.summary())
+
+
+def test_a_fit_that_stops_early_warns_and_says_so():
+    from relmkt_utils.core.errors import ConvergenceWarning
+
+    sim = btyd.simulate_bgnbd(2000, 0.3, 4.0, 0.8, 2.5, seed=1)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        res = btyd.BetaGeo(sim["frequency"], sim["recency"], sim["T"]).fit(maxiter=1)
+    assert not res.converged and "did not converge" in res.warnings[0]
+    assert "did not converge" in str(res.summary())
+
+
+def test_cox_control_without_events_is_a_sentence_not_a_singular_matrix(ds):
+    from relmkt_utils.core.errors import DataError
+
+    metrics = referral.customer_metrics(ds.customers, ds.transactions, ds.observation_end, referrals=ds.referrals)
+    with pytest.raises(DataError, match="cohort have no dropouts"):
+        referral.cox_referral(metrics)   # the 2025 cohort is too young for a 365-day lapse
