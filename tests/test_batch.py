@@ -60,9 +60,11 @@ def test_index_lists_every_run_with_status(small_batch):
     index = json.loads((out / "index.json").read_text())
     assert [r["name"] for r in index["runs"]] == ["good", "bad_data", "bad_param", "cell_fails"]
     status = {r["name"]: r["status"] for r in index["runs"]}
-    assert status == {"good": "ok", "bad_data": "failed", "bad_param": "failed", "cell_fails": "failed"}
+    # a run that cannot start (user mistake) is "invalid"; one that fails while running is "failed"
+    assert status == {"good": "ok", "bad_data": "invalid", "bad_param": "invalid", "cell_fails": "failed"}
     for r in index["runs"]:
-        assert set(r) >= {"name", "notebook", "status", "duration_s", "parameters", "metrics", "html", "error"}
+        assert set(r) >= {"name", "notebook", "status", "duration_s", "parameters", "metrics", "html", "error",
+                          "warnings"}
     html = (out / "index.html").read_text()
     for name in ("good", "bad_data", "bad_param", "cell_fails"):
         assert name in html
@@ -123,10 +125,10 @@ def test_config_errors_are_plain(tmp_path):
         batch.load_config(bad)
 
 
-def test_cli_run_exits_1_when_a_notebook_fails_and_2_on_bad_config(tmp_path):
+def test_cli_run_exits_2_on_a_user_mistake_and_on_bad_config(tmp_path):
     cfg = _config(tmp_path, [{"name": "x", "notebook": "00_data_overview", "parameters": {"nope": 1}}])
     res = subprocess.run([sys.executable, "-m", "relmkt_utils", "run", "--config", str(cfg), "--quiet"], capture_output=True, text=True)
-    assert res.returncode == 1 and "unknown parameter nope" in res.stdout
+    assert res.returncode == 2 and "unknown parameter nope" in res.stdout and "Traceback" not in res.stderr
     res = subprocess.run([sys.executable, "-m", "relmkt_utils", "run", "--config", str(tmp_path / "none.yml")], capture_output=True, text=True)
     assert res.returncode == 2 and "Traceback" not in res.stderr and "does not exist" in res.stderr
 

@@ -51,6 +51,11 @@ def test_malformed_dataset_names_rule_file_and_column(case):
     assert expected["file"] in message
     if expected["column"]:
         assert f"'{expected['column']}'" in message
+    if "values" in expected:
+        assert p.values == tuple(expected["values"])
+        assert ", ".join(expected["values"]) in message
+    if "detail" in expected:
+        assert p.detail == expected["detail"]
 
 
 def test_problem_names_offending_lines():
@@ -154,3 +159,99 @@ def test_free_columns_are_typed_but_ids_keep_leading_zeros():
     tiny = datasets.load(CORPUS / "valid")
     assert tiny.customers["region"].iloc[0] == "north"
     assert ds.transactions["quantity"].dtype == float
+
+
+def _valid_copy(tmp_path, name="ds"):
+    folder = tmp_path / name
+    shutil.copytree(CORPUS / "valid", folder)
+    return folder
+
+
+def _edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_problems_quote_the_offending_values(tmp_path):
+    folder = _valid_copy(tmp_path)
+    tx = folder / "transactions.csv"
+    _edit(tx, "C1,2024-03-01,12,2", "C1,31/02/2024,twelve,2")
+    _edit(tx, "C2,2024-02-01,40", "C2,yesterday,forty")
+    _edit(tx, "C3,2024-03-10,15.25", "C3,31/02/2024,twelve")
+    _edit(folder / "customers.csv", "C2,2024-02-01,paid", "C2,2024-02-01,tv")
+    problems = {(p.file, p.code): p for p in datasets.validate(folder)}
+    assert set(problems) == {("transactions.csv", "date_format"), ("transactions.csv", "number"), ("customers.csv", "category")}
+    assert problems["transactions.csv", "date_format"].sentence() == (
+        "transactions.csv, column 'date': dates must be ISO dates (YYYY-MM-DD); lines 3, 4, 5; "
+        'values "31/02/2024", "yesterday".'
+    )
+    assert problems["transactions.csv", "number"].values == ('"twelve"', '"forty"')
+    assert problems["customers.csv", "category"].values == ('"tv"',)
+    assert 'values "tv"' in problems["customers.csv", "category"].sentence()
+
+
+def test_dates_with_utc_offsets_are_converted_to_naive_utc(tmp_path):
+    folder = _valid_copy(tmp_path)
+    tx = folder / "transactions.csv"
+    _edit(tx, "C1,2024-03-01,12", "C1,2024-03-01T10:00:00+01:00,12")
+    _edit(tx, "C2,2024-02-01,40", "C2,2024-02-01T10:00:00Z,40")
+    _edit(tx, "C3,2024-03-10,15.25", "C3,2024-03-10T10:00:00+02:00,15.25")
+    ds = datasets.load(folder)  # mixed offsets and naive dates in one column: no crash, no problem
+    dates = ds.transactions["date"]
+    assert dates.dt.tz is None
+    assert list(dates) == [pd.Timestamp("2024-01-05"), pd.Timestamp("2024-03-01 09:00"),
+                           pd.Timestamp("2024-02-01 10:00"), pd.Timestamp("2024-03-10 08:00")]
+
+
+def test_duplicate_transactions_are_accepted_when_the_dataset_says_so(tmp_path):
+    folder = tmp_path / "dup"
+    shutil.copytree(CORPUS / "malformed" / "duplicate_transaction", folder)
+    problem = datasets.validate(folder)[0]
+    assert problem.rows == (5,) and problem.sentence().startswith("transactions.csv: a transaction must not repeat")
+    _edit(folder / "dataset.yml", "allow_duplicate_transactions: false", "allow_duplicate_transactions: true")
+    assert len(datasets.load(folder).transactions) == 5
+
+
+def test_unknown_key_suggests_the_closest_known_key(tmp_path):
+    folder = _valid_copy(tmp_path)
+    _edit(folder / "dataset.yml", "currency: EUR", "curency: EUR")
+    sentences = [p.sentence() for p in datasets.validate(folder)]
+    assert "dataset.yml, column 'curency': unknown key (did you mean 'currency'?)." in sentences
+    assert "dataset.yml, column 'currency': a required key is missing from dataset.yml." in sentences
+
+
+def test_free_columns_that_look_like_codes_stay_text(tmp_path):
+    folder = _valid_copy(tmp_path)
+    cust = folder / "customers.csv"
+    rows = cust.read_text().splitlines()
+    extra = [",postcode,house,score,ratio", ",01234,12,0,-0.3", ",20095,7,3,0.5", ",80331,1,5,1"]
+    cust.write_text("\n".join(r + e for r, e in zip(rows, extra)) + "\n")
+    c = datasets.load(folder).customers
+    assert list(c["postcode"]) == ["01234", "20095", "80331"]  # a leading zero: a code, not a number
+    assert c["house"].dtype == np.int64 and c["score"].dtype == np.int64  # 0 alone is a number
+    assert c["ratio"].dtype == float
+
+
+def test_missing_required_column_suggests_a_likely_column(tmp_path):
+    folder = _valid_copy(tmp_path)
+    _edit(folder / "transactions.csv", "customer_id,date,amount", "Client ID,Order Date,Sales Price")
+    found = {p.column: p.detail for p in datasets.validate(folder) if p.code == "missing_column"}
+    assert found == {"customer_id": "found Client ID", "date": "found Order Date", "amount": "found Sales Price"}
+
+
+def test_unreadable_files_become_problems_not_exceptions(tmp_path, monkeypatch):
+    folder = _valid_copy(tmp_path)
+    (folder / "survey.csv").unlink()
+    (folder / "survey.csv").mkdir()  # a folder where a table should be
+    problems = datasets.validate(folder)
+    assert [(p.code, p.file) for p in problems] == [("unreadable", "survey.csv")]
+    assert problems[0].detail  # the first line of the error
+
+    def broken(chk, window):
+        raise RuntimeError("something unexpected\nsecond line")
+
+    monkeypatch.setattr(datasets, "check_table", broken)
+    problems = datasets.validate(CORPUS / "valid")
+    assert {p.code for p in problems} == {"unreadable"} and len(problems) == 6
+    assert problems[0].detail == "something unexpected"

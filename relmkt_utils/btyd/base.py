@@ -198,6 +198,9 @@ class CustomerModel(ABC):
 
     def fit(self, start_params=None, maxiter: int = 200):
         """Maximum likelihood by Newton's method on the log-parameters (:func:`relmkt_utils.core.optimize.newton_fit`)."""
+        if not np.any(self.frequency > 0):
+            raise DataError(f"{self.model_name}: no customer has a repeat purchase, so the purchase and dropout "
+                            "processes cannot be told apart; the model needs repeat buyers")
         x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
         kw = dict(results_cls=self.results_cls, model=self, nobs=self.nobs, model_name=self.model_name,
                   analytic_hessian=self.analytic_hessian, maxiter=maxiter)

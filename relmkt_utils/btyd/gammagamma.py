@@ -48,8 +48,11 @@ class GammaGamma:
     def __init__(self, frequency, monetary_value, weights=None):
         x = as_float_array(frequency, "frequency", self.model_name)
         m = as_float_array(monetary_value, "monetary_value", self.model_name)
-        if len(x) != len(m) or len(x) == 0:
-            raise DataError("Gamma-Gamma: frequency and monetary_value must be non-empty and of the same length")
+        if len(x) == 0:
+            raise DataError("Gamma-Gamma: no customer to fit; the spend model needs repeat buyers with a positive "
+                            "mean spend")
+        if len(x) != len(m):
+            raise DataError("Gamma-Gamma: frequency and monetary_value must have the same length")
         if np.any(x < 1) or np.any(x != np.round(x)):
             raise DataError("Gamma-Gamma: frequency must be a whole number >= 1 (drop customers with no repeat purchase)")
         if np.any(m <= 0):

@@ -9,14 +9,28 @@ Every problem found is collected (not just the first) and raised together as a
 rule. ``validate(path)`` returns the problems instead of raising.
 
 ``dataset.yml`` keys: ``name``, ``description``, ``currency``, ``time_unit`` (day/week/month),
-``observation_start``, ``observation_end`` (ISO dates; every date of the tables lies in this window),
-``provenance``, ``licence``; optionally ``truth`` (generator parameters of synthetic data),
-``calibration_end`` and ``extras`` (name -> description of additional CSV tables).
+``observation_start``, ``observation_end`` (ISO dates ``YYYY-MM-DD``; every date of the tables lies
+in this window), ``provenance``, ``licence``; optionally ``truth`` (generator parameters of synthetic
+data), ``calibration_end`` (ISO date), ``extras`` (name -> description of additional CSV tables,
+read from ``<name>.csv``), ``allow_duplicate_transactions`` (default false: a line of transactions that
+repeats an earlier line exactly is reported; true: repeats are real purchases, as in CDNOW's raw log)
+and ``transactions_path``. Any other key is a
+problem (most often a typo; the closest known key is suggested).
+
+Dates in the tables may carry a UTC offset (``2024-03-01T10:00:00+01:00``, ``...Z``): they are
+converted to UTC and the time zone is dropped (see ``validation.py``).
+
+Reading a user's files never raises: a file that cannot be read for any reason becomes a problem
+(``unreadable``, with the first line of the error).
 """
 from __future__ import annotations
 
+import csv
+import datetime
+import difflib
 import io
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -24,11 +38,14 @@ import pandas as pd
 import yaml
 
 from .dataset import Dataset, save  # noqa: F401  (re-exported)
-from ..core.errors import DataError, Problem
+from ..core.errors import DataError, Problem, shown_values
 from .tables import TABLE_NAMES
-from .validation import RULES, TableCheck, check_foreign_keys, check_table
+from .validation import RULES, TableCheck, check_duplicate_rows, check_foreign_keys, check_table
 
 REQUIRED_META = ("name", "description", "currency", "time_unit", "observation_start", "observation_end", "provenance", "licence")
+OPTIONAL_META = ("truth", "calibration_end", "extras", "allow_duplicate_transactions", "transactions_path")
+KNOWN_META = REQUIRED_META + OPTIONAL_META
+META_DATES = ("observation_start", "observation_end", "calibration_end")
 TIME_UNITS = ("day", "week", "month")
 
 
@@ -47,21 +64,57 @@ def available() -> list[str]:
 
 
 def resolve(name_or_path: str | Path) -> Path:
-    """The folder of a dataset given by name or path; a DataError if there is none."""
+    """The folder of a dataset given by name or path; a DataError if there is none.
+
+    A bare name (no path separator) is a dataset of :func:`data_dir` first, so a folder of the same
+    name in the current folder never hides it; anything else is a path (relative to the current folder)."""
+    text = str(name_or_path)
+    if "/" not in text and "\\" not in text and (data_dir() / text).is_dir():
+        return data_dir() / text
     p = Path(name_or_path)
     if p.is_dir():
         return p
-    named = data_dir() / str(name_or_path)
-    if named.is_dir():
-        return named
     known = ", ".join(available()) or "none"
-    raise DataError(
-        Problem(str(name_or_path), "no such dataset: give a dataset folder or one of the names in data/", detail=f"known: {known}", code="not_found")
-    )
+    raise DataError(Problem(str(name_or_path), RULES["not_found"], detail=f"known: {known}", code="not_found"))
 
 
-def _problem(file: str, code: str, column=None, detail: str = "") -> Problem:
-    return Problem(file, RULES[code], column=column, detail=detail, code=code)
+def _problem(file: str, code: str, column=None, detail: str = "", values=()) -> Problem:
+    return Problem(file, RULES[code], column=column, detail=detail, code=code, values=tuple(values))
+
+
+def _unreadable(file: str, exc: BaseException) -> Problem:
+    lines = str(exc).strip().splitlines()
+    return _problem(file, "unreadable", detail=lines[0] if lines else type(exc).__name__)
+
+
+class _MetaLoader(yaml.SafeLoader):
+    """Safe YAML loader whose impossible dates (``2024-02-30``) stay text, to be reported as values."""
+
+
+def _timestamp_or_text(loader, node):
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_MetaLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+def meta_date(value) -> pd.Timestamp | None:
+    """A ``dataset.yml`` date (``YYYY-MM-DD``, quoted or not) as a Timestamp; None if it is not one."""
+    if isinstance(value, datetime.datetime):
+        return None
+    if isinstance(value, datetime.date):
+        text = value.isoformat()
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        text = value.strip()
+    else:
+        return None
+    try:
+        return pd.Timestamp(datetime.date.fromisoformat(text))
+    except (ValueError, OverflowError):
+        return None
 
 
 def read_meta(folder: Path) -> tuple[dict, list[Problem]]:
@@ -70,36 +123,51 @@ def read_meta(folder: Path) -> tuple[dict, list[Problem]]:
     if not path.exists():
         return {}, [_problem("dataset.yml", "yaml_missing")]
     try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+        meta = yaml.load(path.read_text(encoding="utf-8"), Loader=_MetaLoader)
     except UnicodeDecodeError:
         return {}, [_problem("dataset.yml", "encoding")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         return {}, [_problem("dataset.yml", "yaml_syntax", detail=where)]
+    except Exception as exc:  # an unreadable file (a folder, no permission, ...)
+        return {}, [_unreadable("dataset.yml", exc)]
     if not isinstance(meta, dict):
         return {}, [_problem("dataset.yml", "yaml_mapping")]
     problems = [_problem("dataset.yml", "yaml_key", column=k) for k in REQUIRED_META if k not in meta]
-    try:
-        start, end = pd.Timestamp(str(meta["observation_start"])), pd.Timestamp(str(meta["observation_end"]))
-        if start > end:
-            raise ValueError
-    except KeyError:
-        pass
-    except (ValueError, TypeError):
-        problems.append(_problem("dataset.yml", "yaml_date", column="observation_start"))
-    if "time_unit" in meta and meta["time_unit"] not in TIME_UNITS:
+    for key in meta:
+        if key not in KNOWN_META:
+            close = difflib.get_close_matches(str(key).strip().lower(), KNOWN_META, n=1)
+            detail = f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(KNOWN_META)
+            problems.append(_problem("dataset.yml", "yaml_unknown_key", column=str(key), detail=detail))
+    dates = {}
+    for key in META_DATES:
+        if key in meta:
+            dates[key] = meta_date(meta[key])
+            if dates[key] is None:
+                problems.append(_problem("dataset.yml", "yaml_iso_date", column=key, values=shown_values([meta[key]])))
+    start, end = dates.get("observation_start"), dates.get("observation_end")
+    if start is not None and end is not None and start > end:
+        problems.append(_problem("dataset.yml", "yaml_date", column="observation_start", detail=f"{start.date()} is after {end.date()}"))
+    if "time_unit" in meta and not (isinstance(meta["time_unit"], str) and meta["time_unit"] in TIME_UNITS):
         problems.append(_problem("dataset.yml", "yaml_time_unit", column="time_unit", detail=f"got {meta['time_unit']!r}"))
+    if "allow_duplicate_transactions" in meta and not isinstance(meta["allow_duplicate_transactions"], bool):
+        problems.append(_problem("dataset.yml", "yaml_bool", column="allow_duplicate_transactions",
+                                 values=shown_values([meta["allow_duplicate_transactions"]])))
+    if meta.get("extras") is not None and not isinstance(meta["extras"], dict):
+        problems.append(_problem("dataset.yml", "yaml_extras", column="extras"))
     return meta, problems
 
 
-def _read_table(path: Path) -> tuple[pd.DataFrame | None, Problem | None]:
-    """Read a CSV (all columns as text, so validation sees what the user wrote) or a Parquet file."""
-    if path.suffix == ".parquet":
-        try:
-            return pd.read_parquet(path), None
-        except Exception as exc:  # pyarrow raises many types for a damaged file
-            return None, Problem(path.name, "the file is not a readable Parquet table", detail=str(exc).splitlines()[0], code="parquet")
+def _observation_window(meta: dict, problems: list[Problem]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if any(p.code in ("yaml_date", "yaml_iso_date") for p in problems):
+        return None
+    start, end = meta_date(meta.get("observation_start")), meta_date(meta.get("observation_end"))
+    return (start, end) if start is not None and end is not None else None
+
+
+def _read_text(path: Path) -> tuple[str | None, Problem | None]:
+    """The text of a CSV file (UTF-8, a BOM allowed), or the problem that it is not readable text."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -107,18 +175,78 @@ def _read_table(path: Path) -> tuple[pd.DataFrame | None, Problem | None]:
         line = raw[: exc.start].count(b"\n") + 1
         return None, Problem(path.name, RULES["encoding"], rows=(line,), n_rows=1, code="encoding")
     if not text.strip():
-        return None, Problem(path.name, RULES["empty"], code="empty")
+        return None, _problem(path.name, "empty")
+    return text, None
+
+
+def _header(text: str) -> list[str] | None:
+    """The header fields of a CSV text as written (pandas would rename a repeated name)."""
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            if any(field.strip() for field in row):
+                return row
+    except csv.Error:
+        return None  # pandas reports the syntax
+    return None
+
+
+def _duplicate_columns(file: str, names) -> list[Problem]:
+    """One problem per column name given twice or more (compared without surrounding spaces)."""
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(names, start=1):
+        key = str(name).strip()
+        if key:
+            positions.setdefault(key, []).append(i)
+    return [
+        _problem(file, "duplicate_column", column=key, detail="header fields " + ", ".join(map(str, where)),
+                 values=shown_values(names[i - 1] for i in where))
+        for key, where in positions.items()
+        if len(where) > 1
+    ]
+
+
+def _read_csv(path: Path, **read_kw) -> tuple[pd.DataFrame | None, list[Problem]]:
+    text, problem = _read_text(path)
+    if problem is not None:
+        return None, [problem]
+    header = _header(text)
+    duplicates = _duplicate_columns(path.name, header) if header else []
+    if duplicates:
+        return None, duplicates
     try:
         with warnings.catch_warnings():
             # pandas only warns (and drops data) when the first data line is longer than the header
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], index_col=False)
+            frame = pd.read_csv(io.StringIO(text), index_col=False, **read_kw)
     except pd.errors.ParserError as exc:
-        return None, Problem(path.name, RULES["csv_syntax"], detail=str(exc).strip().removeprefix("Error tokenizing data. C error: "), code="csv_syntax")
+        detail = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+        return None, [Problem(path.name, RULES["csv_syntax"], detail=detail, code="csv_syntax")]
     except pd.errors.ParserWarning:
-        return None, Problem(path.name, RULES["csv_syntax"], detail="a line has more fields than the header", code="csv_syntax")
+        return None, [Problem(path.name, RULES["csv_syntax"], detail="a line has more fields than the header", code="csv_syntax")]
+    except pd.errors.EmptyDataError:
+        return None, [_problem(path.name, "empty")]
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, None
+    return frame, _duplicate_columns(path.name, list(frame.columns))
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read a CSV (all columns as text, so validation sees what the user wrote) or a Parquet file."""
+    if path.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many types for a damaged file
+            return None, [_problem(path.name, "parquet", detail=(str(exc).splitlines() or [type(exc).__name__])[0])]
+        duplicates = _duplicate_columns(path.name, [str(c) for c in frame.columns])
+        return (None, duplicates) if duplicates else (frame, [])
+    return _read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def _read_extra(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """An extra table: a CSV with the usual type inference, ``customer_id`` kept as text."""
+    frame, problems = _read_csv(path, dtype={"customer_id": str})
+    if frame is not None and not problems and len(frame) == 0:
+        return None, [_problem(path.name, "empty")]
+    return frame, problems
 
 
 def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
@@ -134,33 +262,46 @@ def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
 
 def _check(folder: Path) -> tuple[dict, dict[str, TableCheck], dict[str, pd.DataFrame], list[Problem]]:
     meta, problems = read_meta(folder)
-    window = None
-    if "observation_start" in meta and "observation_end" in meta and not any(p.code == "yaml_date" for p in problems):
-        window = (pd.Timestamp(str(meta["observation_start"])), pd.Timestamp(str(meta["observation_end"])))
+    window = _observation_window(meta, problems)
+    allow_duplicates = meta.get("allow_duplicate_transactions", False) is True
     files, file_problems = _table_files(folder)
     problems += file_problems
     if not files:
         problems.append(_problem(folder.name, "no_tables"))
     checks: dict[str, TableCheck] = {}
     for name, path in files.items():
-        frame, problem = _read_table(path)
-        if problem is not None:
-            problems.append(problem)
-            continue
-        is_parquet = path.suffix == ".parquet"
-        chk = TableCheck(name, path.name, frame, row_word="rows" if is_parquet else "lines", offset=1 if is_parquet else 2)
-        check_table(chk, window)
-        checks[name] = chk
-    check_foreign_keys(checks)
+        try:
+            frame, read_problems = _read_table(path)
+            if read_problems:
+                problems += read_problems
+                continue
+            is_parquet = path.suffix == ".parquet"
+            chk = TableCheck(name, path.name, frame, row_word="rows" if is_parquet else "lines", offset=1 if is_parquet else 2)
+            check_table(chk, window)
+            if name == "transactions" and not allow_duplicates:
+                check_duplicate_rows(chk)
+            checks[name] = chk
+        except Exception as exc:  # whatever a user's file does, it becomes a problem, never a traceback
+            problems.append(_unreadable(path.name, exc))
+    try:
+        check_foreign_keys(checks)
+    except Exception as exc:
+        problems.append(_unreadable(checks["customers"].file if "customers" in checks else folder.name, exc))
     for chk in checks.values():
         problems += chk.problems
     extras = {}
-    for extra in (meta.get("extras") or {}) if isinstance(meta.get("extras"), dict) else {}:
+    for extra in meta["extras"] if isinstance(meta.get("extras"), dict) else {}:
         path = folder / f"{extra}.csv"
         if not path.exists():
-            problems.append(Problem("dataset.yml", "an extra table listed under extras has no file", column=extra, code="extra_missing"))
+            problems.append(_problem("dataset.yml", "extra_missing", column=str(extra)))
             continue
-        extras[extra] = pd.read_csv(path, dtype={"customer_id": str})
+        try:
+            frame, extra_problems = _read_extra(path)
+        except Exception as exc:
+            frame, extra_problems = None, [_unreadable(path.name, exc)]
+        problems += extra_problems
+        if frame is not None and not extra_problems:
+            extras[extra] = frame
     return meta, checks, extras, problems
 
 
@@ -170,13 +311,19 @@ def validate(name_or_path: str | Path) -> list[Problem]:
         folder = resolve(name_or_path)
     except DataError as err:
         return err.problems
-    return _check(folder)[3]
+    try:
+        return _check(folder)[3]
+    except Exception as exc:  # a last resort: validate reports, it never raises
+        return [_unreadable(folder.name, exc)]
 
 
 def load(name_or_path: str | Path) -> Dataset:
     """Load and validate a dataset; raise :class:`DataError` listing every problem if it is invalid."""
     folder = resolve(name_or_path)
-    meta, checks, extras, problems = _check(folder)
+    try:
+        meta, checks, extras, problems = _check(folder)
+    except Exception as exc:  # as in validate: a user's files never cause a traceback
+        raise DataError([_unreadable(folder.name, exc)], dataset=folder.name) from exc
     name = str(meta.get("name", folder.name)) if isinstance(meta, dict) else folder.name
     if problems:
         raise DataError(problems, dataset=name)

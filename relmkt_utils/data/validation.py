@@ -3,17 +3,28 @@
 The checks parse text into typed columns at the same time, so a valid table comes out ready to
 use: ids as strings, dates as ``datetime64``, amounts as floats, scales as integers.
 
+Dates are ISO 8601: ``YYYY-MM-DD``, optionally with a time (``2024-03-01T10:00:00``). A date with a
+UTC offset (``2024-03-01T10:00:00+01:00``, ``...Z``) is converted to UTC and the time zone is
+dropped, so one column may mix offsets; a date without an offset is taken as it is (as UTC).
+
+Free attribute columns (not in the schema) of a CSV become numbers when every non-empty value is a
+number, unless they look like codes: ``*_id`` columns, columns named like codes (``postcode``,
+``zip``, ``phone`` ...) and columns with a value that has a leading zero (``01234``) stay text.
+
+A problem caused by values names up to five lines and up to three of the values as typed.
+
 Every rule has a short code (used by tests) and a sentence (shown to users):
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..core.errors import Problem, rows_of
+from ..core.errors import Problem, rows_of, shown_values
 from .tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO, SCHEMA, Column
 
 RULES: dict[str, str] = {
@@ -21,16 +32,26 @@ RULES: dict[str, str] = {
     "yaml_syntax": "dataset.yml is not valid YAML",
     "yaml_mapping": "dataset.yml must be a mapping of keys to values",
     "yaml_key": "a required key is missing from dataset.yml",
-    "yaml_date": "observation_start and observation_end must be ISO dates (YYYY-MM-DD) with start before end",
+    "yaml_date": "observation_start must not be after observation_end",
+    "yaml_iso_date": "observation_start, observation_end and calibration_end must be ISO dates (YYYY-MM-DD)",
     "yaml_time_unit": "time_unit must be one of day, week, month",
+    "yaml_unknown_key": "unknown key",
+    "yaml_bool": "the key must be true or false",
+    "yaml_extras": "extras must be a mapping of table names to descriptions",
+    "extra_missing": "an extra table listed under extras has no file",
+    "not_found": "no such dataset: give a dataset folder or one of the names in data/",
     "no_tables": "the dataset has none of the canonical tables (customers, transactions, survey, referrals, choices, spend)",
     "two_formats": "a table is given both as CSV and as Parquet; keep one",
     "encoding": "the file is not readable UTF-8 text",
     "csv_syntax": "the file is not a well-formed CSV table",
+    "parquet": "the file is not a readable Parquet table",
+    "unreadable": "the file could not be read",
+    "duplicate_column": "each column name must appear once in the header; names that differ only by surrounding spaces are the same name",
     "empty": "the table has no rows",
     "missing_column": "a required column is missing",
     "id_empty": "ids must not be empty",
     "unique": "values must be unique",
+    "duplicate_rows": "a transaction must not repeat an earlier line exactly (set allow_duplicate_transactions: true in dataset.yml if repeats are real purchases)",
     "date_format": "dates must be ISO dates (YYYY-MM-DD)",
     "date_window": "dates must lie inside the observation window of dataset.yml",
     "number": "values must be numbers",
@@ -56,12 +77,37 @@ class TableCheck:
     row_word: str = "lines"
     problems: list[Problem] = field(default_factory=list)
     offset: int = 2
+    raw: pd.DataFrame | None = None
 
-    def problem(self, code: str, column: str | None = None, mask=None, detail: str = "") -> None:
+    def __post_init__(self) -> None:
+        if self.raw is None:
+            # the values as the user wrote them, to quote in problems (the checks retype ``frame``)
+            self.raw = self.frame.copy()
+
+    def problem(self, code: str, column: str | None = None, mask=None, detail: str = "", values=None) -> None:
         rows, n = rows_of(mask, self.offset) if mask is not None else ((), 0)
+        if values is None:
+            values = self.values_at(column, mask) if code in VALUE_RULES else ()
         self.problems.append(
-            Problem(self.file, RULES[code], column=column, rows=rows, n_rows=n, detail=detail, code=code, row_word=self.row_word)
+            Problem(self.file, RULES[code], column=column, rows=rows, n_rows=n, detail=detail, code=code,
+                    row_word=self.row_word, values=tuple(values))
         )
+
+    def values_at(self, column: str | None, mask) -> tuple[str, ...]:
+        """Up to three distinct values of ``column`` where ``mask`` is true, as the user wrote them."""
+        if column is None or mask is None or self.raw is None or column not in self.raw.columns:
+            return ()
+        s = self.raw[column]
+        if isinstance(s, pd.DataFrame):
+            return ()
+        return shown_values(s[np.asarray(mask, dtype=bool)])
+
+
+# rules broken by values: their problems quote up to three of the offending values
+VALUE_RULES = frozenset({
+    "date_format", "date_window", "number", "finite_nonnegative", "finite", "category", "integer_range",
+    "binary", "foreign_key", "unique",
+})
 
 
 def _blank(s: pd.Series) -> pd.Series:
@@ -81,10 +127,7 @@ def _check_id(chk: TableCheck, col: Column) -> None:
 def _check_date(chk: TableCheck, col: Column, window: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
     s = chk.frame[col.name]
     blank = _blank(s)
-    if pd.api.types.is_datetime64_any_dtype(s):
-        parsed = s
-    else:
-        parsed = pd.to_datetime(s.astype("string").str.strip(), format="ISO8601", errors="coerce")
+    parsed = parse_dates(s)
     bad = parsed.isna() & ~blank
     if not col.nullable:
         bad |= blank
@@ -95,7 +138,24 @@ def _check_date(chk: TableCheck, col: Column, window: tuple[pd.Timestamp, pd.Tim
         outside = parsed.notna() & ((parsed < start) | (parsed > end + pd.Timedelta(days=1) - pd.Timedelta(1)))
         if outside.any():
             chk.problem("date_window", col.name, outside, detail=f"{start.date()} to {end.date()}")
-    chk.frame[col.name] = parsed.astype("datetime64[ns]")
+    # dates beyond the nanosecond range (years before 1677 or after 2262) are outside any window
+    beyond = parsed.notna() & ((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max))
+    chk.frame[col.name] = parsed.where(~beyond).astype("datetime64[ns]")
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    """ISO 8601 dates as naive ``datetime64`` (NaT where a value is not a date).
+
+    Values with a UTC offset are converted to UTC and the offset dropped; values without one are
+    kept as they are. Never raises for a user's values.
+    """
+    if pd.api.types.is_datetime64_any_dtype(s):
+        parsed = s
+    else:
+        parsed = pd.to_datetime(s.astype("string").str.strip(), format="ISO8601", errors="coerce", utc=True)
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed
 
 
 def _numeric(chk: TableCheck, col: Column) -> pd.Series | None:
@@ -179,10 +239,12 @@ def check_table(chk: TableCheck, window: tuple[pd.Timestamp, pd.Timestamp] | Non
     columns = list(SCHEMA[chk.table])
     if chk.table == "survey":
         columns += [Column(c, "int_range", lo=LIKERT_LO, hi=LIKERT_HI) for c in likert_columns(df.columns)]
+    names = {c.name for c in columns}
     for col in columns:
         if col.name not in df.columns:
             if col.required:
-                chk.problem("missing_column", col.name)
+                like = likely_column(col.name, [c for c in df.columns if c not in names])
+                chk.problem("missing_column", col.name, detail=f"found {like}" if like else "")
             continue
         checker = {
             "id": _check_id,
@@ -200,14 +262,54 @@ def check_table(chk: TableCheck, window: tuple[pd.Timestamp, pd.Timestamp] | Non
     _table_logic(chk)
 
 
+# other names a user's file may give the required columns (compared lower-case, spaces as "_")
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "date": ("invoicedate", "invoice_date", "order_date", "orderdate", "purchase_date", "timestamp", "datetime", "day"),
+    "customer_id": ("customer", "customerid", "client_id", "user_id", "member_id"),
+    "amount": ("revenue", "sales", "value", "total", "price", "sales_price"),
+}
+
+
+def _norm(name) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def likely_column(missing: str, columns) -> str | None:
+    """The column of ``columns`` that probably means ``missing`` (a synonym or a close spelling)."""
+    columns = [c for c in columns if str(c).strip()]
+    normed = {_norm(c): c for c in reversed(columns)}
+    synonyms = SYNONYMS.get(missing, ())
+    for c in columns:
+        n = _norm(c)
+        if n in synonyms or n.replace("_", "") in synonyms:
+            return str(c)
+    close = difflib.get_close_matches(_norm(missing), list(normed), n=1)
+    return str(normed[close[0]]) if close else None
+
+
+# words of a column name that mark a code kept as text (postcodes, phone numbers ...)
+CODE_WORDS = frozenset({"id", "code", "zip", "zipcode", "postcode", "postal", "plz", "phone", "tel", "sku", "ean", "isbn", "iban"})
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+
+
+def _looks_like_code(name, s: pd.Series) -> bool:
+    """A free column that must stay text: named like a code, or a value with a leading zero."""
+    words = set(re.split(r"[^a-z0-9]+", str(name).lower()))
+    if str(name).endswith("_id") or words & CODE_WORDS:
+        return True
+    text = s.dropna().astype(str).str.strip()
+    return bool(text.str.match(_LEADING_ZERO).any())
+
+
 def _infer_free_columns(chk: TableCheck, known: set[str]) -> None:
     """Free attribute columns of a CSV become numbers when every non-empty value is a number.
 
-    Columns named ``*_id`` stay text (ids such as "00004" must keep their leading zeros).
+    Codes stay text (see :func:`_looks_like_code`): ids such as "00004" and postcodes such as
+    "01234" must keep their leading zeros.
     """
     for name in chk.frame.columns:
         s = chk.frame[name]
-        if name in known or str(name).endswith("_id") or not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+        if name in known or not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)) or _looks_like_code(name, s):
             continue
         num = pd.to_numeric(s, errors="coerce")
         if num.notna().sum() == s.notna().sum() and s.notna().any():
@@ -241,6 +343,17 @@ def _table_logic(chk: TableCheck) -> None:
             early = df["converted_at"].notna() & (df["converted_at"] < df["invited_at"])
             if early.any():
                 chk.problem("conversion_order", "converted_at", early)
+
+
+def check_duplicate_rows(chk: TableCheck) -> None:
+    """Lines of a table that repeat an earlier line in every column (``duplicate_rows``)."""
+    raw = chk.raw if chk.raw is not None else chk.frame
+    if len(raw) == 0 or raw.columns.duplicated().any():
+        return
+    dup = chk.frame.duplicated(keep="first")
+    if dup.any():
+        shown = raw[np.asarray(dup)].astype("string").fillna("").agg(",".join, axis=1)
+        chk.problem("duplicate_rows", None, dup, values=shown_values(shown))
 
 
 FOREIGN_KEYS = {

@@ -1,59 +1,60 @@
-"""Run the notebooks of a YAML config with papermill and write ``reports/``.
+"""Run the notebooks of a config (:mod:`.config`) with papermill and write the reports folder.
 
-A config lists runs::
+**Before anything runs**, every run is checked: its notebook must be readable with a valid
+``parameters`` cell, its parameters must be declared there with the default's type
+(:mod:`.params`), and its ``dataset`` must be valid. A run that fails a check is not started; it is
+reported with the sentence that says why (a user mistake: the command exits 2). Each valid run
+executes in its own process (``python -m relmkt_utils.pipeline.worker``), ``jobs`` at a time, with a
+per-notebook timeout; a run that fails never stops the others (exit 1).
 
-    output_dir: reports          # optional, relative to the config file's folder
-    timeout: 600                 # optional, seconds per notebook
-    runs:
-      - name: loyalty_cdnow      # unique, becomes reports/<name>/
-        notebook: 01_loyalty_measurement
-        parameters: {dataset: cdnow, freq: W}
+**Nothing of the user's is lost.** A run writes into a fresh staging folder inside the output folder
+and only then replaces ``<output_dir>/<run>``, and only if that folder was written by relmkt before
+(it holds the marker file ``.relmkt-run``); a folder of the user's with the run's name is left alone
+and the run fails with a sentence. Two batches cannot write to one output folder at once: the first
+holds a lock (``.relmkt.lock``) and the second exits 2 naming the process that holds it.
 
-For each run, before execution: the notebook must exist, the parameters must be declared in its
-``parameters`` cell with the default's type, and a ``dataset`` parameter must name a valid dataset.
-A run that fails these checks is reported as failed without starting a kernel. Each valid run
-executes in its own process group (``python -m relmkt_utils.worker``) so that a per-notebook
-timeout can stop the kernel too. Runs go ``jobs`` at a time; a failing run never stops the others.
+**Ctrl-C and SIGTERM** stop the batch within seconds: no queued run starts, every worker and its
+kernel are terminated (the whole process tree), the index marks the unfinished runs
+``interrupted`` and the command exits 130 (SIGINT) or 143 (SIGTERM).
 
-Output per run: ``<notebook>.ipynb`` (executed, or partial on failure), ``<notebook>.html`` (reader's
-version, code hidden), ``<notebook>.code.html`` (full version) and ``metrics.json``. Then
-``index.json`` and ``index.html`` for all runs.
+Output per run: ``<notebook>.ipynb`` (executed, or partial on failure), ``<notebook>.html``
+(reader's version, code hidden), ``<notebook>.code.html`` (full version), ``metrics.json`` and
+``warnings.json``; then ``index.json`` and ``index.html`` for all runs. Reruns with the same inputs
+give the same bytes (only the index's time stamp differs).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
-from ..data.datasets import validate
 from ..core.errors import ConfigError, DataError, ParameterError
+from ..data.datasets import validate
+from .config import DEFAULT_CONFIG, Config, Run, load_config  # noqa: F401  (re-exported for callers)
 from .params import check_parameters
 
-PROJECT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = PROJECT / "reports.yml"
-DEFAULT_TIMEOUT = 600
-
-
-@dataclass
-class Run:
-    name: str
-    notebook: str
-    parameters: dict = field(default_factory=dict)
+MARKER = ".relmkt-run"
+LOCK = ".relmkt.lock"
+GRACE_S = 3.0
+#: Errors raised in a kernel that are the user's mistake (exit 2), not a failure of the notebook.
+USER_MISTAKES = ("ParameterError", "ConfigError")
+POLL_S = 0.05
 
 
 @dataclass
 class RunResult:
     name: str
     notebook: str
-    status: str
+    status: str                      # ok | failed | invalid | interrupted
     duration_s: float
     parameters: dict
     metrics: dict
@@ -61,168 +62,315 @@ class RunResult:
     html_full: str | None
     ipynb: str | None
     error: str | None
+    warnings: list = field(default_factory=list)
 
 
-@dataclass
-class Config:
-    runs: list[Run]
-    output_dir: Path
-    notebooks_dir: Path
-    timeout: float
+class BatchInterrupted(Exception):
+    """The batch was stopped by a signal; ``signum`` is SIGINT or SIGTERM."""
+
+    def __init__(self, signum: int, results: list[RunResult]):
+        self.signum = signum
+        self.results = results
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
-def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
-    """Read and check a batch config; a ConfigError names what is wrong."""
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"config file {path} does not exist")
+def preflight(run: Run, config: Config) -> str | None:
+    """The sentence that stops a run before execution, or None when it may run."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path.name} is not valid YAML: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list) or not doc["runs"]:
-        raise ConfigError(f"{path.name} must be a mapping with a non-empty list 'runs'")
-    runs, seen = [], set()
-    for i, item in enumerate(doc["runs"], 1):
-        if not isinstance(item, dict) or not {"name", "notebook"} <= set(item):
-            raise ConfigError(f"{path.name}: run {i} needs 'name' and 'notebook'")
-        extra = set(item) - {"name", "notebook", "parameters"}
-        if extra:
-            raise ConfigError(f"{path.name}: run {item['name']!r} has unknown keys {sorted(extra)}")
-        params = item.get("parameters") or {}
-        if not isinstance(params, dict):
-            raise ConfigError(f"{path.name}: parameters of run {item['name']!r} must be a mapping")
-        name = str(item["name"])
-        if name in seen or not name.replace("_", "").replace("-", "").isalnum():
-            raise ConfigError(f"{path.name}: run name {name!r} must be unique and use letters, digits, - and _")
-        seen.add(name)
-        runs.append(Run(name, str(item["notebook"]).removesuffix(".ipynb"), params))
-    base = path.resolve().parent
-    return Config(
-        runs=runs,
-        output_dir=(base / doc.get("output_dir", "reports")).resolve(),
-        notebooks_dir=(base / doc.get("notebooks_dir", "notebooks")).resolve(),
-        timeout=float(doc.get("timeout", DEFAULT_TIMEOUT)),
-    )
-
-
-def preflight(run: Run, notebooks_dir: Path) -> str | None:
-    """The error message that stops a run before execution, or None when it may run."""
-    nb = notebooks_dir / f"{run.notebook}.ipynb"
-    if not nb.exists():
-        return f"notebook {nb.name} does not exist in {notebooks_dir}"
-    try:
-        check_parameters(nb, run.parameters)
+        check_parameters(config.notebook_path(run), run.parameters)
     except ParameterError as err:
         return str(err)
-    if "dataset" in run.parameters:
-        problems = validate(run.parameters["dataset"])
+    if "dataset" in run.kernel_parameters:
+        problems = validate(run.kernel_parameters["dataset"])
         if problems:
             return str(DataError(problems, dataset=str(run.parameters["dataset"])))
     return None
 
 
-def _execute(run: Run, config: Config) -> RunResult:
-    out = config.output_dir / run.name
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.iterdir():
-        old.unlink()
-    start = time.perf_counter()
-    error = preflight(run, config.notebooks_dir)
-    if error is None:
-        job = {
-            "input": str(config.notebooks_dir / f"{run.notebook}.ipynb"),
-            "output_dir": str(out),
-            "notebook": run.notebook,
-            "parameters": run.parameters,
-            "cwd": str(config.notebooks_dir),
-        }
-        error = _run_worker(job, config.timeout)
-    duration = time.perf_counter() - start
-    metrics_path = out / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-    if not metrics_path.exists():
-        metrics_path.write_text("{}\n")
+# ------------------------------------------------------------------------------------ output folder
 
-    def rel(name):
-        p = out / name
-        return str(p.relative_to(config.output_dir)) if p.exists() else None
-
-    return RunResult(
-        name=run.name,
-        notebook=run.notebook,
-        status="ok" if error is None else "failed",
-        duration_s=round(duration, 2),
-        parameters=run.parameters,
-        metrics=metrics,
-        html=rel(f"{run.notebook}.html"),
-        html_full=rel(f"{run.notebook}.code.html"),
-        ipynb=rel(f"{run.notebook}.ipynb"),
-        error=error,
-    )
-
-
-def _run_worker(job: dict, timeout: float) -> str | None:
-    env = dict(os.environ, JUPYTER_PREFER_ENV_PATH="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "relmkt_utils.pipeline.worker", json.dumps(job)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
+def prepare_output_dir(path: Path) -> None:
+    """Create the output folder, or say in a sentence why it cannot be used."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"the output folder {path} is a file; choose another output_dir")
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return f"timed out after {timeout:g} s"
-    lines = [ln for ln in stdout.splitlines() if ln.startswith("RELMKT_RESULT ")]
-    if not lines:
-        tail = "\n".join(stderr.strip().splitlines()[-5:])
-        return f"the worker stopped unexpectedly (exit {proc.returncode}): {tail}"
-    return json.loads(lines[-1].removeprefix("RELMKT_RESULT "))["error"]
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"the output folder {path} cannot be created ({exc.strerror})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"the output folder {path} is not writable")
+
+
+class OutputLock:
+    """An exclusive lock on the output folder for the whole batch (``flock`` on ``.relmkt.lock``)."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / LOCK
+        self.fh = None
+
+    def __enter__(self):
+        fh = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise ConfigError(f"another relmkt batch is writing to {self.path.parent} ({holder}); wait for it to "
+                              "finish or choose another output folder") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n")
+        fh.flush()
+        self.fh = fh
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+def foreign_folder(target: Path) -> str | None:
+    """Why ``target`` may not be replaced by a run (it exists and relmkt did not write it), or None."""
+    if not target.exists() and not target.is_symlink():
+        return None
+    if target.is_symlink() or not target.is_dir() or not (target / MARKER).is_file():
+        return (f"{target} already exists and was not written by relmkt; it is left as it is. Move it, or give "
+                "the run another name or the batch another output_dir")
+    return None
+
+
+def publish(staging: Path, target: Path) -> None:
+    """Replace ``target`` (a previous relmkt run, or nothing) by ``staging`` with two renames."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".old-{target.name}-{os.getpid()}")
+        target.rename(old)
+    staging.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------- processes
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, ...), from ``/proc``."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def stop_tree(proc: subprocess.Popen) -> None:
+    """Terminate a worker and everything it started (its kernel runs in its own session): SIGTERM,
+    then SIGKILL after :data:`GRACE_S` seconds for what is still running."""
+    pids = [proc.pid, *descendants(proc.pid)]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + (GRACE_S if sig == signal.SIGTERM else 5.0)
+        while time.monotonic() < deadline:
+            alive = [p for p in pids if _alive(p)]
+            if not alive:
+                break
+            proc.poll()
+            time.sleep(POLL_S)
+        pids = [p for p in pids if _alive(p)]
+        if not pids:
+            break
+    proc.wait()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except OSError:
+        return False
+
+
+# ------------------------------------------------------------------------------------------ runs
+
+@dataclass
+class _Active:
+    run: Run
+    proc: subprocess.Popen
+    staging: Path
+    started: float
+    log: object
+
+
+def _start(run: Run, config: Config) -> _Active:
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{run.name}-", dir=config.output_dir))
+    (staging / MARKER).write_text("written by relmkt run; this folder may be replaced by the next run\n")
+    job = {
+        "input": str(config.notebook_path(run)),
+        "output_dir": str(staging),
+        "notebook": run.notebook,
+        "parameters": run.kernel_parameters,
+        "cwd": str(config.notebooks_dir),
+        "result": str(staging / ".result.json"),
+    }
+    job_file = staging / ".job.json"
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    env = dict(os.environ, JUPYTER_PREFER_ENV_PATH="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    log = open(staging / ".worker.log", "w", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "relmkt_utils.pipeline.worker", str(job_file)],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                            start_new_session=True)
+    return _Active(run, proc, staging, time.perf_counter(), log)
+
+
+def _read_json(path: Path, default):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return default
+
+
+def _finish(active: _Active, config: Config, error: str | None, status: str | None = None) -> RunResult:
+    """Collect a finished (or stopped) worker's files and publish them as the run's folder."""
+    active.log.close()
+    staging, run = active.staging, active.run
+    if error is None:
+        result = _read_json(staging / ".result.json", None)
+        if result is None:
+            tail = "\n".join((staging / ".worker.log").read_text(errors="replace").strip().splitlines()[-5:])
+            error = f"the worker stopped unexpectedly (exit {active.proc.returncode}): {tail}"
+        else:
+            error = result["error"]
+    for name in (".result.json", ".job.json", ".worker.log"):
+        (staging / name).unlink(missing_ok=True)
+    metrics = _read_json(staging / "metrics.json", {})
+    if not (staging / "metrics.json").exists():
+        (staging / "metrics.json").write_text("{}\n")
+    warns = _read_json(staging / "warnings.json", [])
+    target = config.output_dir / run.name
+    refusal = foreign_folder(target)
+    if refusal:
+        shutil.rmtree(staging, ignore_errors=True)
+        return _result(run, "invalid", time.perf_counter() - active.started, error=refusal)
+    publish(staging, target)
+    if status is None:
+        # a parameter the notebook itself refuses (e.g. a bootstrap of 0 replicates) is a user mistake too
+        status = "ok" if error is None else "invalid" if error.startswith(USER_MISTAKES) else "failed"
+    return _result(run, status, time.perf_counter() - active.started, metrics=metrics, warnings=warns, error=error,
+                   folder=target, config=config)
+
+
+def _result(run: Run, status: str, duration: float, metrics=None, warnings=None, error=None, folder=None,
+            config=None) -> RunResult:
+    def rel(name):
+        if folder is None or not (folder / name).exists():
+            return None
+        return str((folder / name).relative_to(config.output_dir))
+
+    return RunResult(name=run.name, notebook=run.notebook, status=status, duration_s=round(duration, 2),
+                     parameters=run.parameters, metrics=metrics or {}, html=rel(f"{run.notebook}.html"),
+                     html_full=rel(f"{run.notebook}.code.html"), ipynb=rel(f"{run.notebook}.ipynb"),
+                     error=error, warnings=list(warnings or []))
+
+
+def select_runs(config: Config, only: list[str] | None) -> list[Run]:
+    if not only:
+        return config.runs
+    runs = [r for r in config.runs if r.name in only or r.notebook in only]
+    if not runs:
+        raise ConfigError(f"no run is named {', '.join(only)}; runs: {', '.join(r.name for r in config.runs)}")
+    return runs
 
 
 def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, progress: bool = True) -> list[RunResult]:
-    """Execute the runs (all, or those whose name or notebook is in ``only``) and write the index."""
-    runs = config.runs
-    if only:
-        runs = [r for r in runs if r.name in only or r.notebook in only]
-        if not runs:
-            raise ConfigError(f"no run is named {', '.join(only)}; runs: {', '.join(r.name for r in config.runs)}")
-    config.output_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, RunResult] = {}
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    """Check and execute the runs (all, or those whose name or notebook is in ``only``), write the
+    index and return the results in config order. Raises :class:`BatchInterrupted` on SIGINT/SIGTERM
+    (after stopping every worker and writing the index)."""
+    if jobs < 1:
+        raise ConfigError(f"--jobs must be 1 or more, got {jobs}")
+    runs = select_runs(config, only)
+    prepare_output_dir(config.output_dir)
+    with OutputLock(config.output_dir):
+        results: dict[str, RunResult] = {}
+        queue = []
+        for run in runs:
+            reason = preflight(run, config) or foreign_folder(config.output_dir / run.name)
+            if reason:
+                results[run.name] = _result(run, "invalid", 0.0, error=reason)
+            else:
+                queue.append(run)
+        received: list[int] = []
+        previous = {s: signal.signal(s, lambda signum, frame: received.append(signum))
+                    for s in (signal.SIGINT, signal.SIGTERM)}
+        bar = None
+        if progress:
+            from tqdm import tqdm
 
-        bar = tqdm(total=len(runs), unit="notebook", desc="relmkt run", file=sys.stderr)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_execute, r, config): r for r in runs}
-        for fut in as_completed(futures):
-            res = fut.result()
-            results[res.name] = res
+            bar = tqdm(total=len(runs), initial=len(results), unit="notebook", desc="relmkt run", file=sys.stderr)
+        active: list[_Active] = []
+        try:
+            while (queue or active) and not received:
+                while queue and len(active) < jobs and not received:
+                    active.append(_start(queue.pop(0), config))
+                time.sleep(POLL_S)
+                for a in list(active):
+                    timed_out = time.perf_counter() - a.started > config.timeout
+                    if a.proc.poll() is None and not timed_out:
+                        continue
+                    if timed_out and a.proc.poll() is None:
+                        stop_tree(a.proc)
+                        res = _finish(a, config, f"timed out after {config.timeout:g} s")
+                    else:
+                        stop_tree(a.proc)          # nothing may outlive its worker (an orphaned kernel)
+                        res = _finish(a, config, None)
+                    active.remove(a)
+                    results[res.name] = res
+                    if bar is not None:
+                        bar.set_postfix_str(f"{res.name}: {res.status}")
+                        bar.update(1)
+            if received:
+                for a in active:
+                    stop_tree(a.proc)
+                    results[a.run.name] = _finish(a, config, f"interrupted by {signal.Signals(received[0]).name}",
+                                                  status="interrupted")
+                for run in queue:
+                    results[run.name] = _result(run, "interrupted", 0.0, error="not started: the batch was interrupted")
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
             if bar is not None:
-                bar.set_postfix_str(f"{res.name}: {res.status}")
-                bar.update(1)
-    if bar is not None:
-        bar.close()
-    ordered = [results[r.name] for r in runs]
-    write_index(config, _merge_previous(config, ordered))
-    return ordered
+                bar.close()
+            ordered = [results[r.name] for r in runs if r.name in results]
+            write_index(config, _merge_previous(config, ordered))
+            for leftover in config.output_dir.glob(".staging-*"):
+                if (leftover / MARKER).is_file():
+                    shutil.rmtree(leftover, ignore_errors=True)
+        if received:
+            raise BatchInterrupted(received[0], ordered)
+        return ordered
 
 
 def _merge_previous(config: Config, fresh: list[RunResult]) -> list[RunResult]:
     """With ``--only``, keep the other runs' previous entries in the index."""
-    index = config.output_dir / "index.json"
-    if not index.exists():
-        return fresh
-    try:
-        previous = {r["name"]: r for r in json.loads(index.read_text())["runs"]}
-    except (ValueError, KeyError, TypeError):
-        return fresh
+    previous = {}
+    doc = _read_json(config.output_dir / "index.json", {})
+    if isinstance(doc, dict) and isinstance(doc.get("runs"), list):
+        previous = {r.get("name"): r for r in doc["runs"] if isinstance(r, dict)}
     by_name = {r.name: r for r in fresh}
     merged = []
     for run in config.runs:
@@ -230,13 +378,15 @@ def _merge_previous(config: Config, fresh: list[RunResult]) -> list[RunResult]:
             merged.append(by_name[run.name])
         elif run.name in previous:
             p = previous[run.name]
-            merged.append(RunResult(**{k: p.get(k) for k in RunResult.__dataclass_fields__}))
+            merged.append(RunResult(**{k: p.get(k) for k in RunResult.__dataclass_fields__ if k != "warnings"},
+                                    warnings=p.get("warnings") or []))
     return merged
 
 
 def write_index(config: Config, results: list[RunResult]) -> None:
     from .index import index_html
 
-    doc = {"runs": [asdict(r) for r in results]}
-    (config.output_dir / "index.json").write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    (config.output_dir / "index.html").write_text(index_html(results), encoding="utf-8")
+    doc = {"generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+           "runs": [asdict(r) for r in results]}
+    (config.output_dir / "index.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    (config.output_dir / "index.html").write_text(index_html(results, doc["generated"]), encoding="utf-8")

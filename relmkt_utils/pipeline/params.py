@@ -22,14 +22,35 @@ def parameters_cell(nb) -> str | None:
     return None
 
 
+def read_notebook(notebook: str | Path):
+    """The notebook, or a ParameterError saying why it cannot be read (not JSON, e.g. merge-conflict
+    markers; not a notebook; not UTF-8)."""
+    name = Path(notebook).name
+    try:
+        return nbformat.read(str(notebook), as_version=4)
+    except FileNotFoundError:
+        raise ParameterError(f"notebook {name} does not exist in {Path(notebook).parent}") from None
+    except UnicodeDecodeError:
+        raise ParameterError(f"{name} is not UTF-8 text") from None
+    except Exception as exc:  # nbformat raises JSON and schema errors of several types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = " (it contains merge-conflict markers)" if "<<<<<<<" in Path(notebook).read_text(errors="replace") else ""
+        raise ParameterError(f"{name} is not a readable notebook{hint}: {first}") from None
+
+
 def declared_parameters(notebook: str | Path) -> dict[str, object]:
     """Names and default values assigned as literals in the notebook's ``parameters`` cell."""
-    nb = nbformat.read(str(notebook), as_version=4)
+    nb = read_notebook(notebook)
     source = parameters_cell(nb)
     if source is None:
         raise ParameterError(f"{Path(notebook).name} has no cell tagged 'parameters'")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ParameterError(f"{Path(notebook).name}: the parameters cell is not valid Python "
+                             f"(line {exc.lineno}: {exc.msg})") from None
     declared = {}
-    for node in ast.parse(source).body:
+    for node in tree.body:
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:

@@ -1,19 +1,30 @@
-"""Record key numbers of a notebook run so the batch can show them in ``reports/index.html``.
+"""Record a notebook run's key numbers and the warnings a reader must see, for the batch's index.
 
-``record(name, value)`` does two things: it displays the value in the notebook (as papermill's
-``scrapbook`` would, without the dependency) and appends it to the file named by the environment
-variable ``RELMKT_METRICS`` (set by the batch for each run). Outside the batch only the display
-happens. Values must be JSON-serializable scalars (numbers, strings, booleans, None); numpy
-scalars are converted. Non-finite floats are stored as null.
+``record(name, value)`` appends a value to the file named by the environment variable
+``RELMKT_METRICS`` (set by the batch for each run; ``metrics.json`` of the run) and returns it.
+Outside the batch nothing is written. Values must be JSON-serializable scalars (numbers, strings,
+booleans, None); numpy scalars are converted, non-finite floats are stored as null.
+
+``note_warning(sentence)`` adds a sentence to the run's ``warnings.json`` (beside ``metrics.json``),
+which the batch copies into the run's ``index.json`` entry and shows on the index page: what could
+not be estimated, a fit that did not converge, a section the data could not support. Importing this
+module inside a batch run also routes every :class:`~relmkt_utils.core.errors.ConvergenceWarning`
+and :class:`~relmkt_utils.core.errors.EstimationWarning` issued in the kernel to ``note_warning``
+(they are still shown in the notebook as usual), so no such warning is lost on the way to the index.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import warnings
+from contextlib import contextmanager
 from numbers import Number
+from pathlib import Path
 
 import numpy as np
+
+from ..core.errors import ConvergenceWarning, DataError, EstimationWarning
 
 METRICS_ENV = "RELMKT_METRICS"
 
@@ -31,6 +42,12 @@ def _plain(value):
     raise TypeError(f"record() takes a number, string, boolean or None, not {type(value).__name__}")
 
 
+def _update(path: str, update) -> None:
+    data = {} if not os.path.exists(path) else json.loads(Path(path).read_text(encoding="utf-8"))
+    data = update(data)
+    Path(path).write_text(json.dumps(data, indent=2, sort_keys=isinstance(data, dict)) + "\n", encoding="utf-8")
+
+
 def record(name: str, value) -> object:
     """Record a key number of this run; returns the plain value."""
     if not isinstance(name, str) or not name.isidentifier():
@@ -38,14 +55,63 @@ def record(name: str, value) -> object:
     plain = _plain(value)
     path = os.environ.get(METRICS_ENV)
     if path:
-        metrics = {}
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as fh:
-                metrics = json.load(fh)
-        metrics[name] = plain
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(metrics, fh, indent=2, sort_keys=True)
+        _update(path, lambda metrics: {**metrics, name: plain})
     return plain
+
+
+def warnings_path() -> str | None:
+    """The run's ``warnings.json`` (beside ``metrics.json``), or None outside the batch."""
+    path = os.environ.get(METRICS_ENV)
+    return str(Path(path).with_name("warnings.json")) if path else None
+
+
+def note_warning(sentence: str) -> str:
+    """Add a warning sentence to this run's ``warnings.json`` (each sentence once); returns it."""
+    path = warnings_path()
+    text = " ".join(str(sentence).split())
+    if path:
+        _update(path, lambda ws: ws if text in (ws or []) else [*(ws or []), text])
+    return text
+
+
+def _show(markdown: str) -> None:
+    try:
+        from IPython.display import Markdown, display
+
+        display(Markdown(markdown))
+    except ImportError:  # outside Jupyter
+        print(markdown)
+
+
+@contextmanager
+def attempt(what: str):
+    """Run a step of a notebook whose result the data may not support (a fit, an interval, a table):
+
+    * a :class:`~relmkt_utils.core.errors.DataError` (the data cannot give this estimate, with the
+      sentence why) or a singular matrix ends the step; the report says "**<what> could not be made:**
+      <why>" and the sentence goes to the run's warnings; the notebook goes on;
+    * a :class:`~relmkt_utils.core.errors.ConvergenceWarning` or
+      :class:`~relmkt_utils.core.errors.EstimationWarning` raised in the step is shown right there,
+      beside the result it concerns, as a caution, and goes to the run's warnings.
+
+    Give the step's variables a value (``None``) before the ``with`` block and test it after."""
+    from ..present import escape
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.simplefilter("always", EstimationWarning)
+        try:
+            yield
+        except (DataError, np.linalg.LinAlgError) as err:
+            sentence = " ".join(str(err).split())
+            _show(f"**{escape(what)} could not be made:** {escape(sentence)}")
+            note_warning(f"{what} could not be made: {sentence}")
+    for w in caught:
+        if issubclass(w.category, (ConvergenceWarning, EstimationWarning)):
+            _show(f"**Caution ({escape(what)}):** {escape(str(w.message))}")
+            note_warning(str(w.message))
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def recorded(path: str) -> dict:
@@ -54,3 +120,20 @@ def recorded(path: str) -> dict:
         return {}
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def _route_relmkt_warnings() -> None:
+    shown = warnings.showwarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, (ConvergenceWarning, EstimationWarning)):
+            note_warning(str(message))
+        return shown(message, category, filename, lineno, file, line)
+
+    if not getattr(warnings.showwarning, "_relmkt", False):
+        showwarning._relmkt = True
+        warnings.showwarning = showwarning
+
+
+if os.environ.get(METRICS_ENV):
+    _route_relmkt_warnings()

@@ -1,9 +1,11 @@
-"""Execute one notebook run in its own process (started by :mod:`relmkt_utils.batch`).
+"""Execute one notebook run in its own process (started by :mod:`relmkt_utils.pipeline.batch`).
 
-Usage: ``python -m relmkt_utils.worker '<json job>'``. Runs papermill on the environment's own
-``python3`` kernel with ``RELMKT_METRICS`` pointing at the run's ``metrics.json``, then renders the
-reader's and the full HTML (also for a partial notebook after a failure). Prints one line
-``RELMKT_RESULT {"error": ...}`` for the parent.
+Usage: ``python -m relmkt_utils.pipeline.worker JOB.json``. The job file names the input notebook,
+the run's folder (a fresh staging folder of the batch), the parameters and the working folder. The
+worker runs papermill on the environment's own ``python3`` kernel with ``RELMKT_METRICS`` pointing at
+the run's ``metrics.json``, makes the executed notebook reproducible (:func:`make_reproducible`),
+renders the reader's and the full HTML (also for a partial notebook after a failure) and writes
+``{"error": ...}`` to the result file named in the job.
 """
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ import json
 import os
 import sys
 from pathlib import Path
+
+#: Metadata papermill and nbclient add that changes from one run to the next.
+VOLATILE_CELL_KEYS = ("execution",)
+VOLATILE_PAPERMILL_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path")
 
 
 def _error_text(exc: BaseException) -> str:
@@ -21,8 +27,30 @@ def _error_text(exc: BaseException) -> str:
     return f"{ename}{where}: {evalue}".strip()
 
 
-def main(job_json: str) -> int:
-    job = json.loads(job_json)
+def make_reproducible(path: Path, notebook_name: str) -> None:
+    """Same inputs, same bytes: number the cell ids (papermill draws random ones) and drop the
+    timestamps, durations and temporary paths papermill and nbclient record."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        pm = cell.metadata.get("papermill")
+        if isinstance(pm, dict):
+            for key in VOLATILE_PAPERMILL_KEYS:
+                pm.pop(key, None)
+    pm = nb.metadata.get("papermill")
+    if isinstance(pm, dict):
+        for key in VOLATILE_PAPERMILL_KEYS:
+            pm.pop(key, None)
+        pm["input_path"] = f"{notebook_name}.ipynb"
+    nbformat.write(nb, str(path))
+
+
+def main(job_path: str) -> int:
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     out = Path(job["output_dir"])
     nb_out = out / f"{job['notebook']}.ipynb"
     os.environ["RELMKT_METRICS"] = str(out / "metrics.json")
@@ -50,11 +78,12 @@ def main(job_json: str) -> int:
         from .html import render_html
 
         try:
-            render_html(nb_out, out / f"{job['notebook']}.html", reader=True)
-            render_html(nb_out, out / f"{job['notebook']}.code.html", reader=False)
+            make_reproducible(nb_out, job["notebook"])
+            render_html(nb_out, out / f"{job['notebook']}.html", reader=True, title=job.get("title"))
+            render_html(nb_out, out / f"{job['notebook']}.code.html", reader=False, title=job.get("title"))
         except Exception as exc:
             error = error or f"rendering failed: {_error_text(exc)}"
-    print("RELMKT_RESULT " + json.dumps({"error": error}), flush=True)
+    Path(job["result"]).write_text(json.dumps({"error": error}), encoding="utf-8")
     return 0
 
 

@@ -2,7 +2,9 @@
 
 ``valid/`` is a tiny dataset with all six tables that passes every rule. Each folder under
 ``malformed/`` is ``valid`` with one mistake, and ``cases.yml`` names the rule (code), file and
-column its DataError must name. Run ``python tests/datasets/make_corpus.py`` after changing it.
+column its DataError must name (and, for some cases, the values it quotes and its detail). A case
+may change more than one file (``ALSO``) or add a file that ``valid`` lacks (old text None). Run
+``python tests/datasets/make_corpus.py`` after changing it.
 """
 from __future__ import annotations
 
@@ -87,7 +89,75 @@ CASES = {
     "yaml_missing_key": ("dataset.yml", "observation_end: 2024-12-31\n", "", "yaml_key", "dataset.yml", "observation_end"),
     "yaml_syntax": ("dataset.yml", "currency: EUR", "currency: [EUR", "yaml_syntax", "dataset.yml", None),
     "yaml_bad_window": ("dataset.yml", "observation_end: 2024-12-31", "observation_end: 2023-12-31", "yaml_date", "dataset.yml", "observation_start"),
+    # a UTC offset is converted to UTC: 00:30 at +02:00 on 1 January is 31 December in UTC
+    "tz_date_outside_window": ("transactions.csv", "C1,2024-01-05,20.5", "C1,2024-01-01T00:30:00+02:00,20.5", "date_window", "transactions.csv", "date"),
+    "duplicate_header": ("customers.csv", "referral_group,region", "referral_group,channel", "duplicate_column", "customers.csv", "channel"),
+    "duplicate_header_with_space": ("transactions.csv", "customer_id,date,amount,quantity", "customer_id,date,amount, amount", "duplicate_column", "transactions.csv", "amount"),
+    "extra_ragged_csv": ("notes.csv", None, "customer_id,note\nC1,first\nC2,second,third,fourth\n", "csv_syntax", "notes.csv", None),
+    "extra_not_utf8": ("notes.csv", None, "customer_id,note\nC1,nörth\n", "encoding", "notes.csv", None),
+    "extra_empty": ("notes.csv", None, "", "empty", "notes.csv", None),
+    "extra_missing": ("dataset.yml", "licence: CC0\n", "licence: CC0\nextras:\n  notes: free notes per customer\n", "extra_missing", "dataset.yml", "notes"),
+    "duplicate_transaction": ("transactions.csv", "C2,2024-02-01,40,1\n", "C2,2024-02-01,40,1\nC2,2024-02-01,40,1\n", "duplicate_rows", "transactions.csv", None),
+    "yaml_bool": ("dataset.yml", "licence: CC0\n", "licence: CC0\nallow_duplicate_transactions: sometimes\n", "yaml_bool", "dataset.yml", "allow_duplicate_transactions"),
+    "yaml_unknown_key": ("dataset.yml", "licence: CC0\n", "licence: CC0\ncalibraton_end: 2024-06-30\n", "yaml_unknown_key", "dataset.yml", "calibraton_end"),
+    "yaml_date_now": ("dataset.yml", "observation_end: 2024-12-31", "observation_end: now", "yaml_iso_date", "dataset.yml", "observation_end"),
+    "yaml_date_slashes": ("dataset.yml", "observation_start: 2024-01-01", "observation_start: 2024/01/01", "yaml_iso_date", "dataset.yml", "observation_start"),
+    "yaml_date_impossible": ("dataset.yml", "observation_end: 2024-12-31", "observation_end: 2024-13-01", "yaml_iso_date", "dataset.yml", "observation_end"),
+    "yaml_calibration_end_today": ("dataset.yml", "licence: CC0\n", "licence: CC0\ncalibration_end: today\n", "yaml_iso_date", "dataset.yml", "calibration_end"),
+    "missing_date_invoicedate": ("transactions.csv", "customer_id,date,amount,quantity", "customer_id,InvoiceDate,amount,quantity", "missing_column", "transactions.csv", "date"),
 }
+
+NOTES_EXTRA = ("dataset.yml", "licence: CC0\n", "licence: CC0\nextras:\n  notes: free notes per customer\n")
+
+# further changes of a case: (file, old text, new text)
+ALSO = {
+    "extra_ragged_csv": [NOTES_EXTRA],
+    "extra_not_utf8": [NOTES_EXTRA],
+    "extra_empty": [NOTES_EXTRA],
+    # repeated transaction lines are reported unless dataset.yml accepts them
+    "duplicate_transaction": [("dataset.yml", "licence: CC0\n", "licence: CC0\nallow_duplicate_transactions: false\n")],
+}
+
+# the values a case's problem must quote, as the user typed them
+VALUES = {
+    "bad_date_format": ['"03/01/2024x"'],
+    "date_outside_window": ['"2025-02-01"'],
+    "tz_date_outside_window": ['"2024-01-01T00:30:00+02:00"'],
+    "text_amount": ['"twelve"'],
+    "negative_amount": ['"-12"'],
+    "infinite_amount": ['"inf"'],
+    "unknown_channel": ['"tv"'],
+    "nps_out_of_range": ['"11"'],
+    "nps_not_integer": ['"3.5"'],
+    "chosen_not_binary": ['"2"'],
+    "unknown_customer_in_transactions": ['"C9"'],
+    "duplicate_customer_id": ['"C1"'],
+    "duplicate_spend_period": ['"0"'],
+    "duplicate_header_with_space": ['"amount"', '" amount"'],
+    "duplicate_transaction": ['"C2,2024-02-01,40,1"'],
+    "yaml_bool": ['"sometimes"'],
+    "yaml_date_now": ['"now"'],
+    "yaml_date_slashes": ['"2024/01/01"'],
+    "yaml_date_impossible": ['"2024-13-01"'],
+    "yaml_calibration_end_today": ['"today"'],
+}
+
+# the detail a case's problem must give
+DETAIL = {
+    "missing_column_amount": "found value",
+    "missing_date_invoicedate": "found InvoiceDate",
+    "yaml_unknown_key": "did you mean 'calibration_end'?",
+}
+
+
+def change(files: dict[str, bytes], file: str, old: str | None, new: str, encoding: str = "utf-8") -> None:
+    """Replace ``old`` by ``new`` in ``file`` once (old None: the file becomes ``new``)."""
+    if old is None:
+        files[file] = new.encode(encoding)
+        return
+    text = files[file].decode()
+    assert old in text, (file, old)
+    files[file] = text.replace(old, new, 1).encode(encoding)
 
 
 def write(folder: Path, files: dict[str, bytes]) -> None:
@@ -104,16 +174,17 @@ def main() -> None:
     manifest = {}
     for case, (file, old, new, code, named_file, column) in CASES.items():
         files = dict(base)
-        text = base[file].decode()
-        if old is None:
-            files[file] = new.encode()
-        else:
-            assert old in text, (case, old)
-            changed = text.replace(old, new, 1)
-            files[file] = changed.encode("latin-1") if code == "encoding" else changed.encode()
+        change(files, file, old, new, "latin-1" if code == "encoding" else "utf-8")
+        for also in ALSO.get(case, []):
+            change(files, *also)
         write(HERE / "malformed" / case, files)
         manifest[case] = {"code": code, "file": named_file, "column": column}
+        if case in VALUES:
+            manifest[case]["values"] = VALUES[case]
+        if case in DETAIL:
+            manifest[case]["detail"] = DETAIL[case]
     (HERE / "malformed" / "cases.yml").write_text(yaml.safe_dump(manifest, sort_keys=True), encoding="utf-8")
+    assert set(ALSO) | set(VALUES) | set(DETAIL) <= set(CASES)
     print(f"wrote valid/ and {len(CASES)} malformed datasets")
 
 
