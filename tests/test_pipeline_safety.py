@@ -128,6 +128,20 @@ def test_a_folder_of_the_users_is_never_replaced(project):
     assert not list((project / "out").glob(".staging-*"))
 
 
+def test_a_run_folder_of_an_older_relmkt_without_marker_is_recognized(project):
+    old = project / "out" / "legacy"
+    old.mkdir(parents=True)
+    for name in ("show.ipynb", "show.html", "show.code.html", "metrics.json"):
+        (old / name).write_text("{}")
+    cfg = write_config(project, [{"name": "legacy", "notebook": "show", "parameters": {"dataset": "cdnow_sample"}}])
+    assert relmkt("run", "--config", cfg, "--quiet").returncode == 0
+    assert (old / ".relmkt-run").is_file() and oct(old.stat().st_mode & 0o777) == "0o755"
+    (old / "mine.txt").write_text("not relmkt's")
+    (old / ".relmkt-run").unlink()
+    res = relmkt("run", "--config", cfg, "--quiet")
+    assert res.returncode == 2 and (old / "mine.txt").exists()
+
+
 def test_a_previous_run_is_replaced_whole(project):
     cfg = write_config(project, [{"name": "again", "notebook": "show", "parameters": {"dataset": "cdnow_sample"}}])
     assert relmkt("run", "--config", cfg, "--quiet").returncode == 0

@@ -130,14 +130,26 @@ class OutputLock:
         self.fh.close()
 
 
-def foreign_folder(target: Path) -> str | None:
-    """Why ``target`` may not be replaced by a run (it exists and relmkt did not write it), or None."""
+def run_files(notebook: str) -> set[str]:
+    """The files a run of ``notebook`` writes."""
+    return {f"{notebook}.ipynb", f"{notebook}.html", f"{notebook}.code.html", "metrics.json", "warnings.json", MARKER}
+
+
+def foreign_folder(target: Path, notebook: str) -> str | None:
+    """Why ``target`` may not be replaced by a run (it exists and relmkt did not write it), or None.
+
+    relmkt's folders carry the marker file; a folder of an older relmkt (before the marker) is
+    recognized when it holds ``metrics.json`` and nothing but the files a run of ``notebook`` writes."""
     if not target.exists() and not target.is_symlink():
         return None
-    if target.is_symlink() or not target.is_dir() or not (target / MARKER).is_file():
-        return (f"{target} already exists and was not written by relmkt; it is left as it is. Move it, or give "
-                "the run another name or the batch another output_dir")
-    return None
+    ours = target.is_dir() and not target.is_symlink() and (
+        (target / MARKER).is_file()
+        or ((target / "metrics.json").is_file()
+            and all(p.is_file() and not p.is_symlink() and p.name in run_files(notebook) for p in target.iterdir())))
+    if ours:
+        return None
+    return (f"{target} already exists and was not written by relmkt; it is left as it is. Move it, or give the run "
+            "another name or the batch another output_dir")
 
 
 def publish(staging: Path, target: Path) -> None:
@@ -219,6 +231,7 @@ class _Active:
 
 def _start(run: Run, config: Config) -> _Active:
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{run.name}-", dir=config.output_dir))
+    staging.chmod(0o755)                    # mkdtemp's 0700 would hide the reports from other readers
     (staging / MARKER).write_text("written by relmkt run; this folder may be replaced by the next run\n")
     job = {
         "input": str(config.notebook_path(run)),
@@ -263,7 +276,7 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
         (staging / "metrics.json").write_text("{}\n")
     warns = _read_json(staging / "warnings.json", [])
     target = config.output_dir / run.name
-    refusal = foreign_folder(target)
+    refusal = foreign_folder(target, run.notebook)
     if refusal:
         shutil.rmtree(staging, ignore_errors=True)
         return _result(run, "invalid", time.perf_counter() - active.started, error=refusal)
@@ -309,7 +322,7 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
         results: dict[str, RunResult] = {}
         queue = []
         for run in runs:
-            reason = preflight(run, config) or foreign_folder(config.output_dir / run.name)
+            reason = preflight(run, config) or foreign_folder(config.output_dir / run.name, run.notebook)
             if reason:
                 results[run.name] = _result(run, "invalid", 0.0, error=reason)
             else:
