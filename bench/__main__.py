@@ -42,6 +42,7 @@ class Case:
     unit: str  # what ``size`` counts: "transactions" or "customers"
     make_input: object  # () -> Path of the .npz input, built on first use
     options: dict = field(default_factory=dict)
+    peer: bool = True  # False: relmkt only (the DuckDB cases: Lifetimes cannot read a log beyond memory)
 
     @property
     def name(self) -> str:
@@ -60,6 +61,22 @@ def plan(quick: bool) -> list[Case]:
             make = (lambda n=n: data.repeat_buyers(data.customer_summary(n))) if kind == "fit_gg" else \
                    (lambda n=n: data.customer_summary(n))
             cases.append(Case(kind, label, size, "customers", make))
+    for n, label, size in customers:
+        cases.append(Case("fit_mbgnbd", label, size, "customers", lambda n=n: data.customer_summary(n)))
+    cases.append(Case("fit_bgbb", "donations", 11_104, "customers", data.donations))
+    cases.append(Case("fit_bgbb", "100k", 100_000, "customers", lambda: data.bgbb_donors(100_000)))
+    if not quick:  # logs in date order, as shops export them; then beyond memory with DuckDB (relmkt only)
+        for n in (2_000_000, 10_000_000):
+            cases.append(Case("rfm", f"{n // 1_000_000}M by date", n, "transactions",
+                              lambda n=n: data.transaction_log(n, order="date"), {"freq": "D"}))
+        engine = {"freq": "D", "threads": 2}
+        cases.append(Case("rfm_duckdb", "30M Parquet", 30_000_000, "transactions",
+                          lambda: data.parquet_log(30_000_000), {**engine, "memory_limit": "1GB"}, peer=False))
+        # within 1.5GB DuckDB summarises the 100M rows in ranges of customer ids (engines.BYTES_PER_ROW)
+        for kind, limit in (("rfm_duckdb_file", "1.5GB"), ("rfm_duckdb_compress", "1.5GB")):
+            cases.append(Case(kind, "100M Parquet", 100_000_000, "transactions", lambda: data.parquet_log(100_000_000),
+                              {**engine, "memory_limit": limit, "out": str(data.WORK / "outputs" / "summary_100M.parquet")},
+                              peer=False))
     n_pred, label_pred = customers[-1][0], customers[-1][1]
     for kind in ("predict_bgnbd", "predict_pnbd"):
         cases.append(Case(kind, label_pred, customers[-1][2], "customers",
@@ -103,6 +120,7 @@ class Worker:
 def measure(case: Case, workers: dict, reps: int, slow_after: float, timeout: float, outdir: Path) -> dict:
     """Best-of-``reps`` time and peak memory of each side, measured alternately; first outputs kept."""
     inp = str(case.make_input())
+    workers = workers if case.peer else {"relmkt": workers["relmkt"]}
     sides = {name: {"times": [], "peaks": [], "error": None, "timeout": False} for name in workers}
     for rep in range(reps):
         order = list(workers) if rep % 2 == 0 else list(workers)[::-1]
@@ -130,6 +148,12 @@ def measure(case: Case, workers: dict, reps: int, slow_after: float, timeout: fl
 
 
 def compare(case: Case, result: dict) -> dict:
+    if not case.peer:  # checked against the pandas path (30M) or identities of the log (100M)
+        ours = result["relmkt"]
+        if ours["error"]:
+            return {"agrees": None, "detail": "not compared: " + ours["error"]}
+        ok, detail = agreement.engine(case.kind, str(case.make_input()), dict(np.load(ours["output"])), case.options)
+        return {"agrees": ok, "detail": detail}
     ours, peer = result["relmkt"], result["lifetimes"]
     if ours["error"] or peer["error"]:
         return {"agrees": None, "detail": "not compared: " + (ours["error"] or peer["error"])}
@@ -201,6 +225,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-batch", action="store_true", help="skip timing the make reports batch")
     ap.add_argument("--jobs", type=int, default=2, help="notebooks at once in the batch (as make reports)")
     ap.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    ap.add_argument("--only", action="append", metavar="KIND",
+                    help="run only the cases of this kind (e.g. fit_bgbb; repeatable); implies --no-batch")
     args = ap.parse_args(argv)
     if not args.peer_python.exists():
         print(f"bench: no Lifetimes environment at {args.peer_python}; `make bench` creates it "
@@ -215,6 +241,8 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     try:
         for case in plan(args.quick):
+            if args.only and case.kind not in args.only:
+                continue
             if case.kind.startswith("predict_"):  # at relmkt's estimates on the same customers
                 fit = fitted.get(("fit_" + case.kind.split("_")[1], case.label))
                 if fit is None:
@@ -226,16 +254,18 @@ def main(argv=None) -> int:
             if case.kind.startswith("fit_") and "params_relmkt" in cmp:
                 fitted[(case.kind, case.label)] = cmp["params_relmkt"]
             results.append({"kind": case.kind, "label": case.label, "size": case.size, "unit": case.unit,
+                            **({} if case.peer else {"options": case.options}),
                             **{f"{k}": v for k, v in res.items()}, "agreement": cmp})
             print(f"  agreement: {cmp['detail']}", file=sys.stderr, flush=True)
     finally:
         for w in workers.values():
             w.stop()
     batch = None
-    if not (args.quick or args.no_batch):
+    if not (args.quick or args.no_batch or args.only):
         print("batch: relmkt run (reports.yml)", file=sys.stderr, flush=True)
         batch = time_batch(data.WORK / "reports", args.jobs)
-    meta = {"machine": machine(), "relmkt_env": versions(Path(sys.executable), ["numpy", "pandas", "scipy"]),
+    engine_mods = ["duckdb"] if any(r["kind"].startswith("rfm_duckdb") for r in results) else []
+    meta = {"machine": machine(), "relmkt_env": versions(Path(sys.executable), ["numpy", "pandas", "scipy"] + engine_mods),
             "lifetimes_env": versions(args.peer_python, ["numpy", "pandas", "scipy", "lifetimes"]),
             "reps": args.reps, "slow_after_s": args.slow_after, "timeout_s": args.timeout,
             "bench_wall_s": time.perf_counter() - started, "date": time.strftime("%Y-%m-%d")}

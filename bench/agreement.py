@@ -15,7 +15,8 @@ import numpy as np
 from relmkt_utils import btyd
 
 TOLERANCE = 1e-6
-_MODELS = {"fit_bgnbd": btyd.BetaGeo, "fit_pnbd": btyd.ParetoNBD, "fit_gg": btyd.GammaGamma}
+_MODELS = {"fit_bgnbd": btyd.BetaGeo, "fit_pnbd": btyd.ParetoNBD, "fit_gg": btyd.GammaGamma,
+           "fit_mbgnbd": btyd.ModifiedBetaGeo, "fit_bgbb": btyd.BetaGeoBetaBinom}
 
 
 def _max_gap(a: np.ndarray, b: np.ndarray) -> float:
@@ -39,6 +40,8 @@ def summaries(ours: dict, peer: dict) -> tuple[bool, str]:
 def fits(case: str, data: dict, ours: dict, peer: dict) -> tuple[bool, str, dict]:
     if case == "fit_gg":
         model = _MODELS[case](data["frequency"], data["monetary_value"])
+    elif case == "fit_bgbb":
+        model = _MODELS[case](data["frequency"], data["recency"], data["n_periods"], weights=data.get("weights"))
     else:
         model = _MODELS[case](data["frequency"], data["recency"], data["T"])
     ll_ours = float(model.loglike(ours["params"]))
@@ -46,6 +49,38 @@ def fits(case: str, data: dict, ours: dict, peer: dict) -> tuple[bool, str, dict
     ok = ll_ours >= ll_peer - 1e-9 * abs(ll_peer)
     detail = f"LL relmkt {ll_ours:,.3f} vs Lifetimes {ll_peer:,.3f} (difference {ll_ours - ll_peer:+.3g})"
     return ok, detail, {"ll_relmkt": ll_ours, "ll_lifetimes": ll_peer}
+
+
+def engine(case: str, log_path: str, ours: dict, options: dict) -> tuple[bool, str]:
+    """A DuckDB case (no Lifetimes side). ``rfm_duckdb``: the same digest (size, column sums, every
+    997th row) as relmkt's pandas path on the same Parquet log. The 100M cases, whose pandas summary
+    would not fit here: identities of the log counted by a separate DuckDB query, customers =
+    distinct ids and total frequency = distinct (customer, day) pairs - customers (``freq="D"``)."""
+    if case == "rfm_duckdb":
+        from bench.arrays import engine_digest
+
+        want = engine_digest(btyd.rfm_summary(log_path, engine="pandas", freq=options.get("freq", "D")))
+        if int(ours["n"][0]) != int(want["n"][0]) or not np.array_equal(ours["ids"], want["ids"]):
+            return False, "different customers from the pandas path"
+        worst = max(_max_gap(ours[k], want[k]) for k in want if k not in ("n", "ids"))
+        return worst <= 1e-9, (f"{int(want['n'][0]):,} customers; same as the pandas path on the same log, "
+                               f"largest difference {worst:.1e}")
+    import duckdb
+
+    con = duckdb.connect(config={"memory_limit": "4GB"})
+    n, pairs = con.execute(
+        "SELECT COUNT(DISTINCT customer_id), (SELECT COUNT(*) FROM (SELECT DISTINCT customer_id, CAST(date AS DATE) "
+        "FROM read_parquet(?))) FROM read_parquet(?)", [log_path, log_path]).fetchone()
+    con.close()
+    if case == "rfm_duckdb_compress":
+        got_n = float(ours["weight"].sum())
+        got_freq = float(ours["weight"] @ ours["frequency"])
+        rows = f"{len(ours['weight']):,} distinct rows for "
+    else:
+        got_n, got_freq, rows = float(ours["n"][0]), float(ours["sum_frequency"][0]), ""
+    ok = got_n == n and got_freq == pairs - n
+    return ok, (f"{rows}{int(got_n):,} customers (log: {n:,}); total frequency {int(got_freq):,} "
+                f"(log: {pairs - n:,} distinct customer-days - customers)")
 
 
 def predictions(ours: dict, peer: dict) -> tuple[bool, str]:

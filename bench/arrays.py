@@ -21,6 +21,15 @@ def summary_arrays(summary: pd.DataFrame) -> dict:
     return {"customer_id": df.index.to_numpy().astype(str), **{c: df[c].to_numpy(float) for c in SUMMARY_COLUMNS}}
 
 
+def engine_digest(summary: pd.DataFrame, every: int = 997) -> dict:
+    """A summary too big to keep whole, for the agreement check: its size, column sums and every
+    ``every``-th row (ids and values)."""
+    rows = summary.iloc[::every]
+    return {"n": np.array([len(summary)]), "ids": rows.index.to_numpy().astype(str),
+            **{c: rows[c].to_numpy(float) for c in SUMMARY_COLUMNS},
+            **{f"sum_{c}": np.array([summary[c].to_numpy(float).sum()]) for c in SUMMARY_COLUMNS}}
+
+
 def prediction_arrays(result) -> dict:
     """(P(alive), expected purchases) as float arrays."""
     p_alive, expected = result

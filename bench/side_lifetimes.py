@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
+from lifetimes import (BetaGeoBetaBinomFitter, BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter,
+                       ParetoNBDFitter)
 from lifetimes.utils import summary_data_from_transaction_data
 
 from bench.arrays import prediction_arrays, summary_arrays, transactions_frame
@@ -22,8 +23,12 @@ def prepare(case: str, arrays: dict, options: dict):
         return transactions_frame(arrays)
     if case == "fit_gg":
         return pd.Series(arrays["frequency"]), pd.Series(arrays["monetary_value"])
+    if case == "fit_bgbb":
+        w = arrays.get("weights")
+        return (pd.Series(arrays["frequency"]), pd.Series(arrays["recency"]), pd.Series(arrays["n_periods"]),
+                None if w is None else pd.Series(w))
     x, tx, T = (pd.Series(arrays[k]) for k in ("frequency", "recency", "T"))
-    if case in ("fit_bgnbd", "fit_pnbd"):
+    if case in ("fit_bgnbd", "fit_pnbd", "fit_mbgnbd"):
         return x, tx, T
     if case in ("predict_bgnbd", "predict_pnbd"):
         kind = case.split("_")[1]
@@ -43,6 +48,11 @@ def run(case: str, prepared, options: dict):
         return ParetoNBDFitter().fit(*prepared)
     if case == "fit_gg":
         return GammaGammaFitter().fit(*prepared)
+    if case == "fit_mbgnbd":
+        return ModifiedBetaGeoFitter().fit(*prepared)
+    if case == "fit_bgbb":
+        x, tx, n, w = prepared
+        return BetaGeoBetaBinomFitter().fit(x, tx, n, weights=w)
     if case in ("predict_bgnbd", "predict_pnbd"):
         fitter, x, tx, T = prepared
         return (fitter.conditional_probability_alive(x, tx, T),

@@ -142,3 +142,28 @@ def test_report_writes_table_ratios_and_plot(tmp_path):
 def test_bench_without_peer_environment_exits_2(tmp_path, capsys):
     assert driver.main(["--peer-python", str(tmp_path / "missing" / "python"), "--quick"]) == 2
     assert "make bench" in capsys.readouterr().err
+
+
+def test_duckdb_case_runs_relmkt_only_checks_against_pandas_and_gets_its_section(tmp_path, workers):
+    from test_btyd_engines import need
+
+    need("duckdb", "duckdb")
+    tx = btyd.simulate_transactions(2000, 0.5, 20.0, 0.7, 2.5, start="2021-01-01", end="2021-12-31", seed=6)
+    path = tmp_path / "log.parquet"
+    tx.to_parquet(path)
+    case = driver.Case("rfm_duckdb", "test", len(tx), "transactions", lambda: path,
+                       {"freq": "D", "memory_limit": "200MB", "threads": 1}, peer=False)
+    res = driver.measure(case, workers, reps=1, slow_after=60, timeout=120, outdir=tmp_path)
+    assert list(res) == ["relmkt"] and res["relmkt"]["best_s"] > 0  # no Lifetimes side
+    cmp = driver.compare(case, res)
+    assert cmp["agrees"] is True and "same as the pandas path" in cmp["detail"]
+    row = {"kind": case.kind, "label": case.label, "size": case.size, "unit": case.unit, "options": case.options,
+           **res, "agreement": cmp}
+    meta = {"machine": {"cpu": "cpu", "cores": 2, "memory_gib": 24.0, "os": "linux"},
+            "relmkt_env": {"python": "3.11", "numpy": "2", "pandas": "3", "scipy": "1", "duckdb": "2"},
+            "lifetimes_env": {"python": "3.11", "numpy": "1", "pandas": "1", "scipy": "1", "lifetimes": "0.11.3"},
+            "reps": 1, "slow_after_s": 60.0, "timeout_s": 900.0, "bench_wall_s": 10.0, "date": "2026-01-01"}
+    md = tmp_path / "RESULTS.md"
+    report.write(md, tmp_path / "results.png", meta, [row], None)
+    text = md.read_text()
+    assert "## Beyond memory: DuckDB" in text and "memory_limit=200MB" in text and "| yes |" in text

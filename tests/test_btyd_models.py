@@ -297,8 +297,9 @@ def test_published_comparison_table(cdnow_cal):
     from relmkt_utils.btyd import published
 
     table, loglik = published.compare_with_published(cdnow_cal)
-    assert len(table) == len(published.CDNOW_SAMPLE) == 12
+    assert len(table) == len(published.CDNOW_SAMPLE) == 16
     assert table.loc["BG/NBD", "same to printed decimals"].all()
+    assert table.loc["MBG/NBD", "same to printed decimals"].all()   # BTYDplus
     assert table.loc["Pareto/NBD", "relative difference"].abs().max() < 0.001
     assert table["relative difference"].abs().max() < 0.002
     for model, (at_ours, at_published) in loglik.items():
@@ -306,3 +307,12 @@ def test_published_comparison_table(cdnow_cal):
     assert max(published.summary_gap(cdnow_cal, cdnow_cal).values()) == 0.0
     shifted = cdnow_cal.assign(recency=cdnow_cal["recency"] + 0.01)
     assert published.summary_gap(shifted, cdnow_cal)["recency"] == pytest.approx(0.01)
+
+
+def test_published_donations_table():
+    """btyd.published: the BG/BB on the donations summary beside Fader, Hardie & Shang (2010)."""
+    from relmkt_utils.btyd import published
+    from relmkt_utils.data import datasets
+
+    table = published.compare_bgbb_donations(datasets.load("donations").extras["bgbb_summary"])
+    assert len(table) == 5 and table["same to printed decimals"].all()

@@ -25,7 +25,9 @@ def test_corpus_is_large_enough():
 
 def test_valid_tiny_dataset_loads_with_types():
     ds = datasets.load(CORPUS / "valid")
-    assert set(ds.tables()) == {"customers", "transactions", "survey", "referrals", "choices", "spend"}
+    assert set(ds.tables()) == {"customers", "transactions", "survey", "referrals", "choices", "spend", "cohorts"}
+    assert ds.cohorts["period"].dtype == np.int64 and ds.cohorts["survivors"].dtype == float
+    assert ds.cohorts["segment"].isna().sum() == 2   # the optional segment may be empty
     assert pd.api.types.is_datetime64_any_dtype(ds.transactions["date"])
     assert ds.transactions["amount"].dtype == float
     assert ds.survey["nps"].dtype == np.int64
@@ -253,5 +255,5 @@ def test_unreadable_files_become_problems_not_exceptions(tmp_path, monkeypatch):
 
     monkeypatch.setattr(datasets, "check_table", broken)
     problems = datasets.validate(CORPUS / "valid")
-    assert {p.code for p in problems} == {"unreadable"} and len(problems) == 6
+    assert {p.code for p in problems} == {"unreadable"} and len(problems) == 7   # one per table
     assert problems[0].detail == "something unexpected"

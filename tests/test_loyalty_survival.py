@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from relmkt_utils.core.errors import DataError
 from relmkt_utils.loyalty import kaplan_meier, logrank_test, survival_at, time_to_dropout
 
 
@@ -92,3 +93,10 @@ def test_kaplan_meier_by_group_and_logrank_three_groups():
     assert lr.df == 2 and lr.pvalue < 1e-6
     with pytest.raises(ValueError, match="two groups"):
         logrank_test(data.assign(one="x"), "one")
+
+
+def test_logrank_without_any_event_is_a_data_error_not_a_singular_matrix():
+    """Four months of data and a 180-day dropout rule: nobody can lapse, so there is nothing to test."""
+    data = pd.DataFrame({"duration": [10.0, 20.0, 30.0, 40.0], "dropped": [0, 0, 0, 0], "grp": ["a", "a", "b", "b"]})
+    with pytest.raises(DataError, match="needs events"):
+        logrank_test(data, "grp")

@@ -16,8 +16,11 @@ def ds():
 def _btyd(ds):
     s = btyd.rfm_summary(ds.transactions, freq="D", freq_multiplier=7)
     rep = s[s["frequency"] > 0]
+    don = datasets.load("donations").extras["bgbb_summary"]
     return {"BG/NBD": btyd.BetaGeo(s["frequency"], s["recency"], s["T"]).fit(),
             "Pareto/NBD": btyd.ParetoNBD(s["frequency"], s["recency"], s["T"]).fit(),
+            "MBG/NBD": btyd.ModifiedBetaGeo(s["frequency"], s["recency"], s["T"]).fit(),
+            "BG/BB": btyd.BetaGeoBetaBinom(don["frequency"], don["recency"], don["n_periods"], weights=don["donors"]).fit(),
             "Gamma-Gamma": btyd.GammaGamma(rep["frequency"], rep["monetary_value"]).fit()}
 
 
@@ -35,7 +38,10 @@ def _value(ds):
     return {"conditional logit": value.fit_conditional_logit(ds.choices),
             "OLS drivers": value.fit_driver_ols(scores, "satisfaction"),
             "ordered logit drivers": value.fit_driver_ordered(scores, "satisfaction"),
-            "Cox of dropout on delivered value": value.fit_dropout_cox(frame)}
+            "Cox of dropout on delivered value": value.fit_dropout_cox(frame),
+            "mixed logit": value.fit_mixed_logit(value.simulate_mixed_logit(
+                {"x1": 1.0, "x2": -0.5, "price": -0.4}, {"x1": 0.8, "x2": 0.5, "price": 0.3}, n_respondents=150,
+                n_tasks=8, seed=3), n_draws=50, seed=1)}
 
 
 def _referral(ds):
@@ -45,19 +51,29 @@ def _referral(ds):
             "incrementality logit": referral.incrementality_logit(outcomes).results}
 
 
+def _btyd_covariates(ds):
+    s = btyd.rfm_summary(ds.transactions, freq="D", freq_multiplier=7)
+    c = pd.get_dummies(ds.customers.set_index("customer_id")[["channel", "relationship_level"]], drop_first=True).astype(float)
+    purchase, dropout = c.filter(like="channel_"), c.filter(like="relationship_level_")
+    return {"BG/NBD with covariates": btyd.BetaGeoCovariates(s["frequency"], s["recency"], s["T"], purchase, dropout).fit(),
+            "Pareto/NBD with covariates": btyd.ParetoNBDCovariates(s["frequency"], s["recency"], s["T"], purchase,
+                                                                   dropout).fit()}
+
+
 @pytest.fixture(scope="module")
 def models(ds):
-    return {**_btyd(ds), **_retention(ds), **_value(ds), **_referral(ds)}
+    return {**_btyd(ds), **_btyd_covariates(ds), **_retention(ds), **_value(ds), **_referral(ds)}
 
 
 def test_the_suite_has_these_models(models):
-    assert len(models) == 13
+    assert len(models) == 18
 
 
-@pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "Gamma-Gamma", "sBG", "pooled sBG", "constant retention",
+@pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "MBG/NBD", "BG/BB", "Gamma-Gamma", "sBG", "pooled sBG", "constant retention",
                                   "response curves", "conditional logit", "OLS drivers", "ordered logit drivers",
                                   "Cox of dropout on delivered value", "Cox of referred customers",
-                                  "incrementality logit"])
+                                  "incrementality logit", "mixed logit", "BG/NBD with covariates",
+                                  "Pareto/NBD with covariates"])
 def test_every_model_answers_the_protocol(models, name):
     res = models[name]
     for attr in PROTOCOL:

@@ -20,7 +20,10 @@ from relmkt_utils.data.synthetic import choices as sc
 from relmkt_utils.data.synthetic import purchases as sp
 from relmkt_utils.data.synthetic import referrals as sr
 from relmkt_utils.data.synthetic import spend as ss
-from relmkt_utils.data.tables import CHANNELS, CONSTRUCTS, REFERRAL_GROUPS, RELATIONSHIP_LEVELS, TABLE_NAMES
+from relmkt_utils.data.tables import CHANNELS, CONSTRUCTS, REFERRAL_GROUPS, RELATIONSHIP_LEVELS, TABLE_NAMES as ALL_TABLES
+
+# the synthetic world has every canonical table but cohorts (survivors of contractual cohorts)
+TABLE_NAMES = tuple(t for t in ALL_TABLES if t != "cohorts")
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "data" / "synthetic"

@@ -1,26 +1,50 @@
 """Buy-till-you-die (BTYD) models of customer-base analysis (客户存活与购买次数模型).
 
 * :func:`rfm_summary` — transaction log to (frequency, recency, T, monetary_value) per customer,
-  with Lifetimes 0.11.3's conventions, vectorized;
+  with Lifetimes 0.11.3's conventions, vectorized; from a DataFrame, Parquet/CSV files (DuckDB, out of
+  core) or a Spark DataFrame (:mod:`.engines`), and :func:`compress_summary` (distinct rows + weights);
 * :class:`BetaGeo` (BG/NBD), :class:`ParetoNBD`, :class:`GammaGamma` — statsmodels-style models whose
   ``fit()`` returns results (``params``, ``bse``, ``conf_int()``, ``llf``, ``aic``, ``summary()``) with
   the predictions: ``expected_purchases``, ``p_alive``, ``expected_purchases_new_customer``,
   ``expected_spend``, ``clv`` (calendar horizon, annual discount rate), each also at given ``params``;
-* simulators with seeds (:mod:`.simulate`) and model-checking tables (:mod:`.checks`);
+* :class:`ModifiedBetaGeo` (MBG/NBD, Batislam et al. 2007) and :class:`BetaGeoBetaBinom` (BG/BB, discrete
+  opportunities, Fader, Hardie & Shang 2010); every model's results also give ``pmf``, ``conditional_pmf``
+  and ``dert`` (:mod:`.distributions`), and ``save(path)`` / :func:`load_results` (:mod:`.persistence`);
+* :class:`BetaGeoCovariates` and :class:`ParetoNBDCovariates` (time-invariant covariates, Fader & Hardie
+  2007), likelihood-ratio tests :func:`lr_test` and :func:`segment_lr_test` (:mod:`.covariates`), and
+  :func:`customer_value`: each customer's P(alive), expected purchases, spend and CLV with an interval (:mod:`.value`);
+* simulators with seeds (:mod:`.simulate`) and model-checking tables (:mod:`.checks`: tracking, calibration vs
+  holdout, period-transactions histogram with its chi-square, tracking MAPE, P(alive) history, the
+  Gamma-Gamma independence check);
 * the published CDNOW fits and a side-by-side comparison (:mod:`.published`).
 """
 from . import published
+from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
 from .bgnbd import BetaGeo, BetaGeoResults
+from .choose import DISCRETE, MODELS, NAMES, check_model, fit_model
 from .checks import (calibration_vs_holdout, expected_purchases_matrix, p_alive_matrix, p_alive_summary,
                      repeat_transactions_over_time)
+from .checks import (chi_square_fit, model_check_summary, p_alive_history, period_transactions,
+                     spend_frequency_check, tracking_mape)
+from .covariates import (BetaGeoCovariates, BetaGeoCovariatesResults, LRTest, ParetoNBDCovariates,
+                         ParetoNBDCovariatesResults, SegmentLRTest, lr_test, segment_lr_test, simulate_with_covariates)
+from .value import customer_value
 from .gammagamma import GammaGamma, GammaGammaResults
+from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
 from .paretonbd import ParetoNBD, ParetoNBDResults
+from .persistence import load_results
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
-from .summary import calibration_end, rfm_summary
+from .summary import ENGINES, calibration_end, compress_summary, rfm_summary
 
 __all__ = [
-    "rfm_summary", "calibration_end", "p_alive_summary",
+    "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "simulate_bgbb", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
+    "simulate_mbgnbd", "load_results", "DISCRETE", "MODELS", "NAMES", "check_model", "fit_model",
+    "rfm_summary", "compress_summary", "ENGINES", "calibration_end", "p_alive_summary",
     "BetaGeo", "BetaGeoResults", "ParetoNBD", "ParetoNBDResults", "GammaGamma", "GammaGammaResults",
     "simulate_bgnbd", "simulate_paretonbd", "simulate_gammagamma", "simulate_transactions",
     "published", "repeat_transactions_over_time", "calibration_vs_holdout", "p_alive_matrix", "expected_purchases_matrix",
+    "BetaGeoCovariates", "BetaGeoCovariatesResults", "ParetoNBDCovariates", "ParetoNBDCovariatesResults",
+    "simulate_with_covariates", "lr_test", "segment_lr_test", "LRTest", "SegmentLRTest", "customer_value",
+    "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
+    "spend_frequency_check",
 ]

@@ -13,6 +13,7 @@ from ..core.errors import DataError
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults
 from ..core.time import time_unit as as_time_unit
+from .persistence import SavableResults
 
 
 def as_float_array(values, name: str, model: str) -> np.ndarray:
@@ -215,7 +216,7 @@ class CustomerModel(ABC):
         return newton_fit(self._objective, x0, self.param_names, **kw)
 
 
-class CustomerPredictionResults(MLEResults):
+class CustomerPredictionResults(SavableResults, MLEResults):
     """Shared part of the BG/NBD and Pareto/NBD results: customer arguments default to the fitted data,
     every prediction can be evaluated at other ``params`` (e.g. draws for an interval), and
     :meth:`clv` values the expected purchases over a calendar horizon."""
@@ -242,6 +243,9 @@ class CustomerPredictionResults(MLEResults):
     def _rft(self, frequency, recency, T):
         m = self.model
         if frequency is None:
+            if m is None:
+                raise ValueError(f"{self.model_label}: these results carry no customer data (loaded or built "
+                                 "without a model); pass frequency, recency and T")
             return m.frequency, m.recency, m.T, m.index
         x, tx, T_ = check_rft(frequency, recency, T, self.model_label)
         return x, tx, T_, index_of(frequency)
@@ -257,6 +261,8 @@ def spend_per_purchase(spend, frequency: np.ndarray, monetary_value=None) -> np.
     if hasattr(spend, "expected_spend"):
         if monetary_value is None:
             m = spend.model
+            if m is None:
+                raise ValueError("clv: the Gamma-Gamma results carry no customer data; pass monetary_value")
             if len(m.frequency) != len(frequency) or np.any(m.frequency != frequency):
                 raise ValueError("clv: the Gamma-Gamma model was fitted on other customers; pass monetary_value")
             return np.asarray(spend.expected_spend(), dtype=float)

@@ -30,6 +30,7 @@ import numpy as np
 from scipy import special
 
 from .base import CustomerModel, CustomerPredictionResults
+from .distributions import ContinuousDistributionsMixin, bgnbd_expected_new, bgnbd_pmf
 
 NAMES = ["r", "alpha", "a", "b"]
 
@@ -162,8 +163,9 @@ def _hyp2f1_series(p, q, c, z, max_terms: int = 20000, tol: float = 1e-15):
     return total
 
 
-class BetaGeoResults(CustomerPredictionResults):
-    """Fitted BG/NBD with the predictions of FHL (2005). Customer arguments default to the fitted data."""
+class BetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
+    """Fitted BG/NBD with the predictions of FHL (2005), the pmf, the conditional pmf and DERT
+    (:mod:`.distributions`). Customer arguments default to the fitted data."""
 
     model_label = "BG/NBD"
 
@@ -202,6 +204,27 @@ class BetaGeoResults(CustomerPredictionResults):
         r, al, a, b = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
         return self._wrap(_cond_expected(r, al, a, b, x, tx, T_, float(t)), idx)
+
+    def pmf(self, t, n, params=None):
+        r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (FHL 2005,
+        eq. 8; :func:`.distributions.bgnbd_pmf`); numpy-broadcasting in ``t`` and ``n``."""
+        return bgnbd_pmf(t, n, *self._params_or(params))
+
+    def _posterior(self, theta, x, tx, T):
+        """P(alive) and the parameters of an alive customer, (r+x, alpha+T, a, b+x) (:mod:`.distributions`)."""
+        r, al, a, b = theta
+        pa = np.ones_like(x)
+        p = x > 0
+        pa[p] = special.expit(-(np.log(a) - np.log(b + x[p] - 1) + (r + x[p]) * (np.log(al + T[p]) - np.log(al + tx[p]))))
+        return pa, (r + x, al + T, a + 0 * x, b + x)
+
+    @staticmethod
+    def _new_pmf(t, n, *post):
+        return bgnbd_pmf(t, n, *post)
+
+    @staticmethod
+    def _new_expected(t, *post):
+        return bgnbd_expected_new(t, *post)
 
 
 def _cond_expected(r, al, a, b, x, tx, T, t):

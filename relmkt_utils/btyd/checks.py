@@ -13,9 +13,10 @@ from ..core.errors import DataError, ParameterError
 from .summary import FREQS, _customer_periods, _days, _period_codes, _period_start, _runs, _scalar_day
 
 
-def repeat_transactions_over_time(transactions: pd.DataFrame, results, freq: str = "W", observation_end=None,
+def repeat_transactions_over_time(transactions, results, freq: str = "W", observation_end=None,
                                   calibration_end=None, customer_col: str = "customer_id",
-                                  date_col: str = "date", freq_multiplier: int = 1) -> pd.DataFrame:
+                                  date_col: str = "date", freq_multiplier: int = 1, *, engine: str | None = None,
+                                  **engine_options) -> pd.DataFrame:
     r"""Actual vs expected repeat transactions, period by period (FHL 2005, Figures 2 and 3).
 
     Purchases are cut to periods of ``freq`` and merged within a period, as in :func:`rfm_summary`;
@@ -30,6 +31,10 @@ def repeat_transactions_over_time(transactions: pd.DataFrame, results, freq: str
     periods: the expectation is evaluated at :math:`(k - b_i)/m` and the rows are blocks of :math:`m`
     periods (``freq="D", freq_multiplier=7``: weeks of the log, counted from its first day, as in the paper).
 
+    ``transactions`` may be a pandas DataFrame or, as in :func:`rfm_summary`, Parquet/CSV files or a
+    Spark DataFrame whose counts per period are made by DuckDB or Spark (``engine``, and
+    ``memory_limit``, ``temp_directory``, ``threads``, ``spark`` in ``engine_options``).
+
     Returns one row per period or block (index ``period``: its start date) with columns ``k``
     (periods since the first), ``actual``, ``model`` (incremental), ``actual_cum``, ``model_cum``
     and ``calibration`` (True for periods on or before ``calibration_end``).
@@ -39,20 +44,15 @@ def repeat_transactions_over_time(transactions: pd.DataFrame, results, freq: str
     if int(freq_multiplier) != freq_multiplier or freq_multiplier < 1:
         raise ParameterError(f"repeat_transactions_over_time: freq_multiplier must be a whole number >= 1, got {freq_multiplier!r}")
     m = int(freq_multiplier)
-    days = _days(transactions[date_col])
-    codes, _ = pd.factorize(transactions[customer_col])
-    period = _period_codes(days, freq)
-    end_day = int(days.max()) if observation_end is None else _scalar_day(observation_end)
-    end_p = _period_codes(np.array([end_day]), freq)[0]
-    keep = period <= end_p
-    c, p, _ = _customer_periods(codes[keep], period[keep], None)
-    starts = _runs(c)
-    is_first = np.zeros(c.size, dtype=bool)
-    is_first[starts] = True
-    p0 = int(p.min())
+    if isinstance(transactions, pd.DataFrame) and engine in (None, "pandas"):
+        p0, end_p, actual, births = _period_counts(transactions, freq, observation_end, customer_col, date_col)
+    else:  # a Parquet/CSV log or a Spark DataFrame: the counts come from DuckDB or Spark
+        from .engines import period_counts
+
+        p0, end_p, actual, births = period_counts(transactions, freq=freq, observation_end=observation_end,
+                                                  customer_col=customer_col, date_col=date_col, engine=engine,
+                                                  **engine_options)
     K = int(end_p - p0) + 1
-    actual = np.bincount(p[~is_first] - p0, minlength=K)[:K].astype(float)
-    births = np.bincount(p[starts] - p0, minlength=K)[:K].astype(float)
     k = np.arange(K)
     # cumulative expectation at the end of period k: sum_b n_b E[X(k - b)]
     ex = np.asarray(results.expected_purchases_new_customer(k.astype(float) / m), dtype=float)
@@ -75,6 +75,25 @@ def repeat_transactions_over_time(transactions: pd.DataFrame, results, freq: str
     return out
 
 
+def _period_counts(transactions, freq, observation_end, customer_col, date_col):
+    """(first period of the log, last period, repeat transactions per period, births per period)."""
+    days = _days(transactions[date_col])
+    codes, _ = pd.factorize(transactions[customer_col])
+    period = _period_codes(days, freq)
+    end_day = int(days.max()) if observation_end is None else _scalar_day(observation_end)
+    end_p = _period_codes(np.array([end_day]), freq)[0]
+    keep = period <= end_p
+    c, p, _ = _customer_periods(codes[keep], period[keep], None)
+    starts = _runs(c)
+    is_first = np.zeros(c.size, dtype=bool)
+    is_first[starts] = True
+    p0 = int(p.min())
+    K = int(end_p - p0) + 1
+    actual = np.bincount(p[~is_first] - p0, minlength=K)[:K].astype(float)
+    births = np.bincount(p[starts] - p0, minlength=K)[:K].astype(float)
+    return p0, end_p, actual, births
+
+
 def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 7) -> pd.DataFrame:
     r"""Mean holdout purchases by calibration frequency: actual vs the model's conditional expectation
     :math:`E[Y(t^*) \mid x, t_x, T]` with :math:`t^*` = ``duration_holdout`` (FHL 2005, Figure 4).
@@ -90,9 +109,12 @@ def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 
     t_star = summary["duration_holdout"].to_numpy(float)
     x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     expected = np.empty(len(summary))
+    # a model with covariates: the summary is its fitted customers, whose covariates go with them
+    cov = results.model.covariate_frame() if hasattr(results.model, "covariate_frame") else None
     for t in np.unique(t_star):
         sel = t_star == t
-        expected[sel] = np.asarray(results.expected_purchases(t, x[sel], tx[sel], T[sel]), dtype=float)
+        kw = {} if cov is None else {k: v.iloc[np.flatnonzero(sel)] for k, v in cov.items()}
+        expected[sel] = np.asarray(results.expected_purchases(t, x[sel], tx[sel], T[sel], **kw), dtype=float)
     group = np.minimum(x, max_frequency).astype(int)
     df = pd.DataFrame({"frequency": group, "actual": summary["frequency_holdout"].to_numpy(float), "model": expected})
     out = df.groupby("frequency").agg(n_customers=("actual", "size"), actual=("actual", "mean"), model=("model", "mean"))
@@ -138,3 +160,220 @@ def p_alive_summary(p_alive, frequency) -> dict:
     return {"p_alive_mean": float(p.mean()),
             "p_alive_mean_repeat_buyers": float(p[repeat].mean()) if repeat.any() else float("nan"),
             "one_time_buyer_share": float(1 - repeat.mean())}
+
+
+# ------------------------------------------------------------------------------ checks Lifetimes users know
+def _pmf_of(results):
+    """P(X(t) = n) of the results: their own ``pmf(t, n)``, else the BG/NBD or Pareto/NBD formula of
+    :mod:`relmkt_utils.btyd.distributions` at their parameters."""
+    if hasattr(results, "pmf"):
+        return results.pmf
+    from .bgnbd import BetaGeoResults
+    from .distributions import bgnbd_pmf, pnbd_pmf
+    from .paretonbd import ParetoNBDResults
+
+    theta = results.params.to_numpy(dtype=float)
+    if isinstance(results, BetaGeoResults):
+        return lambda t, n: bgnbd_pmf(t, n, *theta)
+    if isinstance(results, ParetoNBDResults):
+        return lambda t, n: pnbd_pmf(t, n, *theta)
+    raise ValueError(f"period_transactions: {type(results).__name__} has no pmf(t, n)")
+
+
+def period_transactions(results, max_frequency: int = 7) -> pd.DataFrame:
+    r"""Period-transactions histogram: how many calibration customers made 0, 1, ..., ``max_frequency``
+    or more repeat purchases, actual vs the model (Fader, Hardie & Lee 2007, "Creating a fit histogram for
+    the BG/NBD model", brucehardie.com/notes/014; Lifetimes' ``plot_period_transactions``).
+
+    The model expects :math:`E_n = \sum_i P(X(T_i) = n)` customers with *n* repeat purchases: each
+    customer observed for her own :math:`T_i` (the model's pmf; per customer at her own parameters for a
+    model with covariates), and :math:`E_{k+} = N - \sum_{n<k} E_n` in the last cell.
+    Returns index ``frequency`` (0..k; the last row is "k or more") with ``actual``, ``model`` and
+    ``label`` ("0", ..., "7+"); ``attrs["n_params"]`` is the number of fitted parameters."""
+    k = int(max_frequency)
+    if k != max_frequency or k < 1:
+        raise ParameterError(f"period_transactions: max_frequency must be a whole number >= 1, got {max_frequency!r}")
+    m = results.model
+    x, T = np.asarray(m.frequency, dtype=float), np.asarray(m.T, dtype=float)
+    w = np.ones_like(x) if m.weights is None else np.asarray(m.weights, dtype=float)
+    N = float(w.sum())
+    pmf = _pmf_of(results)
+    expected = np.empty(k + 1)
+    if hasattr(m, "covariate_frame"):          # each customer at her own parameters
+        for n in range(k):
+            expected[n] = w @ np.asarray(pmf(T, float(n)), dtype=float)
+    else:                                      # once per distinct T
+        uT, inv = np.unique(T, return_inverse=True)
+        wT = np.bincount(inv, weights=w)
+        for n in range(k):
+            expected[n] = wT @ np.asarray(pmf(uT, float(n)), dtype=float)
+    expected[k] = N - expected[:k].sum()
+    actual = np.bincount(np.minimum(x, k).astype(int), weights=w, minlength=k + 1)[: k + 1]
+    out = pd.DataFrame({"actual": actual, "model": expected,
+                        "label": [str(n) for n in range(k)] + [f"{k}+"]},
+                       index=pd.Index(np.arange(k + 1), name="frequency"))
+    out.attrs["n_params"] = int(len(results.params))
+    return out
+
+
+def chi_square_fit(table: pd.DataFrame, n_params: int | None = None, min_expected: float = 5.0) -> dict:
+    r"""Pearson chi-square goodness of fit of a histogram (:func:`period_transactions`):
+    :math:`\chi^2 = \sum_c (O_c - E_c)^2/E_c` over cells pooled (neighbours merged, from the top) until each
+    expects at least ``min_expected`` customers, on df = cells - 1 - parameters (the parameters were fitted
+    to the same customers). Returns statistic, df, pvalue, cells and a sentence (p NaN when df < 1)."""
+    from scipy import stats
+
+    n_params = int(table.attrs.get("n_params", 0) if n_params is None else n_params)
+    obs, exp = table["actual"].to_numpy(float), table["model"].to_numpy(float)
+    groups_o, groups_e = [], []
+    o_acc = e_acc = 0.0
+    for o, e in zip(obs[::-1], exp[::-1]):      # from the tail, where expected counts are small
+        o_acc, e_acc = o_acc + o, e_acc + e
+        if e_acc >= min_expected:
+            groups_o.append(o_acc)
+            groups_e.append(e_acc)
+            o_acc = e_acc = 0.0
+    if e_acc > 0 or o_acc > 0:
+        if groups_e:
+            groups_o[-1] += o_acc
+            groups_e[-1] += e_acc
+        else:
+            groups_o, groups_e = [o_acc], [e_acc]
+    O, E = np.array(groups_o), np.array(groups_e)
+    stat = float(np.sum((O - E) ** 2 / E))
+    df = len(O) - 1 - n_params
+    p = float(stats.chi2.sf(stat, df)) if df >= 1 else float("nan")
+    if df >= 1:
+        ptxt = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        sentence = (f"Chi-square {stat:.1f} on {df} df ({len(O)} cells after pooling those expecting fewer than "
+                    f"{min_expected:g} customers, minus 1, minus {n_params} fitted parameters), {ptxt}.")
+    else:
+        sentence = (f"Chi-square {stat:.1f} over {len(O)} cells; too few cells for a test after {n_params} fitted "
+                    "parameters (raise max_frequency).")
+    return {"statistic": stat, "df": int(df), "pvalue": p, "cells": int(len(O)), "sentence": sentence}
+
+
+def tracking_mape(table: pd.DataFrame) -> pd.DataFrame:
+    r"""Mean absolute percentage error of the tracking curves of :func:`repeat_transactions_over_time`:
+    :math:`100\,\mathrm{mean}_k |\hat y_k - y_k| / y_k` over the periods with :math:`y_k > 0`, for the
+    cumulative and the incremental curve, in calibration and in holdout. Returns one row per curve and
+    period with ``mape_pct`` and ``n_periods`` (periods used)."""
+    rows = []
+    cal = table["calibration"].to_numpy(bool) if "calibration" in table else np.ones(len(table), bool)
+    for curve, (a, mcol) in {"cumulative": ("actual_cum", "model_cum"), "incremental": ("actual", "model")}.items():
+        for period, sel in (("calibration", cal), ("holdout", ~cal)):
+            y, yhat = table[a].to_numpy(float)[sel], table[mcol].to_numpy(float)[sel]
+            ok = y > 0
+            mape = float(100 * np.mean(np.abs(yhat[ok] - y[ok]) / y[ok])) if ok.any() else float("nan")
+            rows.append({"curve": curve, "period": period, "mape_pct": mape, "n_periods": int(ok.sum())})
+    return pd.DataFrame(rows)
+
+
+def model_check_summary(histogram: pd.DataFrame | None = None, tracking: pd.DataFrame | None = None,
+                        n_params: int | None = None) -> pd.DataFrame:
+    """One table of the fit checks: the chi-square of the period-transactions histogram
+    (:func:`period_transactions`, :func:`chi_square_fit`) and the tracking MAPE of the cumulative and
+    incremental curves in calibration and holdout (:func:`tracking_mape`). Columns ``check``, ``value``,
+    ``df``, ``p_value``, ``detail``; checks without their table are left out."""
+    rows = []
+    if histogram is not None:
+        c = chi_square_fit(histogram, n_params)
+        rows.append({"check": "period-transactions histogram: chi-square", "value": c["statistic"], "df": c["df"],
+                     "p_value": c["pvalue"], "detail": c["sentence"]})
+    if tracking is not None:
+        for r in tracking_mape(tracking).itertuples():
+            rows.append({"check": f"{r.curve} repeat transactions, {r.period}: MAPE (%)", "value": r.mape_pct,
+                         "df": np.nan, "p_value": np.nan,
+                         "detail": f"mean absolute percentage error over {r.n_periods} periods with purchases"})
+    return pd.DataFrame(rows, columns=["check", "value", "df", "p_value", "detail"])
+
+
+def p_alive_history(transactions: pd.DataFrame, results, customer_id, freq: str = "D", freq_multiplier: float = 1,
+                    observation_end=None, customer_col: str = "customer_id", date_col: str = "date") -> pd.DataFrame:
+    r"""P(alive) of one customer over time, as her history unfolds (Lifetimes' ``calculate_alive_path``).
+
+    On every period from her first purchase to ``observation_end`` (default: the last date of the log),
+    her history so far is summarised as :func:`rfm_summary` would (purchases merged per ``freq`` period;
+    recency and T in periods divided by ``freq_multiplier``, the model's time unit) and the model's
+    :math:`P(\text{alive} \mid x, t_x, T)` is evaluated at it: it jumps up at each purchase and decays
+    while she stays away. A model with covariates uses her fitted covariates.
+
+    Returns one row per period (index ``date``: the period's start) with ``T``, ``frequency``,
+    ``recency``, ``p_alive`` and ``purchase`` (True in periods with a purchase)."""
+    if freq not in FREQS:
+        raise ParameterError(f"p_alive_history: freq must be one of {FREQS}")
+    if not (np.isfinite(freq_multiplier) and freq_multiplier > 0):
+        raise ParameterError(f"p_alive_history: freq_multiplier must be a positive number, got {freq_multiplier!r}")
+    for col in (customer_col, date_col):
+        if col not in transactions.columns:
+            raise DataError(f"p_alive_history: transactions has no column {col!r}")
+    mine = transactions[customer_col] == customer_id
+    if not mine.any():
+        raise DataError(f"p_alive_history: customer {customer_id!r} has no transaction")
+    end_day = int(_days(transactions[date_col]).max()) if observation_end is None else _scalar_day(observation_end)
+    periods = np.unique(_period_codes(_days(transactions.loc[mine, date_col]), freq))
+    end_p = int(_period_codes(np.array([end_day]), freq)[0])
+    periods = periods[periods <= end_p]
+    if periods.size == 0:
+        raise DataError(f"p_alive_history: customer {customer_id!r} has no transaction by the observation end")
+    grid = np.arange(periods[0], end_p + 1)
+    k = np.searchsorted(periods, grid, side="right") - 1
+    x = k.astype(float)
+    tx = (periods[k] - periods[0]) / freq_multiplier
+    T = (grid - periods[0]) / freq_multiplier
+    kw = results.customer_covariates(customer_id) if hasattr(results, "customer_covariates") else {}
+    p = np.asarray(results.p_alive(x, tx, T, **kw), dtype=float)
+    return pd.DataFrame({"T": T, "frequency": x, "recency": tx, "p_alive": p, "purchase": np.isin(grid, periods)},
+                        index=pd.DatetimeIndex([_period_start(int(g), freq) for g in grid], name="date"))
+
+
+def spend_frequency_check(summary: pd.DataFrame, alpha: float = 0.05, method: str = "pearson") -> pd.DataFrame:
+    r"""The Gamma-Gamma model's independence assumption: among repeat buyers, is the average spend per
+    purchase (``monetary_value``) correlated with the number of repeat purchases (``frequency``)?
+
+    Pearson's r with the Fisher-z interval :math:`\tanh(\operatorname{atanh} r \pm z/\sqrt{n-3})`, or
+    Spearman's rho (``method="spearman"``, robust to the long tail of spend) with the Fieller, Hartley &
+    Pearson (1957) standard error :math:`\sqrt{1.06/(n-3)}` on the z scale. Fader, Hardie & Lee (2005,
+    "RFM and CLV", *JMR*) report a correlation of 0.11 for CDNOW and judge the assumption tenable.
+    Returns one row: ``n``, ``correlation``, ``lower``, ``upper``, ``p_value``, ``method`` and ``sentence``."""
+    from scipy import stats
+
+    from ..core.estimate import z_value
+
+    if method not in ("pearson", "spearman"):
+        raise ParameterError(f"spend_frequency_check: method must be 'pearson' or 'spearman', got {method!r}")
+    for col in ("frequency", "monetary_value"):
+        if col not in summary.columns:
+            raise DataError(f"spend_frequency_check: summary has no column {col!r}")
+    rep = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    n = len(rep)
+    if n < 4:
+        raise DataError(f"spend_frequency_check: {n} repeat buyers with a positive spend; a correlation needs at least 4")
+    f, mv = rep["frequency"].to_numpy(float), rep["monetary_value"].to_numpy(float)
+    if np.ptp(f) == 0 or np.ptp(mv) == 0:
+        raise DataError("spend_frequency_check: frequency or monetary_value is constant among repeat buyers; "
+                        "no correlation can be computed")
+    if method == "pearson":
+        r, p = stats.pearsonr(f, mv)
+        se = 1 / np.sqrt(n - 3)
+    else:
+        r, p = stats.spearmanr(f, mv)
+        se = np.sqrt(1.06 / (n - 3))
+    r, p = float(r), float(p)
+    z = z_value(alpha)
+    zr = np.arctanh(np.clip(r, -0.999999, 0.999999))
+    lo, hi = float(np.tanh(zr - z * se)), float(np.tanh(zr + z * se))
+    level = int(round(100 * (1 - alpha)))
+    name = "Pearson correlation" if method == "pearson" else "Spearman rank correlation"
+    if lo <= 0 <= hi:
+        verdict = "consistent with the independence the Gamma-Gamma model assumes"
+    elif -0.3 < lo and hi < 0.3:
+        verdict = ("weak: the Gamma-Gamma model's independence assumption is a fair approximation "
+                   "(Fader, Hardie & Lee 2005 accept 0.11 for CDNOW)")
+    else:
+        verdict = ("too strong for the Gamma-Gamma model, which assumes independence: its spend of frequent "
+                   "buyers will be biased; fit spend by segment or check the CLV of heavy buyers")
+    sentence = (f"Among {n:,} repeat buyers the {name} of the number of repeat purchases and the average spend "
+                f"per purchase is {r:.2f} ({level}% CI {lo:.2f} to {hi:.2f}): {verdict}.")
+    return pd.DataFrame([{"n": n, "correlation": r, "lower": lo, "upper": hi, "p_value": p, "method": method,
+                          "sentence": sentence}])

@@ -32,6 +32,7 @@ from ..core.errors import DataError
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults
 from .base import as_float_array, check_weights, group_rows, index_of
+from .persistence import SavableResults
 
 NAMES = ["p", "q", "gamma"]
 
@@ -133,7 +134,7 @@ class GammaGamma:
                           nobs=self.nobs, model_name=self.model_name, maxiter=maxiter)
 
 
-class GammaGammaResults(MLEResults):
+class GammaGammaResults(SavableResults, MLEResults):
     """Fitted Gamma-Gamma with the conditional expected spend."""
 
     def population_mean_spend(self, params=None) -> float:
@@ -148,6 +149,8 @@ class GammaGammaResults(MLEResults):
         Defaults to the fitted customers."""
         p, q, g = self._params_or(params)
         if frequency is None:
+            if self.model is None:
+                raise ValueError("Gamma-Gamma: these results carry no customer data; pass frequency and monetary_value")
             x, m, idx = self.model.frequency, self.model.monetary_value, self.model.index
         else:
             x = as_float_array(frequency, "frequency", "Gamma-Gamma")

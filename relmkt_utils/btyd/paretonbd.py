@@ -34,6 +34,7 @@ import numpy as np
 from scipy import special
 
 from .base import CustomerModel, CustomerPredictionResults, factorize_rows
+from .distributions import ContinuousDistributionsMixin, pnbd_pmf
 
 NAMES = ["r", "alpha", "s", "beta"]
 
@@ -295,7 +296,7 @@ def _expm1_ratio(s, y):
     return -np.expm1(-(s - 1) * l) / (s - 1)
 
 
-class ParetoNBDResults(CustomerPredictionResults):
+class ParetoNBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
     """Fitted Pareto/NBD with the predictions of Schmittlein et al. (1987) / Fader & Hardie (2005)."""
 
     model_label = "Pareto/NBD"
@@ -328,3 +329,23 @@ class ParetoNBDResults(CustomerPredictionResults):
         pa = self._p_alive(x, tx, T_, theta)
         out = (r + x) * (be + T_) / (al + T_) * _expm1_ratio(s, float(t) / (be + T_)) * pa
         return self._wrap(out, idx)
+
+    def pmf(self, t, n, params=None):
+        r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (Fader &
+        Hardie 2006; :func:`.distributions.pnbd_pmf`); numpy-broadcasting in ``t`` and ``n``."""
+        return pnbd_pmf(t, n, *self._params_or(params))
+
+    def _posterior(self, theta, x, tx, T):
+        """P(alive) and the parameters of an alive customer, (r+x, alpha+T, s, beta+T) (:mod:`.distributions`)."""
+        r, al, s, be = theta
+        return self._p_alive(x, tx, T, theta), (r + x, al + T, s + 0 * x, be + T)
+
+    @staticmethod
+    def _new_pmf(t, n, *post):
+        return pnbd_pmf(t, n, *post)
+
+    @staticmethod
+    def _dert_alive(delta, r, al, s, be):
+        r"""\frac{r}{\alpha}\,\beta^s\delta^{s-1}U(s, s; \delta\beta) at the posterior (FHL 2005 JMR, eq. 2)."""
+        z = delta * be
+        return r / al * np.exp(s * np.log(z)) * special.hyperu(s, s, z) / delta

@@ -82,6 +82,7 @@ def newton_fit(
     analytic_hessian: bool = True,
     maxiter: int = 200,
     step_tol: float = 1e-10,
+    positive=None,
 ) -> MLEResults:
     """Minimize ``objective`` (a negative log-likelihood over positive parameters) by damped Newton steps.
 
@@ -89,34 +90,73 @@ def newton_fit(
     :math:`\\lambda \\ge 0` that makes the matrix positive definite, caps the step at 3 on the log scale,
     and halves it until the Armijo condition holds. It stops when the step is below ``step_tol`` or
     the predicted decrease is below the rounding error of the objective.
+
+    ``positive`` (optional boolean mask, one per parameter; default all True) marks the parameters
+    that are positive and fitted on the log scale; the others (regression coefficients) are real-valued
+    and fitted as they are: for them :math:`\\eta_j = \\theta_j`, the log-scale derivative terms become
+    :math:`g_j` and :math:`H_{jk}`, and the results' ``bse``/``conf_int`` are on the natural scale
+    (:class:`~relmkt_utils.core.results.MLEResults` ``positive``). Without it nothing changes.
     """
+
+    if positive is None:
+        pos = None
+
+        def to_theta(eta):
+            return np.exp(eta)
+
+        def jac(theta):            # d theta / d eta
+            return theta
+
+        def curv(theta):           # d2 theta / d eta2
+            return theta
+    else:
+        pos = np.asarray(positive, dtype=bool).ravel()
+        if pos.shape != (len(names),):
+            raise ValueError(f"{model_name}: positive must hold one flag per parameter ({len(names)})")
+
+        def to_theta(eta):
+            theta = np.array(eta, dtype=float)
+            theta[pos] = np.exp(eta[pos])
+            return theta
+
+        def jac(theta):
+            return np.where(pos, theta, 1.0)
+
+        def curv(theta):
+            return np.where(pos, theta, 0.0)
 
     def value(eta):
         with np.errstate(all="ignore"):
-            v = float(objective(np.exp(eta), 0))
+            v = float(objective(to_theta(eta), 0))
         return v if np.isfinite(v) else np.inf
 
     def grad_eta(eta):
-        theta = np.exp(eta)
+        theta = to_theta(eta)
         _, g = objective(theta, 1)
-        return np.asarray(g) * theta
+        return np.asarray(g) * jac(theta)
 
     def derivs(eta):
-        theta = np.exp(eta)
+        theta = to_theta(eta)
+        J = jac(theta)
         if analytic_hessian:
             f, g, H = objective(theta, 2)
             g = np.asarray(g, float)
-            He = np.outer(theta, theta) * np.asarray(H, float) + np.diag(theta * g)
+            He = np.outer(J, J) * np.asarray(H, float) + np.diag(curv(theta) * g)
         else:
             f, g = objective(theta, 1)
             g = np.asarray(g, float)
-            He = forward_hessian(grad_eta, eta, theta * g)
-        return float(f), theta * g, 0.5 * (He + He.T)
+            He = forward_hessian(grad_eta, eta, J * g)
+        return float(f), J * g, 0.5 * (He + He.T)
 
-    eta = np.log(np.asarray(x0, dtype=float))
+    x0 = np.asarray(x0, dtype=float)
+    if pos is None:
+        eta = np.log(x0)
+    else:
+        eta = x0.copy()
+        eta[pos] = np.log(x0[pos])
     f, ge, He = derivs(eta)
     if not np.isfinite(f):
-        raise ValueError(f"{model_name}: the log-likelihood is not finite at the starting values {dict(zip(names, np.exp(eta)))}")
+        raise ValueError(f"{model_name}: the log-likelihood is not finite at the starting values {dict(zip(names, to_theta(eta)))}")
     converged = False
     it = 0
     for it in range(1, maxiter + 1):
@@ -158,7 +198,7 @@ def newton_fit(
             break
         eta = eta - t * step
         f, ge, He = derivs(eta)
-        if np.max(np.abs(eta)) > DIVERGED_LOG:
+        if np.max(np.abs(eta if pos is None else eta[pos]), initial=0.0) > DIVERGED_LOG:
             converged = False  # a parameter runs off to 0 or infinity: not identified, stop here
             break
         if t * np.max(np.abs(step)) < step_tol:
@@ -171,7 +211,8 @@ def newton_fit(
         cov = np.linalg.inv(He)
     except np.linalg.LinAlgError:
         cov = np.full_like(He, np.nan)
-    theta = np.exp(eta)
+    theta = to_theta(eta)
+    extra = {} if pos is None else {"positive": pos.copy()}
     return diagnose(results_cls(
         model=model,
         params=pd.Series(theta, index=names, name="params"),
@@ -181,4 +222,5 @@ def newton_fit(
         converged=bool(converged),
         iterations=int(it),
         model_name=model_name,
+        **extra,
     ))

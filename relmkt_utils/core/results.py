@@ -22,6 +22,13 @@ Intervals of :class:`MLEResults`: Wald intervals on the log scale, exp(eta_hat +
 positive and cover better in small samples than theta_hat +/- z se(theta) (Cox & Hinkley 1974,
 Sec. 9.3); ``conf_int(scale="natural")`` gives the plain Wald interval that statsmodels prints.
 Standard errors on the natural scale come from the delta method, se(theta) = theta se(eta).
+
+Models with real-valued coefficients beside their positive parameters (the BTYD models with
+covariates, whose log-linear effects gamma can take any sign) are fitted with
+``newton_fit(..., positive=mask)``: the results carry the mask in ``positive``, and for the
+coefficients (``positive`` False) the optimizer's scale *is* the natural scale, so their ``bse`` is
+sqrt of the covariance diagonal and their interval the plain Wald interval gamma +/- z se. Without a
+mask (``positive=None``, every existing model) every parameter is positive and nothing changes.
 """
 from __future__ import annotations
 
@@ -53,6 +60,9 @@ class MLEResults:
     nobs : float            number of observations (customers, cohort members, ...)
     converged : bool        whether the optimizer met its convergence criterion
     warnings : list[str]    sentences on what should not be trusted (empty for a clean fit)
+    positive : bool array or None  which parameters are positive and fitted on the log scale (None:
+                            all of them); ``cov_params_log`` is then the covariance on the optimizer's
+                            scale (log for positive parameters, natural for the others)
     """
 
     model: object
@@ -64,6 +74,18 @@ class MLEResults:
     iterations: int = 0
     model_name: str = "model"
     warnings: list = field(default_factory=list)
+    positive: object = None
+
+    @property
+    def _positive(self) -> np.ndarray:
+        """Boolean mask of the log-scale (positive) parameters."""
+        if self.positive is None:
+            return np.ones(len(self.params), dtype=bool)
+        return np.asarray(self.positive, dtype=bool)
+
+    def _jacobian(self) -> np.ndarray:
+        """d theta / d eta: theta for the positive parameters, 1 for the real-valued ones."""
+        return np.where(self._positive, self.params.to_numpy(dtype=float), 1.0)
 
     @property
     def df_model(self) -> int:
@@ -75,12 +97,15 @@ class MLEResults:
 
     @property
     def bse(self) -> pd.Series:
-        """Standard errors on the natural scale (delta method from the log scale)."""
-        return self.params * self.bse_log
+        """Standard errors on the natural scale (delta method from the log scale; the real-valued
+        coefficients have their own)."""
+        if self.positive is None:
+            return self.params * self.bse_log
+        return pd.Series(self._jacobian() * self.bse_log.to_numpy(), index=self.params.index)
 
     def cov_params(self) -> pd.DataFrame:
         """Covariance of the natural-scale estimates (delta method)."""
-        d = np.diag(self.params.values)
+        d = np.diag(self.params.values if self.positive is None else self._jacobian())
         return pd.DataFrame(d @ self.cov_params_log.values @ d, index=self.params.index, columns=self.params.index)
 
     @property
@@ -98,11 +123,18 @@ class MLEResults:
     def conf_int(self, alpha: float = 0.05, scale: str = "log") -> pd.DataFrame:
         """(1 - alpha) confidence intervals, columns ``lower`` and ``upper``.
 
-        ``scale="log"`` (default): exp(log theta +/- z se_log), always positive.
+        ``scale="log"`` (default): exp(log theta +/- z se_log), always positive (real-valued
+        coefficients, ``positive`` False: gamma +/- z se).
         ``scale="natural"``: theta +/- z se, the plain Wald interval.
         """
         z = z_value(alpha)
-        if scale == "log":
+        if scale == "log" and self.positive is not None:
+            pos = self._positive
+            lo = pd.Series(np.where(pos, self.params * np.exp(-z * self.bse_log), self.params - z * self.bse_log),
+                           index=self.params.index)
+            hi = pd.Series(np.where(pos, self.params * np.exp(z * self.bse_log), self.params + z * self.bse_log),
+                           index=self.params.index)
+        elif scale == "log":
             lo = self.params * np.exp(-z * self.bse_log)
             hi = self.params * np.exp(z * self.bse_log)
         elif scale == "natural":
@@ -113,12 +145,20 @@ class MLEResults:
 
     def param_draws(self, n: int, seed: int) -> np.ndarray:
         """``n`` draws of the parameters from their asymptotic normal distribution on the log scale
-        (seeded): the parametric part of the suite's intervals for derived quantities (Krinsky & Robb 1986)."""
+        (seeded): the parametric part of the suite's intervals for derived quantities (Krinsky & Robb 1986).
+        Real-valued coefficients (``positive`` False) are drawn on their own scale."""
         rng = np.random.default_rng(seed)
         cov = self.cov_params_log.to_numpy()
         if not np.all(np.isfinite(cov)):
             raise ValueError(f"{self.model_name}: the covariance of the estimates is not finite; no draws possible")
-        return np.exp(rng.multivariate_normal(np.log(self.params.to_numpy()), cov, size=n, method="eigh"))
+        if self.positive is None:
+            return np.exp(rng.multivariate_normal(np.log(self.params.to_numpy()), cov, size=n, method="eigh"))
+        pos = self._positive
+        theta = self.params.to_numpy(dtype=float)
+        eta = np.where(pos, np.log(np.where(pos, theta, 1.0)), theta)
+        draws = rng.multivariate_normal(eta, cov, size=n, method="eigh")
+        draws[:, pos] = np.exp(draws[:, pos])
+        return draws
 
     def _params_or(self, params) -> np.ndarray:
         """The fitted parameters, or ``params`` (a sequence in the order of ``self.params``)."""
@@ -138,7 +178,9 @@ class MLEResults:
              ["No. observations:", f"{self.nobs:g}", "AIC:", f"{self.aic:.4f}"],
              ["Converged:", str(bool(self.converged)), "BIC:", f"{self.bic:.4f}"]],
             self.params, self.bse, self.conf_int(alpha), alpha,
-            ["Intervals are Wald intervals on the log scale (positive parameters)."] + list(self.warnings))
+            ["Intervals are Wald intervals on the log scale (positive parameters)."
+             + ("" if self.positive is None or self._positive.all() else
+                " Coefficients (real-valued) have plain Wald intervals, estimate +/- z se.")] + list(self.warnings))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
@@ -172,7 +214,11 @@ def diagnose(res: MLEResults) -> MLEResults:
                             "the estimates are not maximum-likelihood estimates.")
         _warnings.warn(res.warnings[-1], ConvergenceWarning, stacklevel=3)
     se = res.bse_log
-    bad = [name for name in res.params.index if not np.isfinite(se[name]) or se[name] > UNIDENTIFIED_LOG_SE]
+    if res.positive is None:
+        bad = [name for name in res.params.index if not np.isfinite(se[name]) or se[name] > UNIDENTIFIED_LOG_SE]
+    else:  # a real-valued coefficient: its standard error against 1e3 x max(1, |estimate|)
+        limit = np.where(res._positive, UNIDENTIFIED_LOG_SE, 1e3 * np.maximum(1.0, np.abs(res.params.to_numpy(dtype=float))))
+        bad = [name for name, s_, lim in zip(res.params.index, se.to_numpy(), limit) if not np.isfinite(s_) or s_ > lim]
     if bad:
         res.warnings.append(f"{res.model_name}: the data do not identify {', '.join(bad)} (standard error "
                             "not finite or over a thousand times the estimate); do not read these estimates.")

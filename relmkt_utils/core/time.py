@@ -1,6 +1,6 @@
 r"""Time units and calendars: the one place where days, weeks, months and years are converted.
 
-A dataset's ``time_unit`` (``dataset.yml``: day, week or month) is the time unit of its models: the
+A dataset's ``time_unit`` (``dataset.yml``: day, week, month or year) is the time unit of its models: the
 BTYD summaries count recency and T in it, the fitted rates are per unit. Users give horizons in
 calendar terms (months, years) and discount rates per year; :class:`TimeUnit` turns them into the
 model's periods:
@@ -90,7 +90,7 @@ UNITS = {
     "year": TimeUnit("year", DAYS_PER_YEAR),
 }
 #: Units a dataset may declare as its model time unit.
-DATASET_UNITS = ("day", "week", "month")
+DATASET_UNITS = ("day", "week", "month", "year")
 #: Calendar periods for acquisition cohorts and spend tables.
 CALENDAR_PERIODS = ("month", "quarter", "year")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..core.errors import ParameterError
 from ..core.time import TimeUnit, time_unit
 from .tables import TABLE_NAMES
 
@@ -28,7 +29,11 @@ class Dataset:
     referrals: pd.DataFrame | None = None
     choices: pd.DataFrame | None = None
     spend: pd.DataFrame | None = None
+    cohorts: pd.DataFrame | None = None  # survivors per cohort and period (contractual retention)
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: ``transactions_path`` of dataset.yml, resolved: a log too big for pandas (``transactions`` is then None);
+    #: give it to ``btyd.rfm_summary`` (DuckDB reads it out of core). See ``relmkt_utils.data.logs``.
+    transactions_source: str | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The canonical tables that are present, by name."""
@@ -47,8 +52,30 @@ class Dataset:
 
     @property
     def time_unit(self) -> TimeUnit:
-        """The model time unit of ``dataset.yml`` (day, week or month; week when absent)."""
+        """The model time unit of ``dataset.yml`` (day, week, month or year; week when absent)."""
         return time_unit(self.meta.get("time_unit", "week"))
+
+    def segments(self, segment: str = "") -> list[str]:
+        """The customers columns to compare groups by: ``[segment]`` when one is named (any column of
+        the customers table, e.g. ``country`` or ``age_group``), else Berry's ``relationship_level``
+        and the acquisition ``channel`` where the table has them with two or more values. A named
+        column the table does not have is a ParameterError that suggests the likely one."""
+        cols = [] if self.customers is None else list(self.customers.columns)
+        if segment:
+            if segment not in cols or segment == "customer_id":
+                from .validation import likely_column
+
+                hint = likely_column(segment, [c for c in cols if c != "customer_id"])
+                raise ParameterError(f"segment {segment!r} is not a column of the customers table"
+                                     + (f" (did you mean {hint!r}?)" if hint else f"; columns: {', '.join(cols)}"))
+            return [segment]
+        return [c for c in ("relationship_level", "channel") if c in cols and self.customers[c].nunique() >= 2]
+
+    @property
+    def offers(self) -> pd.DataFrame | None:
+        """The offers of ``dataset.yml`` (rows offer names, columns the choices columns), or None."""
+        offers = self.meta.get("offers")
+        return None if not offers else pd.DataFrame.from_dict(offers, orient="index").astype(float)
 
     @property
     def currency(self) -> str:
@@ -64,6 +91,8 @@ class Dataset:
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{n}={len(t):,}" for n, t in self.tables().items())
+        if self.transactions_source is not None:
+            sizes += (", " if sizes else "") + f"transactions_source={self.transactions_source!r}"
         return f"<Dataset {self.name!r}: {sizes}>"
 
 

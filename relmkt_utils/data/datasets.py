@@ -1,20 +1,24 @@
 """Find, read and validate a dataset folder; ``load()`` returns a :class:`Dataset`.
 
 A dataset is a folder with ``dataset.yml`` and any of the canonical tables (see ``tables.py``) as
-``<table>.csv`` or ``<table>.parquet``. ``load("synthetic")`` looks in the project's ``data/``
+``<table>.csv`` or ``<table>.parquet`` (or, with no canonical table, only the extra tables listed
+under ``extras``: a published summary such as the donations data). ``load("synthetic")`` looks in the project's ``data/``
 folder (or ``$RELMKT_DATA``); ``load("path/to/folder")`` reads that folder.
 
 Every problem found is collected (not just the first) and raised together as a
 :class:`~relmkt_utils.errors.DataError` naming file, column, up to five offending lines and the
 rule. ``validate(path)`` returns the problems instead of raising.
 
-``dataset.yml`` keys: ``name``, ``description``, ``currency``, ``time_unit`` (day/week/month),
+``dataset.yml`` keys: ``name``, ``description``, ``currency``, ``time_unit`` (day/week/month/year),
 ``observation_start``, ``observation_end`` (ISO dates ``YYYY-MM-DD``; every date of the tables lies
 in this window), ``provenance``, ``licence``; optionally ``truth`` (generator parameters of synthetic
 data), ``calibration_end`` (ISO date), ``extras`` (name -> description of additional CSV tables,
 read from ``<name>.csv``), ``allow_duplicate_transactions`` (default false: a line of transactions that
 repeats an earlier line exactly is reported; true: repeats are real purchases, as in CDNOW's raw log)
-and ``transactions_path``. Any other key is a
+``transactions_path`` and ``source_figures`` (name -> number: totals of the raw source that a
+converted dataset reconciles with, e.g. its line and customer counts) and ``offers`` (offer name ->
+{choices column: level}: the offers the share simulator of notebook 02 compares, when the
+illustrative ones built from the levels would not be real offers). Any other key is a
 problem (most often a typo; the closest known key is suggested).
 
 Dates in the tables may carry a UTC offset (``2024-03-01T10:00:00+01:00``, ``...Z``): they are
@@ -40,13 +44,17 @@ import yaml
 from .dataset import Dataset, save  # noqa: F401  (re-exported)
 from ..core.errors import DataError, Problem, shown_values
 from .tables import TABLE_NAMES
+from .logs import check_transactions_path, resolve_transactions_path
 from .validation import RULES, TableCheck, check_duplicate_rows, check_foreign_keys, check_table
 
 REQUIRED_META = ("name", "description", "currency", "time_unit", "observation_start", "observation_end", "provenance", "licence")
-OPTIONAL_META = ("truth", "calibration_end", "extras", "allow_duplicate_transactions", "transactions_path")
+OPTIONAL_META = ("truth", "calibration_end", "extras", "allow_duplicate_transactions", "transactions_path", "source_figures",
+                 "offers")
 KNOWN_META = REQUIRED_META + OPTIONAL_META
 META_DATES = ("observation_start", "observation_end", "calibration_end")
-TIME_UNITS = ("day", "week", "month")
+TIME_UNITS = ("day", "week", "month", "year")
+#: The project's own ``data/`` folder (shipped datasets; :func:`data_dir` unless ``$RELMKT_DATA`` is set).
+PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def data_dir() -> Path:
@@ -54,7 +62,7 @@ def data_dir() -> Path:
     env = os.environ.get("RELMKT_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "data"
+    return PROJECT_DATA
 
 
 def available() -> list[str]:
@@ -156,6 +164,15 @@ def read_meta(folder: Path) -> tuple[dict, list[Problem]]:
                                  values=shown_values([meta["allow_duplicate_transactions"]])))
     if meta.get("extras") is not None and not isinstance(meta["extras"], dict):
         problems.append(_problem("dataset.yml", "yaml_extras", column="extras"))
+    figures = meta.get("source_figures")
+    if figures is not None and not (isinstance(figures, dict) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in figures.values())):
+        problems.append(_problem("dataset.yml", "yaml_source_figures", column="source_figures"))
+    offers = meta.get("offers")
+    if offers is not None and not (isinstance(offers, dict) and offers and all(
+            isinstance(o, dict) and o and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in o.values())
+            for o in offers.values())):
+        problems.append(_problem("dataset.yml", "yaml_offers", column="offers"))
     return meta, problems
 
 
@@ -266,7 +283,10 @@ def _check(folder: Path) -> tuple[dict, dict[str, TableCheck], dict[str, pd.Data
     allow_duplicates = meta.get("allow_duplicate_transactions", False) is True
     files, file_problems = _table_files(folder)
     problems += file_problems
-    if not files:
+    if meta.get("transactions_path") is not None:  # a big log: checked from Parquet metadata, never read
+        problems += check_transactions_path(folder, meta, window, has_table="transactions" in files)
+    if not files and not (isinstance(meta.get("extras"), dict) and meta["extras"]) and "transactions_path" not in meta:
+        # a dataset may ship only extra tables (e.g. a published summary with counts, as donations)
         problems.append(_problem(folder.name, "no_tables"))
     checks: dict[str, TableCheck] = {}
     for name, path in files.items():
@@ -328,4 +348,23 @@ def load(name_or_path: str | Path) -> Dataset:
     if problems:
         raise DataError(problems, dataset=name)
     tables = {n: chk.frame for n, chk in checks.items()}
-    return Dataset(name=name, meta=meta, path=folder, extras=extras, **tables)
+    source = resolve_transactions_path(folder, meta.get("transactions_path"))
+    return Dataset(name=name, meta=meta, path=folder, extras=extras, transactions_source=source, **tables)
+
+
+def transactions_source(name_or_path: str | Path) -> str:
+    """Where a dataset's transactions are, without reading them (for ``relmkt summarize``): its
+    ``transactions_path`` (absolute path or glob), else its transactions table file."""
+    folder = resolve(name_or_path)
+    meta, problems = read_meta(folder)
+    if meta.get("transactions_path") is not None:
+        source = resolve_transactions_path(folder, meta["transactions_path"])
+        if source is None:
+            raise DataError(Problem("dataset.yml", RULES["transactions_path"], column="transactions_path",
+                                    code="transactions_path"))
+        return source
+    files, _ = _table_files(folder)
+    if "transactions" not in files:
+        raise DataError(Problem(folder.name, "the dataset has no transactions table and no transactions_path",
+                                code="table_absent"))
+    return str(files["transactions"])

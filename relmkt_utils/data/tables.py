@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TABLE_NAMES = ("customers", "transactions", "survey", "referrals", "choices", "spend")
+TABLE_NAMES = ("customers", "transactions", "survey", "referrals", "choices", "spend", "cohorts")
 
 CHANNELS = ("organic", "paid", "referral")
 RELATIONSHIP_LEVELS = ("financial", "social", "structural")
@@ -47,6 +47,8 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         Column("date", "date"),
         Column("amount", "amount"),
         Column("quantity", "amount", required=False),
+        # gross margin of the purchase (revenue - cost of goods); negative when sold below cost
+        Column("margin", "number", required=False),
     ),
     "survey": (
         Column("customer_id", "id"),
@@ -78,6 +80,14 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         Column("new_customers", "amount"),
         Column("customers_at_start", "amount"),
         Column("retained_customers", "amount"),
+    ),
+    # survivors of customer cohorts (contractual retention, Fader & Hardie 2007): one row per cohort
+    # and period 0..T, survivors non-increasing within a cohort (see validation.py)
+    "cohorts": (
+        Column("cohort", "id"),
+        Column("period", "int_range", lo=0, hi=None),
+        Column("survivors", "amount"),
+        Column("segment", "id", required=False, nullable=True),
     ),
 }
 

@@ -34,13 +34,18 @@ RULES: dict[str, str] = {
     "yaml_key": "a required key is missing from dataset.yml",
     "yaml_date": "observation_start must not be after observation_end",
     "yaml_iso_date": "observation_start, observation_end and calibration_end must be ISO dates (YYYY-MM-DD)",
-    "yaml_time_unit": "time_unit must be one of day, week, month",
+    "yaml_time_unit": "time_unit must be one of day, week, month, year",
     "yaml_unknown_key": "unknown key",
     "yaml_bool": "the key must be true or false",
     "yaml_extras": "extras must be a mapping of table names to descriptions",
+    "yaml_source_figures": "source_figures must be a mapping of names to numbers",
+    "yaml_offers": "offers must map each offer name to a mapping of choices columns to numbers",
+    "transactions_path": "transactions_path must point at Parquet files of the transactions: a file, a folder or a glob, relative to the dataset folder",
+    "transactions_path_twice": "the transactions are given twice, by transactions_path and by a transactions table in the folder; keep one",
+    "column_type": "the column has the wrong type",
     "extra_missing": "an extra table listed under extras has no file",
     "not_found": "no such dataset: give a dataset folder or one of the names in data/",
-    "no_tables": "the dataset has none of the canonical tables (customers, transactions, survey, referrals, choices, spend)",
+    "no_tables": "the dataset has none of the canonical tables (customers, transactions, survey, referrals, choices, spend, cohorts) and lists no extra tables under extras",
     "two_formats": "a table is given both as CSV and as Parquet; keep one",
     "encoding": "the file is not readable UTF-8 text",
     "csv_syntax": "the file is not a well-formed CSV table",
@@ -64,6 +69,9 @@ RULES: dict[str, str] = {
     "one_chosen": "exactly one alternative must be chosen (chosen = 1) per respondent and task",
     "conversion_pair": "referee_id and converted_at must both be given (converted) or both be empty",
     "conversion_order": "converted_at must not be before invited_at",
+    "cohort_duplicate": "a cohort must have one row per period",
+    "cohort_periods": "the periods of a cohort must run 0, 1, 2, ... without gaps",
+    "cohort_increasing": "survivors must not increase from one period to the next within a cohort",
 }
 
 
@@ -106,7 +114,7 @@ class TableCheck:
 # rules broken by values: their problems quote up to three of the offending values
 VALUE_RULES = frozenset({
     "date_format", "date_window", "number", "finite_nonnegative", "finite", "category", "integer_range",
-    "binary", "foreign_key", "unique",
+    "binary", "foreign_key", "unique", "cohort_duplicate", "cohort_periods", "cohort_increasing",
 })
 
 
@@ -278,12 +286,15 @@ def likely_column(missing: str, columns) -> str | None:
     """The column of ``columns`` that probably means ``missing`` (a synonym or a close spelling)."""
     columns = [c for c in columns if str(c).strip()]
     normed = {_norm(c): c for c in reversed(columns)}
-    synonyms = SYNONYMS.get(missing, ())
+    target = _norm(missing)
+    synonyms = SYNONYMS.get(target, ())
     for c in columns:
         n = _norm(c)
         if n in synonyms or n.replace("_", "") in synonyms:
             return str(c)
-    close = difflib.get_close_matches(_norm(missing), list(normed), n=1)
+    close = difflib.get_close_matches(target, list(normed), n=1)
+    if not close and len(target) >= 3:      # "Date" -> "InvoiceDate"
+        close = [n for n in normed if target.replace("_", "") in n.replace("_", "")][:1]
     return str(normed[close[0]]) if close else None
 
 
@@ -333,6 +344,8 @@ def _table_logic(chk: TableCheck) -> None:
         bad = n_chosen != 1
         if bad.any():
             chk.problem("one_chosen", "chosen", bad)
+    if chk.table == "cohorts":
+        _cohort_logic(chk)
     if chk.table == "referrals" and {"referee_id", "converted_at", "invited_at"} <= cols:
         has_ref = df["referee_id"].notna()
         has_conv = pd.to_datetime(df["converted_at"], errors="coerce").notna() if not pd.api.types.is_datetime64_any_dtype(df["converted_at"]) else df["converted_at"].notna()
@@ -343,6 +356,29 @@ def _table_logic(chk: TableCheck) -> None:
             early = df["converted_at"].notna() & (df["converted_at"] < df["invited_at"])
             if early.any():
                 chk.problem("conversion_order", "converted_at", early)
+
+
+def _cohort_logic(chk: TableCheck) -> None:
+    """A cohort has one row per period, periods 0..T without gaps and survivors that never increase."""
+    df = chk.frame
+    if not ({"cohort", "period", "survivors"} <= set(df.columns) and pd.api.types.is_integer_dtype(df["period"])
+            and pd.api.types.is_float_dtype(df["survivors"])):
+        return  # the column checks have already reported what is wrong
+    dup = df.duplicated(["cohort", "period"], keep="first")
+    if dup.any():
+        chk.problem("cohort_duplicate", "period", dup)
+        return
+    ordered = df.sort_values(["cohort", "period"], kind="stable")
+    by = ordered.groupby("cohort", sort=False)
+    gap = ordered["period"] != by.cumcount()
+    if gap.any():
+        cohorts = ", ".join(map(repr, ordered.loc[gap, "cohort"].unique()[:3]))
+        chk.problem("cohort_periods", "period", gap.reindex(df.index), detail=f"cohort {cohorts}")
+        return
+    rise = by["survivors"].diff() > 0
+    if rise.any():
+        cohorts = ", ".join(map(repr, ordered.loc[rise, "cohort"].unique()[:3]))
+        chk.problem("cohort_increasing", "survivors", rise.reindex(df.index), detail=f"cohort {cohorts}")
 
 
 def check_duplicate_rows(chk: TableCheck) -> None:

@@ -32,6 +32,7 @@ from .concentration import (
 
 from .nps import (
     ChiSquareResult,
+    GroupNPS,
     NPSDifference,
     NPSResult,
     nps,
@@ -40,6 +41,7 @@ from .nps import (
     nps_category,
     nps_chi2_test,
     nps_difference_test,
+    nps_groups,
     nps_from_counts,
 )
 from .survival import KaplanMeier, LogRankResult, kaplan_meier, logrank_test, survival_at, time_to_dropout
@@ -50,7 +52,7 @@ __all__ = [
     "quantile_score", "repeat_purchase_rate", "rfm_scores", "rfm_segment",
     "PUBLISHED_PARETO_RATIOS", "customer_revenue", "gini", "lorenz_curve", "pareto_comparison",
     "top_share",
-    "ChiSquareResult", "NPSDifference", "NPSResult", "nps", "nps_bootstrap",
-    "nps_by_group", "nps_category", "nps_chi2_test", "nps_difference_test", "nps_from_counts",
+    "ChiSquareResult", "GroupNPS", "NPSDifference", "NPSResult", "nps", "nps_bootstrap",
+    "nps_by_group", "nps_category", "nps_chi2_test", "nps_difference_test", "nps_from_counts", "nps_groups",
     "KaplanMeier", "LogRankResult", "kaplan_meier", "logrank_test", "survival_at", "time_to_dropout",
 ]

@@ -182,3 +182,29 @@ def nps_chi2_test(survey: pd.DataFrame, by: str, score_col: str = "nps") -> ChiS
         raise DataError("the chi-square test needs two groups and two non-empty categories")
     stat, p, dof, _ = stats.chi2_contingency(table.to_numpy(), correction=False)
     return ChiSquareResult(float(stat), int(dof), float(p), table)
+
+
+@dataclass(frozen=True)
+class GroupNPS:
+    """NPS per group (``table``, as :func:`nps_by_group`) and the difference between the groups with
+    the highest and the lowest NPS (``difference``, ``highest``, ``lowest``)."""
+
+    table: pd.DataFrame
+    difference: NPSDifference | None
+    highest: str | None
+    lowest: str | None
+
+
+def nps_groups(survey: pd.DataFrame, customers: pd.DataFrame, by: str, score_col: str = "nps",
+               alpha: float = 0.05) -> GroupNPS:
+    """NPS per group of the customers column ``by`` (each answer joined to its customer's group) and
+    the test of the highest against the lowest group (:func:`nps_difference_test`)."""
+    require_columns(customers, "customers", ("customer_id", by))
+    sv = survey.merge(customers[["customer_id", by]], on="customer_id", how="left").dropna(subset=[by])
+    table = nps_by_group(sv, by, score_col, alpha)
+    if len(table) < 2:
+        return GroupNPS(table, None, None, None)
+    order = table["nps"].sort_values()
+    lo, hi = order.index[0], order.index[-1]
+    diff = nps_difference_test(sv.loc[sv[by] == hi, score_col], sv.loc[sv[by] == lo, score_col], alpha)
+    return GroupNPS(table, diff, str(hi), str(lo))

@@ -166,6 +166,10 @@ def logrank_test(
     groups = tuple(sorted(map(str, d[by].unique())))
     if len(groups) < 2:
         raise DataError(f"the log-rank test needs at least two groups in '{by}'")
+    if not (d[event_col] > 0).any():
+        raise DataError(f"the log-rank test by '{by}' needs events, and no customer has one (no '{event_col}'): "
+                        "every customer is still followed at the end, e.g. because the data span less time than "
+                        "the dropout rule needs")
     stat, p = survdiff(d[duration_col].to_numpy(float), d[event_col].to_numpy(float),
                        d[by].astype(str).to_numpy())
     return LogRankResult(float(stat), len(groups) - 1, float(p), groups)

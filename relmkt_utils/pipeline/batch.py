@@ -63,6 +63,10 @@ class RunResult:
     ipynb: str | None
     error: str | None
     warnings: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    dataset: str | None = None
+    currency: str | None = None
+    tables: list = field(default_factory=list)   # CSV files the run wrote beside its report (record.save_table)
 
 
 class BatchInterrupted(Exception):
@@ -132,7 +136,8 @@ class OutputLock:
 
 def run_files(notebook: str) -> set[str]:
     """The files a run of ``notebook`` writes."""
-    return {f"{notebook}.ipynb", f"{notebook}.html", f"{notebook}.code.html", "metrics.json", "warnings.json", MARKER}
+    return {f"{notebook}.ipynb", f"{notebook}.html", f"{notebook}.code.html", "metrics.json", "warnings.json",
+            "skipped.json", MARKER}
 
 
 def foreign_folder(target: Path, notebook: str) -> str | None:
@@ -229,7 +234,22 @@ class _Active:
     log: object
 
 
-def _start(run: Run, config: Config) -> _Active:
+#: Thread pools of the numerical libraries: a kernel that may use every core beside another kernel
+#: doing the same oversubscribes the machine (BLAS threads spinning against each other).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def worker_environment(jobs: int) -> dict:
+    """The environment of a worker and its kernel: the user's, with each numerical thread pool limited
+    to its share of the cores (cores // jobs, at least 1) unless the user has set it."""
+    env = dict(os.environ, JUPYTER_PREFER_ENV_PATH="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    share = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    for name in THREAD_VARIABLES:
+        env.setdefault(name, share)
+    return env
+
+
+def _start(run: Run, config: Config, jobs: int = 1) -> _Active:
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{run.name}-", dir=config.output_dir))
     staging.chmod(0o755)                    # mkdtemp's 0700 would hide the reports from other readers
     (staging / MARKER).write_text("written by relmkt run; this folder may be replaced by the next run\n")
@@ -243,7 +263,7 @@ def _start(run: Run, config: Config) -> _Active:
     }
     job_file = staging / ".job.json"
     job_file.write_text(json.dumps(job), encoding="utf-8")
-    env = dict(os.environ, JUPYTER_PREFER_ENV_PATH="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env = worker_environment(jobs)
     log = open(staging / ".worker.log", "w", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "relmkt_utils.pipeline.worker", str(job_file)],
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
@@ -275,6 +295,7 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
     if not (staging / "metrics.json").exists():
         (staging / "metrics.json").write_text("{}\n")
     warns = _read_json(staging / "warnings.json", [])
+    skipped = [s.get("title", "") for s in _read_json(staging / "skipped.json", [])]
     target = config.output_dir / run.name
     refusal = foreign_folder(target, run.notebook)
     if refusal:
@@ -285,20 +306,37 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
         # a parameter the notebook itself refuses (e.g. a bootstrap of 0 replicates) is a user mistake too
         status = "ok" if error is None else "invalid" if error.startswith(USER_MISTAKES) else "failed"
     return _result(run, status, time.perf_counter() - active.started, metrics=metrics, warnings=warns, error=error,
-                   folder=target, config=config)
+                   folder=target, config=config, skipped=skipped)
+
+
+def dataset_label(run: Run) -> tuple[str | None, str | None]:
+    """The name and currency of a run's dataset, read from its ``dataset.yml`` (None when unknown)."""
+    folder = run.kernel_parameters.get("dataset")
+    if not folder:
+        return None, None
+    try:
+        import yaml
+
+        meta = yaml.safe_load((Path(folder) / "dataset.yml").read_text(encoding="utf-8"))
+        return str(meta.get("name") or Path(folder).name), str(meta.get("currency") or "") or None
+    except Exception:
+        return Path(str(folder)).name, None
 
 
 def _result(run: Run, status: str, duration: float, metrics=None, warnings=None, error=None, folder=None,
-            config=None) -> RunResult:
+            config=None, skipped=None) -> RunResult:
     def rel(name):
         if folder is None or not (folder / name).exists():
             return None
         return str((folder / name).relative_to(config.output_dir))
 
+    dataset, currency = dataset_label(run)
     return RunResult(name=run.name, notebook=run.notebook, status=status, duration_s=round(duration, 2),
                      parameters=run.parameters, metrics=metrics or {}, html=rel(f"{run.notebook}.html"),
                      html_full=rel(f"{run.notebook}.code.html"), ipynb=rel(f"{run.notebook}.ipynb"),
-                     error=error, warnings=list(warnings or []))
+                     error=error, warnings=list(warnings or []), skipped=list(skipped or []), dataset=dataset,
+                     currency=currency,
+                     tables=sorted(rel(p.name) for p in folder.glob("*.csv")) if folder is not None else [])
 
 
 def select_runs(config: Config, only: list[str] | None) -> list[Run]:
@@ -339,7 +377,7 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
         try:
             while (queue or active) and not received:
                 while queue and len(active) < jobs and not received:
-                    active.append(_start(queue.pop(0), config))
+                    active.append(_start(queue.pop(0), config, jobs))
                 time.sleep(POLL_S)
                 for a in list(active):
                     timed_out = time.perf_counter() - a.started > config.timeout
@@ -391,8 +429,9 @@ def _merge_previous(config: Config, fresh: list[RunResult]) -> list[RunResult]:
             merged.append(by_name[run.name])
         elif run.name in previous:
             p = previous[run.name]
-            merged.append(RunResult(**{k: p.get(k) for k in RunResult.__dataclass_fields__ if k != "warnings"},
-                                    warnings=p.get("warnings") or []))
+            merged.append(RunResult(**{k: p.get(k) for k in RunResult.__dataclass_fields__
+                                       if k not in ("warnings", "skipped")},
+                                    warnings=p.get("warnings") or [], skipped=p.get("skipped") or []))
     return merged
 
 
@@ -402,4 +441,5 @@ def write_index(config: Config, results: list[RunResult]) -> None:
     doc = {"generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "runs": [asdict(r) for r in results]}
     (config.output_dir / "index.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    (config.output_dir / "index.html").write_text(index_html(results, doc["generated"]), encoding="utf-8")
+    (config.output_dir / "index.html").write_text(index_html(results, doc["generated"], config.notebooks_dir),
+                                                  encoding="utf-8")

@@ -1,4 +1,5 @@
-"""The ``relmkt`` command: ``validate`` a dataset, ``run`` the notebook batch, list ``datasets``.
+"""The ``relmkt`` command: ``validate`` a dataset, ``import`` a raw order export, ``run`` the notebook
+batch, list ``datasets``.
 
 Exit codes: 0 success; 1 a batch ran but a notebook failed while running; 2 a user mistake (invalid
 dataset, bad config, parameter or option, a run that could not start, an output folder that cannot
@@ -83,6 +84,29 @@ def _print_results(results, config) -> None:
     print(f"{ok} of {len(results)} runs ok; index: {config.output_dir / 'index.html'}")
 
 
+def _import(args) -> int:
+    from ..data.importer import import_orders, read_mapping
+
+    settings = read_mapping(args.mapping) if args.mapping else {}
+    for key in ("customer_col", "date_col", "date_format", "order_col", "amount_col", "quantity_col", "price_col",
+                "returns", "currency", "time_unit", "name", "encoding"):
+        value = getattr(args, key)
+        if value is not None:
+            settings[key] = value
+    if args.dayfirst:
+        settings["dayfirst"] = True
+    if args.attribute:
+        settings["attributes"] = args.attribute
+    missing = [k for k in ("customer_col", "date_col") if k not in settings]
+    if missing:
+        raise ConfigError("relmkt import needs " + " and ".join(f"--{k.replace('_', '-')}" for k in missing)
+                          + " (or a --mapping file with them)")
+    report = import_orders(args.source, args.out, **settings)
+    print(report.text())
+    print(f"{report.path}: valid")
+    return 0
+
+
 def _datasets(args) -> int:
     from ..data.datasets import available
 
@@ -113,8 +137,31 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--timeout", type=_seconds, help="seconds per notebook (default from config, else 600)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=_run)
+    i = sub.add_parser("import", help="turn a raw order export (CSV or Parquet) into a dataset folder")
+    i.add_argument("source", help="the export: a CSV or Parquet file with one row per order line or order")
+    i.add_argument("--out", required=True, help="the dataset folder to write (must not exist or be empty)")
+    i.add_argument("--mapping", help="a YAML file with the settings below as keys (options given here win)")
+    i.add_argument("--customer-col", dest="customer_col", help="column of the customer id")
+    i.add_argument("--date-col", dest="date_col", help="column of the order date")
+    i.add_argument("--date-format", dest="date_format", help="strftime format of the dates, e.g. %%d/%%m/%%Y %%H:%%M")
+    i.add_argument("--dayfirst", action="store_true", help="dates are day first (31/01/2024)")
+    i.add_argument("--order-col", dest="order_col", help="column of the order (invoice) number: one transaction per order")
+    i.add_argument("--amount-col", dest="amount_col", help="column of the line amount")
+    i.add_argument("--quantity-col", dest="quantity_col", help="column of the quantity (with --price-col)")
+    i.add_argument("--price-col", dest="price_col", help="column of the unit price (with --quantity-col)")
+    i.add_argument("--returns", choices=("drop", "net", "keep"), help="lines with a negative amount: drop them, net them "
+                   "against the customer's purchases, or keep them in a separate returns table (default drop)")
+    i.add_argument("--attribute", action="append", help="a customer attribute column to carry over (repeatable)")
+    i.add_argument("--currency", help="currency of the amounts (default EUR)")
+    i.add_argument("--time-unit", dest="time_unit", choices=("day", "week", "month"), help="model time unit (default week)")
+    i.add_argument("--name", help="dataset name (default: the folder name)")
+    i.add_argument("--encoding", help="text encoding of a CSV (default: UTF-8, else Windows-1252, else Latin-1)")
+    i.set_defaults(func=_import)
     d = sub.add_parser("datasets", help="list the datasets in data/")
     d.set_defaults(func=_datasets)
+    from .summarize import add_summarize_parser  # relmkt summarize (pipeline/summarize.py)
+
+    add_summarize_parser(sub)
     return parser
 
 

@@ -42,13 +42,35 @@ ALLOWED_PROTOCOLS = {"http", "https", "mailto", "data"}
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$")
 
+FONTS = ('"Noto Sans", "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans CJK SC", "Source Han Sans SC", '
+         '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif')
 CSS = """
 <style>
-  body { max-width: 60rem; margin: auto; }
-  math[display="block"] { margin: 0.6em 0; }
-  .jp-RenderedHTMLCommon table { font-size: 0.9em; }
+  :root { --jp-content-font-family: %(fonts)s; --jp-ui-font-family: %(fonts)s; --jp-content-font-size1: 15px; }
+  body { max-width: 62rem; margin: auto; padding: 0 1rem; font-family: %(fonts)s; line-height: 1.5; }
+  .jp-RenderedHTMLCommon { font-family: %(fonts)s; }
+  math { font-size: 1em; } math[display="block"] { margin: 0.6em 0; }
+  .relmkt-table { overflow-x: auto; max-width: 100%%; margin: 0.5em 0 1em; }
+  table.relmkt { border-collapse: collapse; font-size: 0.88em; font-variant-numeric: tabular-nums; }
+  table.relmkt caption { caption-side: top; text-align: left; color: #444; padding: 0.2em 0; }
+  table.relmkt th { background: #f3f5f8; font-weight: 600; }
+  .jp-RenderedHTMLCommon table.relmkt th, .jp-RenderedHTMLCommon table.relmkt td { text-align: left; }
+  .jp-RenderedHTMLCommon table.relmkt th.num, .jp-RenderedHTMLCommon table.relmkt td.num { text-align: right; }
+  table.relmkt th, table.relmkt td { border-bottom: 1px solid #e3e6ea; padding: 0.25em 0.7em; white-space: nowrap; }
+  figure.relmkt-figure { margin: 0.8em 0; } figure.relmkt-figure img { max-width: 100%%; height: auto; }
+  .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+  .jp-RenderedHTMLCommon table { max-width: 100%%; }
+  .jp-Cell, .jp-OutputArea-output { max-width: 100%%; overflow-x: auto; }
+  nav.relmkt-nav { font-size: 0.9em; margin: 1rem 0 0.5rem; }
+  .relmkt-header { border: 1px solid #d8dde3; border-radius: 6px; background: #f8fafc; padding: 0.6rem 1rem;
+                   margin: 0.5rem 0 1rem; font-size: 0.9em; }
+  .relmkt-header dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.15rem 1rem; margin: 0.3rem 0; }
+  .relmkt-header dt { color: #555; } .relmkt-header dd { margin: 0; overflow-wrap: anywhere; }
+  ul.relmkt-left-out { margin: 0.2rem 0 0.5rem; padding-left: 1.2rem; color: #555; }
+  .relmkt-toc ul { margin: 0.3rem 0 0; padding-left: 0; list-style: none; columns: 2; }
+  @media (max-width: 700px) { .relmkt-toc ul { columns: 1; } }
 </style>
-"""
+""" % {"fonts": FONTS}
 
 
 def _mathml(tex: str, display: str) -> str:
@@ -74,16 +96,67 @@ def _as_text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def _caption_text(markdown: str) -> str | None:
+    """The caption of a figure from a Markdown text that starts with ``*Figure...``: plain words for
+    the ``alt`` attribute (emphasis, formulas and links removed)."""
+    text = markdown.strip()
+    if not re.match(r"^\*?\s*Figures?\b", text):
+        return None
+    text = text.split("\n\n")[0]
+    text = re.sub(r"\$([^$]*)\$", r"\1", text)
+    text = re.sub(r"[*_`]|\\", "", text)
+    text = re.sub(r"^Figures?\s*:\s*", "", text.strip())
+    return " ".join(text.split())[:400] or None
+
+
+def _figure_alts(nb) -> dict[tuple[int, int], str]:
+    """(cell, output) -> alt text for every image output: the caption that follows it in the same cell
+    (a ``*Figure: ...*`` Markdown output) or as the next Markdown cell, else the section it is in."""
+    alts, section = {}, "the report"
+    cells = nb.cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown":
+            heading = re.search(r"^#{1,3}\s+(.+)$", cell.source, re.M)
+            if heading:
+                section = re.sub(r"[*_`$]", "", heading.group(1)).strip()
+            continue
+        outputs = cell.get("outputs", [])
+        for j, out in enumerate(outputs):
+            if not any(k.startswith("image/") for k in out.get("data", {})):
+                continue
+            caption = None
+            for later in outputs[j + 1:]:
+                md = later.get("data", {}).get("text/markdown")
+                caption = _caption_text(_as_text(md)) if md else None
+                if caption or any(k.startswith("image/") for k in later.get("data", {})):
+                    break
+            if caption is None and i + 1 < len(cells) and cells[i + 1].cell_type == "markdown":
+                caption = _caption_text(cells[i + 1].source)
+            alts[(i, j)] = caption or f"Figure of the section “{section}”"
+    return alts
+
+
 def _with_mathml(nb):
     """The notebook to export: formulas of Markdown cells and outputs as MathML, every HTML and
-    Markdown output sanitized into HTML."""
+    Markdown output sanitized into HTML, every figure an ``<img>`` with its caption as alt text."""
     nb = nbformat.from_dict(nb)
-    for cell in nb.cells:
+    alts = _figure_alts(nb)
+    for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             cell.source = math_to_mathml(cell.source)
-        for output in cell.get("outputs", []):
+        for j, output in enumerate(cell.get("outputs", [])):
             data = output.get("data")
             if not data:
+                continue
+            image = next((k for k in ("image/png", "image/jpeg") if k in data), None)
+            if image is not None:
+                size = output.get("metadata", {}).get(image, {})
+                width = f' width="{int(size["width"])}"' if isinstance(size, dict) and "width" in size else ""
+                src = _as_text(data[image]).replace("\n", "")
+                alt = html.escape(alts.get((i, j), "Figure"), quote=True)
+                output["data"] = {"text/html": f'<figure class="relmkt-figure"><img src="data:{image};base64,{src}" '
+                                               f'alt="{alt}"{width}></figure>'}
+                output["metadata"] = {}
                 continue
             if "text/markdown" in data:
                 data["text/html"] = sanitize(markdown2html_mistune(math_to_mathml(_as_text(data.pop("text/markdown")))))
@@ -94,11 +167,115 @@ def _with_mathml(nb):
     return nb
 
 
-def render_html(notebook_path: str | Path, out_path: str | Path, reader: bool, title: str | None = None) -> Path:
+def sections_left_out(nb) -> tuple[list[dict], set[str]]:
+    """The sections the run said it could not show (:func:`relmkt_utils.pipeline.record.not_in_dataset`,
+    listed) and those to hide silently (``hide_section``)."""
+    listed, hidden = [], set()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).get("relmkt", {})
+            if "not_in_dataset" in meta:
+                listed.append(meta)
+                sections = meta["not_in_dataset"]
+                hidden.update([sections] if isinstance(sections, str) else sections)
+            if "hide_section" in meta:
+                hidden.add(meta["hide_section"])
+    return listed, hidden
+
+
+def without_sections(nb, hidden: set[str]):
+    """The notebook without the cells tagged ``section:<id>`` for the hidden ids."""
+    keep = [c for c in nb.cells
+            if not any(t.startswith("section:") and t.split(":", 1)[1] in hidden
+                       for t in c.get("metadata", {}).get("tags", []))]
+    nb.cells = keep
+    return nb
+
+
+def report_title(nb) -> str:
+    """The notebook's question (its first ``#`` heading) and the dataset of the run."""
+    first = next((c.source for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")), "")
+    heading = re.sub(r"[*_`$]", "", first.lstrip()[2:].splitlines()[0]).strip() if first else "relmkt report"
+    params = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
+    dataset = params.get("dataset")
+    return f"{heading} — {Path(str(dataset)).name}" if dataset else heading
+
+
+def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None) -> str:
+    """Title, back link, a header box with the dataset and parameters, and a table of contents."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "html.parser")
+    title = report_title(nb)
+    if soup.title is None:
+        soup.head.append(soup.new_tag("title"))
+    soup.title.string = title
+    params = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
+    header = soup.new_tag("div", attrs={"class": "relmkt-header"})
+    box = soup.new_tag("dl")
+    for key, value in params.items():
+        shown = Path(str(value)).name if key == "dataset" else value
+        dt, dd = soup.new_tag("dt"), soup.new_tag("dd")
+        dt.string, dd.string = str(key), str(shown)
+        box.append(dt)
+        box.append(dd)
+    strong = soup.new_tag("strong")
+    strong.string = "Parameters of this run" if params else "Default parameters of the notebook"
+    header.append(strong)
+    if params:
+        header.append(box)
+    if left_out:
+        strong = soup.new_tag("strong")
+        strong.string = "Not in this dataset"
+        header.append(strong)
+        ul = soup.new_tag("ul", attrs={"class": "relmkt-left-out"})
+        for item in left_out:
+            li = soup.new_tag("li")
+            b = soup.new_tag("b")
+            b.string = item.get("title", item.get("not_in_dataset", ""))
+            li.append(b)
+            li.append(f": {item.get('reason', '')}")
+            ul.append(li)
+        header.append(ul)
+    headings = [h for h in soup.find_all("h2") if h.get("id")]
+    if headings:
+        toc = soup.new_tag("div", attrs={"class": "relmkt-toc"})
+        label = soup.new_tag("strong")
+        label.string = "Contents"
+        toc.append(label)
+        ol = soup.new_tag("ul")
+        for h in headings:
+            li, a = soup.new_tag("li"), soup.new_tag("a", href=f"#{h['id']}")
+            a.string = h.get_text(" ", strip=True).rstrip("¶").strip()
+            li.append(a)
+            ol.append(li)
+        toc.append(ol)
+        header.append(toc)
+    nav = soup.new_tag("nav", attrs={"class": "relmkt-nav"})
+    back = soup.new_tag("a", href="../index.html")
+    back.string = "← all reports"
+    nav.append(back)
+    other = soup.new_tag("a", href=f"{Path(nb.metadata.get('papermill', {}).get('input_path', 'x')).stem}"
+                                     f"{'.code' if reader else ''}.html")
+    other.string = "the same report with its code" if reader else "the reader's version"
+    nav.append(" · ")
+    nav.append(other)
+    main = soup.find("main") or soup.body
+    h1 = soup.find("h1")
+    cell = h1.find_parent("div", class_="jp-Cell") if h1 is not None else None
+    if cell is not None:
+        cell.insert_after(header)           # below the title and abstract
+    else:
+        main.insert(0, header)
+    main.insert(0, nav)
+    return str(soup)
+
+
+def render_html(notebook_path: str | Path, out_path: str | Path, reader: bool) -> Path:
     """Write the HTML version of an executed notebook; ``reader=True`` hides the code."""
     nb = nbformat.read(str(notebook_path), as_version=4)
-    if title:
-        nb.metadata["title"] = title
+    left_out, hidden = sections_left_out(nb)
+    nb = without_sections(nb, hidden)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = reader
     exporter.exclude_input_prompt = reader
@@ -111,6 +288,7 @@ def render_html(notebook_path: str | Path, out_path: str | Path, reader: bool, t
     body = re.sub(r'<script[^>]*src=""[^>]*>\s*</script>', "", body, flags=re.I)
     body = re.sub(r'<script type="module">(?:(?!</script>).)*mermaid(?:(?!</script>).)*</script>', "", body, flags=re.S)
     body = body.replace("</head>", CSS + "</head>", 1)
+    body = _decorate(body, nb, reader, left_out)
     out = Path(out_path)
     out.write_text(body, encoding="utf-8")
     return out

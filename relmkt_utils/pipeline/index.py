@@ -1,65 +1,133 @@
-"""``reports/index.html``: one table of every run with status, duration, parameters and key metrics.
+"""``reports/index.html``: the landing page of a batch, one section per notebook.
 
-Every value shown (run names, parameters, metrics, errors, warnings) comes from a config or a run and
-is escaped."""
+Each section says which question its notebook answers (the notebook's title) and lists its runs:
+the dataset, a badge (**full**: ran with nothing to report; **partial**: ran, but some estimate could
+not be made or should not be trusted, with the reasons; **failed**, **not run** or **interrupted**,
+with the reason), three to five headline numbers with plain names and units (:data:`HEADLINES`;
+a number the run did not produce is left out, never shown as "None"), and links to the reader's
+report, the report with code and the executed notebook. Every value shown comes from a config or a
+run and is escaped.
+"""
 from __future__ import annotations
 
 import html
+import re
+from pathlib import Path
+
+import nbformat
+
+from ..present import fmt
+
+#: Per notebook: (metric recorded by the notebook, plain name, kind of number) shown on the index.
+HEADLINES = {
+    "00_data_overview": [("n_customers", "customers", "count"), ("n_transactions", "transactions", "count"),
+                         ("repeat_rate", "repeat-purchase rate", "share"),
+                         ("top20_revenue_share", "revenue of the top 20% of customers", "share")],
+    "01_loyalty_measurement": [("repeat_rate", "repeat-purchase rate", "share"),
+                               ("p_alive_mean_repeat_buyers", "mean P(alive) of repeat buyers", "share"),
+                               ("clv_mean", "mean 12-month CLV per customer", "money"),
+                               ("nps", "Net Promoter Score (points)", "number"),
+                               ("top20_revenue_share", "revenue of the top 20% of customers", "share")],
+    "02_delivered_value": [("delivered_value_mean", "mean delivered value (−6 to 6)", "number"),
+                           ("top_improvement_driver", "component to improve first", "text"),
+                           ("hr_delivered_value", "dropout hazard ratio per point of delivered value", "number"),
+                           ("choice_hit_rate", "choices predicted by the logit", "share")],
+    "03_referral_roi": [("referral_roi", "return on the referral programme", "share"),
+                        ("incremental_customers", "customers the programme caused", "count"),
+                        ("viral_coefficient", "new customers per programme customer (K)", "number"),
+                        ("breakeven_reward", "break-even reward per conversion", "money")],
+    "04_retention_vs_acquisition": [("clv", "CLV of a new customer", "money"),
+                                    ("customer_equity", "customer equity", "money"),
+                                    ("acquisition_to_retention_cost_ratio", "acquisition / retention cost per customer",
+                                     "number"),
+                                    ("clv_structural_vs_financial", "CLV, structural / financial bond", "number")],
+}
+BADGES = {"full": "full", "partial": "partial", "failed": "failed", "invalid": "not run", "interrupted": "interrupted"}
 
 
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
-    return html.escape(str(v))
+def notebook_question(path: Path) -> str:
+    """The notebook's title (first ``#`` heading), or its file name."""
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception:
+        return path.stem
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
+            return re.sub(r"[*_`$]", "", cell.source.lstrip()[2:].splitlines()[0]).strip()
+    return path.stem
 
 
-def _kv(d: dict) -> str:
-    if not d:
-        return "<span class='dim'>defaults</span>"
-    return "<br>".join(f"<code>{html.escape(str(k))}</code> = {_fmt(v)}" for k, v in d.items())
+def badge(result) -> str:
+    if result.status == "ok":
+        return "partial" if result.warnings else "full"
+    return result.status
 
 
-STATUS = {"ok": "ok", "failed": "failed", "invalid": "not run", "interrupted": "interrupted"}
+def _metrics(result) -> str:
+    items = []
+    for key, name, kind in HEADLINES.get(result.notebook, []):
+        value = (result.metrics or {}).get(key)
+        if value is None:
+            continue
+        items.append(f"<li><span class='value'>{html.escape(fmt(value, kind, result.currency or ''))}</span> "
+                     f"{html.escape(name)}</li>")
+    return f"<ul class='metrics'>{''.join(items)}</ul>" if items else ""
 
 
-def index_html(results, generated: str) -> str:
+def _run(result) -> str:
+    b = badge(result)
+    links = [f"<a href='{html.escape(target)}'>{label}</a>" for target, label in
+             ((result.html, "report"), (result.html_full, "with code"), (result.ipynb, "notebook"),
+              *((t, Path(t).name) for t in getattr(result, "tables", []) or [])) if target]
+    reasons = ""
+    if result.error:
+        reasons += f"<p class='reason'>{html.escape(result.error)}</p>"
+    if result.warnings:
+        items = "".join(f"<li>{html.escape(str(w))}</li>" for w in result.warnings)
+        reasons += (f"<details><summary>{len(result.warnings)} thing{'s' if len(result.warnings) != 1 else ''} "
+                    f"could not be estimated or should be read with care</summary><ul>{items}</ul></details>")
+    if result.skipped:
+        reasons += (f"<p class='dim'>Not in this dataset: {html.escape(', '.join(result.skipped))}.</p>")
+    dataset = f" on <b>{html.escape(result.dataset)}</b>" if result.dataset else ""
+    params = ", ".join(f"{html.escape(str(k))} = {html.escape(str(v))}" for k, v in (result.parameters or {}).items()
+                       if k != "dataset")
+    return (f"<article class='run'><header><span class='badge {b}'>{BADGES.get(b, b)}</span> "
+            f"<b>{html.escape(result.name)}</b>{dataset}"
+            f"<span class='dim'> · {(result.duration_s or 0):.0f} s</span></header>"
+            f"{_metrics(result)}{reasons}"
+            f"<p class='links'>{' · '.join(links)}"
+            f"{'<span class=dim> · ' + params + '</span>' if params else ''}</p></article>")
+
+
+def index_html(results, generated: str, notebooks_dir: Path | None = None) -> str:
     ok = sum(r.status == "ok" for r in results)
-    rows = []
-    for r in results:
-        links = []
-        if r.html:
-            links.append(f"<a href='{html.escape(r.html)}'>report</a>")
-        if r.html_full:
-            links.append(f"<a href='{html.escape(r.html_full)}'>with code</a>")
-        if r.ipynb:
-            links.append(f"<a href='{html.escape(r.ipynb)}'>notebook</a>")
-        label = STATUS.get(r.status, r.status)
-        status = f"<span class='{'ok' if r.status == 'ok' else 'failed'}'>{html.escape(label)}</span>"
-        err = f"<pre class='error'>{html.escape(r.error)}</pre>" if r.error else ""
-        warns = r.warnings or []
-        if warns:
-            err += "<ul class='warn'>" + "".join(f"<li>{html.escape(str(w))}</li>" for w in warns) + "</ul>"
-        rows.append(
-            f"<tr><td><b>{html.escape(r.name)}</b><br><span class='dim'>{html.escape(r.notebook)}</span></td>"
-            f"<td>{status}{err}</td><td class='num'>{(r.duration_s or 0):.1f} s</td><td>{_kv(r.parameters)}</td>"
-            f"<td>{_kv(r.metrics)}</td><td>{' · '.join(links)}</td></tr>"
-        )
-    stamp = html.escape(generated)
+    sections = []
+    for notebook in dict.fromkeys(r.notebook for r in results):
+        runs = [r for r in results if r.notebook == notebook]
+        question = notebook_question(notebooks_dir / f"{notebook}.ipynb") if notebooks_dir else notebook
+        sections.append(f"<section><h2>{html.escape(question)}</h2>{''.join(_run(r) for r in runs)}</section>")
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>relmkt reports</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>relmkt reports: loyalty, delivered value, referral ROI, retention vs acquisition</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 0.9rem; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 0.4rem 0.6rem; text-align: left; vertical-align: top; }}
-th {{ background: #f3f5f8; }} .num {{ text-align: right; white-space: nowrap; }}
-.ok {{ color: #2e7d32; font-weight: bold; }} .failed {{ color: #c62828; font-weight: bold; }}
-.dim {{ color: #777; }} ul.warn {{ color: #8a5a00; font-size: 0.8rem; margin: 0.3rem 0; padding-left: 1.1rem; }} pre.error {{ white-space: pre-wrap; color: #c62828; font-size: 0.8rem; max-width: 30rem; }}
+body {{ font-family: "Noto Sans", "Segoe UI", Roboto, Arial, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei",
+       sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; line-height: 1.45; }}
+h1 {{ font-size: 1.6rem; margin-bottom: 0.2rem; }} h2 {{ font-size: 1.2rem; margin: 2rem 0 0.6rem;
+    border-bottom: 1px solid #dde1e6; padding-bottom: 0.3rem; }}
+.run {{ border: 1px solid #e1e5ea; border-radius: 6px; padding: 0.6rem 0.9rem; margin: 0.6rem 0; }}
+.badge {{ display: inline-block; font-size: 0.75rem; font-weight: 700; border-radius: 3px; padding: 0.05rem 0.4rem;
+          text-transform: uppercase; letter-spacing: 0.03em; }}
+.badge.full {{ background: #e3f3e6; color: #1b5e20; }} .badge.partial {{ background: #fff4d6; color: #7a5200; }}
+.badge.failed, .badge.invalid, .badge.interrupted {{ background: #fde6e6; color: #b71c1c; }}
+ul.metrics {{ list-style: none; padding: 0; margin: 0.4rem 0; display: flex; flex-wrap: wrap; gap: 0.3rem 1.6rem; }}
+ul.metrics .value {{ font-weight: 700; font-variant-numeric: tabular-nums; }}
+.reason {{ color: #b71c1c; white-space: pre-wrap; font-size: 0.85rem; margin: 0.3rem 0; }}
+details {{ font-size: 0.85rem; color: #7a5200; }} .dim {{ color: #777; }} .links {{ margin: 0.3rem 0 0; font-size: 0.9rem; }}
 </style></head><body>
 <h1>relmkt — relationship-marketing reports</h1>
-<p>{ok} of {len(results)} runs ok · generated {stamp}. Each report has a reader's version
-(narrative, figures and tables) and a version with code.</p>
-<table><thead><tr><th>run</th><th>status</th><th>time</th><th>parameters</th><th>key metrics</th><th>open</th></tr></thead>
-<tbody>
-{''.join(rows)}
-</tbody></table></body></html>
+<p>{ok} of {len(results)} runs finished · generated {html.escape(generated)}. Each report has a reader's version
+(narrative, figures and tables) and a version with its code. <b>full</b>: everything was estimated;
+<b>partial</b>: some estimates could not be made or should be read with care (the reasons are listed).</p>
+{''.join(sections)}
+</body></html>
 """

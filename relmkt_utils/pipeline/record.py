@@ -59,6 +59,20 @@ def record(name: str, value) -> object:
     return plain
 
 
+def save_table(name: str, table) -> str | None:
+    """Write ``table`` (a DataFrame) as ``<name>.csv`` beside the run's report and return the file name;
+    outside the batch (JupyterLab) nothing is written and None is returned, so that no file of the
+    user's is ever replaced (call ``table.to_csv(path)`` there). The index links every such file."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"table name must be an identifier, got {name!r}")
+    path = os.environ.get(METRICS_ENV)
+    if not path:
+        return None
+    target = Path(path).with_name(f"{name}.csv")
+    table.to_csv(target, encoding="utf-8", lineterminator="\n", float_format="%.10g")
+    return target.name
+
+
 def warnings_path() -> str | None:
     """The run's ``warnings.json`` (beside ``metrics.json``), or None outside the batch."""
     path = os.environ.get(METRICS_ENV)
@@ -112,6 +126,40 @@ def attempt(what: str):
             note_warning(str(w.message))
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def _display_with_metadata(markdown: str, metadata: dict) -> None:
+    try:
+        from IPython.display import Markdown, display
+
+        display(Markdown(markdown), metadata={"relmkt": metadata})
+    except ImportError:  # outside Jupyter
+        print(markdown)
+
+
+def not_in_dataset(section, title: str, reason: str) -> None:
+    """Say that the section tagged ``section:<section>`` cannot run on this dataset, and why; several
+    sections left out for one reason are one entry (``section`` a list of ids, ``title`` naming them).
+
+    In JupyterLab the sentence shows where the section would be. In the reports the sections' cells
+    (heading, method, code and its reading, all tagged ``section:<id>``) are left out and the
+    sentence joins one short "Not in this dataset" list at the top; the run's ``skipped.json`` and its
+    index entry list it."""
+    from ..present import escape
+
+    sections = section if isinstance(section, str) else list(section)
+    _display_with_metadata(f"**Not in this dataset: {escape(title)}** — {escape(reason)}.",
+                           {"not_in_dataset": sections, "title": title, "reason": reason})
+    path = os.environ.get(METRICS_ENV)
+    if path:
+        entry = {"section": sections, "title": title, "reason": reason}
+        _update(str(Path(path).with_name("skipped.json")), lambda xs: xs if entry in (xs or []) else [*(xs or []), entry])
+
+
+def hide_section(section: str) -> None:
+    """Leave the cells tagged ``section:<section>`` out of the reports without listing them: for
+    commentary that only applies to other data (e.g. remarks on a synthetic world's truth)."""
+    _display_with_metadata("", {"hide_section": section})
 
 
 def recorded(path: str) -> dict:

@@ -79,8 +79,8 @@ def main(job_path: str) -> int:
 
         try:
             make_reproducible(nb_out, job["notebook"])
-            render_html(nb_out, out / f"{job['notebook']}.html", reader=True, title=job.get("title"))
-            render_html(nb_out, out / f"{job['notebook']}.code.html", reader=False, title=job.get("title"))
+            render_html(nb_out, out / f"{job['notebook']}.html", reader=True)
+            render_html(nb_out, out / f"{job['notebook']}.code.html", reader=False)
         except Exception as exc:
             error = error or f"rendering failed: {_error_text(exc)}"
     Path(job["result"]).write_text(json.dumps({"error": error}), encoding="utf-8")

@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.patches import Rectangle
 
-from . import color_of, new_axes
+from . import color_of, legend_outside, new_axes
 from ..loyalty import (
     DICK_BASU_CELLS,
     CohortTable,
@@ -74,7 +74,7 @@ def plot_km(km: KaplanMeier, ax=None, ci: bool = True, title: str | None = None)
             ax.fill_between(c["time"], 100 * c["lower"], 100 * c["upper"], step="post",
                             color=col, alpha=0.15, lw=0)
     ax.set_ylim(0, 102)
-    ax.legend(loc="lower left")
+    legend_outside(ax)
     return ax
 
 

@@ -87,7 +87,10 @@ def lift(table: pd.DataFrame, ax=None, unit: str = "new customers per existing c
 
 def tornado(table: pd.DataFrame, ax=None, title: str = "ROI sensitivity (tornado)"):
     """Bars from ROI(low) to ROI(high) per parameter (``referral.roi_tornado``), largest swing on top."""
-    ax = new_axes(title, "ROI (net value / cost, x 100%)", "parameter (low -> high)", ax=ax)
+    ax = new_axes(title, "ROI (net value per unit of cost, %)", "parameter (low -> high)", ax=ax)
+    from matplotlib.ticker import PercentFormatter
+
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     base = float(table["base_roi"].iloc[0])
     y = np.arange(len(table))[::-1]
     for yi, (_, r) in zip(y, table.iterrows()):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import PALETTE, color_of, new_axes
+from . import PALETTE, color_of, label_points, new_axes
 from ..data.tables import CONSTRUCTS
 
 KIND_COLORS = {"value": PALETTE[0], "cost": PALETTE[1], "price": PALETTE[6]}
@@ -77,14 +77,12 @@ def ipa_map(ipa: pd.DataFrame, ax=None):
         sub = ipa[kinds == kind]
         ax.scatter(sub["performance"], sub["importance"], color=KIND_COLORS.get(kind, PALETTE[0]), s=50,
                    label=f"{kind} component", zorder=3)
-    for _, row in ipa.iterrows():
-        ax.annotate(_label(row["component"]), (row["performance"], row["importance"]), textcoords="offset points",
-                    xytext=(5, 4), fontsize=8)
     first = ipa[ipa["improve_first"]]
     if not first.empty:
         ax.scatter(first["performance"], first["importance"], s=220, facecolors="none", edgecolors="#000000",
                    linewidths=1.5, label="improve first", zorder=4)
     ax.margins(x=0.18, y=0.15)  # room for the quadrant names in the corners
+    label_points(ax, ipa["performance"].to_numpy(), ipa["importance"].to_numpy(), [_label(c) for c in ipa["component"]])
     ax.axvline(m_perf, color="#888888", ls="--", lw=0.9)
     ax.axhline(m_imp, color="#888888", ls="--", lw=0.9)
     for text, x, y, ha, va in (("concentrate here", 0.02, 0.98, "left", "top"),
@@ -117,6 +115,27 @@ def wtp_forest(wtp: pd.DataFrame, boot: pd.DataFrame | None = None, currency: st
     ax.set_yticks(y, [_label(a) for a in attrs])
     ax.invert_yaxis()
     ax.legend(loc="best")
+    return ax
+
+
+def wtp_distribution_chart(spread: pd.DataFrame, currency: str = "EUR", at_means: pd.Series | None = None, ax=None):
+    """Boxes of each respondent's WTP per attribute (columns of ``spread``, as
+    ``MixedLogitResults.wtp_distribution``): quartiles, whiskers at the 5th and 95th percentiles,
+    no outlier points; ``at_means`` (WTP at the population means, by attribute) as diamonds."""
+    attrs = list(spread.columns)
+    ax = new_axes("Willingness to pay across respondents (mixed logit)", f"WTP ({currency} per unit)", "attribute",
+                  ax=ax, figsize=(7.5, 0.5 * len(attrs) + 1.8))
+    data = [spread[a].dropna().to_numpy() for a in attrs]
+    y = np.arange(len(attrs), dtype=float)
+    ax.boxplot(data, positions=y, vert=False, whis=(5, 95), showfliers=False, widths=0.55, patch_artist=True,
+               boxprops={"facecolor": PALETTE[0], "alpha": 0.45}, medianprops={"color": "#000000"})
+    if at_means is not None:
+        ax.scatter(pd.Series(at_means).reindex(attrs), y, marker="D", color=PALETTE[3], zorder=4,
+                   label="WTP at the population means")
+        ax.legend(loc="best")
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_yticks(y, [_label(a) for a in attrs])
+    ax.invert_yaxis()
     return ax
 
 

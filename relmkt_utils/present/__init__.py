@@ -1,9 +1,13 @@
-"""The presentation layer of the notebooks: how values from data and config are shown to readers.
+"""The presentation layer of the reports: how numbers, tables and values from data are shown to readers.
 
-:func:`escape` is the one way a notebook puts a value it did not write itself (a dataset's name,
-description, provenance, currency, a category or column name) into Markdown: the value shows as the
-text it is, whatever characters it holds.
+* :mod:`.text` -- :func:`escape` (a value from data or config as literal Markdown text) and
+  :func:`dataset_header`;
+* :mod:`.tables` -- :func:`table_html`/:class:`Table` (integers as integers, money with currency,
+  shares as %, p-values as "< 0.001", intervals as "12.4 (9.1 to 15.6)", one missing mark, human
+  labels), :func:`model_table` for fitted models, and :func:`use`, which makes this the HTML of every
+  DataFrame a notebook displays.
 """
+from .tables import MISSING, Table, fmt, key_numbers, label, model_table, p_text, table_html, use
 from .text import dataset_header, escape
 
-__all__ = ["dataset_header", "escape"]
+__all__ = ["MISSING", "Table", "dataset_header", "escape", "fmt", "key_numbers", "label", "model_table", "p_text", "table_html", "use"]

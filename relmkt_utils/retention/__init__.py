@@ -9,8 +9,8 @@
 * :mod:`.allocation` -- Blattberg & Deighton's (1996) customer equity test: response curves, the
   optimal acquisition and retention spend, estimation from a spend table with intervals.
 * :mod:`.published` -- Fader & Hardie's (2007) cohorts and published sBG estimates;
-* :mod:`.cohorts` -- survivors per acquisition cohort from a transaction log; retention vs
-  acquisition cost per channel.
+* :mod:`.cohorts` -- survivors per acquisition cohort from a transaction log or from a dataset's
+  cohorts table (``survivor_curves``); retention vs acquisition cost per channel.
 """
 from .allocation import (AllocationOptimum, average_and_marginal_costs, ResponseCurveResults, ResponseCurves, customer_equity_per_prospect,
                          equity_surface, fit_response_curves, optimal_acquisition_spend, optimal_retention_spend,
@@ -20,7 +20,8 @@ from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_mult
 from . import published
 from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
 from .cohorts import (acquisition_cost, cohort_curve, cohort_survivors, constant_retention, fit_cohorts, fit_pooled, pooled_retention,
-                      retention_by_group, retention_vs_acquisition_cost, revenue_per_alive_period, sbg_by_group)
+                      retention_by_group, retention_vs_acquisition_cost, revenue_per_alive_period, sbg_by_group,
+                      survivor_curves, survivor_table)
 from .equity import (break_even_retention_spend, clv_by_relationship_level, clv_cac_grid, cohort_discount_sum,
                      customer_equity, retention_uplift_value, steady_state_customers)
 from .sbg import (GeometricResults, GeometricRetention, PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric,
@@ -38,4 +39,5 @@ __all__ = [
     "simulate_spend_table", "fit_response_curves", "average_and_marginal_costs",
     "acquisition_cost", "cohort_survivors", "cohort_curve", "fit_cohorts", "fit_pooled", "sbg_by_group", "pooled_retention", "constant_retention",
     "retention_by_group", "retention_vs_acquisition_cost", "revenue_per_alive_period",
+    "survivor_curves", "survivor_table",
 ]

@@ -20,6 +20,14 @@ Caveats that follow from the definition:
 * a partly observed final period counts as observed;
 * periods a cohort has not yet reached are NaN (a cohort acquired in the last period has n_0 only).
 
+Survivors given as a table
+--------------------------
+A dataset's canonical ``cohorts`` table (cohort, period, survivors, optional segment; contractual
+data such as Fader & Hardie's 2007 cohorts) holds the counts directly: :func:`survivor_curves` turns
+it into one array n_0..n_T per cohort for :class:`~.sbg.ShiftedBetaGeometric` and
+:func:`~.sbg.compare_projections`, and :func:`survivor_table` into the wide table of
+:func:`cohort_survivors` for :func:`fit_cohorts` and :func:`fit_pooled`.
+
 Costs
 -----
 :func:`retention_vs_acquisition_cost` sets the retention cost per *retained* customer (spend table:
@@ -34,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.errors import ParameterError
+from ..core.errors import DataError, ParameterError, Problem
 from ..data.tables import CHANNELS
 from ..core.clv import equivalent_retention
 from ..core.purchases import acquisition_days, to_datetime_days
@@ -313,3 +321,46 @@ def acquisition_cost(customers: pd.DataFrame | None = None, spend: pd.DataFrame 
         return (float(spend["acquisition_spend"].sum() / spend["new_customers"].sum()),
                 "acquisition spend per new customer (spend table)")
     return 0.0, "none in the data: values are gross of acquisition cost"
+
+
+def _cohort_rows(cohorts: pd.DataFrame, segment: str | None) -> pd.DataFrame:
+    """The rows of a cohorts table (of ``segment``), checked and sorted by cohort (first seen first) and period."""
+    for col in ("cohort", "period", "survivors") + (("segment",) if segment is not None else ()):
+        if col not in cohorts.columns:
+            raise DataError(Problem("cohorts", f"required column '{col}' is missing", column=col))
+    df = cohorts if segment is None else cohorts[cohorts["segment"] == segment]
+    if df.empty:
+        raise DataError(Problem("cohorts", "no rows" + (f" of segment {segment!r}" if segment is not None else ""),
+                                column="segment" if segment is not None else None))
+    df = df.assign(cohort=df["cohort"].astype(str), period=pd.to_numeric(df["period"]),
+                   survivors=pd.to_numeric(df["survivors"]).astype(float))
+    order = {c: i for i, c in enumerate(pd.unique(df["cohort"]))}
+    df = df.assign(_order=df["cohort"].map(order)).sort_values(["_order", "period"], kind="stable")
+    by = df.groupby("_order", sort=False)
+    bad = df.loc[(df["period"] != by.cumcount()) | (by["survivors"].diff() > 0), "cohort"].unique()
+    if bad.size:
+        raise DataError(Problem("cohorts", "each cohort needs periods 0, 1, 2, ... once each and survivors that never "
+                                "increase", column="period", detail="cohort " + ", ".join(map(repr, bad[:3]))))
+    return df.drop(columns="_order")
+
+
+def survivor_curves(cohorts: pd.DataFrame, segment: str | None = None) -> dict[str, np.ndarray]:
+    """The survivors n_0, n_1, ..., n_T of each cohort of a canonical ``cohorts`` table.
+
+    Returns ``{cohort: array}`` in the order the cohorts first appear, ready for
+    ``ShiftedBetaGeometric(curve)`` or ``compare_projections(curve, calibration_periods=...)``.
+    ``segment`` keeps only the cohorts of that segment. A DataError names the cohorts whose periods
+    are not 0..T once each or whose survivors increase (``datasets.load`` has checked a shipped table).
+    """
+    df = _cohort_rows(cohorts, segment)
+    return {name: g["survivors"].to_numpy(dtype=float) for name, g in df.groupby("cohort", sort=False)}
+
+
+def survivor_table(cohorts: pd.DataFrame, segment: str | None = None) -> pd.DataFrame:
+    """The cohorts table as :func:`cohort_survivors` lays it out: one row per cohort, one column per
+    period 0..T (NaN after a cohort's last period), for :func:`fit_cohorts`, :func:`fit_pooled` and
+    :func:`pooled_retention`."""
+    curves = survivor_curves(cohorts, segment)
+    width = max(c.size for c in curves.values())
+    rows = [np.pad(c, (0, width - c.size), constant_values=np.nan) for c in curves.values()]
+    return pd.DataFrame(rows, index=pd.Index(list(curves), name="cohort"), columns=list(range(width)))

@@ -8,6 +8,8 @@ minus total customer cost (monetary, time, energy, psychic). The modules answer 
 * ``drivers``: which component drives satisfaction, repurchase intent and NPS? (OLS HC3, ordered logit,
   beta weights, importance-performance map)
 * ``choice``: what is a component worth in money? (conditional logit, WTP, share simulator)
+* ``mixed_logit``: how do tastes differ across customers? (mixed logit with normal coefficients, panel
+  Halton draws, WTP with delta and Krinsky-Robb intervals, individual-level coefficients, simulated shares)
 * ``behaviour``: does delivered value keep customers? (Cox model of time to dropout)
 * ``simulate``: seeded worlds with known truth for the tests and the coverage study
 """
@@ -19,6 +21,7 @@ from .behaviour import (
 )
 from .choice import (
     bootstrap_wtp,
+    check_offers,
     choice_attributes,
     example_offers,
     fit_clogit_arrays,
@@ -43,12 +46,23 @@ from .drivers import (
     standardized_coefficients,
     weight_shares,
 )
+from .mixed_logit import (
+    MixedLogit,
+    MixedLogitResults,
+    fit_mixed_logit,
+    halton,
+    halton_normal,
+    mixed_logit_table,
+    mixed_logit_wtp,
+    published_electricity,
+    simulate_mixed_logit,
+)
 from .reliability import AlphaResult, cronbach_alpha, detect_constructs, item_analysis, reliability_table
 from .scores import DV_RANGE, construct_kind, construct_scores, value_scores
 from .simulate import simulate_choices, simulate_retention, simulate_survey
 
 __all__ = [
-    "OUTCOMES", "AlphaResult", "DV_RANGE", "bootstrap_wtp", "choice_attributes", "construct_kind", "construct_scores",
+    "OUTCOMES", "AlphaResult", "DV_RANGE", "bootstrap_wtp", "check_offers", "choice_attributes", "construct_kind", "construct_scores",
     "cronbach_alpha", "delivered_value_by_level", "detect_constructs", "driver_importance",
     "example_offers", "fit_clogit_arrays", "fit_conditional_logit", "fit_driver_ols", "fit_driver_ordered",
     "fit_dropout_cox", "hazard_ratios", "hit_rate", "importance_performance", "improve_first", "ipa_table",
@@ -56,4 +70,6 @@ __all__ = [
     "simulate_all_components", "simulate_change", "simulate_choices", "simulate_retention", "simulate_survey",
     "standardized_coefficients", "value_retention_frame", "value_scores", "weight_shares",
     "willingness_to_pay", "wtp_delta",
+    "MixedLogit", "MixedLogitResults", "fit_mixed_logit", "halton", "halton_normal", "mixed_logit_table", "mixed_logit_wtp", "published_electricity",
+    "simulate_mixed_logit",
 ]

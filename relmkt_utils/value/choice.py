@@ -227,6 +227,42 @@ def fit_clogit_arrays(X: np.ndarray, chosen: np.ndarray, groups: np.ndarray, tol
     return b, np.linalg.inv(info), ll
 
 
+def _weighted_clogit(X: np.ndarray, y: np.ndarray, starts: np.ndarray, weights: np.ndarray, start: np.ndarray,
+                     tol: float = 1e-10, maxiter: int = 100) -> np.ndarray:
+    """Newton-Raphson of the conditional logit with a weight per choice task (rows sorted by task,
+    ``starts`` the first row of each task): log L = sum_g w_g [x_{g,chosen}'b - log sum_j exp(x_j'b)],
+    the likelihood of :func:`fit_clogit_arrays` with task g counted w_g times. Started at ``start``."""
+    sizes = np.diff(np.r_[starts, len(X)])
+    w_row = np.repeat(weights, sizes)
+
+    def evaluate(b):
+        v = X @ b
+        m = np.maximum.reduceat(v, starts)
+        e = np.exp(v - np.repeat(m, sizes))
+        den = np.add.reduceat(e, starts)
+        p = e / np.repeat(den, sizes)
+        return float(w_row @ (y * v) - weights @ (m + np.log(den))), p
+
+    b = np.asarray(start, dtype=float).copy()
+    ll, p = evaluate(b)
+    for _ in range(maxiter):
+        wp = w_row * p
+        grad = X.T @ (w_row * y - wp)
+        xbar = np.add.reduceat(p[:, None] * X, starts)
+        info = X.T @ (X * wp[:, None]) - xbar.T @ (xbar * weights[:, None])
+        step = np.linalg.solve(info, grad)
+        t = 1.0
+        while True:
+            ll_new, p_new = evaluate(b + t * step)
+            if ll_new >= ll - 1e-12 or t < 1e-8:
+                break
+            t /= 2
+        b, ll, p = b + t * step, ll_new, p_new
+        if np.max(np.abs(t * step)) < tol:
+            break
+    return b
+
+
 def bootstrap_wtp(
     choices: pd.DataFrame,
     attributes=None,
@@ -244,21 +280,20 @@ def bootstrap_wtp(
     names = attrs + [price]
     Xv = X.to_numpy()
     b_full, _, _ = fit_clogit_arrays(Xv, y, groups)
-    resp_codes, resp_index = np.unique(data["respondent_id"].to_numpy(), return_inverse=True)
-    n_resp = resp_codes.size
-    order = np.argsort(resp_index, kind="stable")
-    starts = np.searchsorted(resp_index[order], np.arange(n_resp))
-    ends = np.append(starts[1:], len(order))
+    # A respondent drawn k times counts k times in the likelihood: weight her choice tasks by k instead of
+    # copying her rows (the same estimates), on rows sorted by task so that sums per task are reduceat's.
+    by_task = np.argsort(np.unique(groups, return_inverse=True)[1], kind="stable")
+    Xs = np.ascontiguousarray(Xv[by_task], dtype=float)
+    ys, gs = np.asarray(y, dtype=float)[by_task], np.asarray(groups)[by_task]
+    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
+    task_resp = np.unique(data["respondent_id"].to_numpy(), return_inverse=True)[1][by_task][starts]
+    n_resp = int(task_resp.max()) + 1
     rng = np.random.default_rng(seed)
     p_i = names.index(price)
     draws = np.empty((n_boot, len(attrs)))
     for b in range(n_boot):
-        pick = rng.integers(0, n_resp, n_resp)
-        rows = np.concatenate([order[starts[r]:ends[r]] for r in pick])
-        # a respondent drawn twice becomes two respondents: offset groups by draw position
-        offs = np.repeat(np.arange(n_resp), ends[pick] - starts[pick])
-        g = offs * (groups.max() + 1) + groups[rows]
-        beta, _, _ = fit_clogit_arrays(Xv[rows], y[rows], g)
+        counts = np.bincount(rng.integers(0, n_resp, n_resp), minlength=n_resp)
+        beta = _weighted_clogit(Xs, ys, starts, counts[task_resp].astype(float), b_full)
         draws[b] = -np.delete(beta, p_i) / beta[p_i]
     tail = alpha / 2
     wtp_full = -np.delete(b_full, p_i) / b_full[p_i]
@@ -383,6 +418,24 @@ def hit_rate(fit_or_params, choices: pd.DataFrame, price: str = "price") -> dict
     hits = np.where((y == 1) & top, 1.0 / n_top, 0.0)
     return {"hit_rate": float(hits.sum() / n_alt.size), "chance": float(np.mean(1.0 / n_alt)),
             "n_tasks": int(n_alt.size)}
+
+
+def check_offers(offers: pd.DataFrame, columns) -> pd.DataFrame:
+    """The offers of a dataset's ``dataset.yml`` checked against the choice model: one row named
+    ``ours`` (the offer the simulator changes) and a number for every column of ``columns`` (attributes
+    and price); returned with the columns in that order. A mismatch is a DataError naming the key."""
+    columns = list(columns)
+    problems = []
+    if "ours" not in offers.index:
+        problems.append("no offer is named 'ours' (the offer the simulator changes)")
+    missing = {str(o): [c for c in columns if c not in offers.columns or pd.isna(offers.loc[o, c])] for o in offers.index}
+    problems += [f"offer {o!r} lacks {', '.join(cols)}" for o, cols in missing.items() if cols]
+    extra = [c for c in offers.columns if c not in columns]
+    if extra:
+        problems.append(f"{', '.join(map(str, extra))} {'is' if len(extra) == 1 else 'are'} not an attribute of the choices table")
+    if problems:
+        raise DataError("dataset.yml, key offers: " + "; ".join(problems) + f" (attributes: {', '.join(columns)})")
+    return offers[columns]
 
 
 def example_offers(choices: pd.DataFrame, attributes=None, price: str = "price") -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Write the corpus of small datasets used by the validation tests (output committed).
 
-``valid/`` is a tiny dataset with all six tables that passes every rule. Each folder under
+``valid/`` is a tiny dataset with all seven tables that passes every rule. Each folder under
 ``malformed/`` is ``valid`` with one mistake, and ``cases.yml`` names the rule (code), file and
 column its DataError must name (and, for some cases, the values it quotes and its detail). A case
 may change more than one file (``ALSO``) or add a file that ``valid`` lacks (old text None). Run
@@ -55,6 +55,13 @@ R2,1,B,1,40,5
 0,1000,500,2000,100,400,300
 1,1200,600,2100,120,420,330
 """,
+    "cohorts.csv": """cohort,period,survivors,segment
+2024Q1,0,100,north
+2024Q1,1,70,north
+2024Q1,2,55,north
+2024Q2,0,80,
+2024Q2,1,60,
+""",
 }
 
 # case name: (file to change, old text, new text, expected code, file named, column named)
@@ -104,6 +111,14 @@ CASES = {
     "yaml_date_slashes": ("dataset.yml", "observation_start: 2024-01-01", "observation_start: 2024/01/01", "yaml_iso_date", "dataset.yml", "observation_start"),
     "yaml_date_impossible": ("dataset.yml", "observation_end: 2024-12-31", "observation_end: 2024-13-01", "yaml_iso_date", "dataset.yml", "observation_end"),
     "yaml_calibration_end_today": ("dataset.yml", "licence: CC0\n", "licence: CC0\ncalibration_end: today\n", "yaml_iso_date", "dataset.yml", "calibration_end"),
+    "yaml_source_figures": ("dataset.yml", "licence: CC0\n", "licence: CC0\nsource_figures: [1, 2]\n", "yaml_source_figures", "dataset.yml", "source_figures"),
+    "cohort_survivors_increase": ("cohorts.csv", "2024Q1,2,55", "2024Q1,2,75", "cohort_increasing", "cohorts.csv", "survivors"),
+    "cohort_period_gap": ("cohorts.csv", "2024Q1,2,55", "2024Q1,3,55", "cohort_periods", "cohorts.csv", "period"),
+    "cohort_without_period_0": ("cohorts.csv", "2024Q2,0,80,\n2024Q2,1,60,", "2024Q2,1,80,\n2024Q2,2,60,", "cohort_periods", "cohorts.csv", "period"),
+    "cohort_duplicate_period": ("cohorts.csv", "2024Q2,1,60,\n", "2024Q2,1,60,\n2024Q2,1,60,\n", "cohort_duplicate", "cohorts.csv", "period"),
+    "cohort_negative_period": ("cohorts.csv", "2024Q2,0,80,", "2024Q2,-1,80,", "integer_range", "cohorts.csv", "period"),
+    "cohort_negative_survivors": ("cohorts.csv", "2024Q2,1,60,", "2024Q2,1,-60,", "finite_nonnegative", "cohorts.csv", "survivors"),
+    "cohort_missing_survivors": ("cohorts.csv", "cohort,period,survivors,segment", "cohort,period,alive,segment", "missing_column", "cohorts.csv", "survivors"),
     "missing_date_invoicedate": ("transactions.csv", "customer_id,date,amount,quantity", "customer_id,InvoiceDate,amount,quantity", "missing_column", "transactions.csv", "date"),
 }
 
@@ -140,6 +155,10 @@ VALUES = {
     "yaml_date_slashes": ['"2024/01/01"'],
     "yaml_date_impossible": ['"2024-13-01"'],
     "yaml_calibration_end_today": ['"today"'],
+    "cohort_survivors_increase": ['"75"'],
+    "cohort_period_gap": ['"3"'],
+    "cohort_without_period_0": ['"1"', '"2"'],
+    "cohort_duplicate_period": ['"1"'],
 }
 
 # the detail a case's problem must give
@@ -147,6 +166,8 @@ DETAIL = {
     "missing_column_amount": "found value",
     "missing_date_invoicedate": "found InvoiceDate",
     "yaml_unknown_key": "did you mean 'calibration_end'?",
+    "cohort_survivors_increase": "cohort '2024Q1'",
+    "cohort_period_gap": "cohort '2024Q1'",
 }
 
 

@@ -21,7 +21,7 @@ from scipy import integrate, stats
 from ... import __version__
 from ..dataset import Dataset
 from ...core.errors import ParameterError
-from ..tables import CONSTRUCTS, RELATIONSHIP_LEVELS, TABLE_NAMES
+from ..tables import CONSTRUCTS, RELATIONSHIP_LEVELS
 from . import choices as _choices
 from . import customers as _customers
 from . import purchases as _purchases
@@ -47,7 +47,7 @@ class World:
 
 
 def synthesize(seed: int = 2024, n_customers: int = 5000, **truth_overrides) -> Dataset:
-    """Generate the six canonical tables of the synthetic world from documented parameters.
+    """Generate the six behavioural canonical tables of the synthetic world (all but cohorts) from documented parameters.
 
     ``seed`` fixes every random draw (same seed and overrides -> byte-identical files after
     :func:`relmkt_utils.dataset_model.save`). ``n_customers`` is the number of customers acquired
@@ -198,7 +198,7 @@ def simulate(seed: int = 2024, n_customers: int = 5000, **truth_overrides) -> Wo
 
     tables = {"customers": customers, "transactions": transactions, "survey": survey, "referrals": referrals,
               "choices": choices, "spend": spend}
-    empty = [k for k in TABLE_NAMES if tables[k] is None or len(tables[k]) == 0]
+    empty = [k for k, v in tables.items() if v is None or len(v) == 0]
     if empty:
         raise ParameterError(f"the synthetic world came out with empty table(s) {', '.join(empty)}; "
                              "use more customers (n_customers) or larger rates")

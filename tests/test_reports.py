@@ -1,0 +1,229 @@
+"""The reports of a real batch: their numbers equal the golden values, and they read well in a browser.
+
+**Numbers.** The metrics the notebooks record equal the committed golden values.
+
+Notebooks are stored without outputs, so nbval (``--nbval-lax``) only proves that they run. This
+test runs the batch over ``tests/golden/runs.yml`` and compares every recorded metric with
+``tests/golden/<run>.json``: strings and integers exactly, floats to a relative 1e-6 (the runs are
+seeded, so only floating-point noise across platforms is tolerated).
+
+Set ``RELMKT_UPDATE_GOLDEN=1`` to rewrite the golden files after an intended change: a run whose
+metrics differ from the committed file writes the new file, prints every changed, added and removed
+metric (old -> new) and *fails*, as pytest-regressions does, so a regeneration is always seen and
+the next run (without the variable) checks the new values.
+
+**Pages.** Every reader's report and the index are opened in headless Chromium (Debian's ``chromium``
+and ``chromium-driver``, driven by selenium) and checked for what a student notices: a real title, no
+element wider than the page, every figure loaded with its own alt text, no raw TeX, no "NaN"/"None"
+cells, no integers printed as ``.000``, a link back to the index, a CJK-capable font, one heading per
+notebook on the index. Screenshots are kept (``$RELMKT_SCREENSHOTS``, else the test's temporary
+folder). Without the browser the tests skip, except under CI (``CI`` set), where they fail.
+``RELMKT_REPORTS_DIR`` points the page checks at an existing reports folder (e.g. ``make reports``'s).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from relmkt_utils.pipeline import batch
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+ROOT = GOLDEN.parent.parent
+
+
+@pytest.fixture(scope="module")
+def batch_output(tmp_path_factory):
+    config = batch.load_config(GOLDEN / "runs.yml")
+    config.notebooks_dir = ROOT / "notebooks"
+    config.output_dir = tmp_path_factory.mktemp("golden")
+    return config.output_dir, {r.name: r for r in batch.run_batch(config, jobs=2, progress=False)}
+
+
+@pytest.fixture(scope="module")
+def golden_run(batch_output):
+    return batch_output[1]
+
+
+RUNS = [r.name for r in batch.load_config(GOLDEN / "runs.yml").runs]
+
+
+def _same(want, got) -> bool:
+    if isinstance(want, float) and isinstance(got, (int, float)) and not isinstance(got, bool):
+        return math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-9)
+    return got == want
+
+
+def metric_changes(old: dict, new: dict) -> list[str]:
+    """Lines ``key: old -> new`` for every metric that changed, appeared or disappeared."""
+    lines = []
+    for key in sorted(set(old) | set(new)):
+        if key not in new:
+            lines.append(f"  - {key}: {old[key]!r} (removed)")
+        elif key not in old:
+            lines.append(f"  + {key}: {new[key]!r} (added)")
+        elif not _same(old[key], new[key]):
+            lines.append(f"  ~ {key}: {old[key]!r} -> {new[key]!r}")
+    return lines
+
+
+def test_metric_changes_lists_every_difference():
+    old = {"a": 1.0, "b": "x", "c": 2, "d": None}
+    new = {"a": 1.0 + 1e-9, "b": "y", "d": 0.5, "e": True}
+    assert metric_changes(old, new) == ["  ~ b: 'x' -> 'y'", "  - c: 2 (removed)", "  ~ d: None -> 0.5",
+                                        "  + e: True (added)"]
+    assert metric_changes(old, old) == []
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_recorded_metrics_match_golden(golden_run, name):
+    result = golden_run[name]
+    assert result.status == "ok", result.error
+    path = GOLDEN / f"{name}.json"
+    if os.environ.get("RELMKT_UPDATE_GOLDEN"):
+        old = json.loads(path.read_text()) if path.exists() else {}
+        changes = metric_changes(old, result.metrics)
+        if changes:
+            path.write_text(json.dumps(result.metrics, indent=2, sort_keys=True) + "\n")
+            pytest.fail(f"{path.name} rewritten ({len(changes)} changes):\n" + "\n".join(changes), pytrace=False)
+    expected = json.loads(path.read_text())
+    changes = metric_changes(expected, result.metrics)
+    assert not changes, f"{name} differs from {path.name} (RELMKT_UPDATE_GOLDEN=1 rewrites it):\n" + "\n".join(changes)
+
+
+def test_every_loyalty_run_writes_customer_scores_beside_its_report(batch_output):
+    """Notebook 01 writes each customer's (or, for a summary of patterns, each pattern's) scores as
+    customer_scores.csv in its run folder, and the index links the file."""
+    folder, results = batch_output
+    loyalty = [r for r in results.values() if r.notebook == "01_loyalty_measurement"]
+    assert loyalty
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    for r in loyalty:
+        path = folder / r.name / "customer_scores.csv"
+        scores = pd.read_csv(path)
+        assert f"{r.name}/customer_scores.csv" in r.tables and f"href='{r.name}/customer_scores.csv'" in index
+        assert scores["p_alive"].between(0, 1).all() and len(scores) > 0
+        if "clv" in scores:  # purchases with amounts: every customer's CLV inside her interval
+            assert (scores["clv_lower"] <= scores["clv"] + 1e-9).all() and (scores["clv"] <= scores["clv_upper"] + 1e-9).all()
+            assert r.metrics["clv_mean_ci_low"] < r.metrics["clv_mean"] < r.metrics["clv_mean_ci_high"]
+
+
+def test_no_report_leaves_out_more_than_two_sections(batch_output):
+    """Sections a dataset cannot support are listed at the top of the report, grouped by reason; a report
+    that is mostly a list of what it cannot show belongs to another dataset."""
+    _, results = batch_output
+    assert {r.name: r.skipped for r in results.values() if len(r.skipped) > 2} == {}
+
+
+# ------------------------------------------------------------------------------------------ pages
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+NBCONVERT_DEFAULT_ALT = "No description has been provided for this image"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        message = "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,900", "--hide-scrollbars"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def reports_dir(request):
+    given = os.environ.get("RELMKT_REPORTS_DIR")
+    return Path(given) if given else request.getfixturevalue("batch_output")[0]
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory):
+    folder = Path(os.environ.get("RELMKT_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def reader_reports(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*/*.html") if not p.name.endswith(".code.html"))
+
+
+def _screenshot(driver, path: Path) -> None:
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1280, min(int(height), 12000))
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1280, 900)
+
+
+PAGE_FACTS = """
+const body = document.body, root = document.documentElement;
+const wide = [...document.querySelectorAll('body *')].filter(e => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.right > root.clientWidth + 2 && !e.closest('.relmkt-table, .jp-OutputArea-output pre');
+}).slice(0, 5).map(e => e.tagName + '.' + e.className);
+const imgs = [...document.images].map(i => ({ok: i.complete && i.naturalWidth > 0, alt: i.getAttribute('alt') || ''}));
+const cells = [...document.querySelectorAll('td, th')].map(c => c.textContent.trim());
+return {title: document.title, wide: wide, scroll: root.scrollWidth - root.clientWidth, imgs: imgs, cells: cells,
+        text: body.innerText, back: !!document.querySelector('a[href="../index.html"]'),
+        font: getComputedStyle(document.querySelector('.jp-RenderedHTMLCommon') || body).fontFamily};
+"""
+
+
+def test_every_reader_report_reads_well_in_a_browser(browser, reports_dir, screenshots):
+    pages = reader_reports(reports_dir)
+    assert pages, f"no reports in {reports_dir}"
+    problems = []
+    for page in pages:
+        browser.get(page.as_uri())
+        f = browser.execute_script(PAGE_FACTS)
+        name = f"{page.parent.name}/{page.name}"
+        _screenshot(browser, screenshots / f"{page.parent.name}.png")
+        if " — " not in f["title"] or f["title"].lower().startswith("notebook"):
+            problems.append(f"{name}: title {f['title']!r}")
+        if f["scroll"] > 2 or f["wide"]:
+            problems.append(f"{name}: wider than the page by {f['scroll']} px ({f['wide']})")
+        for img in f["imgs"]:
+            if not img["ok"] or len(img["alt"]) < 10 or img["alt"] == NBCONVERT_DEFAULT_ALT:
+                problems.append(f"{name}: image not loaded or without real alt text ({img['alt'][:60]!r})")
+        raw_tex = re.findall(r"\$[^$\n]{1,80}\$|\\(?:chi|frac|hat|sum|alpha|beta|mathrm)\b", f["text"])
+        if raw_tex:
+            problems.append(f"{name}: raw TeX {raw_tex[:3]}")
+        bad_cells = [c for c in f["cells"] if c in ("NaN", "nan", "None", "NaT") or re.fullmatch(r"-?[\d,]+\.000", c)]
+        if bad_cells:
+            problems.append(f"{name}: cells {sorted(set(bad_cells))[:5]}")
+        if not f["back"]:
+            problems.append(f"{name}: no link back to the index")
+        if "CJK" not in f["font"]:
+            problems.append(f"{name}: no CJK font in {f['font']!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_index_has_one_section_per_notebook(browser, reports_dir, screenshots):
+    index = json.loads((reports_dir / "index.json").read_text())
+    browser.get((reports_dir / "index.html").as_uri())
+    _screenshot(browser, screenshots / "index.png")
+    headings = browser.execute_script("return [...document.querySelectorAll('h2')].map(h => h.textContent)")
+    notebooks = list(dict.fromkeys(r["notebook"] for r in index["runs"]))
+    assert len(headings) == len(notebooks) and all("·" in h for h in headings)
+    text = browser.execute_script("return document.body.innerText")
+    assert "None" not in text and "NaN" not in text
+    assert browser.title.startswith("relmkt reports")
+    badges = browser.execute_script("return [...document.querySelectorAll('.badge')].map(b => b.textContent)")
+    assert len(badges) == len(index["runs"]) and set(badges) <= {"full", "partial", "failed", "not run", "interrupted"}
