@@ -120,6 +120,19 @@ def test_no_report_leaves_out_more_than_two_sections(batch_output):
     assert {r.name: r.skipped for r in results.values() if len(r.skipped) > 2} == {}
 
 
+def test_what_a_report_leaves_out_is_said_once_at_the_top(batch_output):
+    """The "Not in this dataset" list of the header replaces the sentences the setup cell printed."""
+    import html as html_lib
+
+    folder, results = batch_output
+    runs = [r for r in results.values() if r.skipped]
+    assert runs
+    for r in runs:
+        page = (folder / r.html).read_text(encoding="utf-8")
+        for title in r.skipped:
+            assert page.count(html_lib.escape(title, quote=False)) == 1, (r.name, title)
+
+
 # ------------------------------------------------------------------------------------------ pages
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")

@@ -184,10 +184,15 @@ def sections_left_out(nb) -> tuple[list[dict], set[str]]:
 
 
 def without_sections(nb, hidden: set[str]):
-    """The notebook without the cells tagged ``section:<id>`` for the hidden ids."""
+    """The notebook without the cells tagged ``section:<id>`` for the hidden ids, and without the
+    "Not in this dataset" sentences themselves (the report lists them once, in its header)."""
     keep = [c for c in nb.cells
             if not any(t.startswith("section:") and t.split(":", 1)[1] in hidden
                        for t in c.get("metadata", {}).get("tags", []))]
+    for cell in keep:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs
+                            if "not_in_dataset" not in o.get("metadata", {}).get("relmkt", {})]
     nb.cells = keep
     return nb
 
