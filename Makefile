@@ -56,6 +56,7 @@ $(PEER)/.installed: bench/requirements-lifetimes.txt
 
 bench: $(STAMP) $(PEER)/.installed
 	$(BIN)/python -m bench --peer-python $(PEER)/bin/python $(BENCH_ARGS)
+	$(BIN)/python -m bench.customer_value --customers 100000,1000000 --output bench/CLV_INTERVALS.md
 
 clean-reports:
 	rm -rf reports/*/ reports/index.html reports/index.json

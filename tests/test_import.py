@@ -94,6 +94,10 @@ def test_import_reconciles_every_line_and_total(tmp_path, seed, fmt):
     assert len(ds.transactions) == report.transactions == len(orders)
     assert ds.transactions["amount"].sum() == pytest.approx(sum(orders.values()), abs=1e-6)
     assert report.totals["transaction_amount_written"] == pytest.approx(sum(orders.values()), abs=1e-6)
+    t = report.totals                       # returns dropped (the default): read - dropped = written
+    assert t["purchase_amount_read"] - t["purchase_amount_dropped"] == pytest.approx(t["transaction_amount_written"])
+    read_line = next(line for line in report.text().splitlines() if "lines read" in line)
+    assert read_line.split()[-1] == f"{c['lines_read']:,}"                   # a count, not "768.00"
     assert set(ds.customers["customer_id"]) == {cid for cid, _ in orders}
     assert not ds.customers["customer_id"].str.contains(r"\.").any()          # 12346.0 -> 12346
     # the most frequent country of each customer
@@ -117,6 +121,9 @@ def test_returns_net_and_keep(tmp_path):
     written_keep = keep.totals["transaction_amount_written"]
     unmatched = net.totals.get("return_amount_unmatched", 0.0)
     assert net.totals["transaction_amount_written"] == pytest.approx(written_keep - returned + unmatched, abs=1e-6)
+    t = net.totals                          # read - dropped - netted = written
+    assert (t["purchase_amount_read"] - t["purchase_amount_dropped"] - t["return_amount_netted"]
+            == pytest.approx(t["transaction_amount_written"], abs=1e-6))
     kept = datasets.load(tmp_path / "keep").extras["returns"]
     assert kept["amount"].sum() == pytest.approx(returned) and (kept["amount"] > 0).all()
     assert (datasets.load(tmp_path / "net").transactions["amount"] > 0).all()

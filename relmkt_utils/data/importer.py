@@ -68,17 +68,20 @@ class ImportReport:
     transactions: int
     notes: list = field(default_factory=list)
 
+    def _rows(self) -> list[tuple[str, object]]:
+        rows = [(k.replace("_", " "), int(v)) for k, v in self.counts.items()]
+        rows += [("customers written", int(self.customers)), ("transactions written", int(self.transactions))]
+        return rows + [(k.replace("_", " "), round(float(v), 2)) for k, v in self.totals.items()]
+
     def table(self) -> pd.DataFrame:
-        """The reconciliation as a two-column table (what, count or amount)."""
-        rows = [(k.replace("_", " "), v) for k, v in self.counts.items()]
-        rows += [(f"customers written", self.customers), (f"transactions written", self.transactions)]
-        rows += [(k.replace("_", " "), round(v, 2)) for k, v in self.totals.items()]
-        return pd.DataFrame(rows, columns=["what", "value"])
+        """The reconciliation as a two-column table (what, count or amount). Amounts reconcile:
+        purchase amount read - dropped - returns netted = transaction amount written."""
+        return pd.DataFrame(self._rows(), columns=["what", "value"], dtype=object)
 
     def text(self) -> str:
-        """The reconciliation as the lines ``relmkt import`` prints."""
+        """The reconciliation as the lines ``relmkt import`` prints (counts as integers, amounts to the cent)."""
         lines = [f"imported into {self.path}"]
-        for what, value in self.table().itertuples(index=False):
+        for what, value in self._rows():
             shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
             example = self.examples.get(what.replace(" ", "_"))
             lines.append(f"  {what:<38} {shown:>16}" + (f"   e.g. {', '.join(example)}" if example else ""))
@@ -265,7 +268,9 @@ def import_orders(source, out, *, customer_col: str, date_col: str, date_format:
     counts["return_lines"] = int(is_return.sum())
     purchases = lines[~is_return]
     notes = [f"read as {encoding_used}"] if encoding_used != "parquet" else []
-    totals = {"purchase_amount_read": before_total, "return_amount_read": float(-returned["amount"].sum())}
+    totals = {"purchase_amount_read": before_total,
+              "purchase_amount_dropped": before_total - float(purchases["amount"].sum()),   # lines dropped above
+              "return_amount_read": float(-returned["amount"].sum())}
 
     keys = ["customer_id", "order_id"] if order_col is not None else ["customer_id", "date"]
     agg = {"date": "min", "amount": "sum"} if order_col is not None else {"amount": "sum"}
@@ -278,6 +283,7 @@ def import_orders(source, out, *, customer_col: str, date_col: str, date_format:
     extra = {}
     if returns == "net" and len(returned):
         tx, unmatched, n_unmatched = _net_returns(tx, returned)
+        totals["return_amount_netted"] = totals["return_amount_read"] - unmatched
         totals["return_amount_unmatched"] = unmatched
         notes.append(f"{n_unmatched} returns were larger than the customer's earlier purchases; "
                      f"{unmatched:,.2f} could not be netted and were dropped" if n_unmatched else
