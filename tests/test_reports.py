@@ -113,6 +113,21 @@ def test_every_loyalty_run_writes_customer_scores_beside_its_report(batch_output
             assert r.metrics["clv_mean_ci_low"] < r.metrics["clv_mean"] < r.metrics["clv_mean_ci_high"]
 
 
+def test_every_run_on_the_index_shows_three_to_five_headline_numbers(batch_output):
+    """Issue 15: each run's card on the index carries 3-5 headline numbers with plain names, whatever
+    the dataset could support (a summary of donors, a conjoint, published cohorts)."""
+    import re
+
+    folder, results = batch_output
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    cards = re.findall(r"<article class='run'>.*?</article>", index, flags=re.S)
+    counts = {re.search(r"<b>(.*?)</b>", card).group(1): len(re.findall(r"<li><span class='value'>", card))
+              for card in cards}
+    assert set(counts) == set(results)
+    assert {name: n for name, n in counts.items() if not 3 <= n <= 5} == {}
+    assert "{" not in "".join(re.findall(r"</span> ([^<]*)</li>", index))   # every name template filled in
+
+
 def test_no_report_leaves_out_more_than_two_sections(batch_output):
     """Sections a dataset cannot support are listed at the top of the report, grouped by reason; a report
     that is mostly a list of what it cannot show belongs to another dataset."""

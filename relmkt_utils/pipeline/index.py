@@ -3,8 +3,9 @@
 Each section says which question its notebook answers (the notebook's title) and lists its runs:
 the dataset, a badge (**full**: ran with nothing to report; **partial**: ran, but some estimate could
 not be made or should not be trusted, with the reasons; **failed**, **not run** or **interrupted**,
-with the reason), three to five headline numbers with plain names and units (:data:`HEADLINES`;
-a number the run did not produce is left out, never shown as "None"), and links to the reader's
+with the reason), three to five headline numbers with plain names and units (:data:`HEADLINES`, in
+order of preference: the first five the run produced; a number it did not produce is left out, never
+shown as "None", and the next one takes its place), and links to the reader's
 report, the report with code and the executed notebook. Every value shown comes from a config or a
 run and is escaped.
 """
@@ -18,20 +19,32 @@ import nbformat
 
 from ..present import fmt
 
-#: Per notebook: (metric recorded by the notebook, plain name, kind of number) shown on the index.
+#: Per notebook, in order of preference: (metric recorded by the notebook, plain name, kind of number).
+#: The index shows the first :data:`MAX_HEADLINES` a run recorded; ``{metric}`` in a name is filled
+#: in from the run's metrics (a name whose metric is missing is not shown).
 HEADLINES = {
     "00_data_overview": [("n_customers", "customers", "count"), ("n_transactions", "transactions", "count"),
                          ("repeat_rate", "repeat-purchase rate", "share"),
                          ("top20_revenue_share", "revenue of the top 20% of customers", "share")],
     "01_loyalty_measurement": [("repeat_rate", "repeat-purchase rate", "share"),
                                ("p_alive_mean_repeat_buyers", "mean P(alive) of repeat buyers", "share"),
-                               ("clv_mean", "mean 12-month CLV per customer", "money"),
+                               ("clv_mean", "mean CLV per customer over {clv_horizon_months:g} months", "money"),
                                ("nps", "Net Promoter Score (points)", "number"),
-                               ("top20_revenue_share", "revenue of the top 20% of customers", "share")],
+                               ("top20_revenue_share", "revenue of the top 20% of customers", "share"),
+                               ("p_alive_mean", "mean P(alive)", "share"),
+                               ("expected_purchases_mean", "expected purchases per customer in {clv_horizon_months:g} "
+                                "months", "number"),
+                               ("dert_mean", "discounted expected residual transactions per customer", "number")],
     "02_delivered_value": [("delivered_value_mean", "mean delivered value (−6 to 6)", "number"),
                            ("top_improvement_driver", "component to improve first", "text"),
                            ("hr_delivered_value", "dropout hazard ratio per point of delivered value", "number"),
-                           ("choice_hit_rate", "choices predicted by the logit", "share")],
+                           ("choice_hit_rate", "choices predicted by the logit", "share"),
+                           ("mxl_simulated_share_change", "change in the simulated offer's choice share "
+                            "(percentage points, mixed logit)", "points"),
+                           ("simulated_share_change", "change in the simulated offer's choice share "
+                            "(percentage points, logit)", "points"),
+                           ("mxl_wtp_wk", "willingness to pay for a well-known supplier (cents/kWh)", "number"),
+                           ("mxl_wtp_loc", "willingness to pay for a local supplier (cents/kWh)", "number")],
     "03_referral_roi": [("referral_roi", "return on the referral programme", "share"),
                         ("incremental_customers", "customers the programme caused", "count"),
                         ("viral_coefficient", "new customers per programme customer (K)", "number"),
@@ -40,8 +53,19 @@ HEADLINES = {
                                     ("customer_equity", "customer equity", "money"),
                                     ("acquisition_to_retention_cost_ratio", "acquisition / retention cost per customer",
                                      "number"),
-                                    ("clv_structural_vs_financial", "CLV, structural / financial bond", "number")],
+                                    ("clv_structural_vs_financial", "CLV, structural / financial bond", "number"),
+                                    ("profit_change_5pt_retention", "more steady-state profit from 5 points more annual "
+                                     "retention", "percent"),
+                                    ("break_even_retention_spend", "break-even retention spend per customer per "
+                                     "{cohort_period}", "money"),
+                                    ("sbg_regular_holdout_mape", "sBG forecast error, years 8-12, Fader & Hardie "
+                                     "(2007) regular cohort (MAPE)", "percent"),
+                                    ("sbg_high_end_holdout_mape", "sBG forecast error, years 8-12, Fader & Hardie "
+                                     "(2007) high-end cohort (MAPE)", "percent"),
+                                    ("constant_r_regular_holdout_mape", "constant-retention forecast error, years "
+                                     "8-12, regular cohort (MAPE)", "percent")],
 }
+MAX_HEADLINES = 5
 BADGES = {"full": "full", "partial": "partial", "failed": "failed", "invalid": "not run", "interrupted": "interrupted"}
 
 
@@ -68,6 +92,14 @@ def _metrics(result) -> str:
     for key, name, kind in HEADLINES.get(result.notebook, []):
         value = (result.metrics or {}).get(key)
         if value is None:
+            continue
+        if kind == "points":                                  # a change of a share: +2.7, not 2.7%
+            value, kind = f"{100 * value:+.1f}", "text"
+        if len(items) == MAX_HEADLINES:
+            break
+        try:
+            name = name.format_map(result.metrics)
+        except (KeyError, TypeError, ValueError):
             continue
         items.append(f"<li><span class='value'>{html.escape(fmt(value, kind, result.currency or ''))}</span> "
                      f"{html.escape(name)}</li>")

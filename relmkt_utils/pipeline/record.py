@@ -62,14 +62,16 @@ def record(name: str, value) -> object:
 def save_table(name: str, table) -> str | None:
     """Write ``table`` (a DataFrame) as ``<name>.csv`` beside the run's report and return the file name;
     outside the batch (JupyterLab) nothing is written and None is returned, so that no file of the
-    user's is ever replaced (call ``table.to_csv(path)`` there). The index links every such file."""
+    user's is ever replaced (call ``table.to_csv(path)`` there). The index links every such file.
+    A named index (``customer_id``) is written as the first column; an unnamed row number is not."""
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"table name must be an identifier, got {name!r}")
     path = os.environ.get(METRICS_ENV)
     if not path:
         return None
     target = Path(path).with_name(f"{name}.csv")
-    table.to_csv(target, encoding="utf-8", lineterminator="\n", float_format="%.10g")
+    named_index = any(level is not None for level in table.index.names)   # e.g. customer_id; a row number is not data
+    table.to_csv(target, index=named_index, encoding="utf-8", lineterminator="\n", float_format="%.10g")
     return target.name
 
 
