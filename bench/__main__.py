@@ -180,10 +180,7 @@ def time_batch(outdir: Path, jobs: int) -> dict:
     index = json.loads((outdir / "index.json").read_text()) if (outdir / "index.json").exists() else {"runs": []}
     runs = []
     for r in index["runs"]:
-        cells = []
-        if r.get("ipynb") and (outdir / r["ipynb"]).exists():
-            nb = json.loads((outdir / r["ipynb"]).read_text())
-            cells = [c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0 for c in nb["cells"]]
+        cells = [c["seconds"] for c in r.get("cell_seconds", [])]     # each code cell's time, from the worker
         runs.append({"name": r["name"], "notebook": r["notebook"], "status": r["status"], "seconds": r["duration_s"],
                      "cells_s": float(sum(cells)), "slowest_cell_s": float(max(cells, default=0.0))})
     return {"wall_s": wall, "exit_code": proc.returncode, "jobs": jobs, "runs": runs}
@@ -213,6 +210,20 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "os": platform.platform()}
 
 
+def merge_into_last_run(path: Path, meta: dict, cases: list[dict], batch: dict | None):
+    """The last run's results with ``cases`` (same kind and label) and ``batch`` measured again; the
+    meta data of the last run, with a note of what was rerun and when."""
+    if not path.exists():
+        raise SystemExit(f"bench: --update needs the results of an earlier run in {path}; run the full bench first")
+    last = json.loads(path.read_text())
+    fresh = {(c["kind"], c["label"]): c for c in cases}
+    merged = [fresh.pop((c["kind"], c["label"]), c) for c in last["cases"]] + list(fresh.values())
+    rerun = [f"{c['kind']} {c['label']}" for c in cases] + (["the batch"] if batch else [])
+    notes = [*last["meta"].get("updates", []), {"date": meta["date"], "rerun": rerun,
+                                                  "wall_s": meta["bench_wall_s"]}]
+    return {**last["meta"], "updates": notes}, merged, batch or last["batch"]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--peer-python", type=Path, default=DEFAULT_PEER,
@@ -226,8 +237,21 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="notebooks at once in the batch (as make reports)")
     ap.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
     ap.add_argument("--only", action="append", metavar="KIND",
-                    help="run only the cases of this kind (e.g. fit_bgbb; repeatable); implies --no-batch")
+                    help="run only the cases of this kind (e.g. fit_bgbb, or batch for the make reports batch; "
+                         "repeatable); the batch is timed only when named")
+    ap.add_argument("--update", action="store_true",
+                    help="with --only: replace those cases (and the batch) in the last run's results "
+                         "(bench/_work/results.json) and rewrite RESULTS.md from them, instead of writing the new "
+                         "cases alone")
+    ap.add_argument("--report-only", action="store_true",
+                    help="measure nothing: rewrite RESULTS.md and results.png from the last run's results "
+                         "(bench/_work/results.json), e.g. after a change of the report's wording")
     args = ap.parse_args(argv)
+    if args.report_only:
+        last = json.loads((data.WORK / "results.json").read_text())
+        report.write(args.output, args.output.with_name("results.png"), last["meta"], last["cases"], last["batch"])
+        print(f"wrote {args.output} from {data.WORK / 'results.json'}", file=sys.stderr)
+        return 0
     if not args.peer_python.exists():
         print(f"bench: no Lifetimes environment at {args.peer_python}; `make bench` creates it "
               "(or pass --peer-python)", file=sys.stderr)
@@ -261,7 +285,7 @@ def main(argv=None) -> int:
         for w in workers.values():
             w.stop()
     batch = None
-    if not (args.quick or args.no_batch or args.only):
+    if not (args.quick or args.no_batch) and (not args.only or "batch" in args.only):
         print("batch: relmkt run (reports.yml)", file=sys.stderr, flush=True)
         batch = time_batch(data.WORK / "reports", args.jobs)
     engine_mods = ["duckdb"] if any(r["kind"].startswith("rfm_duckdb") for r in results) else []
@@ -269,6 +293,8 @@ def main(argv=None) -> int:
             "lifetimes_env": versions(args.peer_python, ["numpy", "pandas", "scipy", "lifetimes"]),
             "reps": args.reps, "slow_after_s": args.slow_after, "timeout_s": args.timeout,
             "bench_wall_s": time.perf_counter() - started, "date": time.strftime("%Y-%m-%d")}
+    if args.update:
+        meta, results, batch = merge_into_last_run(data.WORK / "results.json", meta, results, batch)
     (data.WORK / "results.json").write_text(json.dumps({"meta": meta, "cases": results, "batch": batch}, indent=1))
     report.write(args.output, args.output.with_name("results.png"), meta, results, batch)
     print(f"wrote {args.output}", file=sys.stderr)

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 TITLES = {
-    "rfm": "rfm_summary (transaction log to RFM summary, daily)",
+    "rfm": "rfm_summary (transaction log with string customer ids to RFM summary, daily)",
     "fit_bgnbd": "BG/NBD fit",
     "fit_pnbd": "Pareto/NBD fit",
     "fit_gg": "Gamma-Gamma fit (repeat buyers only)",
@@ -63,6 +63,8 @@ def write(md_path: Path, png_path: Path, meta: dict, cases: list[dict], batch: d
         "",
         f"Written by `make bench` (`python -m bench`) on {meta['date']}; the whole run took "
         f"{meta['bench_wall_s'] / 60:.1f} min. Do not edit by hand: rerun the benchmark.",
+        *[f"Rerun on {u['date']} with `--update` ({u['wall_s'] / 60:.1f} min): {', '.join(u['rerun'])}; the other "
+          "cases are from the full run." for u in meta.get("updates", [])],
         "",
         f"**Machine.** {m['cpu']}, {m['cores']} cores, {m['memory_gib'] or 0:.0f} GiB; {m['os']}.  ",
         f"**relmkt environment.** Python {ev['python']}, numpy {ev['numpy']}, pandas {ev['pandas']}, scipy {ev['scipy']}.  ",
@@ -141,6 +143,12 @@ def engine_section(cases: list[dict], meta: dict) -> list[str]:
     return lines
 
 
+def _variant(label: str) -> str:
+    """What a case label says beyond its data size: "2M by date" -> "by date", "1M" or "CDNOW" -> ""."""
+    head, _, rest = label.partition(" ")
+    return rest if head[:-1].isdigit() and head[-1] in "kM" else ""
+
+
 def _plot(path: Path, cases: list[dict]) -> None:
     kinds = [k for k in TITLES if any(r["kind"] == k for r in cases)]
     ncols = 3
@@ -148,11 +156,15 @@ def _plot(path: Path, cases: list[dict]) -> None:
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
     for ax, kind in zip(axes.flat, kinds):
         rows = sorted((r for r in cases if r["kind"] == kind), key=lambda r: r["size"])
+        variants = dict.fromkeys(_variant(r["label"]) for r in rows)   # "" and e.g. "by date": one line each
         for side in ("lifetimes", "relmkt"):
-            pts = [(r["size"], r[side]["best_s"]) for r in rows if r[side]["best_s"] is not None]
-            if pts:
-                x, y = zip(*pts)
-                ax.plot(x, y, "o-", color=COLORS[side], label="Lifetimes 0.11.3" if side == "lifetimes" else "relmkt")
+            for variant, style in zip(variants, ("o-", "s--", "^:")):
+                pts = [(r["size"], r[side]["best_s"]) for r in rows
+                       if _variant(r["label"]) == variant and r[side]["best_s"] is not None]
+                if pts:
+                    x, y = zip(*pts)
+                    name = "Lifetimes 0.11.3" if side == "lifetimes" else "relmkt"
+                    ax.plot(x, y, style, color=COLORS[side], label=f"{name}, {variant}" if variant else name)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(TITLES[kind], fontsize=9)

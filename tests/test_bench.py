@@ -167,3 +167,18 @@ def test_duckdb_case_runs_relmkt_only_checks_against_pandas_and_gets_its_section
     report.write(md, tmp_path / "results.png", meta, [row], None)
     text = md.read_text()
     assert "## Beyond memory: DuckDB" in text and "memory_limit=200MB" in text and "| yes |" in text
+
+
+def test_update_replaces_only_the_rerun_cases_and_says_so(tmp_path):
+    last = {"meta": {"date": "2026-11-01", "bench_wall_s": 1500.0},
+            "cases": [{"kind": "rfm", "label": "2M", "t": 1}, {"kind": "fit_bgnbd", "label": "1M", "t": 2}],
+            "batch": {"wall_s": 100.0}}
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(last))
+    meta, cases, batch = driver.merge_into_last_run(path, {"date": "2026-11-30", "bench_wall_s": 120.0},
+                                             [{"kind": "rfm", "label": "2M", "t": 9}], None)
+    assert cases == [{"kind": "rfm", "label": "2M", "t": 9}, {"kind": "fit_bgnbd", "label": "1M", "t": 2}]
+    assert batch == {"wall_s": 100.0} and meta["date"] == "2026-11-01"
+    assert meta["updates"] == [{"date": "2026-11-30", "rerun": ["rfm 2M"], "wall_s": 120.0}]
+    with pytest.raises(SystemExit, match="earlier run"):
+        driver.merge_into_last_run(tmp_path / "none.json", meta, [], None)

@@ -72,3 +72,28 @@ def test_every_number_becomes_text_without_none_or_nan(values):
             assert not text.endswith(".000"), (x, text)
         if x is not None and math.isfinite(x) and x != 0:
             assert text.strip("-0.,") != "", (x, text)
+
+
+def test_rows_of_their_own_kind_and_decimals():
+    """A P&L mixes counts, money and a ROI in one column; a recovery table sets 0.17 beside 520.9.
+    Each row is read as what it is (the referral report printed "ROI -0.28 EUR" and "0.2 (0.2 to 0.2)")."""
+    from relmkt_utils.core.estimate import Estimate, recovery_table
+    from relmkt_utils.referral import program_pnl
+    from relmkt_utils.referral.incrementality import incrementality_test
+
+    pnl = formatted(program_pnl(520.88, 46.87, 723, 25, 15, 5000).set_index("line"), "EUR")
+    amounts = dict(zip(pnl["line"], pnl["amount"]))
+    assert amounts["ROI"] == "-28.0%" and amounts["incremental customers"] == "521"
+    assert amounts["rewarded conversions (incl. cannibalized)"] == "723" and amounts["total cost"] == "33,920.00 EUR"
+    rec = formatted(recovery_table({"lift": Estimate(0.1732, 0.1521, 0.1943, 0.0107),
+                                    "customers": Estimate(520.88, 457.9, 583.8, 32.1)},
+                                   {"lift": 0.1475, "customers": 443.9}))
+    est = dict(zip(rec[""], rec["estimate (95% CI)"]))
+    assert est["lift"] == "0.173 (0.152 to 0.194)" and est["customers"] == "520.9 (457.9 to 583.8)"
+    assert dict(zip(rec[""], rec["truth"]))["lift"] == "0.147"
+    rng = np.random.default_rng(1)
+    outcomes = pd.DataFrame({"program": np.repeat([1, 0], 200), "any_new": rng.integers(0, 2, 400)})
+    outcomes["new_customers"] = outcomes["any_new"] * rng.integers(1, 3, 400)
+    inc = formatted(incrementality_test(outcomes).table)
+    cells = dict(zip(inc[""], inc["program"]))
+    assert cells["customers"] == "200" and cells["share with >= 1 new customer"].endswith("%")

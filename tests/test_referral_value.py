@@ -50,8 +50,8 @@ def test_aov_and_margin_uplift_cover_truth(sim, metrics):
     t = compare_groups(metrics, columns=("aov", "annual_margin", "purchase_rate")).set_index("metric")
     true_pct = 100 * sim.truth["aov_uplift"]  # 16%: referred orders are 16% larger, same frequency
     for col in ("aov", "annual_margin"):
-        assert t.loc[col, "uplift_lower_pct"] <= true_pct <= t.loc[col, "uplift_upper_pct"], t.loc[col]
-    assert t.loc["purchase_rate", "uplift_lower_pct"] <= 0 <= t.loc["purchase_rate", "uplift_upper_pct"]
+        assert t.loc[col, "uplift_pct_lower"] <= true_pct <= t.loc[col, "uplift_pct_upper"], t.loc[col]
+    assert t.loc["purchase_rate", "uplift_pct_lower"] <= 0 <= t.loc["purchase_rate", "uplift_pct_upper"]
 
 
 def test_cox_hazard_ratio_covers_truth(sim, metrics):

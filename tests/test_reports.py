@@ -128,6 +128,21 @@ def test_every_run_on_the_index_shows_three_to_five_headline_numbers(batch_outpu
     assert "{" not in "".join(re.findall(r"</span> ([^<]*)</li>", index))   # every name template filled in
 
 
+def test_the_index_keeps_each_runs_cell_times_and_the_notebook_none(batch_output):
+    """The executed notebook carries no times (same parameters, same bytes); index.json keeps each
+    code cell's seconds, and they add up to most of the run (the rest: kernel start and HTML)."""
+    folder, results = batch_output
+    index = {r["name"]: r for r in json.loads((folder / "index.json").read_text())["runs"]}
+    for r in results.values():
+        timings = index[r.name]["cell_seconds"]
+        notebook = json.loads((folder / r.ipynb).read_text())
+        code_cells = [i for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code"]
+        assert [t["cell"] for t in timings] == code_cells, r.name
+        assert all(t["seconds"] >= 0 for t in timings)
+        assert 0.2 * r.duration_s < sum(t["seconds"] for t in timings) < r.duration_s, r.name
+        assert "duration" not in json.dumps([c["metadata"] for c in notebook["cells"]]), r.name
+
+
 def test_no_report_leaves_out_more_than_two_sections(batch_output):
     """Sections a dataset cannot support are listed at the top of the report, grouped by reason; a report
     that is mostly a list of what it cannot show belongs to another dataset."""

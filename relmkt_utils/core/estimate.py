@@ -153,5 +153,7 @@ def recovery_table(estimates, truth: dict, alpha: float = 0.05) -> pd.DataFrame:
     rows = {k: {"estimate": e.value, "lower": e.lower, "upper": e.upper, "truth": float(truth[k]),
                 "covered": e.covers(float(truth[k])),
                 "z": (e.value - float(truth[k])) / e.se if e.se > 0 else np.nan} for k, e in estimates.items()}
-    return pd.DataFrame(rows).T.astype({"estimate": float, "lower": float, "upper": float, "truth": float,
-                                        "covered": bool, "z": float})
+    table = pd.DataFrame(rows).T.astype({"estimate": float, "lower": float, "upper": float, "truth": float,
+                                         "covered": bool, "z": float})
+    table.attrs.update(decimals="row", row_columns=["estimate", "lower", "upper", "truth"])   # rows differ in scale
+    return table

@@ -67,6 +67,7 @@ class RunResult:
     dataset: str | None = None
     currency: str | None = None
     tables: list = field(default_factory=list)   # CSV files the run wrote beside its report (record.save_table)
+    cell_seconds: list = field(default_factory=list)   # {cell, first_line, seconds} per code cell (worker)
 
 
 class BatchInterrupted(Exception):
@@ -282,13 +283,14 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
     """Collect a finished (or stopped) worker's files and publish them as the run's folder."""
     active.log.close()
     staging, run = active.staging, active.run
+    cell_seconds = []
     if error is None:
         result = _read_json(staging / ".result.json", None)
         if result is None:
             tail = "\n".join((staging / ".worker.log").read_text(errors="replace").strip().splitlines()[-5:])
             error = f"the worker stopped unexpectedly (exit {active.proc.returncode}): {tail}"
         else:
-            error = result["error"]
+            error, cell_seconds = result["error"], result.get("cell_seconds", [])
     for name in (".result.json", ".job.json", ".worker.log"):
         (staging / name).unlink(missing_ok=True)
     metrics = _read_json(staging / "metrics.json", {})
@@ -305,8 +307,10 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
     if status is None:
         # a parameter the notebook itself refuses (e.g. a bootstrap of 0 replicates) is a user mistake too
         status = "ok" if error is None else "invalid" if error.startswith(USER_MISTAKES) else "failed"
-    return _result(run, status, time.perf_counter() - active.started, metrics=metrics, warnings=warns, error=error,
+    done = _result(run, status, time.perf_counter() - active.started, metrics=metrics, warnings=warns, error=error,
                    folder=target, config=config, skipped=skipped)
+    done.cell_seconds = cell_seconds
+    return done
 
 
 def dataset_label(run: Run) -> tuple[str | None, str | None]:
@@ -429,9 +433,9 @@ def _merge_previous(config: Config, fresh: list[RunResult]) -> list[RunResult]:
             merged.append(by_name[run.name])
         elif run.name in previous:
             p = previous[run.name]
-            merged.append(RunResult(**{k: p.get(k) for k in RunResult.__dataclass_fields__
-                                       if k not in ("warnings", "skipped")},
-                                    warnings=p.get("warnings") or [], skipped=p.get("skipped") or []))
+            lists = ("warnings", "skipped", "tables", "cell_seconds")   # an older index may lack them
+            merged.append(RunResult(**{k: p.get(k) for k in RunResult.__dataclass_fields__ if k not in lists},
+                                    **{k: p.get(k) or [] for k in lists}))
     return merged
 
 

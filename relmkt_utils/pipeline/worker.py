@@ -5,7 +5,9 @@ the run's folder (a fresh staging folder of the batch), the parameters and the w
 worker runs papermill on the environment's own ``python3`` kernel with ``RELMKT_METRICS`` pointing at
 the run's ``metrics.json``, makes the executed notebook reproducible (:func:`make_reproducible`),
 renders the reader's and the full HTML (also for a partial notebook after a failure) and writes
-``{"error": ...}`` to the result file named in the job.
+``{"error": ..., "cell_seconds": [...]}`` to the result file named in the job: the time of every
+code cell goes to the run's entry in ``index.json``, not into the run's folder, so that the same
+parameters give the same bytes there.
 """
 from __future__ import annotations
 
@@ -27,13 +29,19 @@ def _error_text(exc: BaseException) -> str:
     return f"{ename}{where}: {evalue}".strip()
 
 
-def make_reproducible(path: Path, notebook_name: str) -> None:
+def make_reproducible(path: Path, notebook_name: str) -> list[dict]:
     """Same inputs, same bytes: number the cell ids (papermill draws random ones) and drop the
-    timestamps, durations and temporary paths papermill and nbclient record."""
+    timestamps, durations and temporary paths papermill and nbclient record. Returns the cell
+    durations it dropped (cell number, first line, seconds), for the run's entry in ``index.json``."""
     import nbformat
 
     nb = nbformat.read(str(path), as_version=4)
+    timings = []
     for i, cell in enumerate(nb.cells):
+        seconds = (cell.metadata.get("papermill") or {}).get("duration")
+        if cell.cell_type == "code" and isinstance(seconds, (int, float)):
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            timings.append({"cell": i, "first_line": first[:80], "seconds": round(float(seconds), 3)})
         cell["id"] = f"cell-{i}"
         for key in VOLATILE_CELL_KEYS:
             cell.metadata.pop(key, None)
@@ -47,6 +55,7 @@ def make_reproducible(path: Path, notebook_name: str) -> None:
             pm.pop(key, None)
         pm["input_path"] = f"{notebook_name}.ipynb"
     nbformat.write(nb, str(path))
+    return timings
 
 
 def main(job_path: str) -> int:
@@ -55,7 +64,7 @@ def main(job_path: str) -> int:
     nb_out = out / f"{job['notebook']}.ipynb"
     os.environ["RELMKT_METRICS"] = str(out / "metrics.json")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    error = None
+    error, timings = None, []
     from .startup import skip_unused_slow_imports
 
     skip_unused_slow_imports()
@@ -78,12 +87,12 @@ def main(job_path: str) -> int:
         from .html import render_html
 
         try:
-            make_reproducible(nb_out, job["notebook"])
+            timings = make_reproducible(nb_out, job["notebook"])
             render_html(nb_out, out / f"{job['notebook']}.html", reader=True)
             render_html(nb_out, out / f"{job['notebook']}.code.html", reader=False)
         except Exception as exc:
             error = error or f"rendering failed: {_error_text(exc)}"
-    Path(job["result"]).write_text(json.dumps({"error": error}), encoding="utf-8")
+    Path(job["result"]).write_text(json.dumps({"error": error, "cell_seconds": timings}), encoding="utf-8")
     return 0
 
 

@@ -7,7 +7,7 @@
   labels), :func:`model_table` for fitted models, and :func:`use`, which makes this the HTML of every
   DataFrame a notebook displays.
 """
-from .tables import MISSING, Table, fmt, key_numbers, label, model_table, p_text, table_html, use
+from .tables import MISSING, Table, describe, fmt, key_numbers, label, model_table, p_text, rows_of_kind, table_html, use
 from .text import dataset_header, escape
 
-__all__ = ["MISSING", "Table", "dataset_header", "escape", "fmt", "key_numbers", "label", "model_table", "p_text", "table_html", "use"]
+__all__ = ["MISSING", "Table", "dataset_header", "describe", "escape", "fmt", "key_numbers", "label", "model_table", "p_text", "rows_of_kind", "table_html", "use"]

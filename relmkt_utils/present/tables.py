@@ -13,7 +13,10 @@
 * one **missing-value mark**, ``—``, for None, NaN and NaT; booleans as yes/no;
 * **human column labels** (``p_alive`` -> "P(alive)", ``n_customers`` -> "customers") and no
   meaningless index column (a default 0..n-1 index is dropped; a named index becomes the first column);
-* wide tables scroll inside their box instead of widening the page (the report's CSS).
+* wide tables scroll inside their box instead of widening the page (the report's CSS);
+* **tables whose rows differ** say so in ``df.attrs``: ``row_kinds`` maps a row's label to its kind
+  (a P&L with counts, money and a ROI in one column), and ``decimals="row"`` gives each row its own
+  decimals over ``row_columns`` (estimates beside their truth, from 0.17 to 520.9).
 
 Which columns are money, shares or counts is read from their names (:data:`KINDS`); a notebook can
 say it explicitly with ``kinds={"column": "money"}``. :func:`use` makes this the HTML of every
@@ -46,7 +49,7 @@ LABELS = {
     "p_alive": "P(alive)", "nps": "NPS", "clv": "CLV", "crv": "CRV", "aov": "AOV", "llf": "log-likelihood",
     "aic": "AIC", "bic": "BIC", "se": "std. error", "p_value": "p", "pvalue": "p", "wtp": "WTP", "roi": "ROI",
     "cac": "CAC", "del": "DEL", "derl": "DERL", "coef": "coefficient", "n": "n", "df": "df", "mape": "MAPE",
-    "hazard_ratio": "hazard ratio", "top20_share": "top-20% share", "km": "Kaplan-Meier",
+    "hazard_ratio": "hazard ratio", "top20_share": "top-20% share", "km": "Kaplan-Meier", "pct": "%",
 }
 
 
@@ -119,9 +122,10 @@ def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     if x == 0:
         return "0"                           # an exact zero, not "0.000" beside 0.500
     d = decimals_for([x]) if decimals is None else decimals
-    if d is None or abs(x) < 0.5 * 10.0 ** -d:
+    text = f"{x:,.{d}f}" if d is not None else ""
+    if not text.strip("-0.,"):
         return f"{x:.2e}"                    # tiny, or a nonzero value the column's decimals would show as 0
-    return f"{x:,.{d}f}"
+    return text
 
 
 def p_text(p: float) -> str:
@@ -172,6 +176,8 @@ def _interval_groups(columns: list[str]) -> dict[str, tuple[str, str]]:
 def formatted(df: pd.DataFrame, currency: str = "", kinds: dict | None = None) -> pd.DataFrame:
     """The table with every cell as reader's text, intervals folded and labels set (an object frame)."""
     df = df.copy()
+    row_kinds = {str(k): v for k, v in (df.attrs.get("row_kinds") or {}).items()}
+    by_row = df.attrs.get("decimals") == "row"
     if isinstance(df.columns, pd.MultiIndex):
         df.columns = [" · ".join(str(p) for p in c if str(p)) for c in df.columns]
     if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
@@ -180,9 +186,15 @@ def formatted(df: pd.DataFrame, currency: str = "", kinds: dict | None = None) -
         if unnamed:
             df = df.rename(columns={df.columns[0]: ""})
     df.columns = [str(c) for c in df.columns]
+    names = df[df.columns[0]].astype(str).tolist() if len(df.columns) else []   # the rows' labels
+    row_kind = [row_kinds.get(n) for n in names] if row_kinds else [None] * len(df)
     kinds = {str(k): v for k, v in (kinds or {}).items()}
     kind = {c: kinds.get(c) or kind_of(c, df[c]) for c in df.columns}
     out = pd.DataFrame(index=df.index)
+    value_columns = [c for c in df.columns[1:] if kind[c] != "bool"]
+    row_columns = [c for c in df.attrs.get("row_columns", value_columns) if c in value_columns]
+    row_decimals = [_row_decimals(df.loc[i, row_columns]) for i in df.index] \
+        if (by_row or any(row_kind)) else [None] * len(df)
     groups = _interval_groups(list(df.columns))
     folded = {c for pair in groups.values() for c in pair}
     for c in df.columns:
@@ -192,16 +204,52 @@ def formatted(df: pd.DataFrame, currency: str = "", kinds: dict | None = None) -
         related = [c, *groups.get(c, ())]
         d = decimals_for(pd.concat([pd.to_numeric(df[r], errors="coerce") for r in related])) \
             if k == "number" else None
-        text = df[c].map(lambda x, k=k, d=d: fmt(x, k, currency, d))
+        own = [c != df.columns[0] and (bool(row_kind[i]) or (by_row and c in row_columns)) for i in range(len(df))]
+        if k == "bool" or not any(own):
+            cells = {r: df[r].map(lambda x, k=k, d=d: fmt(x, k, currency, d)) for r in related}
+        else:                                         # a row of its own kind, or decimals per row
+            cells = {r: pd.Series([_cell(x, row_kind[i] or k, row_decimals[i] if own[i] else d, currency)
+                                   for i, x in enumerate(df[r])], index=df.index) for r in related}
+        text = cells[c]
         if c in groups:
             lo, hi = groups[c]
-            low = df[lo].map(lambda x, k=k, d=d: fmt(x, k, currency, d))
-            high = df[hi].map(lambda x, k=k, d=d: fmt(x, k, currency, d))
+            low, high = cells[lo], cells[hi]
             text = [t if lo_t == MISSING and hi_t == MISSING else f"{t} ({lo_t} to {hi_t})"
                     for t, lo_t, hi_t in zip(text, low, high)]
             out[f"{label(c)} (95% CI)" if c not in ("lower", "upper") else label(c)] = text
         else:
             out[label(c)] = text
+    return out
+
+
+def _row_decimals(values) -> int | None:
+    """Decimals of a row's plain numbers: none when they are all whole, else :func:`decimals_for`."""
+    v = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    return 0 if v.size and np.all(v == np.round(v)) else decimals_for(v)
+
+
+def _cell(x, kind: str, decimals, currency: str) -> str:
+    """One cell of a row that has a kind of its own (``attrs["row_kinds"]``) or its own decimals
+    (``attrs["decimals"] == "row"``); text and yes/no stay as they are in a column of mixed values."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        return fmt(x, "text", currency)
+    return fmt(x, "number" if kind == "text" else kind, currency, decimals)
+
+
+def describe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame.describe()`` turned so that each column of ``frame`` is a row, with each row's own
+    decimals (frequency 0 to 80 beside a spend of 14.29) and the count as a count."""
+    out = frame.describe().T
+    out.attrs.update(decimals="row", row_columns=[c for c in out.columns if c != "count"])
+    return out
+
+
+def rows_of_kind(df: pd.DataFrame, kinds: dict) -> pd.DataFrame:
+    """``df`` (a copy) whose rows, by label, are of the given kinds: a table turned on its side
+    (``tenure.T``: customers at risk, retained, retention rate) keeps counts as counts and rates as %."""
+    out = df.copy()
+    out.attrs["row_kinds"] = {**out.attrs.get("row_kinds", {}), **kinds}
     return out
 
 

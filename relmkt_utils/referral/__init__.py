@@ -20,7 +20,7 @@ from .roi import (RoiResult, break_even_reward, program_pnl, relative_ranges, ro
                   roi_tornado)
 from .simulate import SimulatedProgram, simulate_referral_program, true_roi
 from .value import (BtydValueComparison, ClvComparison, CoxReferral, btyd_value_comparison, clv_comparison, compare_groups, cox_referral,
-                    customer_metrics, km_by_group, km_table, published_gap, referred_flag)
+                    customer_metrics, km_by_group, km_table, published_gap, referred_flag, METRIC_NAMES)
 from .viral import ViralResult, cascade, cascade_total, observed_generations, viral_coefficient
 from .wom import (SOURCE_NEGATIVE_REACH, SOURCE_POSITIVE_REACH, nps_counts, wom_balance, wom_from_survey,
                   wom_sensitivity)
@@ -29,7 +29,7 @@ __all__ = [
     "nps_group", "converted", "experiment_units", "invitations_per_referrer", "conversion_rate", "time_to_convert",
     "TimeToConvert", "referral_rate_by", "funnel_table", "NPS_GROUP_ORDER",
     "viral_coefficient", "ViralResult", "cascade", "cascade_total", "observed_generations",
-    "referred_flag", "customer_metrics", "compare_groups", "km_by_group", "km_table", "cox_referral",
+    "referred_flag", "customer_metrics", "METRIC_NAMES", "compare_groups", "km_by_group", "km_table", "cox_referral",
     "CoxReferral", "clv_comparison", "ClvComparison", "published_gap",
     "btyd_value_comparison", "BtydValueComparison",
     "customer_referral_value", "referee_value", "with_rewards", "clv_crv_grid", "segment_summary", "top_decile_missed", "SEGMENTS",

@@ -95,6 +95,8 @@ def incrementality_test(outcomes: pd.DataFrame, alpha: float = 0.05) -> Incremen
     table["difference"] = [newc.value, lift.value, np.nan]
     table["lower"] = [newc.lower, lift.lower, np.nan]
     table["upper"] = [newc.upper, lift.upper, np.nan]
+    table.attrs["row_kinds"] = {"share with >= 1 new customer": "share", "new customers per customer": "number",
+                                "customers": "count"}
     return IncrementalityResult(newc, wald, lift, float(z), float(p), table)
 
 

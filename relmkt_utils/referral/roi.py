@@ -74,7 +74,10 @@ def program_pnl(incremental_customers: float, clv: float, rewarded_conversions: 
         "break-even reward per conversion": break_even_reward(I, clv, C, fixed_cost),
         "reward per conversion": r,
     }
-    return pd.DataFrame({"line": list(lines), "amount": list(lines.values())})
+    table = pd.DataFrame({"line": list(lines), "amount": list(lines.values())})
+    table.attrs["row_kinds"] = {"rewarded conversions (incl. cannibalized)": "count", "incremental customers": "count",
+                                "ROI": "share"}            # the other lines are money
+    return table
 
 
 @dataclass

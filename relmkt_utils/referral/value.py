@@ -95,6 +95,11 @@ def customer_metrics(customers: pd.DataFrame, transactions: pd.DataFrame, as_of=
     return out.reset_index(drop=True)
 
 
+#: What each per-customer metric of :func:`customer_metrics` is, for a reader.
+METRIC_NAMES = {"aov": "order value (AOV)", "annual_margin": "margin per year", "purchase_rate": "orders per year",
+                "revenue": "revenue", "margin": "margin", "orders": "orders"}
+
+
 def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purchase_rate"),
                    group_col: str = "referred", alpha: float = 0.05) -> pd.DataFrame:
     """Referred (group_col == 1) vs other customers: means, difference and uplift % with its CI.
@@ -110,8 +115,8 @@ def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purc
         r = ratio_ci(x1, x0, alpha)
         rows.append({"metric": col, "mean_referred": x1.mean(), "mean_other": x0.mean(),
                      "n_referred": x1.size, "n_other": x0.size, "difference": x1.mean() - x0.mean(),
-                     "uplift_pct": 100 * (r.value - 1), "uplift_lower_pct": 100 * (r.lower - 1),
-                     "uplift_upper_pct": 100 * (r.upper - 1)})
+                     "uplift_pct": 100 * (r.value - 1), "uplift_pct_lower": 100 * (r.lower - 1),
+                     "uplift_pct_upper": 100 * (r.upper - 1)})
     return pd.DataFrame(rows)
 
 

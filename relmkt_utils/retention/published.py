@@ -91,4 +91,8 @@ def comparison(fits: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
             "holdout error sBG (mean abs %)": c.loc[calibration + 1:, "sbg_error_pct"].abs().mean(),
             "holdout error constant r (mean abs %)": c.loc[calibration + 1:, "geometric_error_pct"].abs().mean(),
         }
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["row_kinds"] = {"constant retention r": "share", "holdout error sBG (mean abs %)": "percent",
+                                "holdout error constant r (mean abs %)": "percent",     # the rest: plain numbers
+                                **{row: "count" for row in table.index if row.endswith("survivors, actual")}}
+    return table
