@@ -17,6 +17,10 @@ def test_kinds_from_names_and_values():
     assert kind_of("revenue", pd.Series([1.5])) == "money"
     assert kind_of("whatever", pd.Series([1.0, 2.0])) == "integer"
     assert kind_of("whatever", pd.Series([1.5])) == "number"
+    # "X per Y" is of X's kind: a reward per conversion is money, not a conversion rate
+    assert kind_of("reward_per_conversion", pd.Series([40.0])) == "money"
+    assert kind_of("orders_per_year", pd.Series([3.0, 5.0])) == "count"
+    assert kind_of("value_per_customer", pd.Series([12.5])) == "money"
 
 
 def test_cells_read_like_a_report():

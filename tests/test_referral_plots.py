@@ -39,8 +39,12 @@ def test_all_referral_figures_are_labelled(sim):
     assert labelled(ax)
     base = dict(incremental_customers=100.0, clv=200.0, rewarded_conversions=300.0, reward_per_conversion=25.0,
                 fixed_cost=2000.0)
-    ax = rp.tornado(roi_tornado(base, {"clv": (100, 300), "fixed_cost": (1000, 3000)}))
-    assert len(ax.patches) == 4
+    ax = rp.tornado(roi_tornado(base, {"clv": (100, 300), "fixed_cost": (1000, 3000),
+                                       "reward_per_conversion": (20, 30)}), currency="EUR")
+    assert len(ax.patches) == 6
+    assert {t.get_text() for t in ax.get_yticklabels()} == {"CLV (100.00 EUR → 300.00 EUR)",
+                                                          "fixed cost (1,000.00 EUR → 3,000.00 EUR)",
+                                                          "reward per conversion (20.00 EUR → 30.00 EUR)"}
     assert labelled(ax)
     assert labelled(rp.wom_balance(wom_balance(300, 100, n_customers=500)))
     ax = rp.wom_sensitivity(wom_sensitivity(300, 100, 500))

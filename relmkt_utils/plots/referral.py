@@ -85,9 +85,13 @@ def lift(table: pd.DataFrame, ax=None, unit: str = "new customers per existing c
     return ax
 
 
-def tornado(table: pd.DataFrame, ax=None, title: str = "ROI sensitivity (tornado)"):
-    """Bars from ROI(low) to ROI(high) per parameter (``referral.roi_tornado``), largest swing on top."""
-    ax = new_axes(title, "ROI (net value per unit of cost, %)", "parameter (low -> high)", ax=ax)
+def tornado(table: pd.DataFrame, ax=None, title: str = "ROI sensitivity (tornado)", currency: str = ""):
+    """Bars from ROI(low) to ROI(high) per parameter (``referral.roi_tornado``), largest swing on top;
+    each bar is labelled with the input's plain name and its range, money in ``currency``."""
+    from ..present import fmt, label
+    from ..present.tables import kind_of
+
+    ax = new_axes(title, "ROI (net value per unit of cost, %)", "input (low → high)", ax=ax)
     from matplotlib.ticker import PercentFormatter
 
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
@@ -96,7 +100,11 @@ def tornado(table: pd.DataFrame, ax=None, title: str = "ROI sensitivity (tornado
     for yi, (_, r) in zip(y, table.iterrows()):
         ax.barh(yi, r["roi_low"] - base, left=base, color=color_of("paid"), alpha=0.8)
         ax.barh(yi, r["roi_high"] - base, left=base, color=color_of("organic"), alpha=0.8)
-    ax.set_yticks(y, [f"{p} ({lo:.3g} -> {hi:.3g})" for p, lo, hi in zip(table["parameter"], table["low"], table["high"])])
+    names = []
+    for p, lo, hi in zip(table["parameter"], table["low"], table["high"]):
+        kind = kind_of(p, pd.Series([lo, hi], dtype=float))
+        names.append(f"{label(p)} ({fmt(lo, kind, currency)} → {fmt(hi, kind, currency)})")
+    ax.set_yticks(y, names)
     ax.axvline(base, color="#404040", lw=1)
     ax.axvline(0, color="#c0504d", lw=0.8, ls="--")
     from matplotlib.patches import Patch

@@ -70,11 +70,13 @@ def kind_of(name, values: pd.Series) -> str:
     if not pd.api.types.is_numeric_dtype(values):
         return "text"
     text = str(name).lower()
-    for pattern, kind in KINDS:
-        if re.search(pattern, text):
-            if kind == "count" and not _integral(values):
-                continue
-            return kind
+    head = text.split("_per_")[0]         # "reward_per_conversion" is money, "orders_per_year" a count
+    for candidate in dict.fromkeys((head, text)):
+        for pattern, kind in KINDS:
+            if re.search(pattern, candidate):
+                if kind == "count" and not _integral(values):
+                    continue
+                return kind
     return "integer" if _integral(values) else "number"
 
 
