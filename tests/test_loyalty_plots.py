@@ -50,3 +50,13 @@ def test_all_loyalty_figures_are_labelled(world):
     _check(ax, unit_hint=False)
     assert "points" in ax.get_ylabel()
     _check(P.plot_dick_basu(L.dick_basu_matrix(survey, tx)))
+
+
+def test_every_group_gets_its_own_colour():
+    """Ten age groups on one Kaplan-Meier plot were ten lines of one blue."""
+    from relmkt_utils.plots import CATEGORY_COLORS, group_colors
+
+    ages = ["<25", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64", ">65"]
+    assert len(set(group_colors(ages))) == len(ages)
+    mixed = group_colors(["paid", "organic", "Germany", "France"])
+    assert mixed[:2] == [CATEGORY_COLORS["paid"], CATEGORY_COLORS["organic"]] and len(set(mixed)) == 4

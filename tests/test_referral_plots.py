@@ -51,3 +51,4 @@ def test_all_referral_figures_are_labelled(sim):
     assert labelled(ax)
     # the units survive seaborn's renaming of the axes after the frame's index and columns
     assert "(people)" in ax.get_xlabel() and "(people)" in ax.get_ylabel()
+

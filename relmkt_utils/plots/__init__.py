@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None  # keep inline in Jupyter
 
 import matplotlib.pyplot as plt
+import numpy as np
 import seaborn as sns
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#e39b2d", "#7d5ba6", "#5b9bd5", "#8c8c8c"]
@@ -74,6 +75,20 @@ def new_axes(title: str, xlabel: str, ylabel: str, ax=None, figsize=None):
 
 def color_of(category: str, default: str = "#1f4e79") -> str:
     return CATEGORY_COLORS.get(str(category), default)
+
+
+def group_colors(names) -> list[str]:
+    """One colour per group, all different: the fixed colour of a known category (channel, level,
+    NPS group), else the palette in order, or evenly spaced viridis colours when there are more
+    groups than palette colours (ten age groups)."""
+    names = [str(n) for n in names]
+    others = [n for n in names if n not in CATEGORY_COLORS]
+    free = [c for c in PALETTE if c not in {CATEGORY_COLORS[n] for n in names if n in CATEGORY_COLORS}]
+    if len(others) > len(free):
+        cmap = matplotlib.colormaps["viridis"]
+        free = [matplotlib.colors.to_hex(cmap(x)) for x in np.linspace(0.0, 0.92, len(others))]
+    spare = dict(zip(others, free))
+    return [CATEGORY_COLORS.get(n) or spare[n] for n in names]
 
 
 def legend_outside(ax, title: str | None = None):

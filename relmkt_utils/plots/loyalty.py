@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.patches import Rectangle
 
-from . import color_of, legend_outside, new_axes
+from . import group_colors, legend_outside, new_axes
 from ..loyalty import (
     DICK_BASU_CELLS,
     CohortTable,
@@ -64,11 +64,11 @@ def plot_km(km: KaplanMeier, ax=None, ci: bool = True, title: str | None = None)
     what = f" by {km.by.replace('_', ' ')}" if km.by else ""
     ax = new_axes(title or f"Customer survival (Kaplan-Meier){what}",
                   "Days since start (days)", "Share still active (%)", ax=ax)
-    for name, c in km.curves.groupby("group", sort=False):
+    groups = list(km.curves.groupby("group", sort=False))
+    for (name, c), col in zip(groups, group_colors(name for name, _ in groups)):
         med = km.medians.loc[name, "median"]
         lab = f"{name} (n={km.medians.loc[name, 'n']}, median " + (
             f"{med:.0f} d)" if np.isfinite(med) else "not reached)")
-        col = color_of(name)
         ax.step(c["time"], 100 * c["survival"], where="post", color=col, lw=1.8, label=lab)
         if ci:
             ax.fill_between(c["time"], 100 * c["lower"], 100 * c["upper"], step="post",
@@ -101,7 +101,7 @@ def plot_nps_bars(by_group: pd.DataFrame, ax=None, title: str | None = None):
     ax = new_axes(title or "Net Promoter Score by group", "Group", "NPS (points, -100 to 100)", ax=ax)
     x = np.arange(len(names))
     err = np.vstack([by_group["nps"] - by_group["lower"], by_group["upper"] - by_group["nps"]])
-    ax.bar(x, by_group["nps"], color=[color_of(n) for n in names], yerr=err, capsize=4)
+    ax.bar(x, by_group["nps"], color=group_colors(names), yerr=err, capsize=4)
     for xi, (v, n) in enumerate(zip(by_group["nps"], by_group["n"])):
         ax.annotate(f"{v:.0f}\n(n={n})", (xi, v), textcoords="offset points",
                     xytext=(12, 4 if v >= 0 else -22), fontsize=8)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import color_of, new_axes
+from . import group_colors, new_axes
 
 
 def frequency_bars(distribution: pd.DataFrame, ax=None):
@@ -22,10 +22,10 @@ def mix_bars(table: pd.DataFrame, column: str, ax=None):
     width = 0.38
     xs = range(len(cats))
     ax.bar([x - width / 2 for x in xs], 100 * table["share of customers"], width, label="customers",
-           color=[color_of(c) for c in cats])
+           color=group_colors(cats))
     if "share of revenue" in table:
         ax.bar([x + width / 2 for x in xs], 100 * table["share of revenue"], width, label="revenue",
-               color=[color_of(c) for c in cats], alpha=0.5, hatch="//")
+               color=group_colors(cats), alpha=0.5, hatch="//")
     ax.set_xticks(list(xs), cats)
     ax.legend()
     return ax

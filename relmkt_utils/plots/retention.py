@@ -145,7 +145,7 @@ def uplift_value(uplift: pd.DataFrame, ax=None,
     """Bars of the ``change_pct`` row of ``retention.retention_uplift_value``."""
     cols = [c for c in ("clv", "clv_net_of_cac", "customer_equity", "steady_state_profit") if c in uplift.columns]
     r0, r1 = uplift.loc["before", "retention"], uplift.loc["after", "retention"]
-    ax = new_axes(f"{title}: r {r0:.0%} -> {r1:.0%}", "quantity (per customer, per firm, per period)",
+    ax = new_axes(f"{title}: r {r0:.1%} → {r1:.1%}", "quantity (per customer, per firm, per period)",
                   "change (% of the value before)", ax=ax)
     vals = uplift.loc["change_pct", cols].to_numpy(float)
     ax.bar(np.arange(len(cols)), vals, color=PALETTE[0])
