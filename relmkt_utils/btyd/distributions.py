@@ -17,7 +17,8 @@ r"""Distributions and residual values of the continuous-time BTYD models (BG/NBD
 
   (:math:`F = {}_2F_1`; for :math:`\alpha < \beta` the roles of :math:`\alpha, \beta` are swapped and
   :math:`s+1` becomes :math:`r+n`); the bracket is the probability of dying in :math:`(0, t]` after exactly
-  n purchases, clipped at 0 against rounding;
+  n purchases. Far in the tail, where B1 and B2 agree to every digit of a double, the bracket is the
+  integral that defines it, by Gauss-Legendre quadrature after a change of variable (``_pnbd_dead_tail``);
 * MBG/NBD: see :mod:`.mbgnbd`.
 
 **Conditional counts.** A customer alive at T is, by the memorylessness of the Poisson purchases and of
@@ -144,7 +145,7 @@ def pnbd_pmf(t, n, r, al, s, be):
     rs = r + s
     # log of alpha^r beta^s B(r+n, s+1)/B(r, s), then B1 scaled by it
     lpre = r * np.log(al) + s * np.log(be) + special.betaln(r + n, s + 1) - special.betaln(r, s)
-    b1 = np.exp(lpre - rs * np.log(big)) * special.hyp2f1(rs, second, rs + n + 1, (big - small) / big)
+    b1 = np.exp(lpre - rs * np.log(big)) * _hyp2f1(rs, second, rs + n + 1, (big - small) / big)
     # the terms j = 0..n of each element, flattened (sum of n + 1 terms, no padding)
     counts = n.astype(np.int64) + 1
     row = np.repeat(np.arange(n.size), counts)
@@ -157,11 +158,61 @@ def pnbd_pmf(t, n, r, al, s, be):
     sw = swap[row]
     a1 = np.where(sw, n[row] + 1 - jj, rsr + jj)
     lterm = lterm + np.where(sw, (1 - jj - r[row]) * np.log1p(-zr), 0.0)
-    terms = np.exp(lterm) * special.hyp2f1(a1, s[row] + 1, (rs + n + 1)[row], zr)
+    terms = np.exp(lterm) * _hyp2f1(a1, s[row] + 1, (rs + n + 1)[row], zr)
     b2 = np.bincount(row, weights=terms, minlength=n.size)
-    dead = np.maximum(b1 - b2, 0.0)
-    out = np.where(ok, alive + dead, 0.0)
+    dead = b1 - b2
+    # far in the tail B1 and B2 agree to every digit a double has: integrate the definition there instead
+    tail = ok & ~(np.isfinite(dead) & (dead > 1e-6 * b1))
+    if tail.any():
+        dead[tail] = _pnbd_dead_tail(r[tail], al[tail], s[tail], be[tail], t[tail], n[tail])
+    out = np.where(ok, alive + np.maximum(dead, 0.0), 0.0)
     return _out(out.reshape(shape))
+
+
+def _pnbd_dead_tail(r, al, s, be, t, n, nodes: int = 128):
+    r"""The probability of dying in (0, t] after exactly n purchases, by quadrature of its definition
+    :math:`\int_0^t \mathrm{NB}(n; \tau)\, s\beta^s(\beta+\tau)^{-s-1}\,d\tau`, for the tail where the closed
+    form's B1 - B2 cancels. With :math:`w = \tau/(\alpha+\tau)` the count is :math:`C (1-w)^r w^n`, and
+    :math:`w = W y^{1/(n+1)}` (:math:`W = t/(\alpha+t)`) absorbs :math:`w^n\,dw` into :math:`W^{n+1}/(n+1)\,dy`,
+    leaving a smooth integrand on [0, 1] for Gauss-Legendre."""
+    y, weight = np.polynomial.legendre.leggauss(nodes)
+    y, weight = 0.5 * (y + 1.0), 0.5 * weight
+    col = (slice(None), None)
+    big_w = t / (al + t)
+    w = big_w[col] * np.exp(np.log(y)[None, :] / (n[col] + 1.0))
+    tau = al[col] * w / (1.0 - w)
+    log_g = ((r[col] - 2.0) * np.log1p(-w) + np.log(s[col]) + s[col] * np.log(be[col]) + np.log(al[col])
+             - (s[col] + 1.0) * np.log(be[col] + tau))
+    log_c = special.gammaln(r + n) - special.gammaln(r) - special.gammaln(n + 1.0)
+    with np.errstate(divide="ignore"):                   # t = 0: W = 0, nobody has died yet
+        log_front = log_c + (n + 1.0) * np.log(big_w) - np.log(n + 1.0)
+    return np.exp(log_front) * (np.exp(log_g) * weight).sum(axis=1)
+
+
+def _hyp2f1(a, b, c, z):
+    """:math:`{}_2F_1(a, b; c; z)` for 0 <= z < 1: scipy's, and the power series where scipy gives up
+    (it returns inf or nan for large c with z near 1, e.g. F(2, 2; 103; 0.92) = 1.037)."""
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    out = np.array(special.hyp2f1(a, b, c, z), dtype=float)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out[bad] = _hyp2f1_series(a[bad], b[bad], c[bad], z[bad])
+    return out
+
+
+def _hyp2f1_series(a, b, c, z, max_terms: int = 100_000):
+    """The Gauss series sum_k (a)_k (b)_k / ((c)_k k!) z^k, until every term is below 1e-17 of its sum;
+    inf where it overflows or has not converged (the caller then integrates instead)."""
+    term, total = np.ones_like(z), np.ones_like(z)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(max_terms):
+            term = term * (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+            total = total + term
+            if not np.any(np.isfinite(total) & (np.abs(term) > 1e-17 * np.abs(total))):
+                break
+        else:
+            total = np.where(np.abs(term) > 1e-17 * np.abs(total), np.inf, total)
+    return np.where(np.isfinite(total), total, np.inf)
 
 
 def dert_by_quadrature(expected_new, delta: float, n_points: int = DERT_GRID) -> np.ndarray:
