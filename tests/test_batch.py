@@ -112,7 +112,7 @@ def test_failing_cell_keeps_partial_notebook_and_others_finish(small_batch):
 
 def test_parameters_are_checked_by_type():
     nb = NOTEBOOKS / "00_data_overview.ipynb"
-    assert declared_parameters(nb) == {"dataset": "synthetic"}
+    assert declared_parameters(nb) == {"dataset": "synthetic", "segment": ""}
     with pytest.raises(ParameterError, match="must be str"):
         check_parameters(nb, {"dataset": 3})
     check_parameters(nb, {"dataset": "cdnow"})
