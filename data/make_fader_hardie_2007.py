@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from relmkt_utils.data.dataset import write_meta
 
 HERE = Path(__file__).resolve().parent
 
@@ -76,9 +77,7 @@ def cohorts_table() -> pd.DataFrame:
 
 
 def main(folder: Path = HERE / "fader_hardie_2007") -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "dataset.yml", "w", encoding="utf-8", newline="\n") as fh:
-        yaml.safe_dump(META, fh, sort_keys=False, allow_unicode=True, width=100)
+    write_meta(folder, META)
     cohorts_table().to_csv(folder / "cohorts.csv", index=False, lineterminator="\n")
     print(f"fader_hardie_2007: {len(SURVIVORS)} cohorts, years 0-{len(SURVIVORS['regular']) - 1}")
 

