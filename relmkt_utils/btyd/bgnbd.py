@@ -30,7 +30,7 @@ import numpy as np
 from scipy import special
 
 from .base import CustomerModel, CustomerPredictionResults
-from .distributions import ContinuousDistributionsMixin, bgnbd_expected_new, bgnbd_pmf
+from .distributions import ContinuousDistributionsMixin, _gauss_series, bgnbd_expected_new, bgnbd_pmf
 
 NAMES = ["r", "alpha", "a", "b"]
 
@@ -146,21 +146,8 @@ def _hyp2f1_euler_tail(a, b, r, x, z):
     if np.any(bad):  # scipy's 2F1 can return nan for negative a, b and large c: sum the series directly
         xb, zb = np.broadcast_to(x, out.shape)[bad], np.broadcast_to(z, out.shape)[bad]
         out = np.array(out, dtype=float)
-        out[bad] = np.exp((a - 1) * np.log1p(-zb)) * _hyp2f1_series(a + b - 1 - r, a - 1, a + b + xb - 1, zb)
+        out[bad] = np.exp((a - 1) * np.log1p(-zb)) * _gauss_series(a + b - 1 - r, a - 1, a + b + xb - 1, zb)
     return out
-
-
-def _hyp2f1_series(p, q, c, z, max_terms: int = 20000, tol: float = 1e-15):
-    """Gauss series sum_k (p)_k (q)_k / ((c)_k k!) z^k for |z| < 1, vectorized over c and z."""
-    c, z = np.broadcast_arrays(np.asarray(c, dtype=float), np.asarray(z, dtype=float))
-    term = np.ones_like(z)
-    total = np.ones_like(z)
-    for k in range(max_terms):
-        term = term * (p + k) * (q + k) / ((c + k) * (k + 1)) * z
-        total = total + term
-        if np.all(np.abs(term) <= tol * np.abs(total)):
-            break
-    return total
 
 
 class BetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):

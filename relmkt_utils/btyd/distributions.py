@@ -118,14 +118,16 @@ def bgnbd_expected_new(t, r, al, a, b):
 
 
 def _gauss_series(p, q, c, z, max_terms: int = 100_000, tol: float = 1e-15):
-    """sum_k (p)_k (q)_k / ((c)_k k!) z^k for |z| < 1, elementwise."""
+    """sum_k (p)_k (q)_k / ((c)_k k!) z^k for |z| < 1, elementwise, until every term is below ``tol`` of
+    its sum; an element that overflows stops there (inf or nan) instead of running to ``max_terms``."""
     term = np.ones_like(z)
     total = np.ones_like(z)
-    for k in range(max_terms):
-        term = term * (p + k) * (q + k) / ((c + k) * (k + 1)) * z
-        total = total + term
-        if np.all(np.abs(term) <= tol * np.abs(total)):
-            break
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(max_terms):
+            term = term * (p + k) * (q + k) / ((c + k) * (k + 1)) * z
+            total = total + term
+            if np.all((np.abs(term) <= tol * np.abs(total)) | ~np.isfinite(total)):
+                break
     return total
 
 
@@ -196,23 +198,10 @@ def _hyp2f1(a, b, c, z):
     out = np.array(special.hyp2f1(a, b, c, z), dtype=float)
     bad = ~np.isfinite(out)
     if bad.any():
-        out[bad] = _hyp2f1_series(a[bad], b[bad], c[bad], z[bad])
+        series = _gauss_series(a[bad], b[bad], c[bad], z[bad], tol=1e-17)
+        out[bad] = np.where(np.isfinite(series), series, np.inf)    # inf: the caller integrates instead
     return out
 
-
-def _hyp2f1_series(a, b, c, z, max_terms: int = 100_000):
-    """The Gauss series sum_k (a)_k (b)_k / ((c)_k k!) z^k, until every term is below 1e-17 of its sum;
-    inf where it overflows or has not converged (the caller then integrates instead)."""
-    term, total = np.ones_like(z), np.ones_like(z)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(max_terms):
-            term = term * (a + k) * (b + k) / ((c + k) * (k + 1)) * z
-            total = total + term
-            if not np.any(np.isfinite(total) & (np.abs(term) > 1e-17 * np.abs(total))):
-                break
-        else:
-            total = np.where(np.abs(term) > 1e-17 * np.abs(total), np.inf, total)
-    return np.where(np.isfinite(total), total, np.inf)
 
 
 def dert_by_quadrature(expected_new, delta: float, n_points: int = DERT_GRID) -> np.ndarray:
