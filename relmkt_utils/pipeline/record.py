@@ -48,6 +48,15 @@ def _update(path: str, update) -> None:
     Path(path).write_text(json.dumps(data, indent=2, sort_keys=isinstance(data, dict)) + "\n", encoding="utf-8")
 
 
+def write_json(path, data) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file beside it and a rename, so that a
+    reader never sees half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def record(name: str, value) -> object:
     """Record a key number of this run; returns the plain value."""
     if not isinstance(name, str) or not name.isidentifier():

@@ -112,10 +112,18 @@ def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     if kind == "p":
         return "< 0.001" if x < 0.001 else f"{x:.3f}"
     if kind == "share":
-        text = f"{100 * x:.1f}%" if abs(x) < 10 else f"{100 * x:,.0f}%"
+        text = f"{100 * x:.1f}%"
         return "0.0%" if text == "-0.0%" else text
     if kind == "percent":
         return "0.0%" if f"{x:.1f}" == "-0.0" else f"{x:.1f}%"
+    if kind == "change":                     # a relative change: signed, and it may exceed 100%
+        text = f"{100 * x:+.1f}%" if abs(x) < 10 else f"{100 * x:+,.0f}%"
+        return "0.0%" if text in ("+0.0%", "-0.0%") else text.replace("-", "−")
+    if kind == "points":                     # a difference of two shares, in percentage points
+        text = f"{100 * x:+.1f}"
+        return ("0.0" if text in ("+0.0", "-0.0") else text.replace("-", "−")) + " percentage points"
+    if kind == "ratio":
+        return f"{x:,.2f}×" if abs(x) < 100 else f"{x:,.0f}×"
     if kind in ("count", "integer"):
         return f"{x:,.0f}"
     if kind == "money":

@@ -1,0 +1,189 @@
+"""One registry of the quantities the reports show: what each is called, what kind of number it is,
+its unit and the course's term for it (English and Chinese).
+
+Every finding, index card and table label reads its name here, so a quantity is called the same,
+formatted the same and linked to the same glossary entry wherever it appears. A quantity is a
+:class:`Name`:
+
+* ``label`` -- the plain words a student reads ("repeat-purchase rate");
+* ``kind`` -- how its value is written (:data:`KINDS`): a ``share`` in [0, 1] as a percentage
+  (never above 100%), a ``change`` of a quantity as a signed percentage (may exceed 100%), ``points``
+  (percentage points of a share, signed), ``money`` in the dataset's currency, ``count``,
+  ``number`` (with its ``unit`` when it has one), ``ratio`` ("1.6×"), ``p`` ("< 0.001") or ``text``;
+* ``unit`` -- for a ``number``: days, weeks, purchases, points of NPS, US cents per kWh, ...;
+  money takes the dataset's currency instead;
+* ``zh`` -- the Chinese term of the source material where the course uses one (GLOSSARY.md);
+* ``term`` -- the glossary entry (:mod:`.glossary`) that explains it.
+
+Names of a family are made by a rule (:data:`FAMILIES`): ``bgnbd_r`` is "BG/NBD r",
+``wtp_loc`` "willingness to pay for a local supplier". :func:`name` returns the registered or
+derived name and raises ``KeyError`` for a key it cannot name, so no raw key reaches a reader.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+#: The kinds of number a reader meets and how each is written (see :func:`relmkt_utils.present.fmt`).
+KINDS = ("share", "change", "points", "money", "count", "number", "ratio", "p", "text", "percent")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A quantity as readers see it (module docstring)."""
+
+    key: str
+    label: str
+    kind: str = "number"
+    unit: str = ""
+    zh: str = ""
+    term: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.key}: kind {self.kind!r} is not one of {KINDS}")
+
+
+def _names(*rows: tuple) -> dict[str, Name]:
+    return {row[0]: Name(*row) for row in rows}
+
+
+#: key, label, kind, unit, Chinese term, glossary entry
+NAMES: dict[str, Name] = _names(
+    # the data (00, 01)
+    ("n_customers", "customers", "count", "", "客户", ""),
+    ("n_transactions", "transactions", "count", "", "", ""),
+    ("n_purchase_days", "purchase days", "count", "", "", ""),
+    ("repeat_rate", "repeat-purchase rate", "share", "", "重复购买率", "repeat_rate"),
+    ("median_gap_days", "median time between purchases", "number", "days", "", ""),
+    ("top20_revenue_share", "revenue share of the top 20% of customers", "share", "", "80:20定理", "pareto"),
+    ("gini", "Gini coefficient of revenue", "number", "", "", "gini"),
+    ("pareto_gap_points", "top-20% share minus the 80% of the rule", "points", "", "", "pareto"),
+    ("published_pareto_median", "median published top-20% share", "share", "", "", "pareto"),
+    ("tables_absent", "canonical tables absent from the dataset", "count", "", "", ""),
+    ("gap_q75_days", "75th percentile of the time between purchases", "number", "days", "", ""),
+    ("group_revenue_share", "revenue share of the group that earns most per customer", "share", "", "", ""),
+    ("group_customer_share", "customer share of the group that earns most per customer", "share", "", "", ""),
+    # loyalty (01)
+    ("nps", "Net Promoter Score", "number", "points", "净推荐值", "nps"),
+    ("promoter_share", "promoters (9-10)", "share", "", "推荐者", "nps"),
+    ("detractor_share", "detractors (0-6)", "share", "", "贬损者", "nps"),
+    ("true_loyalty_share", "truly loyal customers (Dick & Basu)", "share", "", "真正忠诚", "dick_basu"),
+    ("spurious_loyalty_share", "spuriously loyal customers (Dick & Basu)", "share", "", "虚假忠诚", "dick_basu"),
+    ("km_active_one_year", "customers still active a year after acquisition", "share", "", "", "survival"),
+    ("p_alive_mean", "mean P(alive), all customers", "share", "", "", "p_alive"),
+    ("p_alive_mean_repeat_buyers", "mean P(alive) of repeat buyers", "share", "", "", "p_alive"),
+    ("one_time_buyer_share", "customers without a repeat purchase", "share", "", "", ""),
+    ("clv_mean", "mean CLV per customer", "money", "", "客户终身价值", "clv"),
+    ("clv_total", "value of the customer base", "money", "", "客户资产", "customer_equity"),
+    ("expected_purchases_mean", "expected purchases per customer", "number", "purchases", "", "btyd"),
+    ("dert_mean", "discounted expected residual transactions per customer", "number", "purchases", "", "dert"),
+    ("holdout_purchases_mae", "mean absolute error of holdout purchases per customer", "number", "purchases", "", ""),
+    ("holdout_error", "error of the predicted holdout purchases", "change", "", "", "holdout"),
+    ("histogram_p", "p-value of the purchase-count check", "p", "", "", ""),
+    ("covariates_lr_chi2", "likelihood-ratio statistic of the group covariates", "number", "", "", "lr_test"),
+    ("btyd_model", "purchase model", "text", "", "", "btyd"),
+    ("clv_horizon_months", "CLV horizon", "number", "months", "", "clv"),
+    ("dropout_identified", "dropout process identified", "text", "", "", ""),
+    # delivered value (02)
+    ("delivered_value_mean", "mean delivered value", "number", "points on a −6 to 6 scale", "客户让渡价值", "delivered_value"),
+    ("top_improvement_driver", "component to improve first", "text", "", "", "delivered_value"),
+    ("hr_delivered_value", "dropout hazard ratio per point of delivered value", "ratio", "", "", "hazard_ratio"),
+    ("choice_hit_rate", "choices the logit predicts correctly", "share", "", "", "logit"),
+    ("cronbach_alpha_min", "lowest Cronbach's alpha of the scales", "number", "", "", "cronbach_alpha"),
+    ("ols_r2", "satisfaction explained by the value and cost components (R²)", "share", "", "", ""),
+    ("ols_r2_dv_only", "satisfaction explained by delivered value alone (R²)", "share", "", "", ""),
+    ("simulated_share_change", "change in the simulated offer's choice share (logit)", "points", "", "", "logit"),
+    ("mxl_simulated_share_change", "change in the simulated offer's choice share (mixed logit)", "points", "", "",
+     "mixed_logit"),
+    ("simulated_revenue_change", "change in the simulated offer's revenue", "change", "", "", ""),
+    # referral (03)
+    ("referral_roi", "return on the referral programme", "change", "", "", "roi"),
+    ("incremental_customers", "customers the programme caused", "count", "", "", "incrementality"),
+    ("viral_coefficient", "new customers per programme customer (K)", "number", "", "", "viral_k"),
+    ("breakeven_reward", "break-even reward per conversion", "money", "", "", "roi"),
+    ("crv_mean", "mean customer referral value", "money", "", "", "crv"),
+    ("referred_clv_uplift", "CLV of referred over other customers", "change", "", "成员带动成员", "member_get_member"),
+    # retention (04)
+    ("clv", "CLV of a new customer", "money", "", "客户终身价值", "clv"),
+    ("customer_equity", "customer equity", "money", "", "客户资产", "customer_equity"),
+    ("acquisition_to_retention_cost_ratio", "acquisition cost over retention cost per customer", "ratio", "",
+     "维持老客户 / 吸引新客户", "acquisition_vs_retention"),
+    ("clv_structural_vs_financial", "CLV of structural over financial bonds", "ratio", "", "结构层次 / 财务层次",
+     "berry_levels"),
+    ("profit_change_5pt_retention", "steady-state profit from 5 points more annual retention", "change", "", "",
+     "reichheld_sasser"),
+    ("value_of_5pt_retention", "value of 5 points more annual retention per customer", "money", "", "",
+     "reichheld_sasser"),
+    ("break_even_retention_spend", "break-even retention spend per customer", "money", "", "", "acquisition_vs_retention"),
+    ("optimal_acquisition_spend", "optimal acquisition spend per prospect", "money", "", "", "blattberg_deighton"),
+    ("optimal_retention_spend", "optimal retention spend per customer", "money", "", "", "blattberg_deighton"),
+    ("optimal_equity_per_prospect", "customer equity per prospect at the optimum", "money", "", "", "blattberg_deighton"),
+    ("cohort_period", "cohort period", "text", "", "", ""),
+    ("sbg_holdout_error", "sBG error on the held-out periods", "change", "", "", "sbg"),
+    ("constant_r_holdout_error", "constant-retention error on the held-out periods", "change", "", "", "sbg"),
+    ("annual_retention", "annual retention rate", "share", "", "客户保持率", "retention_rate"),
+)
+
+#: Model families whose parameters are named ``<model>_<parameter>``.
+MODELS = {"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD", "bgbb": "BG/BB",
+          "sbg": "sBG", "sbg_regular": "sBG (regular cohort)", "sbg_high_end": "sBG (high-end cohort)",
+          "gg": "Gamma-Gamma", "bgcnbd": "BG/CNBD-k", "mbgcnbd": "MBG/CNBD-k", "ggomnbd": "GGom/NBD",
+          "pggg": "Pareto/GGG", "bdw": "beta-discrete-Weibull"}
+PARAMETERS = {"r", "alpha", "a", "b", "s", "beta", "gamma", "delta", "k", "p", "q", "c", "llf"}
+
+#: Attributes of the choice experiments and the survey, for the names of their families.
+ATTRIBUTES = {"price": "price", "cl": "contract length (per year)", "loc": "a local supplier",
+              "wk": "a well-known supplier", "tod": "time-of-day rates", "seas": "seasonal rates",
+              "product": "product value", "service": "service value", "personnel": "personnel value",
+              "image": "image value", "monetary": "monetary cost", "time": "time cost", "energy": "energy cost",
+              "psychic": "psychic cost"}
+
+#: Derived names: (pattern, function of the match giving a Name). The first that matches wins.
+FAMILIES: tuple = (
+    (re.compile(r"^(?P<model>[a-z_]+?)_(?P<param>r|alpha|a|b|s|beta|gamma|delta|k|p|q|c|llf)$"),
+     lambda m: Name(m.string, f"{MODELS[m['model']]} {'log-likelihood' if m['param'] == 'llf' else m['param']}",
+                    "number", term="btyd" if not m["model"].startswith("sbg") else "sbg")
+     if m["model"] in MODELS else None),
+    (re.compile(r"^(?P<key>.+)_ci_(?P<end>low|high)$"),
+     lambda m: (lambda base: replace(base, key=m.string, label=f"{base.label}, {'lower' if m['end'] == 'low' else 'upper'} "
+                                                               f"end of the 95% interval"))(name(m["key"]))),
+    (re.compile(r"^(?P<mxl>mxl_)?wtp_(?P<attr>[a-z]+)(?:_kr_(?P<end>low|high))?$"),
+     lambda m: Name(m.string, f"willingness to pay for {ATTRIBUTES.get(m['attr'], m['attr'])}"
+                              + (" (mixed logit)" if m["mxl"] else "")
+                              + (f", {'lower' if m['end'] == 'low' else 'upper'} end of the Krinsky-Robb interval"
+                                 if m["end"] else ""), "number", "", "支付意愿", "wtp")),
+    (re.compile(r"^mxl_(?P<stat>mean|sd)_(?P<attr>[a-z]+)$"),
+     lambda m: Name(m.string, f"mixed-logit {'mean' if m['stat'] == 'mean' else 'standard deviation'} of the "
+                              f"coefficient of {ATTRIBUTES.get(m['attr'], m['attr'])}", "number", term="mixed_logit")),
+    (re.compile(r"^(?P<model>sbg|constant_r)_(?P<cohort>[a-z_]+)_holdout_mape$"),
+     lambda m: Name(m.string, f"{'sBG' if m['model'] == 'sbg' else 'constant-retention'} forecast error, "
+                              f"{m['cohort'].replace('_', '-')} cohort (mean absolute % error)", "percent", term="sbg")),
+)
+
+
+def name(key: str) -> Name:
+    """The :class:`Name` of ``key``: registered, else derived by a family rule; ``KeyError`` otherwise."""
+    if key in NAMES:
+        return NAMES[key]
+    for pattern, make in FAMILIES:
+        m = pattern.match(key)
+        if m:
+            found = make(m)
+            if found is not None:
+                return found
+    raise KeyError(f"{key!r} has no name in relmkt_utils.present.names: register it there")
+
+
+def label(key: str) -> str:
+    """The plain label of ``key`` (see :func:`name`)."""
+    return name(key).label
+
+
+def known(key: str) -> bool:
+    """Whether ``key`` has a registered or derived name."""
+    try:
+        name(key)
+    except KeyError:
+        return False
+    return True
