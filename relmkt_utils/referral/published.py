@@ -367,7 +367,7 @@ def ssv_recomputation(ds=None, annual_discount_rate: float = 0.10, timing: str =
                       "clv_nonreferred": g.clv_nonreferred, "clv_referred": g.clv_referred,
                       "clv_difference": g.clv_difference, "uplift": g.uplift}
     table = pd.DataFrame(rows).T
-    table.index.name = "value"
+    table.index.name = "anchor"
     num = table.columns.drop("basis")
     table[num] = table[num].astype(float)
     table["break_even_reward"] = break_even_reward(table["clv_difference"].to_numpy(), share_anyway)
