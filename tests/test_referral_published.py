@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relmkt_utils.core.clv import clv
 from relmkt_utils.core.errors import ParameterError
@@ -258,6 +259,7 @@ def test_evidence_headlines_per_study(ds):
     # a share who would have joined anyway lowers the break-even reward proportionally
     half = pb.evidence(ds, share_anyway=0.5).headline[pb.SSV]
     assert half["break_even_reward_published"] == pytest.approx(20) and not half["reward_pays"]
+    assert "reward does not pay" in half["reading"] and "reward pays" in ssv["reading"]
 
 
 def test_published_gap_reads_the_dataset(ds):

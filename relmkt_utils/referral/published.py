@@ -309,7 +309,7 @@ def ssv_inputs(ds=None) -> SsvInputs:
 ANCHORS = ("level", "uplift", "third party")
 
 
-def anchor_basis(name: str, p: "SsvInputs") -> str:
+def anchor_basis(name: str, p: SsvInputs) -> str:
     """What an anchor of :data:`ANCHORS` sets the base retention by, in words (from the printed numbers)."""
     return {
         "level": (f"a non-referred customer worth the published-implied EUR {p.clv_nonreferred:.0f} "
@@ -417,8 +417,8 @@ def published_gap(ds=None) -> pd.DataFrame:
         ("customer value (referred vs comparable non-referred)",
          f"at least {100 * p.uplift:.0f}% higher, about EUR {p.clv_difference:.0f} over {p.horizon_years:.0f} years",
          "similar demographics and time of acquisition; " + where("value_premium_pct", "value_difference")),
-        ("contribution margin", f"{100 * p.margin_gap_per_day:.1f} cents a day higher on {100 * p.margin_per_day:.0f} "
-         f"(about {fig.loc['margin_gap_pct', 'value']:.0f}%)",
+        ("contribution margin", (f"{100 * p.margin_gap_per_day:.1f} cents a day higher on {100 * p.margin_per_day:.0f} "
+                                 f"cents (about {fig.loc['margin_gap_pct', 'value']:.0f}%)"),
          f"the gap vanishes after about {p.gap_months:.0f} months; " + where("margin_gap", "margin_gap_vanishes_months")),
         ("churn", f"about {100 * p.churn_reduction:.0f}% lower", "the gap persists; " + where("churn_reduction_pct")),
         (f"return on the EUR {p.reward:.0f} reward", f"about {100 * p.reward_roi:.0f}%",
@@ -486,10 +486,11 @@ def _ssv_headline(ds, table: pd.DataFrame, groups: GroupValues, share_anyway, kw
         f"{p.horizon_years:.0f} years as published; recomputed with the suite's CLV from the printed margins and "
         f"churn, {100 * rec['uplift']:.0f}% (EUR {rec['clv_difference']:.0f}) at a base retention of "
         f"{100 * rec['annual_retention']:.0f}% a year, and {100 * lo:.0f}% to {100 * hi:.0f}% over the three "
-        f"anchors. The EUR {p.reward:.0f} reward pays: it breaks even at EUR {be_pub:.0f} (published difference"
+        f"anchors. The EUR {p.reward:.0f} reward {'pays' if be_pub > p.reward else 'does not pay'}: it breaks "
+        f"even at EUR {be_pub:.0f} (the published difference"
         + (f", {100 * share_anyway:.0f}% assumed to have joined anyway" if share_anyway else "")
-        + f"), and keeps paying as long as fewer than {100 * s_max:.0f}% of the rewarded referrals would "
-        f"have come anyway.")
+        + f"), and pays as long as fewer than {100 * s_max:.0f}% of the rewarded referrals would have come "
+        f"anyway.")
     return {
         "study": STUDIES[SSV], "setting": SETTINGS[SSV], "currency": "EUR", "horizon_years": p.horizon_years,
         "clv_nonreferred_published": float(pub["clv_nonreferred"]),      # implied: Delta V / uplift
