@@ -10,6 +10,8 @@ Typical flow::
     incrementality_test(out); cannibalization(out)         # lift and the share that came anyway
     roi_bootstrap(out, clv=..., fixed_cost=...)            # ROI with a bootstrap CI
 """
+from . import published
+from .published import published_gap
 from .crv import (SEGMENTS, clv_crv_grid, customer_referral_value, referee_value, segment_summary, top_decile_missed,
                   with_rewards)
 from .funnel import (NPS_GROUP_ORDER, TimeToConvert, conversion_rate, converted, experiment_units, funnel_table,
@@ -20,12 +22,13 @@ from .roi import (RoiResult, break_even_reward, program_pnl, relative_ranges, ro
                   roi_tornado)
 from .simulate import SimulatedProgram, simulate_referral_program, true_roi
 from .value import (BtydValueComparison, ClvComparison, CoxReferral, btyd_value_comparison, clv_comparison, compare_groups, cox_referral,
-                    customer_metrics, km_by_group, km_table, published_gap, referred_flag, METRIC_NAMES)
+                    customer_metrics, km_by_group, km_table, referred_flag, METRIC_NAMES)
 from .viral import ViralResult, cascade, cascade_total, observed_generations, viral_coefficient
 from .wom import (SOURCE_NEGATIVE_REACH, SOURCE_POSITIVE_REACH, nps_counts, wom_balance, wom_from_survey,
                   wom_sensitivity)
 
 __all__ = [
+    "published",
     "nps_group", "converted", "experiment_units", "invitations_per_referrer", "conversion_rate", "time_to_convert",
     "TimeToConvert", "referral_rate_by", "funnel_table", "NPS_GROUP_ORDER",
     "viral_coefficient", "ViralResult", "cascade", "cascade_total", "observed_generations",

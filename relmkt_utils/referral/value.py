@@ -26,7 +26,8 @@ which is m (1 + d) / (1 + d - r) for H = infinity. The uplift in CLV gets a seed
 Model-based value (:func:`btyd_value_comparison`): a BG/NBD per group, see there.
 
 Published gap: Schmitt, Skiera & Van den Bulte (2011), "Referral programs and customer value",
-Journal of Marketing 75(1), 46-59 (see :func:`published_gap`).
+Journal of Marketing 75(1), 46-59, and its replication by Wolters & Gedenk (2019): see
+:mod:`relmkt_utils.referral.published` (:func:`~relmkt_utils.referral.published.published_gap`).
 """
 from __future__ import annotations
 
@@ -232,26 +233,6 @@ def clv_comparison(metrics: pd.DataFrame, discount_rate: float = 0.10, horizon_y
     up = Estimate.from_draws(float(table.loc["referred", "clv"] / table.loc["other", "clv"] - 1),
                              boots["referred"] / boots["other"] - 1, alpha)
     return ClvComparison(table, up, per)
-
-
-def published_gap() -> pd.DataFrame:
-    """The referred-customer gap reported for a German bank by Schmitt, Skiera & Van den Bulte (2011).
-
-    Source: P. Schmitt, B. Skiera & C. Van den Bulte (2011), "Referral programs and customer value",
-    Journal of Marketing 75(1), 46-59; about 10,000 customers tracked for about 33 months; reward
-    EUR 25 per referred customer. Figures marked "about" are as summarized in the authors' own
-    practitioner write-ups (GfK MIR 2013; HBR 2011) rather than read from the paper's tables.
-    """
-    return pd.DataFrame([
-        {"quantity": "customer value (referred vs comparable non-referred)", "reported": "at least 16% higher",
-         "note": "abstract; similar demographics and time of acquisition"},
-        {"quantity": "contribution margin", "reported": "higher, about 25% at first",
-         "note": "the gap erodes over time"},
-        {"quantity": "churn", "reported": "lower, about 18%",
-         "note": "retention gap persists over time"},
-        {"quantity": "return on the EUR 25 reward", "reported": "about 60%",
-         "note": "authors' practitioner summary (GfK MIR 2013)"},
-    ]).assign(source="Schmitt, Skiera & Van den Bulte (2011), J. Marketing 75(1):46-59")
 
 
 @dataclass
