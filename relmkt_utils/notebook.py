@@ -29,6 +29,7 @@ _EXPORTS = {
     "Table": ("relmkt_utils.present", "Table"),
     "model_table": ("relmkt_utils.present", "model_table"),
     "describe": ("relmkt_utils.present", "describe"),
+    "recovery_table": ("relmkt_utils.core.estimate", "recovery_table"),
 }
 PLOT_MODULES = ("btyd", "loyalty", "overview", "referral", "retention", "value")
 

@@ -270,3 +270,134 @@ def test_the_index_has_one_section_per_notebook(browser, reports_dir, screenshot
     assert browser.title.startswith("relmkt reports")
     badges = browser.execute_script("return [...document.querySelectorAll('.badge')].map(b => b.textContent)")
     assert len(badges) == len(index["runs"]) and set(badges) <= {"full", "partial", "failed", "not run", "interrupted"}
+
+
+# ------------------------------------------------------------------------------------------ issue 21: truth, answer first
+
+#: "12.4 (9.1 to 15.6)", "30.73 USD (28.57 to 34.15 USD)", "48.3% (95% CI 46.3% to 50.3%": an estimate and its interval
+NUMBER = r"[−-]?\d[\d,]*(?:\.\d+)?(?:e[−+-]?\d+)?"
+UNIT = r"(?:\s?%|×|\s[A-Z]{3}|\s(?:days|weeks|points|purchases|percentage points))?"
+INTERVAL = re.compile(rf"({NUMBER}){UNIT}\s\((?:95% CI )?({NUMBER}){UNIT} to ({NUMBER}){UNIT}[;)]")
+SNAKE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/])")
+RAW_WARNING = re.compile(r"\b\w*Warning\b|/tmp/ipykernel|Traceback \(most recent|site-packages")
+
+ANSWER_FACTS = """
+const a = document.getElementById('answer');
+if (!a) return null;
+const r = a.getBoundingClientRect();
+const top = r.top + window.scrollY, bottom = r.bottom + window.scrollY;
+const sentences = [...a.querySelectorAll('li')].map(li => li.innerText);
+document.querySelectorAll('details.relmkt-researcher').forEach(d => d.open = true);   // researchers' blocks too
+document.querySelectorAll('code, pre, .jp-InputArea').forEach(e => e.style.display = 'none');
+return {top: top, bottom: bottom, sentences: sentences, text: document.body.innerText,
+        tables: [...document.querySelectorAll('.relmkt-table')].filter(t => t.scrollWidth > t.clientWidth + 1)
+                 .map(t => (t.querySelector('th') || t).innerText.slice(0, 40))};
+"""
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-").replace(",", ""))
+
+
+def test_interval_check_reads_scientific_notation():
+    assert interval_problems("dropout: 4.29e-03 (-2.03 to 2.03) and 1.5e+02 (1.2e+02 to 1.4e+02)") == \
+        ["1.5e+02 (1.2e+02 to 1.4e+02)"]
+
+
+def interval_problems(text: str) -> list[str]:
+    """Every "x (lo to hi)" of a page whose estimate lies outside its interval."""
+    out = []
+    for m in INTERVAL.finditer(text):
+        x, lo, hi = (_number(g) for g in m.groups())
+        if not lo - 1e-9 <= x <= hi + 1e-9:
+            out.append(m.group(0))
+    return out
+
+
+def test_interval_check_finds_an_estimate_outside_its_interval():
+    assert interval_problems("coefficient −0.07 (0.88 to 0.99) and 30.73 USD (28.57 to 34.15 USD)") == ["−0.07 (0.88 to 0.99)"]
+    assert interval_problems("48.3% of them (95% CI 46.3% to 50.3%; Wilson)") == []
+    assert interval_problems("1,353.68 TWD (95% CI 1,318.27 to 1,382.32 TWD; parameter uncertainty only)") == []
+
+
+def test_raw_key_and_warning_checks_find_what_they_look_for():
+    assert SNAKE.findall("the wtp_product_ci_low and mxl_wtp_cl_kr_high, not a-b or data/x_y.csv") == \
+        ["wtp_product_ci_low", "mxl_wtp_cl_kr_high"]
+    assert RAW_WARNING.search("UserWarning: Tight layout not applied /tmp/ipykernel_12/3.py")
+
+
+def test_reports_answer_first_and_tell_the_truth(browser, reports_dir):
+    """Issue 21: every reader's report opens with its answer within the first 900 px (sentences with
+    numbers), every "x (lo to hi)" holds its estimate, no raw key or Python warning is visible, and no
+    table is wider than its column."""
+    from relmkt_utils.data.datasets import available
+
+    names = set(available())                              # a dataset's name is a proper noun, not a raw key
+    problems = []
+    for page in reader_reports(reports_dir):
+        name = f"{page.parent.name}/{page.name}"
+        browser.get(page.as_uri())
+        f = browser.execute_script(ANSWER_FACTS)
+        if f is None:
+            problems.append(f"{name}: no answer block")
+            continue
+        if f["bottom"] > 900:
+            problems.append(f"{name}: the answer ends at {f['bottom']:.0f} px, below the first screen")
+        if not 2 <= len(f["sentences"]) <= 6 or not all(re.search(r"\d", s) for s in f["sentences"]):
+            problems.append(f"{name}: the answer has {len(f['sentences'])} sentences, some without a number")
+        problems += [f"{name}: interval does not hold its estimate: {x}" for x in interval_problems(f["text"])]
+        keys = sorted(set(SNAKE.findall(f["text"])) - names)
+        if keys:
+            problems.append(f"{name}: raw keys {keys[:6]}")
+        if RAW_WARNING.search(f["text"]):
+            problems.append(f"{name}: a raw Python warning: {RAW_WARNING.search(f['text']).group(0)}")
+        if f["tables"]:
+            problems.append(f"{name}: tables wider than their column: {f['tables'][:3]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_each_reading_is_shown_exactly_where_its_condition_holds(golden_run, batch_output):
+    """Issue 21: every reading of every golden run's notebook is evaluated on the run's own findings
+    (findings.json) and appears in its report (id="reading-<id>") if and only if its condition holds and
+    its section ran."""
+    from relmkt_utils.present.findings import Findings
+    from relmkt_utils.present.narratives import spec
+
+    folder, _ = batch_output
+    problems, shown_somewhere = [], 0
+    for name, result in golden_run.items():
+        findings = Findings.from_json(json.loads((folder / name / "findings.json").read_text()))
+        page = (folder / result.html).read_text(encoding="utf-8")
+        skipped = {s["section"] if isinstance(s["section"], str) else x
+                   for s in json.loads((folder / name / "skipped.json").read_text())
+                   for x in ([s["section"]] if isinstance(s["section"], str) else s["section"])} \
+            if (folder / name / "skipped.json").exists() else set()
+        for reading in spec(result.notebook).readings:
+            expected = reading.holds(findings) and reading.section not in skipped
+            shown = f'id="reading-{reading.id}"' in page
+            shown_somewhere += shown
+            if expected != shown:
+                problems.append(f"{name}: reading {reading.id} ({reading.condition}) "
+                                f"{'missing' if expected else 'shown though its condition does not hold'}")
+    assert shown_somewhere > 0
+    assert not problems, "\n".join(problems)
+
+
+def test_index_cards_show_the_answers_ok_findings_of_their_own_data(batch_output):
+    """Issue 21: a run's card shows only findings of its own answer that are ok and about its own data
+    (never a finding with a caution, never a published benchmark of another dataset), as on the report."""
+    from relmkt_utils.pipeline.index import card_findings
+
+    folder, results = batch_output
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    for r in results.values():
+        card = re.search(rf"<article class='run'><header>.*?<b>{re.escape(r.name)}</b>.*?</article>", index, re.S).group(0)
+        shown, care = card_findings(r)
+        assert all(f.ok and f.card for f in shown)
+        values = re.findall(r"<span class='value'>(.*?)</span>", card)
+        assert len(values) == len(shown), r.name
+        not_ok = [f for f in (r.findings or []) if f["status"] != "ok" and f["value"] is not None]
+        page = (folder / r.html).read_text(encoding="utf-8")
+        assert 'id="answer"' in page
+        for f in not_ok:
+            assert f["label"] not in card, (r.name, f["key"])

@@ -18,7 +18,7 @@
   Gamma-Gamma independence check);
 * the published CDNOW fits and a side-by-side comparison (:mod:`.published`).
 """
-from . import published
+from . import published, workflow
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
 from .bgnbd import BetaGeo, BetaGeoResults
 from .choose import DISCRETE, MODELS, NAMES, check_model, fit_model

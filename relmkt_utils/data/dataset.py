@@ -71,6 +71,15 @@ class Dataset:
             return [segment]
         return [c for c in ("relationship_level", "channel") if c in cols and self.customers[c].nunique() >= 2]
 
+    def gross_margin(self) -> float | None:
+        """The transactions' gross margin as a share of their revenue (sum of ``margin`` over sum of
+        ``amount``), or None when the log has no margin column or no revenue."""
+        tx = self.transactions
+        if tx is None or "margin" not in tx.columns or "amount" not in tx.columns:
+            return None
+        revenue = float(tx["amount"].sum())
+        return float(tx["margin"].sum()) / revenue if revenue > 0 else None
+
     @property
     def offers(self) -> pd.DataFrame | None:
         """The offers of ``dataset.yml`` (rows offer names, columns the choices columns), or None."""

@@ -179,6 +179,15 @@ class CohortTable:
     sizes: pd.Series
 
 
+def rfm_segment_table(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Customers and their share per RFM segment (from :func:`rfm_scores`), largest segment first."""
+    counts = rfm["segment"].value_counts().rename("customers")
+    out = counts.to_frame()
+    out["share of customers"] = out["customers"] / out["customers"].sum()
+    out.index.name = "RFM segment"
+    return out
+
+
 def cohort_retention(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,

@@ -208,3 +208,11 @@ def nps_groups(survey: pd.DataFrame, customers: pd.DataFrame, by: str, score_col
     lo, hi = order.index[0], order.index[-1]
     diff = nps_difference_test(sv.loc[sv[by] == hi, score_col], sv.loc[sv[by] == lo, score_col], alpha)
     return GroupNPS(table, diff, str(hi), str(lo))
+
+
+def nps_interval_check(score: Estimate, boot: Estimate) -> pd.DataFrame:
+    """The adjusted Wald interval of the NPS beside a nonparametric bootstrap of the same answers:
+    their standard errors and 95% intervals should agree when the adjusted Wald interval is right."""
+    return pd.DataFrame({"method": ["adjusted Wald (Rocks 2016)", "nonparametric bootstrap"],
+                         "nps": [score.value, boot.value], "lower": [score.lower, boot.lower],
+                         "upper": [score.upper, boot.upper], "se": [score.se, boot.se]})

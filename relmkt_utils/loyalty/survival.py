@@ -26,6 +26,7 @@ from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from ..core.durations import durations
+from ..core.estimate import Estimate
 from ..core.errors import DataError, require_columns
 from ..core.purchases import CUSTOMER, DATE, acquisition_days, to_datetime_days
 
@@ -138,6 +139,45 @@ def survival_at(km: KaplanMeier, times) -> pd.DataFrame:
         idx = np.searchsorted(c["time"].to_numpy(), t, side="right") - 1
         rows[name] = c["survival"].to_numpy()[idx]
     return pd.DataFrame(rows, index=pd.Index(t, name="time")).T
+
+
+def survival_estimate(km: KaplanMeier, t: float, group: str = "all") -> Estimate | None:
+    """S(t) of one group with its pointwise (1 - alpha) log(-log) band, as an
+    :class:`~relmkt_utils.core.estimate.Estimate`; None when nobody was still observed at ``t`` (the
+    curve does not reach it, so S(t) is not estimated)."""
+    c = km.curves[km.curves["group"] == group]
+    if c.empty:
+        raise DataError(f"survival_estimate: no group {group!r} (groups: {', '.join(km.curves['group'].unique())})")
+    times = c["time"].to_numpy()
+    i = int(np.searchsorted(times, t, side="right") - 1)
+    fit = km.fits[group]
+    observed_until = float(max(np.max(fit.time), times.max())) if len(times) else 0.0
+    if t > observed_until:
+        return None
+    row = c.iloc[i]
+    return Estimate(float(row["survival"]), float(row["lower"]), float(row["upper"]), float(row["se"]),
+                    "Kaplan-Meier with a log(-log) band", km.alpha)
+
+
+def survival_horizon(km: KaplanMeier, preferred: float = 365, step: float = 30, min_at_risk: float = 0.10,
+                     group: str = "all") -> float | None:
+    """The time at which to read a survival curve: ``preferred`` (a year) when at least ``min_at_risk``
+    of the customers are still observed then, else the longest multiple of ``step`` days at which they
+    are; None when no such time exists (the data follow customers for too short a time)."""
+    c = km.curves[km.curves["group"] == group]
+    if c.empty:
+        return None
+    n = float(c["n_risk"].iloc[0])
+    times, at_risk = c["time"].to_numpy(), c["n_risk"].to_numpy(float)
+
+    def observed(t):
+        later = at_risk[times >= t]
+        return later.size > 0 and later[0] >= min_at_risk * n
+
+    if observed(preferred):
+        return float(preferred)
+    candidates = [t for t in np.arange(step, preferred, step) if observed(t)]
+    return float(candidates[-1]) if candidates else None
 
 
 @dataclass(frozen=True)

@@ -342,8 +342,9 @@ def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None, n
     box = soup.new_tag("dl")
     for key, value in params.items():
         shown = Path(str(value)).name if key == "dataset" else value
-        dt, dd = soup.new_tag("dt"), soup.new_tag("dd")
-        dt.string, dd.string = str(key), str(shown)
+        dt, dd, code = soup.new_tag("dt"), soup.new_tag("dd"), soup.new_tag("code")
+        code.string, dd.string = str(key), str(shown)             # a parameter's name is code, as typed in the notebook
+        dt.append(code)
         box.append(dt)
         box.append(dd)
     strong = soup.new_tag("strong")
@@ -372,12 +373,16 @@ def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None, n
         strong.string = "Not in this dataset"
         header.append(strong)
         ul = soup.new_tag("ul", attrs={"class": "relmkt-left-out"})
-        for item in left_out:
+        by_reason: dict[str, list[str]] = {}
+        for item in left_out:                                 # one line per reason, naming its sections
+            by_reason.setdefault(str(item.get("reason", "")), []).append(
+                str(item.get("title", item.get("not_in_dataset", ""))))
+        for reason, titles in by_reason.items():
             li = soup.new_tag("li")
             b = soup.new_tag("b")
-            b.string = item.get("title", item.get("not_in_dataset", ""))
+            b.string = "; ".join(titles)
             li.append(b)
-            li.append(f": {item.get('reason', '')}")
+            li.append(f": {reason}")
             ul.append(li)
         header.append(ul)
     headings = [h for h in soup.find_all("h2") if h.get("id")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import warnings
 from contextlib import contextmanager
 from numbers import Number
@@ -108,6 +109,17 @@ def _show(markdown: str) -> None:
         print(markdown)
 
 
+_PARAMETER = re.compile(r"\b(?:purchase|dropout(?:_a|_b)?|spend):[\w.=+-]+")
+
+
+def plain_words(sentence: str) -> str:
+    """A message for readers: model parameters named as in the tables (``dropout_a:age_group=55-59`` ->
+    "dropout (a): age group = 55-59")."""
+    from ..present.tables import parameter_label
+
+    return _PARAMETER.sub(lambda m: parameter_label(m.group(0)), sentence)
+
+
 @contextmanager
 def attempt(what: str):
     """Run a step of a notebook whose result the data may not support (a fit, an interval, a table):
@@ -129,11 +141,11 @@ def attempt(what: str):
             yield
         except (DataError, np.linalg.LinAlgError) as err:
             sentence = " ".join(str(err).split())
-            _show(f"**{escape(what)} could not be made:** {escape(sentence)}")
+            _show(f"**{escape(what)} could not be made:** {escape(plain_words(sentence))}")
             note_warning(f"{what} could not be made: {sentence}")
     for w in caught:
         if issubclass(w.category, (ConvergenceWarning, EstimationWarning)):
-            _show(f"**Caution ({escape(what)}):** {escape(str(w.message))}")
+            _show(f"**Caution ({escape(what)}):** {escape(plain_words(str(w.message)))}")
             note_warning(str(w.message))
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)

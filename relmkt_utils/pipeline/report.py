@@ -154,10 +154,12 @@ class Report:
         shell.register_magic_function(section, magic_kind="cell", magic_name="section")
 
     # ---------------------------------------------------------------- findings
-    def find(self, key: str, value=None, *, show: bool = True, **kwargs) -> fnd.Finding:
+    def find(self, key: str, value=None, *, show: bool = True, **kwargs) -> None:
         """Record the finding ``key`` (see :func:`relmkt_utils.present.findings.make` for the keywords:
         ``estimate=``, ``lower=``/``upper=``, ``covers=``, ``status=``, ``reason=``, ``card=`` and the
-        context of its sentence); show its sentence unless ``show=False``; update the answer."""
+        context of its sentence); show its sentence unless ``show=False``; update the answer. The
+        finding is ``report.findings[key]`` afterwards (nothing is returned, so a ``find`` that ends a
+        cell prints nothing more)."""
         template = kwargs.pop("template", None) or self.spec.sentences.get(key)
         finding = fnd.make(key, value, template=template, currency=self.currency,
                            section=kwargs.pop("section", self.current), **kwargs)
@@ -167,7 +169,12 @@ class Report:
         self._save()
         if key in self.spec.answer:
             self._update_answer()
-        return finding
+
+    def record(self, **values) -> None:
+        """Record numbers for researchers and the golden tests (``metrics.json``) that are not findings
+        of the report: parameter estimates, fit statistics."""
+        for key, value in values.items():
+            rec.record(key, None if value is None else value if isinstance(value, (str, bool)) else float(value))
 
     def readings(self, section: str | None = None) -> None:
         """Show the readings of ``section`` (the running one by default) whose condition holds."""

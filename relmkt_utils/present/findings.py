@@ -145,11 +145,12 @@ class _SentenceFormatter(string.Formatter):
 
 def compose(template: str, finding: Finding, **context) -> str:
     """The sentence of ``finding`` from ``template`` (module docstring), as HTML. A template may be a
-    function of the finding that returns the template (a sentence that says "more" or "less")."""
+    function of the finding (and of the context, when it takes two arguments) that returns the template
+    (a sentence that says "more" or "less")."""
     if finding.status == NOT_ESTIMABLE:
         return with_status("", finding)
     if callable(template):
-        template = template(finding)
+        template = template(finding, context) if template.__code__.co_argcount == 2 else template(finding)
     interval = finding.interval()
     fields = {"value": f"<strong>{html.escape(finding.text())}</strong>",
               "interval": f" ({html.escape(interval)})" if interval else "",
@@ -203,6 +204,8 @@ def make(key: str, value=None, *, lower=None, upper=None, estimate=None, level: 
         elif lower is not None:
             lower, upper = float(lower), float(upper)
     status = status or OK
+    if status == OK:
+        reason = ""                                      # a reason belongs to a caution or a missing estimate
     finding = Finding(key=key, value=value, kind=n.kind, unit=n.unit, label=label or n.label, lower=lower,
                       upper=upper, level=level, covers=covers, status=status, reason=reason, section=section,
                       card=card, currency=currency)

@@ -307,13 +307,32 @@ def use(currency: str = "") -> None:
     formatter.for_type(pd.Series, lambda s: table_html(s, currency))
 
 
+def parameter_label(name) -> str:
+    """A model parameter as a reader sees it: ``purchase:channel=paid`` -> "purchase rate: channel = paid",
+    ``dropout_a:relationship_level=social`` -> "dropout (a): relationship level = social"; plain names stay."""
+    text = str(name)
+    part, sep, column = text.partition(":")
+    if not sep:
+        return text
+    what = {"purchase": "purchase rate", "dropout": "dropout", "dropout_a": "dropout (a)", "dropout_b": "dropout (b)",
+            "spend": "spend"}.get(part, part.replace("_", " "))
+    column, eq, level = column.partition("=")
+    return f"{what}: {column.replace('_', ' ')}" + (f" = {level}" if eq else "")
+
+
 def model_table(results, alpha: float = 0.05) -> Table:
     """A fitted model (the suite's results protocol) as a reader's table: each parameter with its
     (1 - alpha) interval and standard error; the fit statistics and any warning in the caption."""
     ci = results.conf_int(alpha)
-    df = pd.DataFrame({"parameter": [str(p) for p in results.params.index], "estimate": results.params.to_numpy(),
+    df = pd.DataFrame({"parameter": [parameter_label(p) for p in results.params.index], "estimate": results.params.to_numpy(),
                        "lower": ci["lower"].to_numpy(), "upper": ci["upper"].to_numpy(),
                        "se": results.bse.to_numpy()})
+    unidentified = set(getattr(results, "unidentified", ()) or ())
+    if unidentified:                                   # an estimate the data do not identify is not a number to read
+        df = df.astype({"estimate": object, "lower": object, "upper": object, "se": object})
+        rows = df["parameter"].isin({parameter_label(p) for p in unidentified})
+        df.loc[rows, "estimate"] = "not identified"
+        df.loc[rows, ["lower", "upper", "se"]] = None
     stats = [f"log-likelihood {results.llf:,.1f}" if np.isfinite(results.llf) else None,
              f"AIC {results.aic:,.1f}" if np.isfinite(results.aic) else None,
              f"n = {results.nobs:,.0f}" if np.isfinite(results.nobs) else None,
