@@ -66,7 +66,8 @@ def test_escape_shows_values_as_typed():
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none()), min_size=1, max_size=20))
 def test_every_number_becomes_text_without_none_or_nan(values):
-    out = formatted(pd.DataFrame({"value": values, "share": values, "revenue": values}), "EUR")
+    shares = [v if v is None or not math.isfinite(v) else abs(v) % 1 for v in values]   # a share lies in [0, 1]
+    out = formatted(pd.DataFrame({"value": values, "share": shares, "revenue": values}), "EUR")
     cells = out.to_numpy().ravel().tolist()
     assert all(isinstance(c, str) and c not in ("None", "nan", "NaN") for c in cells)
     # a whole number is not shown as "5.000", and a nonzero number never as zero
@@ -101,3 +102,13 @@ def test_rows_of_their_own_kind_and_decimals():
     inc = formatted(incrementality_test(outcomes).table)
     cells = dict(zip(inc[""], inc["program"]))
     assert cells["customers"] == "200" and cells["share with >= 1 new customer"].endswith("%")
+
+
+def test_a_share_above_one_is_refused_not_printed_as_8500_percent():
+    """Issue 21: the Reichheld & Sasser table printed 85% as 8,500% (a share multiplied by 100 twice)."""
+    import pytest
+
+    with pytest.raises(ValueError, match="share but holds 85"):
+        formatted(pd.DataFrame({"profit share": [85.0, 50.0]}))
+    assert formatted(pd.DataFrame({"profit change": [0.85, 1.6]}))["profit change"].tolist() == ["+85.0%", "+160.0%"]
+    assert formatted(pd.DataFrame({"uplift": [-0.05]}))["uplift"].tolist() == ["−5.0%"]

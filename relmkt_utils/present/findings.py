@@ -197,6 +197,9 @@ def make(key: str, value=None, *, lower=None, upper=None, estimate=None, level: 
         reason = reason or "the data do not support it"
     elif numeric:
         value = float(value)
+        if n.kind == "share" and not -1e-9 <= value <= 1 + 1e-9:
+            raise ValueError(f"finding {key}: a share lies in [0, 1], got {value:g} (a change of a quantity is "
+                             "kind 'change', percentage points 'points')")
         if n.kind == "count" and value.is_integer():
             value = int(value)
         if lower is not None and (_number(lower) is None or _number(upper) is None):

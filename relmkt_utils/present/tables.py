@@ -39,7 +39,8 @@ KINDS: tuple[tuple[str, str], ...] = (
     (r"(^|_)(p|p_?value|pvalue)$", "p"),
     (r"(^|_)(z|t|chi2|statistic|df|alpha|beta|gamma|delta|r|a|b|s|q|k_[ar]|ceiling_[ar]|coef|se|llf|aic|bic|hazard_ratio|odds_ratio|odds|z_score)$", "number"),
     (r"_pct$|percent", "percent"),
-    (r"share|rate|retention|churn|probab|p_alive|uplift|roi|conversion|cannibal|incremental_share|mape|gini|top20", "share"),
+    (r"uplift|(^|_)roi($|_)|change|growth|premium|incremental_share|difference_pct", "change"),
+    (r"share|rate|retention|churn|probab|p_alive|conversion|cannibal|gini|top20", "share"),
     (r"(^|_)(n|count|customers|orders|transactions|respondents|tasks|events|n_risk|n_events|buyers|cohorts|"
      r"lines|periods|purchase_days|invitations|conversions|referrers|new_customers|rows)(_|$)", "count"),
     (r"revenue|margin|clv|crv|cost|spend|amount|price|reward|equity|aov|value_per|wtp|profit|cac|income|sales", "money"),
@@ -200,6 +201,13 @@ def formatted(df: pd.DataFrame, currency: str = "", kinds: dict | None = None) -
     row_kind = [row_kinds.get(n) for n in names] if row_kinds else [None] * len(df)
     kinds = {str(k): v for k, v in (kinds or {}).items()}
     kind = {c: kinds.get(c) or kind_of(c, df[c]) for c in df.columns}
+    for c in df.columns:                                  # a share outside [0, 1] is a wrong number, not a format
+        if kind[c] == "share" and c not in row_kinds:
+            v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            if v.size and (v.max() > 1 + 1e-9 or v.min() < -1e-9):
+                raise ValueError(f"column {c!r} is a share but holds {v.max() if v.max() > 1 else v.min():g}: a share "
+                                 "lies in [0, 1] (already a percentage? say kinds={..: 'percent'}; a change? 'change')")
     out = pd.DataFrame(index=df.index)
     value_columns = [c for c in df.columns[1:] if kind[c] != "bool"]
     row_columns = [c for c in df.attrs.get("row_columns", value_columns) if c in value_columns]
