@@ -306,7 +306,8 @@ def _check(folder: Path) -> tuple[dict, dict[str, TableCheck], dict[str, pd.Data
                 continue
             is_parquet = path.suffix == ".parquet"
             chk = TableCheck(name, path.name, frame, row_word="rows" if is_parquet else "lines", offset=1 if is_parquet else 2)
-            check_table(chk, window, items if name == "survey" else None)
+            declared = {"survey_items": items} if name == "survey" and items is not None else {}
+            check_table(chk, window, **declared)
             if name == "transactions" and not allow_duplicates:
                 check_duplicate_rows(chk)
             checks[name] = chk
