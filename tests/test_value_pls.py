@@ -321,6 +321,11 @@ def test_importance_is_the_total_effect_of_the_rescaled_model(sat):
         assert ipma.loc[c, "importance"] == pytest.approx(t[model.constructs.index(c)], rel=1e-10)
         assert ipma.loc[c, "performance"] == pytest.approx(s[:, model.constructs.index(c)].mean(), rel=1e-12)
     assert ipma["improve_first"].sum() == 1
+    bare = fit_pls(sat.survey, model, n_boot=0, scale=(0, 10)).ipma("loyalty")   # no resamples: no intervals
+    np.testing.assert_allclose(bare["importance"], ipma.loc[bare["construct"], "importance"], rtol=1e-12)
+    assert bare["importance_lower"].isna().all()
+    with pytest.raises(ValueError, match="item scale"):
+        fit_pls(sat.survey, model, n_boot=0).ipma("loyalty")
 
 
 # --------------------------------------------------------------------------- the notebook helper

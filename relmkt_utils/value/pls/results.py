@@ -266,8 +266,8 @@ class PLSResults:
         imp0, perf0, w_tilde = imp_perf(self._x, self.fit.weights.to_numpy(), self.fit.paths.to_numpy())
         idx, wb, bb = self._boot["index"], self._boot["weights"], self._boot["b"]
         reps = [imp_perf(self._x[idx[r]], wb[r], bb[r])[:2] for r in range(len(idx))]
-        imp_b = np.array([r[0] for r in reps]).reshape(len(reps), -1)
-        perf_b = np.array([r[1] for r in reps]).reshape(len(reps), -1)
+        imp_b = np.array([r[0] for r in reps]).reshape(len(reps), len(names))
+        perf_b = np.array([r[1] for r in reps]).reshape(len(reps), len(names))
         keep = [j for j in range(len(names)) if j != y and imp0[j] != 0 and (constructs is None or names[j] in constructs)]
         if len(keep) < 2:
             raise ValueError(f"the importance-performance map of {target} needs two or more constructs with an effect on it")
