@@ -182,8 +182,8 @@ def inner_weights(y: np.ndarray, d: np.ndarray, scheme: str) -> np.ndarray:
     e = r * link                                     # followers (and, for now, predecessors): correlations
     for j in range(d.shape[0]):
         pred = np.flatnonzero(d[:, j])
-        if pred.size:                                 # predecessors: regression of Y_j on them
-            e[pred, j] = np.linalg.lstsq(y[:, pred], y[:, j], rcond=None)[0]
+        if pred.size:                                 # predecessors: regression of Y_j on them, R_pp^-1 r_pj
+            e[pred, j] = np.linalg.solve(r[np.ix_(pred, pred)], r[pred, j])
     return e
 
 
