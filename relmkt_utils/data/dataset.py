@@ -87,6 +87,14 @@ class Dataset:
         return None if not offers else pd.DataFrame.from_dict(offers, orient="index").astype(float)
 
     @property
+    def survey_items(self):
+        """The survey's declared item scale and constructs (``survey_items`` of dataset.yml, a
+        :class:`~relmkt_utils.data.survey_items.SurveyItems`), or None when it declares none."""
+        from .survey_items import parse_survey_items
+
+        return parse_survey_items(self.meta["survey_items"])[0] if "survey_items" in self.meta else None
+
+    @property
     def currency(self) -> str:
         return str(self.meta.get("currency", ""))
 

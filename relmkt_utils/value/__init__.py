@@ -11,6 +11,8 @@ minus total customer cost (monetary, time, energy, psychic). The modules answer 
 * ``mixed_logit``: how do tastes differ across customers? (mixed logit with normal coefficients, panel
   Halton draws, WTP with delta and Krinsky-Robb intervals, individual-level coefficients, simulated shares)
 * ``behaviour``: does delivered value keep customers? (Cox model of time to dropout)
+* ``pls``: the customer-satisfaction index model (ECSI) by PLS path modeling: measurement quality,
+  paths with bootstrap intervals, total and indirect effects, importance-performance map
 * ``simulate``: seeded worlds with known truth for the tests and the coverage study
 """
 from .behaviour import (
@@ -57,6 +59,14 @@ from .mixed_logit import (
     published_electricity,
     simulate_mixed_logit,
 )
+from .pls import (
+    ECSIReport,
+    PathModel,
+    PLSResults,
+    ecsi_analysis,
+    ecsi_model,
+    fit_pls,
+)
 from .reliability import AlphaResult, cronbach_alpha, detect_constructs, item_analysis, reliability_table
 from .scores import DV_RANGE, construct_kind, construct_scores, value_scores
 from .simulate import simulate_choices, simulate_retention, simulate_survey
@@ -72,4 +82,5 @@ __all__ = [
     "willingness_to_pay", "wtp_delta",
     "MixedLogit", "MixedLogitResults", "fit_mixed_logit", "halton", "halton_normal", "mixed_logit_table", "mixed_logit_wtp", "published_electricity",
     "simulate_mixed_logit",
+    "ECSIReport", "PathModel", "PLSResults", "ecsi_analysis", "ecsi_model", "fit_pls",
 ]
