@@ -80,7 +80,7 @@ def test_good_run_writes_notebook_both_html_and_metrics(small_batch):
     full = (run / "00_data_overview.code.html").read_text()
     assert "<math" in reader  # formulas rendered to MathML, no MathJax download
     assert "cdnjs" not in reader and "MathJax.Hub" not in reader and "<script src=\"http" not in reader
-    assert "use_theme" not in reader and "use_theme" in full  # code hidden for readers only
+    assert "pareto_comparison" not in reader and "pareto_comparison" in full  # code hidden for readers only
     assert "data:image/png;base64" in reader
     assert results["good"].metrics == metrics
 

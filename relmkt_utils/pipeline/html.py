@@ -368,13 +368,16 @@ def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None, n
             ("description", "description"), ("observation window", "window"), ("currency", "currency"),
             ("model time unit", "time_unit"), ("provenance", "provenance"), ("licence", "licence")) if about.get(key)]))
         header.append(details)
-    if left_out:
+    for failed, heading in ((False, "Not in this dataset"), (True, "Could not be made on these data")):
+        items = [item for item in (left_out or []) if bool(item.get("failed")) == failed]
+        if not items:
+            continue
         strong = soup.new_tag("strong")
-        strong.string = "Not in this dataset"
+        strong.string = heading
         header.append(strong)
         ul = soup.new_tag("ul", attrs={"class": "relmkt-left-out"})
         by_reason: dict[str, list[str]] = {}
-        for item in left_out:                                 # one line per reason, naming its sections
+        for item in items:                                    # one line per reason, naming its sections
             by_reason.setdefault(str(item.get("reason", "")), []).append(
                 str(item.get("title", item.get("not_in_dataset", ""))))
         for reason, titles in by_reason.items():

@@ -160,7 +160,7 @@ def _display_with_metadata(markdown: str, metadata: dict) -> None:
         print(markdown)
 
 
-def not_in_dataset(section, title: str, reason: str) -> None:
+def not_in_dataset(section, title: str, reason: str, failed: bool = False) -> None:
     """Say that the section tagged ``section:<section>`` cannot run on this dataset, and why; several
     sections left out for one reason are one entry (``section`` a list of ids, ``title`` naming them).
 
@@ -171,11 +171,12 @@ def not_in_dataset(section, title: str, reason: str) -> None:
     from ..present import escape
 
     sections = section if isinstance(section, str) else list(section)
-    _display_with_metadata(f"**Not in this dataset: {escape(title)}** — {escape(reason)}.",
-                           {"not_in_dataset": sections, "title": title, "reason": reason})
+    head = "Could not be made" if failed else "Not in this dataset"
+    _display_with_metadata(f"**{head}: {escape(title)}** — {escape(reason)}.",
+                           {"not_in_dataset": sections, "title": title, "reason": reason, "failed": failed})
     path = os.environ.get(METRICS_ENV)
     if path:
-        entry = {"section": sections, "title": title, "reason": reason}
+        entry = {"section": sections, "title": title, "reason": reason, **({"failed": True} if failed else {})}
         _update(str(Path(path).with_name("skipped.json")), lambda xs: xs if entry in (xs or []) else [*(xs or []), entry])
 
 

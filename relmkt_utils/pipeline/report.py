@@ -34,7 +34,9 @@ import os
 import warnings
 from pathlib import Path
 
-from ..core.errors import ParameterError
+import numpy as np
+
+from ..core.errors import DataError, ParameterError
 from ..present import findings as fnd
 from ..present import narratives
 from ..present.findings import Findings
@@ -113,14 +115,31 @@ class Report:
         _display(_html(""), metadata={"relmkt": {"setting": [name, value]}})
 
     # ---------------------------------------------------------------- sections
-    def skip(self, section: str, reason: str) -> None:
-        """Leave ``section`` out of this run, with the sentence why (listed once at the top)."""
+    def skip(self, section: str, reason: str, failed: bool = False) -> None:
+        """Leave ``section`` out of this run, with the sentence why (listed once at the top), and the
+        sections that run only after it."""
         s = self.spec.section(section)
+        if section in self.skipped:
+            return
         self.skipped[section] = reason
         if s.listed:
-            rec.not_in_dataset(section, s.title, reason)
+            rec.not_in_dataset(section, s.title, reason, failed=failed)
         else:
             rec.hide_section(section)
+        for later in self.spec.dependents(section):
+            self.skip(later, f"it needs {s.title}, which " + ("could not be made" if failed else "does not run here"),
+                      failed=failed)
+
+    def fail(self, section: str, reason: str) -> None:
+        """The data did not support ``section`` after all (a fit or a test could not be made): the
+        section and those after it are listed as "could not be made" with ``reason``, which also goes to
+        the run's warnings; the notebook goes on."""
+        title = self.spec.section(section).title
+        rec.note_warning(f"{title[:1].upper() + title[1:]} could not be made: {reason}")
+        if not in_batch():
+            _display(_html(f"<p><strong>{html.escape(title[:1].upper() + title[1:])} could not be made:</strong> "
+                           f"{html.escape(rec.plain_words(reason))}</p>"))
+        self.skip(section, rec.plain_words(reason), failed=True)
 
     def runs(self, section: str) -> bool:
         """Whether ``section`` runs on this dataset."""
@@ -144,10 +163,24 @@ class Report:
                     _display(_html(f"<p><em>Not run on this dataset: {html.escape(self.skipped[section_id])}.</em></p>"))
                 return None
             self.current = section_id
+            failure = []
+
+            def data_cannot(shell_, etype, value, tb, tb_offset=None):   # a user's data, not a bug: no traceback
+                if isinstance(value, ParameterError):                    # a user's parameter stops the run
+                    shell_.showtraceback((etype, value, tb), tb_offset=tb_offset)
+                    return
+                failure.append(" ".join(str(value).split()))
+
+            shell.set_custom_exc((DataError, np.linalg.LinAlgError), data_cannot)
             try:
-                shell.run_cell(cell).raise_error()
+                result = shell.run_cell(cell)
             finally:
+                shell.set_custom_exc((), None)
                 self.current = ""
+            if failure:
+                self.fail(section_id, failure[0])
+                return None
+            result.raise_error()
             return None
 
         section.__doc__ = "Run the cell only when its section can run on this dataset (relmkt_utils.pipeline.report)."

@@ -95,7 +95,8 @@ class Finding:
         if (self.lower is None) != (self.upper is None):
             raise ValueError(f"finding {self.key}: an interval needs both ends")
         v, lo, hi = _number(self.value), _number(self.lower), _number(self.upper)
-        if v is not None and lo is not None and hi is not None and not (lo - 1e-9 * abs(lo) <= v <= hi + 1e-9 * abs(hi)):
+        if v is not None and lo is not None and hi is not None and \
+                not (lo - 1e-9 * max(1.0, abs(lo)) <= v <= hi + 1e-9 * max(1.0, abs(hi))):
             raise ValueError(f"finding {self.key}: the value {v} lies outside its interval [{lo}, {hi}] "
                              f"(an estimate and its interval must be on one scale)")
 

@@ -10,7 +10,9 @@ tests can evaluate on any run.
   function returning None when the section can run, else the sentence why not). A section that
   cannot run is listed once at the top of the report ("Not in this dataset") and its cells (tagged
   ``section:<id>``; code cells start with ``%%section <id>``) are not shown; ``listed=False``
-  hides it without listing (remarks on a synthetic world's truth on real data).
+  hides it without listing (remarks on a synthetic world's truth on real data). A section whose data
+  turn out not to support it while it runs (a fit that cannot be made) is listed as "could not be
+  made", with the sections declared ``after`` it.
 * ``answer``: the keys of the findings that answer the question, in order (3-6 sentences).
 * ``sentences``: the template of each finding's sentence (:func:`relmkt_utils.present.findings.compose`).
 * ``readings``: the "Reading it" rules (:mod:`relmkt_utils.present.readings`).
@@ -34,6 +36,8 @@ class Section:
     title: str
     needs: Callable | None = None
     listed: bool = True
+    #: sections that must have run for this one to run (a fit that failed takes its checks with it)
+    after: tuple[str, ...] = ()
 
     def reason(self, ds, parameters: dict) -> str | None:
         """None when the section can run on ``ds`` with ``parameters``, else the sentence why not."""
@@ -90,6 +94,19 @@ class Spec:
         unknown = {r.section for r in self.readings} - set(ids)
         if unknown:
             raise ValueError(f"{self.notebook}: readings of undeclared sections {sorted(unknown)}")
+
+    def dependents(self, section_id: str) -> list[str]:
+        """The sections that run only after ``section_id`` (directly or through others), in order."""
+        out, frontier = [], {section_id}
+        changed = True
+        while changed:
+            changed = False
+            for s in self.sections:
+                if s.id not in out and s.id != section_id and frontier & set(s.after):
+                    out.append(s.id)
+                    frontier.add(s.id)
+                    changed = True
+        return [s.id for s in self.sections if s.id in out]
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:
