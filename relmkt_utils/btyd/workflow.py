@@ -137,7 +137,12 @@ def group_tests(base: CustomerBase, customers: pd.DataFrame, columns, model: str
         known = labels.notna().to_numpy()
         entry = {"column": column, "left_out": int((~known).sum()), "test": None, "error": None}
         try:
-            entry["test"] = segment_lr_test(base.summary[known], labels[known].astype(str), model=MODELS[model])
+            test = segment_lr_test(base.summary[known], labels[known].astype(str), model=MODELS[model])
+            doubtful = [w for w in test.warnings if "not converge" in w or "do not identify" in w]
+            if doubtful:
+                raise DataError(f"a group's fit is not a maximum-likelihood fit ({doubtful[0]}), so the test gives "
+                                "no verdict")
+            entry["test"] = test
         except (DataError, ParameterError, np.linalg.LinAlgError) as err:
             entry["error"] = " ".join(str(err).split())
         out.append(entry)
@@ -156,6 +161,11 @@ def group_covariates(fit, base: CustomerBase, customers: pd.DataFrame, columns, 
     s = base.summary
     cov_fit = classes[model](s["frequency"], s["recency"], s["T"], purchase_covariates=dummies,
                              dropout_covariates=dummies).fit()
+    if not cov_fit.converged or getattr(cov_fit, "unidentified", ()):   # a test of a fit that is no fit has no verdict
+        raise DataError(f"the {NAMES[model]} with the groups as covariates "
+                        + ("did not converge" if not cov_fit.converged else
+                           f"does not identify {len(cov_fit.unidentified)} of its {len(cov_fit.params)} parameters")
+                        + ", so the likelihood-ratio test gives no verdict")
     return cov_fit, lr_test(fit, cov_fit)
 
 

@@ -80,6 +80,35 @@ class Dataset:
         revenue = float(tx["amount"].sum())
         return float(tx["margin"].sum()) / revenue if revenue > 0 else None
 
+    def pool_segments(self, segment: str = "", min_size: int = 50, max_groups: int = 8) -> tuple[list[str], list[str]]:
+        """The group columns of :meth:`segments` with their small groups pooled, for every group
+        comparison of a report: a group with fewer than ``min_size`` customers joins one group "other (k
+        groups, n customers)", and beyond ``max_groups`` groups the smallest are pooled too, so that a
+        survival plot has at most ``max_groups`` curves and no test rests on a handful of customers.
+        Replaces ``customers`` by a copy with the pooled labels (missing labels stay missing) and returns
+        the columns and one sentence per column that was pooled."""
+        if int(min_size) != min_size or min_size < 1 or int(max_groups) != max_groups or max_groups < 2:
+            raise ParameterError(f"segment_min_size must be a whole number >= 1 and max_groups >= 2, got "
+                                 f"{min_size!r} and {max_groups!r}")
+        columns = self.segments(segment) if self.customers is not None else []
+        notes, customers = [], self.customers
+        for column in columns:
+            labels = customers[column]
+            sizes = labels.value_counts()
+            keep = sizes[sizes >= min_size].index[: max_groups - 1] if (sizes < min_size).any() or len(sizes) > max_groups \
+                else sizes.index
+            pooled = sizes.index.difference(keep)
+            if len(pooled) == 0:
+                continue
+            n = int(sizes[pooled].sum())
+            name = f"other ({len(pooled)} groups, {n:,} customers)"
+            customers = customers.copy() if customers is self.customers else customers
+            customers[column] = labels.where(~labels.isin(pooled) | labels.isna(), name)
+            notes.append(f"{column.replace('_', ' ')}: {len(pooled)} groups with fewer than {min_size} customers "
+                         f"(or beyond the {max_groups} largest) are pooled as one group, {name}")
+        self.customers = customers
+        return columns, notes
+
     @property
     def offers(self) -> pd.DataFrame | None:
         """The offers of ``dataset.yml`` (rows offer names, columns the choices columns), or None."""

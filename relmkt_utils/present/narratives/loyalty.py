@@ -201,5 +201,6 @@ SPEC = Spec(
     parameters={"model": one_of(*CONTINUOUS, *DISCRETE), "margin": between(0, 1, " (a share of spend)"),
                 "annual_discount_rate": between(0, 1, " (a rate per year)"),
                 "clv_horizon_months": above(0), "clv_replicates": at_least(20, " draws for a percentile interval"),
-                "inactivity_days": at_least(1), "nps_bootstrap": at_least(2, " replicates")},
+                "inactivity_days": at_least(1), "nps_bootstrap": at_least(2, " replicates"),
+                "segment_min_size": at_least(1, " customers")},
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..findings import Findings
 from ..readings import Reading
 from ..tables import fmt
-from . import Section, Spec, all_of, needs_groups, needs_log_in_memory
+from . import Section, Spec, all_of, at_least, needs_groups, needs_log_in_memory
 
 #: The published range of top-20% revenue shares (Ehrenberg-Bass 60/20 to Kim, Singh & Winer's 73%),
 #: from :data:`relmkt_utils.loyalty.PUBLISHED_PARETO_RATIOS`.
@@ -84,4 +84,5 @@ SPEC = Spec(
     answer=("n_customers", "repeat_rate", "median_gap_days", "top20_revenue_share", "group_revenue_share"),
     sentences=SENTENCES,
     readings=READINGS,
+    parameters={"segment_min_size": at_least(1, " customers")},
 )
