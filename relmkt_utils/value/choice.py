@@ -21,9 +21,10 @@ beta_a/beta_price^2) and Cov = the 2x2 block of the fit's covariance:  se^2 = g'
 of approaches to estimating confidence intervals for willingness to pay measures", *Health Econ.*
 16:827-840). The bootstrap cross-check resamples respondents with replacement (all their tasks
 travel together, keeping within-respondent dependence) and refits; it reports the bootstrap
-standard error and percentile interval. Refits use a vectorized Newton solver of the same
-likelihood (``fit_clogit_arrays``), checked against statsmodels in the tests, because statsmodels'
-per-group Python loop costs about a second per fit.
+standard error and percentile interval. Refits use the suite's one conditional-logit solver,
+``fit_clogit_arrays`` (the same likelihood, vectorized, by the suite's optimizer
+:func:`relmkt_utils.core.optimize.newton_fit`), checked against statsmodels in the tests, because
+statsmodels' per-group Python loop costs about a second per fit.
 
 Shares of a set of offers (forced choice among them, IIA): s_j = exp(V_j) / sum_l exp(V_l).
 Revenue of offer j = price_j x s_j x market size. The simulator changes one attribute of one offer
@@ -31,13 +32,15 @@ and reports every offer's share and revenue before and after.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.discrete.conditional_models import ConditionalLogit
 
-from ..core.errors import DataError, Problem, rows_of
+from ..core.errors import ConvergenceWarning, DataError, Problem, rows_of
 from ..core.estimate import z_value
+from ..core.optimize import newton_fit
 from ..core.results import StatsmodelsResults
 from ..data.tables import CONSTRUCTS
 
@@ -183,84 +186,86 @@ def willingness_to_pay(fit, price: str = "price", alpha: float = 0.05) -> pd.Dat
     return wtp_delta(fit.params, fit.cov_params(), price=price, alpha=alpha)
 
 
-def fit_clogit_arrays(X: np.ndarray, chosen: np.ndarray, groups: np.ndarray, tol: float = 1e-10, maxiter: int = 100):
-    """Newton-Raphson maximum likelihood of the conditional logit with one chosen row per group.
+def clogit_objective(X: np.ndarray, chosen: np.ndarray, starts: np.ndarray, weights: np.ndarray | None = None):
+    r"""The negative log-likelihood of the conditional logit as an objective of
+    :func:`relmkt_utils.core.optimize.newton_fit`: ``objective(b, order)`` returns the value (order 0),
+    with the gradient (1) and the Hessian (2).
 
-    log L = sum_g [ x_{g,chosen}'b - log sum_{j in g} exp(x_j'b) ];  gradient X'(y - p);
-    information I = X' diag(p) X - sum_g xbar_g xbar_g',  xbar_g = sum_{j in g} p_j x_j.
-    Returns ``(params, cov = I^{-1}, llf)``. Same likelihood as statsmodels ``ConditionalLogit``
-    when every group has exactly one chosen row.
+    Rows are sorted by choice task, ``starts`` the first row of each task, ``chosen`` 1 for the
+    chosen row of each task and 0 elsewhere; task g counts ``weights[g]`` times (default 1, a
+    bootstrap resample counts a respondent drawn k times k times). With :math:`p_j` the logit
+    probability of row j in its task and :math:`\bar x_g = \sum_{j \in g} p_j x_j`,
+
+    .. math::
+
+        \ell(b) = \sum_g w_g \Big[x_{g,c_g}'b - \log \sum_{j \in g} e^{x_j'b}\Big],\quad
+        \nabla\ell = X'\,w \odot (y - p),\quad
+        -\nabla^2\ell = X'\operatorname{diag}(w \odot p) X - \sum_g w_g \bar x_g \bar x_g'
+
+    (McFadden 1974; Train 2009, ch. 3.7), the likelihood statsmodels' ``ConditionalLogit`` maximizes
+    when every task has exactly one chosen row.
+    """
+    X = np.ascontiguousarray(X, dtype=float)
+    y = np.asarray(chosen, dtype=float)
+    starts = np.asarray(starts, dtype=np.intp)
+    sizes = np.diff(np.r_[starts, len(X)])
+    w = np.ones(starts.size) if weights is None else np.asarray(weights, dtype=float)
+    task = np.repeat(np.arange(starts.size), sizes)     # the task of each row
+    w_row = w[task]
+    wy = w_row * y
+    last: dict = {}
+
+    def pieces(b):
+        # the line search evaluates a point and Newton's next step asks for its derivatives: compute once
+        if "b" not in last or not np.array_equal(last["b"], b):
+            v = X @ b
+            m = np.maximum.reduceat(v, starts)
+            e = np.exp(v - m[task])
+            den = np.add.reduceat(e, starts)
+            last.update(b=np.array(b, dtype=float), nll=-float(wy @ v - w @ (m + np.log(den))), e=e, den=den)
+        return last["nll"], last["e"], last["den"]
+
+    def objective(b, order):
+        nll, e, den = pieces(b)
+        if order == 0:
+            return nll
+        p = e / den[task]
+        wp = w_row * p
+        grad = -(X.T @ (wy - wp))
+        if order == 1:
+            return nll, grad
+        xbar = np.add.reduceat(p[:, None] * X, starts)
+        return nll, grad, X.T @ (X * wp[:, None]) - xbar.T @ (xbar * w[:, None])
+
+    return objective
+
+
+def fit_clogit_arrays(X: np.ndarray, chosen: np.ndarray, groups: np.ndarray, tol: float = 1e-10, maxiter: int = 100,
+                      weights=None, start=None):
+    """Maximum likelihood of the conditional logit with one chosen row per group: the suite's one
+    conditional-logit solver (Newton steps of :func:`relmkt_utils.core.optimize.newton_fit` on
+    :func:`clogit_objective`, all coefficients real-valued).
+
+    ``groups`` labels the choice task of each row (any labels, rows in any order); ``weights``
+    (optional, one per group in the order of the sorted distinct labels) counts a task w times;
+    ``start`` the starting coefficients (default 0); ``tol`` the step size below which the
+    iterations stop. Returns ``(params, cov, llf)`` with ``cov`` the inverse observed information.
+    Same likelihood as statsmodels ``ConditionalLogit`` when every group has exactly one chosen row.
     """
     X = np.asarray(X, dtype=float)
-    y = np.asarray(chosen, dtype=float)
-    g = np.unique(np.asarray(groups), return_inverse=True)[1]
-    G, k = g.max() + 1, X.shape[1]
-
-    def evaluate(b):
-        v = X @ b
-        m = np.full(G, -np.inf)
-        np.maximum.at(m, g, v)
-        e = np.exp(v - m[g])
-        den = np.bincount(g, weights=e, minlength=G)
-        p = e / den[g]
-        ll = float(y @ v - (m + np.log(den)).sum())
-        return ll, p
-
-    b = np.zeros(k)
-    ll, p = evaluate(b)
-    for _ in range(maxiter):
-        grad = X.T @ (y - p)
-        xbar = np.column_stack([np.bincount(g, weights=p * X[:, c], minlength=G) for c in range(k)])
-        info = X.T @ (X * p[:, None]) - xbar.T @ xbar
-        step = np.linalg.solve(info, grad)
-        t = 1.0
-        while True:
-            ll_new, p_new = evaluate(b + t * step)
-            if ll_new >= ll - 1e-12 or t < 1e-8:
-                break
-            t /= 2
-        b, ll, p = b + t * step, ll_new, p_new
-        if np.max(np.abs(t * step)) < tol:
-            break
-    xbar = np.column_stack([np.bincount(g, weights=p * X[:, c], minlength=G) for c in range(k)])
-    info = X.T @ (X * p[:, None]) - xbar.T @ xbar
-    return b, np.linalg.inv(info), ll
-
-
-def _weighted_clogit(X: np.ndarray, y: np.ndarray, starts: np.ndarray, weights: np.ndarray, start: np.ndarray,
-                     tol: float = 1e-10, maxiter: int = 100) -> np.ndarray:
-    """Newton-Raphson of the conditional logit with a weight per choice task (rows sorted by task,
-    ``starts`` the first row of each task): log L = sum_g w_g [x_{g,chosen}'b - log sum_j exp(x_j'b)],
-    the likelihood of :func:`fit_clogit_arrays` with task g counted w_g times. Started at ``start``."""
-    sizes = np.diff(np.r_[starts, len(X)])
-    w_row = np.repeat(weights, sizes)
-
-    def evaluate(b):
-        v = X @ b
-        m = np.maximum.reduceat(v, starts)
-        e = np.exp(v - np.repeat(m, sizes))
-        den = np.add.reduceat(e, starts)
-        p = e / np.repeat(den, sizes)
-        return float(w_row @ (y * v) - weights @ (m + np.log(den))), p
-
-    b = np.asarray(start, dtype=float).copy()
-    ll, p = evaluate(b)
-    for _ in range(maxiter):
-        wp = w_row * p
-        grad = X.T @ (w_row * y - wp)
-        xbar = np.add.reduceat(p[:, None] * X, starts)
-        info = X.T @ (X * wp[:, None]) - xbar.T @ (xbar * weights[:, None])
-        step = np.linalg.solve(info, grad)
-        t = 1.0
-        while True:
-            ll_new, p_new = evaluate(b + t * step)
-            if ll_new >= ll - 1e-12 or t < 1e-8:
-                break
-            t /= 2
-        b, ll, p = b + t * step, ll_new, p_new
-        if np.max(np.abs(t * step)) < tol:
-            break
-    return b
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-d array of rows x attributes, got shape {X.shape}")
+    labels = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    objective = clogit_objective(X[order], np.asarray(chosen, dtype=float)[order], starts, weights)
+    k = X.shape[1]
+    x0 = np.zeros(k) if start is None else np.asarray(start, dtype=float)
+    res = newton_fit(objective, x0, [f"x{j}" for j in range(k)], model=None, nobs=float(starts.size),
+                     model_name="conditional logit", positive=np.zeros(k, dtype=bool), maxiter=maxiter,
+                     step_tol=tol)
+    return res.params.to_numpy(), res.cov_params_log.to_numpy(), float(res.llf)
 
 
 def bootstrap_wtp(
@@ -281,20 +286,24 @@ def bootstrap_wtp(
     Xv = X.to_numpy()
     b_full, _, _ = fit_clogit_arrays(Xv, y, groups)
     # A respondent drawn k times counts k times in the likelihood: weight her choice tasks by k instead of
-    # copying her rows (the same estimates), on rows sorted by task so that sums per task are reduceat's.
-    by_task = np.argsort(np.unique(groups, return_inverse=True)[1], kind="stable")
-    Xs = np.ascontiguousarray(Xv[by_task], dtype=float)
-    ys, gs = np.asarray(y, dtype=float)[by_task], np.asarray(groups)[by_task]
-    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
-    task_resp = np.unique(data["respondent_id"].to_numpy(), return_inverse=True)[1][by_task][starts]
+    # copying her rows (the same estimates); weights go by task in the order of the sorted task labels.
+    task = np.unique(groups, return_inverse=True)[1].ravel()
+    task_resp = np.empty(int(task.max()) + 1, dtype=np.intp)
+    task_resp[task] = np.unique(data["respondent_id"].to_numpy(), return_inverse=True)[1].ravel()
     n_resp = int(task_resp.max()) + 1
     rng = np.random.default_rng(seed)
     p_i = names.index(price)
     draws = np.empty((n_boot, len(attrs)))
-    for b in range(n_boot):
-        counts = np.bincount(rng.integers(0, n_resp, n_resp), minlength=n_resp)
-        beta = _weighted_clogit(Xs, ys, starts, counts[task_resp].astype(float), b_full)
-        draws[b] = -np.delete(beta, p_i) / beta[p_i]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for b in range(n_boot):
+            counts = np.bincount(rng.integers(0, n_resp, n_resp), minlength=n_resp)
+            beta = fit_clogit_arrays(Xv, y, groups, weights=counts[task_resp].astype(float), start=b_full)[0]
+            draws[b] = -np.delete(beta, p_i) / beta[p_i]
+    stopped = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    if stopped:
+        warnings.warn(f"bootstrap_wtp: {stopped} of {n_boot} bootstrap refits did not converge; their "
+                      "estimates are in the interval", ConvergenceWarning, stacklevel=2)
     tail = alpha / 2
     wtp_full = -np.delete(b_full, p_i) / b_full[p_i]
     return pd.DataFrame(
