@@ -88,3 +88,14 @@ def test_notebook_01_has_one_discount_parameter():
     declared = declared_parameters(ROOT / "notebooks" / "01_loyalty_measurement.ipynb")
     assert declared["annual_discount_rate"] == 0.10
     assert [k for k in declared if "discount" in k] == ["annual_discount_rate"]
+
+
+def test_normal_quantiles_come_from_z_value():
+    """An interval's z is core.estimate.z_value(alpha), never a hard-coded 1.96 or a norm.ppf of its own
+    (data/synthetic draws normal variates with norm.ppf: that is not an interval)."""
+    import re
+
+    pattern = re.compile(r"(?<![\d.])1\.96(?!\d)|norm\.ppf\(\s*1\s*-\s*alpha")
+    offenders = [str(p.relative_to(PKG)) for p in source_files()
+                 if p.relative_to(PKG).as_posix() != "core/estimate.py" and pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

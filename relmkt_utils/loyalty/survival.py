@@ -27,6 +27,7 @@ from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from ..core.durations import durations
 from ..core.errors import DataError, require_columns
+from ..core.estimate import z_value
 from ..core.purchases import CUSTOMER, DATE, acquisition_days, to_datetime_days
 
 
@@ -90,7 +91,7 @@ def kaplan_meier(
     require_columns(data, "survival data", cols)
     d = data[cols].dropna()
     groups = [("all", d)] if by is None else [(str(g), x) for g, x in d.groupby(by, sort=True, observed=True)]
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = z_value(alpha)
     fits, curves, medians = {}, [], []
     for name, x in groups:
         if len(x) == 0:

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..core.clv import clv as closed_form_clv
+
 NPS_GROUPS = ("promoter", "passive", "detractor")
 LEVELS = ("financial", "social", "structural")
 DAY = np.timedelta64(1, "D")
@@ -211,13 +213,10 @@ def simulate_referral_program(
     any0, any1 = float(1 - pt @ np.exp(-om)), float(1 - pt @ np.exp(-(om + inc)))
     d = discount_rate
 
-    def clv(aov_g, haz):
-        m = margin_rate * aov_g * orders_per_year
-        r = np.exp(-haz)
-        return m * (1 + d) / (1 + d - r)
-
-    clv_ref = clv(aov * (1 + referred_aov_uplift), churn_per_year * referred_hazard_ratio)
-    clv_other = clv(aov, churn_per_year)
+    # yearly margin, yearly retention exp(-hazard), margins at the start of each year (core.clv)
+    clv_ref = closed_form_clv(margin_rate * aov * (1 + referred_aov_uplift) * orders_per_year,
+                  np.exp(-churn_per_year * referred_hazard_ratio), d, timing="start")
+    clv_other = closed_form_clv(margin_rate * aov * orders_per_year, np.exp(-churn_per_year), d, timing="start")
     truth = {
         "mean_new_holdout": e0, "mean_new_program": e1, "lift_new_per_customer": e1 - e0,
         "share_any_holdout": any0, "share_any_program": any1, "lift_share_any": any1 - any0,

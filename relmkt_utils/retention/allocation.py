@@ -64,6 +64,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from ..core.errors import ParameterError
+from ..core.estimate import z_value
 from ..core.results import make_summary
 
 PARAMS = ["ceiling_a", "k_a", "ceiling_r", "k_r"]
@@ -386,12 +387,6 @@ class ResponseCurveResults:
     llf = float("nan")
     aic = float("nan")
 
-    def summary(self, alpha: float = 0.05):
-        """A statsmodels ``Summary`` of the two curves' parameters with t(n - 2) intervals."""
-        return make_summary(self.model_name, [["Periods:", f"{self.nobs}", "Weights:", self.weighting]],
-                            self.params, self.bse, self.conf_int(alpha), alpha,
-                            ["a(A) = ceiling_a (1 - exp(-k_a A)), r(R) = ceiling_r (1 - exp(-k_r R)); "
-                             "intervals use t quantiles with n - 2 degrees of freedom."] + list(self.warnings))
 
     @property
     def df_resid(self) -> int:
@@ -443,7 +438,7 @@ class ResponseCurveResults:
                 e[j] = h
                 J[:, j] = (phi(theta + e) - phi(theta - e)) / (2 * h)
             se = np.sqrt(np.clip(np.diag(J @ self.cov.values @ J.T), 0, np.inf))
-            z = stats.norm.ppf(1 - alpha / 2)
+            z = z_value(alpha)
             lo, hi = est - z * se, est + z * se
         elif method == "bootstrap":
             rng = np.random.default_rng(seed)
@@ -468,18 +463,11 @@ class ResponseCurveResults:
         return pd.DataFrame({"estimate": est, "se": se, "lower": lo, "upper": hi}, index=keys)
 
     def summary(self, alpha: float = 0.05):
-        """A statsmodels ``Summary`` of both curves."""
-        from statsmodels.iolib.summary import Summary
-        from statsmodels.iolib.table import SimpleTable
-
-        ci = self.conf_int(alpha)
-        rows = [[k, f"{self.params[k]:.4f}", f"{self.bse[k]:.4f}", f"{ci.loc[k, 'lower']:.4f}",
-                 f"{ci.loc[k, 'upper']:.4f}"] for k in PARAMS]
-        level = int(round(100 * (1 - alpha)))
-        s = Summary()
-        s.tables.append(SimpleTable(rows, headers=["", "coef", "std err", f"[{level}% lower", "upper]"],
-                                    title=f"Blattberg-Deighton response curves (NLS, {self.weighting} weights, "
-                                          f"{self.nobs} periods)"))
-        s.add_extra_txt(["a(A) = ceiling_a (1 - exp(-k_a A)); r(R) = ceiling_r (1 - exp(-k_r R)).",
-                         f"Wald intervals with t({self.df_resid}) quantiles; residual variance estimated."])
-        return s
+        """A statsmodels ``Summary`` of both curves (the suite's one layout, :func:`~relmkt_utils.core.results.make_summary`)."""
+        return make_summary(f"{self.model_name}, {self.weighting} weights",
+                            [["Periods:", f"{self.nobs}", "Weights:", self.weighting]],
+                            self.params[list(PARAMS)], self.bse[list(PARAMS)], self.conf_int(alpha).loc[list(PARAMS)],
+                            alpha,
+                            ["a(A) = ceiling_a (1 - exp(-k_a A)); r(R) = ceiling_r (1 - exp(-k_r R)).",
+                             f"Wald intervals with t({self.df_resid}) quantiles; residual variance estimated."]
+                            + list(self.warnings))

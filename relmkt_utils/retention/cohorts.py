@@ -42,11 +42,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import ALPHA, TEXT, checked, frame, number, one_of
 from ..core.errors import DataError, ParameterError, Problem
 from ..data.tables import CHANNELS
 from ..core.clv import equivalent_retention
 from ..core.purchases import acquisition_days, to_datetime_days
-from .sbg import PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric
+from .sbg import GeometricRetention, PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric
 
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 
@@ -238,17 +239,22 @@ def pooled_retention(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def constant_retention(table: pd.DataFrame) -> float:
-    """Pooled ML estimate of one constant retention rate: sum_t retained / sum_t at risk (geometric model)."""
-    p = pooled_retention(table)
-    return float(p["retained"].sum() / p["at_risk"].sum())
+    """Pooled ML estimate of one constant retention rate: sum_t retained / sum_t at risk
+    (:class:`~relmkt_utils.retention.GeometricRetention` over the cohorts of ``table``)."""
+    return GeometricRetention(table).fit().retention
 
 
+@checked(transactions=frame(), customers=frame(), group=TEXT, period=one_of(*PERIODS), exclude_last=number(0, integer=True),
+         alpha=ALPHA)
 def retention_by_group(transactions: pd.DataFrame, customers: pd.DataFrame, group: str = "relationship_level",
-                       period: str = "year", exclude_last: int = 1, observation_end=None) -> pd.DataFrame:
+                       period: str = "year", exclude_last: int = 1, observation_end=None,
+                       alpha: float = 0.05) -> pd.DataFrame:
     """Constant retention rate per group (e.g. Berry's relationship levels), pooled over cohorts.
 
-    Columns: ``customers`` (acquired), ``at_risk`` (customer-periods), ``retention`` and a Wald 95%
-    interval ``retention_lower`` / ``retention_upper`` (binomial, se = sqrt(r(1-r)/at_risk)).
+    Columns: ``customers`` (acquired), ``at_risk`` (customer-periods), ``retention`` and its (1 - alpha)
+    interval ``retention_lower`` / ``retention_upper``: the fit of
+    :class:`~relmkt_utils.retention.GeometricRetention` to the group's cohorts, a Wald interval on the
+    logit scale. A group where nobody (or everybody) churned has its observed rate and no interval (NaN).
     Feed ``retention`` to :func:`relmkt_utils.retention.equity.clv_by_relationship_level`.
     """
     tab = cohort_survivors(transactions, customers, period=period, group=group, exclude_last=exclude_last,
@@ -257,10 +263,12 @@ def retention_by_group(transactions: pd.DataFrame, customers: pd.DataFrame, grou
     for g, sub in tab.groupby(level=0, sort=False):
         p = pooled_retention(sub)
         E, kept = p["at_risk"].sum(), p["retained"].sum()
-        r = kept / E if E > 0 else np.nan
-        se = np.sqrt(r * (1 - r) / E) if E > 0 else np.nan
+        r, lo, hi = (kept / E if E > 0 else np.nan), np.nan, np.nan
+        if 0 < kept < E:
+            fit = GeometricRetention(sub).fit()
+            r, (lo, hi) = fit.retention, fit.conf_int(alpha).loc["retention"]
         rows.append({group: g, "customers": sub[0].sum(), "at_risk": E, "retention": r,
-                     "retention_lower": r - 1.96 * se, "retention_upper": r + 1.96 * se})
+                     "retention_lower": lo, "retention_upper": hi})
     return pd.DataFrame(rows).set_index(group)
 
 

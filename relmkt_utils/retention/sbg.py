@@ -55,12 +55,14 @@ under-projects later survival, because the observed retention rate rises with te
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from ..core.errors import ParameterError
+from ..core.estimate import z_value
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults
 
@@ -268,46 +270,111 @@ class PooledShiftedBetaGeometric(ShiftedBetaGeometric):
 # ---------------------------------------------------------------------------- constant retention
 
 class GeometricRetention:
-    """Constant-retention (geometric) model of survivors n_0..n_T: S(t) = r^t for every customer.
+    r"""Constant-retention (geometric) model: S(t) = r^t for every customer, the suite's one estimator
+    of a constant retention rate (for one cohort, :func:`compare_projections`, and pooled over cohorts,
+    :func:`relmkt_utils.retention.constant_retention` and :func:`relmkt_utils.retention.retention_by_group`).
 
-    ML estimate (closed form): r_hat = 1 - (n_0 - n_T) / sum_{t=0}^{T-1} n_t, with observed
-    information E / (r (1 - r)) for E = sum_{t<T} n_t customer-periods at risk.
+    ``survivors``: one cohort's survivors n_0..n_T, several cohorts as a list of such curves (T may
+    differ), or a table with one row per cohort and one column per period 0, 1, ... (NaN where a cohort
+    is not observed, as :func:`relmkt_utils.retention.cohort_survivors` lays it out). Every pair of
+    consecutive observed periods (n_{t-1}, n_t) of a cohort puts n_{t-1} customers at risk of which n_t
+    renew, so with E the customer-periods at risk and K the renewals,
+
+    .. math:: \ell(r) = K \ln r + (E - K) \ln(1 - r), \qquad \hat r = K / E, \qquad
+              I(\hat r) = E / (\hat r (1 - \hat r)),
+
+    for one cohort :math:`\hat r = 1 - (n_0 - n_T) / \sum_{t=0}^{T-1} n_t` (churners over
+    customer-periods at risk). The intervals are Wald intervals on the logit scale
+    (:meth:`GeometricResults.conf_int`), which stay inside (0, 1).
     """
 
     model_name = "geometric (constant retention)"
     param_names = ["retention"]
 
     def __init__(self, survivors):
-        self.survivors = _check_survivors(survivors)
-        self.n_periods = self.survivors.size - 1
-        self.nobs = float(self.survivors[0])
+        curves = _survivor_rows(survivors)
+        prev, cur = curves[:, :-1], curves[:, 1:]
+        both = np.isfinite(prev) & np.isfinite(cur)
+        #: customer-periods at risk E and renewals K (the sufficient statistics)
+        self.at_risk = float(np.where(both, prev, 0.0).sum())
+        self.retained = float(np.where(both, cur, 0.0).sum())
+        observed = both.any(axis=1)
+        self.survivors = curves[0] if curves.shape[0] == 1 else curves
+        self.n_cohorts = int(observed.sum())
+        self.n_periods = curves.shape[1] - 1
+        self.nobs = float(curves[observed, 0].sum())
+        if self.at_risk <= 0:
+            raise ParameterError("survivors: no cohort is observed at two consecutive periods with customers at risk, "
+                                 "so no renewal can be counted")
 
     def loglike(self, params) -> float:
         r = float(np.asarray(params).ravel()[0])
-        d = self.survivors[0] - self.survivors[-1]
-        E = self.survivors[:-1].sum()
-        return float(d * np.log1p(-r) + (E - d) * np.log(r))
+        d = self.at_risk - self.retained
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(special.xlogy(d, 1 - r) + special.xlogy(self.retained, r))
 
     def fit(self) -> "GeometricResults":
-        d = self.survivors[0] - self.survivors[-1]
-        E = self.survivors[:-1].sum()
-        r = 1 - d / E
+        """The closed-form maximum-likelihood estimate r = K / E with its observed information."""
+        r = self.retained / self.at_risk
         if not 0 < r < 1:
-            raise ParameterError("constant retention is not estimable: nobody or everybody churned")
-        var_log = (1 - r) / (E * r)        # var(r)/r^2 with var(r) = r(1-r)/E
+            raise ParameterError(f"survivors: a constant retention rate is not estimable when "
+                                 f"{'nobody' if r >= 1 else 'everybody'} churned ({self.retained:g} renewals of "
+                                 f"{self.at_risk:g} customer-periods at risk)")
+        var_log = (1 - r) / (self.at_risk * r)        # var(r)/r^2 with var(r) = r(1-r)/E
         return GeometricResults(
             model=self, params=pd.Series([r], index=self.param_names, name="params"),
             cov_params_log=pd.DataFrame([[var_log]], index=self.param_names, columns=self.param_names),
             llf=self.loglike([r]), nobs=self.nobs, model_name=self.model_name)
 
 
+def _survivor_rows(survivors) -> np.ndarray:
+    """Cohorts x periods as floats (NaN where not observed), checked: counts >= 0 that never increase."""
+    if isinstance(survivors, pd.DataFrame):
+        rows = survivors.to_numpy(dtype=float)
+    elif isinstance(survivors, (list, tuple)) and survivors and np.ndim(survivors[0]) == 1:
+        curves = [np.asarray(c, dtype=float).ravel() for c in survivors]
+        width = max(c.size for c in curves)
+        rows = np.array([np.pad(c, (0, width - c.size), constant_values=np.nan) for c in curves])
+    else:
+        rows = np.asarray(survivors, dtype=float)
+        if rows.ndim == 1:
+            return _check_survivors(rows)[None, :]
+    if rows.ndim != 2 or rows.shape[1] < 2:
+        raise ParameterError("survivors needs the customers alive at the start of at least periods 0 and 1")
+    seen = rows[np.isfinite(rows)]
+    if np.any(np.isinf(rows)) or np.any(seen < 0):
+        raise ParameterError("survivors must be finite counts >= 0 (NaN where a cohort is not observed)")
+    with np.errstate(invalid="ignore"):
+        if np.any(np.diff(rows, axis=1) > 0):
+            raise ParameterError("survivors must not increase: a customer who has churned cannot be alive again")
+    return rows
+
+
 @dataclass(repr=False)
 class GeometricResults(MLEResults):
-    """Fitted constant-retention model."""
+    """Fitted constant-retention model; intervals on the logit scale (see :meth:`conf_int`)."""
+
+    interval_note: ClassVar[str] = "Intervals are Wald intervals on the logit scale (a rate in (0, 1))."
 
     @property
     def retention(self) -> float:
         return float(self.params["retention"])
+
+    def conf_int(self, alpha: float = 0.05, scale: str = "logit") -> pd.DataFrame:
+        r"""(1 - alpha) interval of the retention rate, columns ``lower`` and ``upper``.
+
+        ``scale="logit"`` (default): :math:`\operatorname{logit}^{-1}(\operatorname{logit}\hat r \pm
+        z / \sqrt{E \hat r (1 - \hat r)})`, inside (0, 1) for every sample size; ``"log"`` and
+        ``"natural"`` (:math:`\hat r \pm z \sqrt{\hat r(1-\hat r)/E}`, the binomial Wald interval) as
+        in :meth:`MLEResults.conf_int`.
+        """
+        if scale != "logit":
+            return super().conf_int(alpha, scale)
+        z = z_value(alpha)
+        r = self.params
+        se_logit = self.bse / (r * (1 - r))
+        eta = np.log(r / (1 - r))
+        return pd.DataFrame({"lower": special.expit(eta - z * se_logit), "upper": special.expit(eta + z * se_logit)})
 
     def survival(self, t) -> np.ndarray:
         return self.retention ** np.asarray(t, dtype=float)
