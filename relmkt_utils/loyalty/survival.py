@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from ..core.durations import durations

@@ -34,7 +34,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from ..core.errors import DataError
