@@ -28,7 +28,7 @@ real-valued, standard deviations fitted as log s, so they are positive; Newton s
 differences of the analytic gradient and the covariance central differences at the optimum).
 Reported ``sd:<attr>`` is :math:`|s_k|` by construction; its interval is the log-scale Wald interval.
 
-Draws. Halton sequences (Halton 1960; written here, :func:`halton`): the k-th random coefficient
+Draws. Halton sequences (Halton 1960; ``scipy.stats.qmc.Halton``, :func:`halton`): the k-th random coefficient
 uses the k-th prime (2, 3, 5, ...), the first ``skip`` points (10) are dropped, and each dimension is
 shifted modulo 1 by a seeded uniform (Cranley & Patterson 1976) before the inverse normal CDF;
 respondent n takes points nR..nR+R-1 of one long sequence (Train 2000; Train 2009 sec. 9.3.3). The
@@ -68,6 +68,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import special
+from scipy.stats import qmc
 
 from ..core.errors import DataError, ParameterError
 from ..core.estimate import Estimate
@@ -75,27 +76,17 @@ from ..core.optimize import newton_fit
 from ..core.results import MLEResults, make_summary
 from .choice import _prepare, fit_clogit_arrays, wtp_delta
 
-_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97)
-
 
 # ---------------------------------------------------------------------------- draws
 
 def halton(n_points: int, dims: int, seed: int | None = 0, skip: int = 10) -> np.ndarray:
-    """``n_points`` x ``dims`` Halton points in (0, 1): radical inverses in the first ``dims`` primes of
-    the indices skip .. skip+n_points-1, each dimension shifted by a seeded uniform modulo 1
-    (``seed=None``: not shifted, the plain sequence that mlogit uses with skip=100)."""
-    if dims > len(_PRIMES):
-        raise ValueError(f"at most {len(_PRIMES)} random coefficients are supported, got {dims}")
-    idx = np.arange(skip, skip + n_points, dtype=np.int64)
-    out = np.empty((n_points, dims))
-    for d in range(dims):
-        base = _PRIMES[d]
-        value, factor, i = np.zeros(n_points), 1.0 / base, idx.copy()
-        while np.any(i > 0):
-            value += (i % base) * factor
-            i //= base
-            factor /= base
-        out[:, d] = value
+    """``n_points`` x ``dims`` Halton points in (0, 1): the radical inverses in the first ``dims`` primes of
+    the indices skip .. skip+n_points-1 (``scipy.stats.qmc.Halton`` without scrambling), each dimension
+    shifted by a seeded uniform modulo 1 (``seed=None``: not shifted, the plain sequence that mlogit uses
+    with skip=100)."""
+    sequence = qmc.Halton(d=int(dims), scramble=False)
+    sequence.fast_forward(int(skip))
+    out = sequence.random(int(n_points))
     if seed is not None:
         out = (out + np.random.default_rng(seed).uniform(size=dims)) % 1.0
     return np.clip(out, 1e-12, 1 - 1e-12)
