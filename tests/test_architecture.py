@@ -99,3 +99,38 @@ def test_normal_quantiles_come_from_z_value():
     offenders = [str(p.relative_to(PKG)) for p in source_files()
                  if p.relative_to(PKG).as_posix() != "core/estimate.py" and pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_docstrings_name_modules_and_objects_that_exist():
+    """Every ``relmkt_utils.x.y`` a docstring or comment names (plain or in a :mod:/:func:/:class: role, also
+    relative ones such as :mod:`.errors`) can be imported: no reference to a module that was moved or removed."""
+    import importlib
+    import re
+
+    def exists(name: str) -> bool:
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
+                continue
+            for p in parts[i:]:
+                if not hasattr(obj, p):
+                    return False
+                obj = getattr(obj, p)
+            return True
+        return False
+
+    role = re.compile(r":(?:mod|func|class|meth|data|attr):`~?(\.+[\w.]+)`")
+    plain = re.compile(r"(?<![\w/])relmkt_utils(?:\.\w+)+")
+    missing = []
+    for path in source_files():
+        package = ".".join(path.relative_to(ROOT).parent.parts)
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            names = [n.rstrip(".") for n in plain.findall(line)]
+            for rel in role.findall(line):
+                dots = len(rel) - len(rel.lstrip("."))
+                base = package.split(".")[: len(package.split(".")) - (dots - 1)]
+                names.append(".".join(base + [rel.lstrip(".")]))
+            missing += [f"{path.relative_to(ROOT)}:{lineno}: {n}" for n in names if not exists(n)]
+    assert missing == []

@@ -6,7 +6,7 @@ under ``extras``: a published summary such as the donations data). ``load("synth
 folder (or ``$RELMKT_DATA``); ``load("path/to/folder")`` reads that folder.
 
 Every problem found is collected (not just the first) and raised together as a
-:class:`~relmkt_utils.errors.DataError` naming file, column, up to five offending lines and the
+:class:`~relmkt_utils.core.errors.DataError` naming file, column, up to five offending lines and the
 rule. ``validate(path)`` returns the problems instead of raising.
 
 ``dataset.yml`` keys: ``name``, ``description``, ``currency``, ``time_unit`` (day/week/month/year),

@@ -8,7 +8,7 @@
 * Cohort retention matrix: acquisition month x months since acquisition, share of the cohort
   that buys in that month.
 
-A purchase day is a distinct (customer, calendar day) pair; see :mod:`._common`.
+A purchase day is a distinct (customer, calendar day) pair; see :mod:`relmkt_utils.core.purchases`.
 """
 from __future__ import annotations
 

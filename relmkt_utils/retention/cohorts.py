@@ -198,7 +198,7 @@ def sbg_by_group(table: pd.DataFrame, discount_rate: float, min_periods: int = 1
     ``mean_churn`` (alpha/(alpha+beta)), ``retention_1`` and ``retention_4`` (r(1), r(4)),
     ``del`` (discounted expected lifetime in periods at ``discount_rate`` per period, Fader & Hardie
     2010) and ``equivalent_retention`` (the constant r with the same lifetime value,
-    :func:`relmkt_utils.retention.clv.equivalent_retention`). Groups that cannot be fitted are left out.
+    :func:`relmkt_utils.core.clv.equivalent_retention`). Groups that cannot be fitted are left out.
     """
     if not isinstance(table.index, pd.MultiIndex):
         raise ParameterError("sbg_by_group needs a table from cohort_survivors(..., group=...)")

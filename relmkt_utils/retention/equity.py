@@ -10,7 +10,7 @@ plus that of all future cohorts, net of what acquiring them costs:
     \qquad n_k = n\,(1+g)^{k-1},
 
 with N_0 current customers (already paid for), n_k customers acquired at the start of period k at
-cost c each (CAC), CLV from :func:`relmkt_utils.retention.clv.clv` in the chosen timing. An
+cost c each (CAC), CLV from :func:`relmkt_utils.core.clv.clv` in the chosen timing. An
 infinite horizon (K = None) needs g < i and gives :math:`\sum_k n_k/(1+i)^k = n/(i-g)` (GLS 2004).
 
 Other tools here:

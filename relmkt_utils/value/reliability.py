@@ -49,7 +49,7 @@ def detect_constructs(columns, constructs=None) -> dict[str, list[str]]:
     Returns
     -------
     dict construct -> item columns sorted by k. The canonical constructs
-    (``relmkt_utils.tables.CONSTRUCTS``) come first in their canonical order, then any other
+    (``relmkt_utils.data.tables.CONSTRUCTS``) come first in their canonical order, then any other
     construct found, alphabetically. Columns such as ``customer_id`` do not match (no integer suffix).
     """
     if isinstance(columns, pd.DataFrame):
