@@ -1,5 +1,6 @@
-"""The package's layout rules (DESIGN.md): four floors, each importing only from the floors below it,
-and no private name imported across packages."""
+"""The package's layout rules (ARCHITECTURE.md, "Floors"): five floors, core < data < science packages <
+present and plots < pipeline, each importing only from the floors below it, and no private name imported
+across packages. plots shares present's floor: its figures label and format numbers with present's helpers."""
 import ast
 from pathlib import Path
 
@@ -8,8 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "relmkt_utils"
-SCIENCE = {"btyd", "loyalty", "value", "referral", "retention", "plots"}
-FLOOR = {"core": 1, "data": 2, **{s: 3 for s in SCIENCE}, "pipeline": 4}
+SCIENCE = {"btyd", "loyalty", "value", "referral", "retention"}
+FLOOR = {"core": 1, "data": 2, **{s: 3 for s in SCIENCE}, "present": 4, "plots": 4, "pipeline": 5}
 
 
 def package_of(module: str) -> str | None:
