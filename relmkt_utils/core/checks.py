@@ -18,7 +18,7 @@ Rules
   optionally whole and within bounds;
 * :func:`numbers` -- a number or an array-like of numbers (numpy-broadcasting arguments), every element
   within the bounds;
-* :func:`frame` -- a pandas ``DataFrame`` (or None where the table is optional);
+* :func:`dataframe` -- a pandas ``DataFrame`` (or None where the table is optional);
 * :func:`one_of` -- one of a few values (a time unit, a timing convention, a method);
 * :func:`instance` -- an object of given classes, or one with given attributes (a fitted model);
 * :data:`ALPHA`, :data:`SEED`, :data:`PROBABILITY`, :data:`RATE`, :data:`COUNT`, :data:`FLAG`, :data:`TEXT`
@@ -38,7 +38,7 @@ import pandas as pd
 
 from .errors import ParameterError
 
-__all__ = ["Rule", "checked", "number", "numbers", "frame", "one_of", "instance", "shown",
+__all__ = ["Rule", "checked", "number", "numbers", "dataframe", "one_of", "instance", "shown",
            "ALPHA", "SEED", "PROBABILITY", "RATE", "COUNT", "FLAG", "TEXT", "SERIES"]
 
 
@@ -126,10 +126,12 @@ def number(low: float | None = None, high: float | None = None, *, low_open: boo
 
 
 def numbers(low: float | None = None, high: float | None = None, *, low_open: bool = False, high_open: bool = False,
-            none: bool = False, finite: bool = True) -> Rule:
+            none: bool = False, finite: bool = True, missing: bool = False) -> Rule:
     """A number or an array-like (list, array, Series) of numbers, every element finite (unless
-    ``finite=False``; NaN is never allowed) and within the bounds: the rule of numpy-broadcasting arguments."""
-    text = "a number or numbers" + _bounds_text(low, high, low_open, high_open) + (" or None" if none else "")
+    ``finite=False``) and within the bounds: the rule of numpy-broadcasting arguments. NaN (a missing
+    value) is allowed only with ``missing`` (data such as survey answers, which the function drops)."""
+    text = ("a number or numbers" + _bounds_text(low, high, low_open, high_open) + (" or missing values" if missing else "")
+            + (" or None" if none else ""))
 
     def test(value):
         if value is None:
@@ -143,19 +145,23 @@ def numbers(low: float | None = None, high: float | None = None, *, low_open: bo
         if x.dtype == object:
             return "fails"
         arr = np.asarray(value)
-        if arr.dtype.kind in "bUSO" and arr.size:
+        if arr.dtype.kind in "bUS" and arr.size:
             return "fails"
+        if arr.dtype.kind == "O" and any(isinstance(v, (str, bytes, bool)) for v in arr.ravel()):
+            return "fails"
+        if missing:
+            x = x[~np.isnan(x)] if x.ndim else (x if not np.isnan(x) else np.empty(0))
         if np.isnan(x).any() or (finite and not np.isfinite(x).all()):
             return f"{int((~np.isfinite(x)).sum())} not finite" if x.ndim else "fails"
         bad = _out_of_bounds(x, low, high, low_open, high_open)
         if bad.any():
-            return f"{int(bad.sum())} outside, e.g. {x[bad].ravel()[0]:g}" if x.ndim else "fails"
+            return f"{int(bad.sum())} outside, e.g. {x[bad].ravel()[0]:g}" if np.ndim(value) else "fails"
         return ""
 
     return Rule(text, test)
 
 
-def frame(none: bool = False) -> Rule:
+def dataframe(none: bool = False) -> Rule:
     """A pandas DataFrame (or None with ``none``: a table the dataset may not have)."""
     def test(value):
         if value is None:
@@ -219,7 +225,7 @@ SERIES = instance(pd.Series, text="a pandas Series")
 def checked(**rules: Rule):
     """Decorator: check the named arguments of each call against their :class:`Rule` before the call.
 
-    ``@checked(alpha=ALPHA, n_boot=COUNT, survey=frame())``. Only arguments given by the caller are
+    ``@checked(alpha=ALPHA, n_boot=COUNT, survey=dataframe())``. Only arguments given by the caller are
     checked (defaults are trusted). The rules stay readable on the function as ``__checks__``, so tests can
     see that a public function checks its arguments. A rule for an argument the function does not have
     is a programming mistake (``TypeError`` at import).

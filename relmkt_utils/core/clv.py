@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import COUNT, PROBABILITY, RATE, SEED, checked, number, numbers, one_of
 from .errors import ParameterError
 
 TIMINGS = ("start", "end")
@@ -70,6 +71,7 @@ def _check_rates(retention, discount_rate):
     return r, i
 
 
+@checked(retention=numbers(0, 1), discount_rate=numbers(-1, low_open=True), timing=one_of("start", "end"))
 def margin_multiplier(retention, discount_rate, timing: str = "end"):
     """Value of one unit of margin per period over a customer's life (infinite horizon).
 
@@ -84,6 +86,9 @@ def margin_multiplier(retention, discount_rate, timing: str = "end"):
     return _out(num / (1 + i - r))
 
 
+@checked(margin=numbers(), retention=numbers(0, 1), discount_rate=numbers(-1, low_open=True),
+         horizon=number(0, integer=True, none=True), timing=one_of("start", "end"),
+         margin_growth=numbers(-1, low_open=True))
 def clv(margin, retention, discount_rate, horizon: int | None = None, timing: str = "start",
         margin_growth=0.0):
     r"""Closed-form CLV with constant retention; numpy-broadcasting in margin, retention and rate.
@@ -114,6 +119,7 @@ def clv(margin, retention, discount_rate, horizon: int | None = None, timing: st
     return _out(m * r / (1 + i) * stream)  # first margin m r/(1+i), then the same ratio x
 
 
+@checked(amounts=numbers(), discount_rate=RATE, timing=one_of("start", "end"))
 def present_value(amounts, discount_rate, timing: str = "end"):
     r"""Present value of the amounts :math:`a_1..a_H` of periods 1..H (last axis of ``amounts``).
 
@@ -131,6 +137,7 @@ def present_value(amounts, discount_rate, timing: str = "end"):
     return _out(a @ (1 + i) ** -k.astype(float))
 
 
+@checked(retention_rates=numbers(0, 1))
 def survival_from_retention(retention_rates) -> np.ndarray:
     """S(0..T) = (1, r_1, r_1 r_2, ...) from the retention rates r_1..r_T of successive renewals."""
     rr = np.asarray(retention_rates, dtype=float).ravel()
@@ -139,6 +146,7 @@ def survival_from_retention(retention_rates) -> np.ndarray:
     return np.concatenate([[1.0], np.cumprod(rr)])
 
 
+@checked(margin=numbers(), survival=numbers(0, 1), discount_rate=RATE, timing=one_of("start", "end"))
 def clv_from_survival(margin, survival, discount_rate, timing: str = "start") -> float:
     r"""CLV from any survival curve ``survival`` = S(0), S(1), ..., S(T) with S(0) = 1.
 
@@ -161,6 +169,8 @@ def clv_from_survival(margin, survival, discount_rate, timing: str = "start") ->
     return float(np.sum(m * S[1:] * disc[1:]))
 
 
+@checked(margin=number(), retention=PROBABILITY, discount_rate=RATE, n_customers=COUNT, seed=SEED,
+         horizon=number(0, integer=True, none=True), timing=one_of("start", "end"))
 def simulate_clv(margin: float, retention: float, discount_rate: float, n_customers: int,
                  seed: int, horizon: int | None = None, timing: str = "start") -> np.ndarray:
     """Realized discounted margins of ``n_customers`` simulated customers (seeded Monte Carlo).
@@ -190,6 +200,7 @@ def simulate_clv(margin: float, retention: float, discount_rate: float, n_custom
     return margin * first * (1 - v ** n_pay) / (1 - v)
 
 
+@checked(expected_lifetime=numbers(0), discount_rate=RATE, timing=one_of("start", "end"))
 def equivalent_retention(expected_lifetime, discount_rate: float, timing: str = "start"):
     r"""The constant retention rate whose closed-form CLV equals a given discounted expected lifetime.
 

@@ -26,11 +26,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .checks import TEXT, checked, dataframe, instance, number
 from .errors import ParameterError
 from .purchases import CUSTOMER, DATE, NAT, day_log, day_numbers, end_day, to_datetime_days
 from .time import time_unit
 
 
+@checked(inactivity_days=number(0, low_open=True))
 def rule_sentence(inactivity_days: float) -> str:
     """The dropout rule in one sentence, for the reports."""
     w = f"{inactivity_days:g}"
@@ -40,6 +42,9 @@ def rule_sentence(inactivity_days: float) -> str:
             f"(censored at the end of the data).")
 
 
+@checked(transactions=dataframe(),
+         origin=instance(pd.Series, none=True, text='a pandas Series of dates by customer'),
+         inactivity_days=number(0, low_open=True), customer_col=TEXT, date_col=TEXT)
 def durations(
     transactions: pd.DataFrame,
     origin: pd.Series | None = None,

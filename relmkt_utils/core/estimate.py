@@ -25,6 +25,8 @@ import pandas as pd
 
 from scipy import stats
 
+from .checks import ALPHA, checked, instance
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -76,13 +78,14 @@ class Estimate:
         return f"Estimate({self.value:.4g}, {level}% CI [{self.lower:.4g}, {self.upper:.4g}], {self.method})"
 
 
+@checked(alpha=ALPHA)
 def z_value(alpha: float) -> float:
     """z_{1 - alpha/2}, the normal quantile of a two-sided (1 - alpha) interval."""
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
+@checked(results=instance(attributes=('params', 'conf_int', 'bse'), text='fitted results (params, bse, conf_int)'),
+         alpha=ALPHA)
 def estimates_of(results, alpha: float = 0.05) -> dict[str, Estimate]:
     """The parameters of fitted results (the suite's results protocol) as :class:`Estimate` s."""
     ci = results.conf_int(alpha)
@@ -136,6 +139,7 @@ def ratio_ci(x1: np.ndarray, x0: np.ndarray, alpha: float = 0.05) -> Estimate:
                     float(r * se_log), "log-ratio delta", alpha)
 
 
+@checked(truth=instance(dict, text='a dict of true values'), alpha=ALPHA)
 def recovery_table(estimates, truth: dict, alpha: float = 0.05) -> pd.DataFrame:
     """Estimates beside the true values they should recover (synthetic data): the one helper every
     notebook uses to set a result beside the truth of the world it was generated from.

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import TEXT, checked, dataframe, number
 from ..core.errors import DataError, require_columns
 from ..core.purchases import AMOUNT, CUSTOMER, DATE, day_log
 
@@ -53,6 +54,9 @@ def dick_basu_cell(high_attitude, high_patronage) -> np.ndarray:
     return np.select([a & p, a & ~p, ~a & p], list(CELLS[:3]), default=CELLS[3])
 
 
+@checked(survey=dataframe(), transactions=dataframe(), attitude_col=TEXT, attitude_threshold=number(),
+         patronage_threshold=number(none=True), customer_col=TEXT, date_col=TEXT, amount_col=TEXT,
+         survey_date_col=TEXT)
 def dick_basu_matrix(
     survey: pd.DataFrame,
     transactions: pd.DataFrame,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, number, numbers, one_of
 from ..core.errors import DataError, require_columns
 from ..core.estimate import Estimate, wilson_ci
 from ..core.purchases import (
@@ -38,6 +39,7 @@ class RepeatRate(Estimate):
         return self.value
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), alpha=ALPHA, customer_col=TEXT, date_col=TEXT)
 def repeat_purchase_rate(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -63,6 +65,7 @@ def repeat_purchase_rate(
     return RepeatRate(w.value, w.lower, w.upper, w.se, w.method, alpha, n, k)
 
 
+@checked(transactions=dataframe(), customer_col=TEXT, date_col=TEXT)
 def inter_purchase_times(
     transactions: pd.DataFrame,
     customer_col: str = CUSTOMER,
@@ -99,6 +102,7 @@ RFM_SEGMENT_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+@checked(values=numbers(missing=True), n_bins=number(2, integer=True))
 def quantile_score(values: pd.Series, n_bins: int = 5) -> pd.Series:
     """Score 1..n_bins by quantile, ties handled deterministically: equal values, equal score.
 
@@ -114,6 +118,7 @@ def quantile_score(values: pd.Series, n_bins: int = 5) -> pd.Series:
     return pd.Series(score, index=values.index, name=values.name)
 
 
+@checked(r_score=numbers(1), f_score=numbers(1))
 def rfm_segment(r_score, f_score) -> np.ndarray:
     """Segment names of :data:`RFM_SEGMENT_RULES` for arrays of R and F scores."""
     r = np.asarray(r_score)
@@ -129,6 +134,8 @@ def rfm_segment(r_score, f_score) -> np.ndarray:
     return np.select(conditions, [name for name, _ in RFM_SEGMENT_RULES], default="unscored")
 
 
+@checked(transactions=dataframe(), n_bins=number(2, integer=True), monetary=one_of('total', 'mean'),
+         customer_col=TEXT, date_col=TEXT, amount_col=TEXT)
 def rfm_scores(
     transactions: pd.DataFrame,
     observation_end=None,
@@ -179,6 +186,8 @@ class CohortTable:
     sizes: pd.Series
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), max_months=number(1, integer=True, none=True),
+         customer_col=TEXT, date_col=TEXT, acquired_col=TEXT)
 def cohort_retention(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,

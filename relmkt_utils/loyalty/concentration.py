@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import FLAG, PROBABILITY, TEXT, checked, dataframe, instance, numbers
 from ..core.errors import DataError, require_columns
 from ..core.purchases import AMOUNT, CUSTOMER, as_values
 
@@ -61,6 +62,7 @@ PUBLISHED_PARETO_RATIOS = pd.DataFrame(
 )
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), customer_col=TEXT, amount_col=TEXT)
 def customer_revenue(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -95,6 +97,7 @@ def _sorted_positive_total(values) -> tuple[np.ndarray, float]:
     return x, total
 
 
+@checked(values=numbers())
 def lorenz_curve(values) -> pd.DataFrame:
     """Lorenz curve points ``customer_share``, ``revenue_share`` from (0, 0) to (1, 1).
 
@@ -108,6 +111,7 @@ def lorenz_curve(values) -> pd.DataFrame:
     return pd.DataFrame({"customer_share": np.arange(n + 1) / n, "revenue_share": cum})
 
 
+@checked(values=numbers(), corrected=FLAG)
 def gini(values, corrected: bool = False) -> float:
     """Gini coefficient G = sum_i (2i - n - 1) x_(i) / (n T) of revenue per customer.
 
@@ -125,6 +129,7 @@ def gini(values, corrected: bool = False) -> float:
     return g
 
 
+@checked(values=numbers(), p=PROBABILITY)
 def top_share(values, p: float = 0.2) -> float:
     """Share of revenue of the top ``p`` fraction of customers: S(p) = 1 - L(1 - p).
 
@@ -137,6 +142,7 @@ def top_share(values, p: float = 0.2) -> float:
     return float(1.0 - np.interp(1.0 - p, curve["customer_share"], curve["revenue_share"]))
 
 
+@checked(observed=instance(int, float, np.integer, np.floating, dict, text="a share or a dict of shares by label"))
 def pareto_comparison(observed: float | dict[str, float]) -> pd.DataFrame:
     """The published Pareto ratios with the observed top-20% share(s) added as rows.
 

@@ -29,12 +29,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..core.checks import ALPHA, COUNT, SEED, TEXT, checked, dataframe, instance, number, numbers
 from ..core.errors import DataError, require_columns
 from ..core.estimate import Estimate, z_value
 
 CATEGORIES = ("promoter", "passive", "detractor")
 
 
+@checked(scores=numbers(missing=True))
 def nps_category(scores) -> pd.Series:
     """Promoter (9-10) / passive (7-8) / detractor (0-6) of each score; NaN stays missing."""
     s = pd.Series(scores, dtype="float64") if not isinstance(scores, pd.Series) else scores.astype("float64")
@@ -81,6 +83,8 @@ class NPSResult(Estimate):
         return self.value
 
 
+@checked(promoters=number(0, integer=True), passives=number(0, integer=True), detractors=number(0, integer=True),
+         alpha=ALPHA)
 def nps_from_counts(promoters: int, passives: int, detractors: int, alpha: float = 0.05) -> NPSResult:
     """NPS from category counts, with the adjusted-Wald interval of the module docstring."""
     n = promoters + passives + detractors
@@ -95,11 +99,13 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, alpha: float
     return NPSResult(score, lower, upper, se, ADJUSTED_WALD, alpha, n, promoters / n, passives / n, detractors / n)
 
 
+@checked(scores=numbers(missing=True), alpha=ALPHA)
 def nps(scores, alpha: float = 0.05) -> NPSResult:
     """NPS = 100 (share 9-10 - share 0-6) of 0-10 scores; missing answers are ignored."""
     return nps_from_counts(*_counts(scores), alpha=alpha)
 
 
+@checked(scores=numbers(missing=True), n_boot=COUNT, seed=SEED, alpha=ALPHA)
 def nps_bootstrap(scores, n_boot: int = 4000, seed: int = 0, alpha: float = 0.05) -> Estimate:
     """Nonparametric bootstrap of the NPS: resample the n answers with replacement ``n_boot`` times.
 
@@ -119,6 +125,8 @@ def nps_bootstrap(scores, n_boot: int = 4000, seed: int = 0, alpha: float = 0.05
     return Estimate.from_draws(100 * (counts[0] - counts[2]) / n, reps, alpha)
 
 
+@checked(survey=dataframe(), by=instance(str, list, tuple, text='a column name or a list of them'), score_col=TEXT,
+         alpha=ALPHA)
 def nps_by_group(
     survey: pd.DataFrame, by: str | list[str], score_col: str = "nps", alpha: float = 0.05
 ) -> pd.DataFrame:
@@ -148,6 +156,7 @@ class NPSDifference:
     upper: float
 
 
+@checked(scores_a=numbers(missing=True), scores_b=numbers(missing=True), alpha=ALPHA)
 def nps_difference_test(scores_a, scores_b, alpha: float = 0.05) -> NPSDifference:
     """z-test of NPS_A = NPS_B for independent samples: z = (NPS_A - NPS_B) / sqrt(se~_A^2 + se~_B^2),
     with the adjusted standard errors of the module docstring."""
@@ -170,6 +179,7 @@ class ChiSquareResult:
     table: pd.DataFrame
 
 
+@checked(survey=dataframe(), by=TEXT, score_col=TEXT)
 def nps_chi2_test(survey: pd.DataFrame, by: str, score_col: str = "nps") -> ChiSquareResult:
     """Chi-square test that promoter/passive/detractor shares are equal across the groups of ``by``.
 
@@ -195,6 +205,7 @@ class GroupNPS:
     lowest: str | None
 
 
+@checked(survey=dataframe(), customers=dataframe(), by=TEXT, score_col=TEXT, alpha=ALPHA)
 def nps_groups(survey: pd.DataFrame, customers: pd.DataFrame, by: str, score_col: str = "nps",
                alpha: float = 0.05) -> GroupNPS:
     """NPS per group of the customers column ``by`` (each answer joined to its customer's group) and

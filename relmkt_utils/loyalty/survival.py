@@ -24,12 +24,15 @@ import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance, number, numbers
 from ..core.durations import durations
 from ..core.errors import DataError, require_columns
 from ..core.estimate import z_value
 from ..core.purchases import CUSTOMER, DATE, acquisition_days, to_datetime_days
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), inactivity_days=number(0, low_open=True),
+         customer_col=TEXT, date_col=TEXT, acquired_col=TEXT)
 def time_to_dropout(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -74,6 +77,7 @@ class KaplanMeier:
     unit: str = "day"
 
 
+@checked(data=dataframe(), by=instance(str, none=True), duration_col=TEXT, event_col=TEXT, alpha=ALPHA)
 def kaplan_meier(
     data: pd.DataFrame,
     by: str | None = None,
@@ -130,6 +134,7 @@ def kaplan_meier(
     return KaplanMeier(fits, curves_df, medians_df, alpha, by)
 
 
+@checked(times=numbers(0))
 def survival_at(km: KaplanMeier, times) -> pd.DataFrame:
     """S(t) of each group at the given times (step function, right-continuous): groups x times."""
     t = np.atleast_1d(np.asarray(times, float))
@@ -150,6 +155,7 @@ class LogRankResult:
     groups: tuple[str, ...] = field(default_factory=tuple)
 
 
+@checked(data=dataframe(), by=TEXT, duration_col=TEXT, event_col=TEXT)
 def logrank_test(
     data: pd.DataFrame,
     by: str,

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import FLAG, PROBABILITY, RATE, SERIES, checked, dataframe, number
 from ..core.errors import require_columns
 from ..core.time import DAYS_PER_YEAR, to_dates
 from .funnel import converted
@@ -41,6 +42,8 @@ from .funnel import converted
 SEGMENTS = ("champions", "affluents", "advocates", "misers")
 
 
+@checked(referrals=dataframe(), referee_value=SERIES, incremental_share=PROBABILITY, acquisition_saving=number(),
+         discount_rate=RATE, include_rewards=FLAG, credit_acquisition_to_incremental=FLAG)
 def customer_referral_value(referrals: pd.DataFrame, referee_value: pd.Series, incremental_share: float,
                             acquisition_saving: float = 0.0, discount_rate: float = 0.10,
                             reference=None, include_rewards: bool = True,
@@ -80,6 +83,7 @@ def customer_referral_value(referrals: pd.DataFrame, referee_value: pd.Series, i
     return crv
 
 
+@checked(clv=SERIES, crv=SERIES)
 def clv_crv_grid(clv: pd.Series, crv: pd.Series, split: str | float = "median") -> pd.DataFrame:
     """CLV and CRV side by side with Kumar et al.'s four segments.
 
@@ -97,6 +101,7 @@ def clv_crv_grid(clv: pd.Series, crv: pd.Series, split: str | float = "median") 
     return df
 
 
+@checked(grid=dataframe())
 def segment_summary(grid: pd.DataFrame) -> pd.DataFrame:
     """Per segment: customers, share, mean CLV, mean CRV and the segment's share of total CLV + CRV."""
     g = grid.groupby("segment").agg(customers=("clv", "size"), mean_clv=("clv", "mean"), mean_crv=("crv", "mean"),
@@ -108,6 +113,7 @@ def segment_summary(grid: pd.DataFrame) -> pd.DataFrame:
     return g.drop(columns="total")
 
 
+@checked(clv=SERIES, crv=SERIES, top=number(0, 1, low_open=True))
 def top_decile_missed(clv: pd.Series, crv: pd.Series, top: float = 0.10) -> dict:
     """How many of the top referrers by CRV a CLV-only view (top by CLV) would miss.
 
@@ -124,6 +130,7 @@ def top_decile_missed(clv: pd.Series, crv: pd.Series, top: float = 0.10) -> dict
             "missed_ids": missed}
 
 
+@checked(transactions=dataframe(), future_value=SERIES, margin_rate=PROBABILITY)
 def referee_value(transactions: pd.DataFrame, future_value: pd.Series, margin_rate: float) -> pd.Series:
     """Value of each customer as a referee, V_y: the margin earned so far (``margin_rate`` x revenue in
     ``transactions``) plus the expected future value ``future_value`` (e.g. the per-customer CLV of
@@ -133,6 +140,7 @@ def referee_value(transactions: pd.DataFrame, future_value: pd.Series, margin_ra
     return past.add(future_value, fill_value=0.0).rename("referee_value")
 
 
+@checked(referrals=dataframe(), reward_referrer=number(0), reward_referee=number(0))
 def with_rewards(referrals: pd.DataFrame, reward_referrer: float, reward_referee: float) -> pd.DataFrame:
     """The referrals with the rewards of a scenario (``reward_referrer``, ``reward_referee``) on the
     conversions the data show as rewarded (a positive reward column), 0 on the others."""

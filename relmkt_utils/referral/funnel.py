@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance, numbers
 from ..core.errors import require_columns
 from ..core.estimate import Estimate, wilson_ci
 from ..core.time import to_dates
@@ -27,6 +28,7 @@ from ..core.time import to_dates
 NPS_GROUP_ORDER = ("promoter", "passive", "detractor")
 
 
+@checked(nps=numbers(missing=True))
 def nps_group(nps: pd.Series) -> pd.Series:
     """NPS group of a 0-10 answer: promoter (9-10), passive (7-8), detractor (0-6)."""
     x = pd.to_numeric(nps, errors="coerce")
@@ -35,6 +37,7 @@ def nps_group(nps: pd.Series) -> pd.Series:
     return out.where(x.notna())
 
 
+@checked(referrals=dataframe())
 def converted(referrals: pd.DataFrame) -> pd.Series:
     """True for invitations that turned into a customer (a referee_id is present)."""
     require_columns(referrals, "referrals", ("referee_id",))
@@ -42,6 +45,7 @@ def converted(referrals: pd.DataFrame) -> pd.Series:
     return ref.notna() & (ref.astype(str).str.strip() != "") & (ref.astype(str) != "nan")
 
 
+@checked(customers=dataframe(), group=instance(str, none=True))
 def experiment_units(customers: pd.DataFrame, group: str | None = None,
                      eligible_before=None) -> pd.DataFrame:
     """Customers who could refer: optionally one referral group, optionally acquired before a date."""
@@ -55,6 +59,7 @@ def experiment_units(customers: pd.DataFrame, group: str | None = None,
     return units
 
 
+@checked(referrals=dataframe())
 def invitations_per_referrer(referrals: pd.DataFrame) -> pd.DataFrame:
     """Per referrer: invitations, conversions and conversion rate (sorted by conversions)."""
     require_columns(referrals, "referrals", ("referrer_id", "referee_id"))
@@ -65,6 +70,7 @@ def invitations_per_referrer(referrals: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["conversions", "invitations"], ascending=False)
 
 
+@checked(referrals=dataframe(), alpha=ALPHA)
 def conversion_rate(referrals: pd.DataFrame, alpha: float = 0.05) -> Estimate:
     """Share of invitations that converted, c = conversions / invitations, Wilson interval."""
     require_columns(referrals, "referrals", ("referee_id",))
@@ -87,6 +93,7 @@ class TimeToConvert:
         return pd.DataFrame({"days": self.surv.surv_times, "not_converted": self.surv.surv_prob})
 
 
+@checked(referrals=dataframe(), alpha=ALPHA)
 def time_to_convert(referrals: pd.DataFrame, as_of=None, alpha: float = 0.05) -> TimeToConvert:
     """Median time to convert (days) by Kaplan-Meier, open invitations censored at ``as_of``.
 
@@ -114,6 +121,7 @@ def time_to_convert(referrals: pd.DataFrame, as_of=None, alpha: float = 0.05) ->
     return TimeToConvert(est, int(days.size), int(status.sum()), int((1 - status).sum()), sf)
 
 
+@checked(customers=dataframe(), referrals=dataframe(), by=TEXT, survey=dataframe(none=True), alpha=ALPHA)
 def referral_rate_by(customers: pd.DataFrame, referrals: pd.DataFrame, by: str = "nps_group",
                      survey: pd.DataFrame | None = None, alpha: float = 0.05) -> pd.DataFrame:
     """Share of customers who sent >= 1 invitation, by NPS group or by a customers column.
@@ -143,6 +151,7 @@ def referral_rate_by(customers: pd.DataFrame, referrals: pd.DataFrame, by: str =
     return pd.DataFrame(rows)
 
 
+@checked(customers=dataframe(), referrals=dataframe())
 def funnel_table(customers: pd.DataFrame, referrals: pd.DataFrame) -> pd.DataFrame:
     """Stages of the funnel with counts and the share kept from the previous stage.
 

@@ -26,6 +26,7 @@ from statsmodels.discrete.discrete_model import Logit
 from statsmodels.stats.proportion import proportions_ztest
 from statsmodels.tools.tools import add_constant
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe
 from ..core.errors import require_columns
 from ..core.estimate import Estimate, newcombe_diff_ci, ratio_ci, wald_diff_ci, z_value
 from ..core.results import StatsmodelsResults
@@ -34,6 +35,7 @@ from .funnel import converted, experiment_units
 
 
 
+@checked(customers=dataframe(), referrals=dataframe())
 def acquisition_outcomes(customers: pd.DataFrame, referrals: pd.DataFrame, eligible_before=None,
                          as_of=None) -> pd.DataFrame:
     """One row per experimental unit: group, program (0/1), new_customers, any_new, rewards paid,
@@ -78,6 +80,7 @@ class IncrementalityResult:
     table: pd.DataFrame
 
 
+@checked(outcomes=dataframe(), alpha=ALPHA)
 def incrementality_test(outcomes: pd.DataFrame, alpha: float = 0.05) -> IncrementalityResult:
     """Two-proportion z-test and intervals for the lift in new-customer acquisition (module doc)."""
     g1, g0 = outcomes[outcomes["program"] == 1], outcomes[outcomes["program"] == 0]
@@ -109,6 +112,7 @@ class LogitIncrementality:
     results: object
 
 
+@checked(outcomes=dataframe(), alpha=ALPHA)
 def incrementality_logit(outcomes: pd.DataFrame, covariates=("relationship_level", "tenure_years"),
                          alpha: float = 0.05) -> LogitIncrementality:
     """Logit of any_new on program and controls; odds ratio and average marginal effect of program."""
@@ -132,6 +136,7 @@ def incrementality_logit(outcomes: pd.DataFrame, covariates=("relationship_level
     return LogitIncrementality(odds, ame, res)
 
 
+@checked(outcomes=dataframe(), alpha=ALPHA)
 def cannibalization(outcomes: pd.DataFrame, alpha: float = 0.05) -> Estimate:
     """kappa = mean new customers per holdout customer / per program customer (log delta interval)."""
     x1 = outcomes.loc[outcomes["program"] == 1, "new_customers"]
@@ -139,12 +144,14 @@ def cannibalization(outcomes: pd.DataFrame, alpha: float = 0.05) -> Estimate:
     return ratio_ci(x0, x1, alpha)
 
 
+@checked(outcomes=dataframe(), alpha=ALPHA)
 def incremental_customers(outcomes: pd.DataFrame, alpha: float = 0.05) -> Estimate:
     """New customers the program caused: (mean N program - mean N holdout) x n_program."""
     g1, g0 = outcomes[outcomes["program"] == 1], outcomes[outcomes["program"] == 0]
     return wald_diff_ci(g1["new_customers"], g0["new_customers"], alpha).scaled(len(g1))
 
 
+@checked(outcomes=dataframe(), column=TEXT, alpha=ALPHA)
 def lift_table(outcomes: pd.DataFrame, column: str = "new_customers", alpha: float = 0.05) -> pd.DataFrame:
     """Program mean, holdout mean and their difference with Wald intervals, for ``plots.referral.lift``.
 

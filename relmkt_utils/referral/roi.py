@@ -33,10 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import ALPHA, SEED, checked, dataframe, instance, number, numbers
 from ..core.errors import DataError
 from ..core.estimate import Estimate
 
 
+@checked(incremental_customers=numbers(), clv=numbers(), rewarded_conversions=numbers(0),
+         reward_per_conversion=numbers(0), fixed_cost=numbers(0))
 def roi(incremental_customers, clv, rewarded_conversions, reward_per_conversion, fixed_cost=0.0):
     """ROI = (I V - C r - F) / (C r + F); numpy-broadcasting in every argument."""
     cost = np.asarray(rewarded_conversions, float) * np.asarray(reward_per_conversion, float) + np.asarray(fixed_cost, float)
@@ -45,6 +48,7 @@ def roi(incremental_customers, clv, rewarded_conversions, reward_per_conversion,
     return out if out.ndim else float(out)
 
 
+@checked(incremental_customers=numbers(), clv=numbers(), rewarded_conversions=numbers(0), fixed_cost=numbers(0))
 def break_even_reward(incremental_customers, clv, rewarded_conversions, fixed_cost=0.0):
     """Reward per conversion at which ROI = 0: r* = (I V - F) / C."""
     out = (np.asarray(incremental_customers, float) * np.asarray(clv, float) - np.asarray(fixed_cost, float)) \
@@ -52,6 +56,8 @@ def break_even_reward(incremental_customers, clv, rewarded_conversions, fixed_co
     return out if out.ndim else float(out)
 
 
+@checked(incremental_customers=number(), clv=number(), rewarded_conversions=number(0), reward_referrer=number(0),
+         reward_referee=number(0), fixed_cost=number(0))
 def program_pnl(incremental_customers: float, clv: float, rewarded_conversions: float,
                 reward_referrer: float, reward_referee: float, fixed_cost: float = 0.0) -> pd.DataFrame:
     """The program's P&L as a table (one amount per line, currency of the data)."""
@@ -102,6 +108,8 @@ class RoiResult:
                                         self.incremental_customers * self.clv - cost, self.roi.value]})
 
 
+@checked(outcomes=dataframe(), clv=number(), reward_per_conversion=number(0, none=True), fixed_cost=number(0),
+         n_boot=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def roi_bootstrap(outcomes: pd.DataFrame, clv: float, reward_per_conversion: float | None = None,
                   fixed_cost: float = 0.0, n_boot: int = 200, seed: int = 0, alpha: float = 0.05,
                   clv_draws=None) -> RoiResult:
@@ -145,6 +153,7 @@ def roi_bootstrap(outcomes: pd.DataFrame, clv: float, reward_per_conversion: flo
                      float(clv), roi_b)
 
 
+@checked(base=instance(dict, text='a dict of base values'), ranges=instance(dict, text='a dict of (low, high) ranges'))
 def roi_tornado(base: dict, ranges: dict) -> pd.DataFrame:
     """ROI sensitivity: vary one parameter of :func:`roi` at a time over its (low, high) values.
 
@@ -165,6 +174,7 @@ def roi_tornado(base: dict, ranges: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
 
+@checked(base=instance(dict, text='a dict of base values'), spread=number(0, 1, low_open=True, high_open=True))
 def relative_ranges(base: dict, spread: float = 0.3, names=None) -> dict:
     """(low, high) = base x (1 -/+ spread) for the named parameters (all of ``base`` by default)."""
     names = names or list(base)

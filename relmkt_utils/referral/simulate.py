@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..core.checks import COUNT, FLAG, PROBABILITY, RATE, SEED, checked, instance, number
 from ..core.clv import clv as closed_form_clv
 
 NPS_GROUPS = ("promoter", "passive", "detractor")
@@ -70,6 +71,8 @@ def _nps_scores(rng, groups):
     return rng.integers(lo, hi + 1)
 
 
+@checked(truth=instance(dict, text='the truth dict of simulate_referral_program'), clv=number(),
+         reward_per_conversion=number(0), fixed_cost=number(0), n_program=COUNT)
 def true_roi(truth: dict, clv: float, reward_per_conversion: float, fixed_cost: float, n_program: int) -> float:
     """True ROI of the simulated program: (n lift V - n E[N1] r - F) / (n E[N1] r + F)."""
     value = n_program * truth["lift_new_per_customer"] * clv
@@ -77,6 +80,13 @@ def true_roi(truth: dict, clv: float, reward_per_conversion: float, fixed_cost: 
     return (value - cost) / cost
 
 
+@checked(n_customers=COUNT, seed=SEED, window_days=COUNT, followup_days=number(0, integer=True),
+         invite_conversion=PROBABILITY, mean_delay_days=number(0, low_open=True),
+         n_new_other=number(0, integer=True), aov=number(0, low_open=True),
+         referred_aov_uplift=number(-1, low_open=True), orders_per_year=number(0, low_open=True),
+         margin_rate=PROBABILITY, churn_per_year=number(0, low_open=True),
+         referred_hazard_ratio=number(0, low_open=True), reward_referrer=number(0), reward_referee=number(0),
+         discount_rate=RATE, with_transactions=FLAG)
 def simulate_referral_program(
     n_customers: int = 4000,
     seed: int = 0,

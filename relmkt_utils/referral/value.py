@@ -37,6 +37,7 @@ import pandas as pd
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from ..core.checks import ALPHA, PROBABILITY, RATE, SEED, TEXT, checked, dataframe, instance, number, one_of
 from ..core.clv import clv, present_value
 from ..core.durations import durations
 from ..core.errors import DataError, require_columns
@@ -47,6 +48,7 @@ from ..core.time import DAYS_PER_YEAR, time_unit, to_dates
 from .funnel import converted
 
 
+@checked(customers=dataframe(), referrals=dataframe(none=True))
 def referred_flag(customers: pd.DataFrame, referrals: pd.DataFrame | None = None) -> pd.Series:
     """True for referred customers: channel == 'referral' or named as a converted referee."""
     flag = pd.Series(False, index=customers.index)
@@ -58,6 +60,9 @@ def referred_flag(customers: pd.DataFrame, referrals: pd.DataFrame | None = None
     return flag.rename("referred")
 
 
+@checked(customers=dataframe(), transactions=dataframe(), margin_rate=PROBABILITY,
+         inactivity_days=number(0, low_open=True), referrals=dataframe(none=True),
+         min_exposure_days=number(0, integer=True))
 def customer_metrics(customers: pd.DataFrame, transactions: pd.DataFrame, as_of=None,
                      margin_rate: float = 0.3, inactivity_days: float = 365,
                      referrals: pd.DataFrame | None = None, min_exposure_days: int = 30) -> pd.DataFrame:
@@ -100,6 +105,7 @@ METRIC_NAMES = {"aov": "order value (AOV)", "annual_margin": "margin per year", 
                 "revenue": "revenue", "margin": "margin", "orders": "orders"}
 
 
+@checked(metrics=dataframe(), group_col=TEXT, alpha=ALPHA)
 def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purchase_rate"),
                    group_col: str = "referred", alpha: float = 0.05) -> pd.DataFrame:
     """Referred (group_col == 1) vs other customers: means, difference and uplift % with its CI.
@@ -120,6 +126,7 @@ def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purc
     return pd.DataFrame(rows)
 
 
+@checked(metrics=dataframe(), duration_col=TEXT, event_col=TEXT, group_col=TEXT)
 def km_by_group(metrics: pd.DataFrame, duration_col: str = "duration", event_col: str = "dropped",
                 group_col: str = "referred", labels: dict | None = None) -> dict[str, SurvfuncRight]:
     """Kaplan-Meier retention curve per group (statsmodels ``SurvfuncRight``)."""
@@ -132,6 +139,7 @@ def km_by_group(metrics: pd.DataFrame, duration_col: str = "duration", event_col
     return out
 
 
+@checked(curves=instance(dict, text='a dict of survival curves by group'), alpha=ALPHA)
 def km_table(curves: dict[str, SurvfuncRight], alpha: float = 0.05) -> pd.DataFrame:
     """Tidy KM curves with pointwise log-log intervals: group, time, survival, lower, upper."""
     frames = []
@@ -161,6 +169,7 @@ class CoxReferral:
     formula: str
 
 
+@checked(metrics=dataframe(), duration_col=TEXT, event_col=TEXT, ties=one_of('breslow', 'efron'), alpha=ALPHA)
 def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration", event_col: str = "dropped",
                  covariates=("cohort", "relationship_level"), ties: str = "breslow",
                  alpha: float = 0.05) -> CoxReferral:
@@ -203,6 +212,8 @@ class ClvComparison:
     per_customer: pd.Series
 
 
+@checked(metrics=dataframe(), discount_rate=RATE, horizon_years=number(0, low_open=True, none=True), group_col=TEXT,
+         margin_col=TEXT, exposure_col=TEXT, event_col=TEXT, n_boot=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def clv_comparison(metrics: pd.DataFrame, discount_rate: float = 0.10, horizon_years: float | None = None,
                    group_col: str = "referred", margin_col: str = "margin",
                    exposure_col: str = "exposure_years", event_col: str = "dropped",
@@ -279,6 +290,8 @@ class BtydValueComparison:
                                    method="parametric + customer bootstrap")
 
 
+@checked(transactions=dataframe(), horizon_months=number(0, low_open=True), margin_rate=PROBABILITY,
+         annual_discount_rate=RATE, n_draws=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def btyd_value_comparison(transactions: pd.DataFrame, referred_ids, observation_end=None,
                           horizon_months: float = 36, margin_rate: float = 0.3, annual_discount_rate: float = 0.10,
                           unit="week", n_draws: int = 500, seed: int = 0,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import ALPHA, checked, dataframe, number
 from ..core.errors import require_columns
 from ..core.estimate import Estimate, z_value
 from .funnel import converted
@@ -46,6 +47,7 @@ class ViralResult:
         return out
 
 
+@checked(customers=dataframe(), referrals=dataframe(), alpha=ALPHA)
 def viral_coefficient(customers: pd.DataFrame, referrals: pd.DataFrame, alpha: float = 0.05) -> ViralResult:
     """K = i c over the given customers (pass the program group for the program's K).
 
@@ -71,13 +73,13 @@ def viral_coefficient(customers: pd.DataFrame, referrals: pd.DataFrame, alpha: f
     return ViralResult(k_est, i_est, float(c), int(n), int(inv.sum()), int(conv.sum()))
 
 
+@checked(n0=number(0), k=number(0))
 def cascade_total(n0: float, k: float) -> float:
     """Expected total customers of an endless cascade, N0 / (1 - K) for 0 <= K < 1, else inf."""
-    if k < 0:
-        raise ValueError(f"K must be >= 0, got {k}")
     return float(n0 / (1 - k)) if k < 1 else float("inf")
 
 
+@checked(n0=number(0), generations=number(0, integer=True))
 def cascade(n0: float, k: float | Estimate, generations: int = 10) -> pd.DataFrame:
     """Expected customers by generation g = 0..G: N_g = N0 K^g and the cumulative sum.
 
@@ -95,6 +97,7 @@ def cascade(n0: float, k: float | Estimate, generations: int = 10) -> pd.DataFra
     return out
 
 
+@checked(customers=dataframe(), referrals=dataframe())
 def observed_generations(customers: pd.DataFrame, referrals: pd.DataFrame) -> pd.Series:
     """Generation of each customer in the observed data: 0 if nobody referred them, else the
     referrer's generation + 1 (referrers outside the customers table count as generation 0)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import checked, dataframe, number, numbers
 from ..core.errors import require_columns
 from ..core.time import to_dates
 from .funnel import nps_group
@@ -27,6 +28,8 @@ SOURCE_POSITIVE_REACH = 8.0
 SOURCE_NEGATIVE_REACH = 25.0
 
 
+@checked(n_promoters=number(0), n_detractors=number(0), positive_reach=number(0), negative_reach=number(0),
+         n_customers=number(0, none=True))
 def wom_balance(n_promoters: float, n_detractors: float, positive_reach: float = SOURCE_POSITIVE_REACH,
                 negative_reach: float = SOURCE_NEGATIVE_REACH, n_customers: float | None = None) -> dict:
     """Positive, negative and net WOM impressions, and net per customer (module doc)."""
@@ -41,6 +44,7 @@ def wom_balance(n_promoters: float, n_detractors: float, positive_reach: float =
             "break_even_reach_ratio": n_detractors / n_promoters if n_promoters else np.inf}
 
 
+@checked(survey=dataframe())
 def nps_counts(survey: pd.DataFrame) -> dict:
     """Promoters, passives, detractors and NPS (% promoters - % detractors) of the latest answers."""
     require_columns(survey, "survey", ("customer_id", "nps"))
@@ -55,6 +59,7 @@ def nps_counts(survey: pd.DataFrame) -> dict:
             "nps": 100 * (pro - det) / n if n else np.nan}
 
 
+@checked(survey=dataframe(), positive_reach=number(0), negative_reach=number(0))
 def wom_from_survey(survey: pd.DataFrame, positive_reach: float = SOURCE_POSITIVE_REACH,
                     negative_reach: float = SOURCE_NEGATIVE_REACH) -> dict:
     """:func:`wom_balance` on the survey's latest NPS answer per customer (plus the NPS itself)."""
@@ -64,6 +69,8 @@ def wom_from_survey(survey: pd.DataFrame, positive_reach: float = SOURCE_POSITIV
     return out
 
 
+@checked(n_promoters=number(0), n_detractors=number(0), n_customers=number(0, low_open=True),
+         positive_reach=numbers(0), negative_reach=numbers(0))
 def wom_sensitivity(n_promoters: float, n_detractors: float, n_customers: float,
                     positive_reach=(2, 4, 8, 12), negative_reach=(3, 9, 15, 25)) -> pd.DataFrame:
     """Net WOM impressions per customer over a grid of reaches (rows: positive, columns: negative)."""

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from ..core.checks import COUNT, RATE, SEED, checked, dataframe, number, numbers, one_of
 from ..core.errors import ParameterError
 from ..core.estimate import z_value
 from ..core.results import make_summary
@@ -110,12 +111,14 @@ def _check_econ(margin, discount_rate):
         raise ParameterError("discount rate must be >= 0")
 
 
+@checked(R=numbers(0), margin=number(), discount_rate=RATE)
 def retention_value(R, curves, margin: float, discount_rate: float):
     """g(R) = (m r(R) - R) / (1 + d - r(R)): discounted net value of the retention stream per acquired customer."""
     r = curves.retention_rate(R)
     return (margin * r - np.asarray(R, dtype=float)) / (1 + discount_rate - r)
 
 
+@checked(A=numbers(0), R=numbers(0), margin=number(), discount_rate=RATE)
 def customer_equity_per_prospect(A, R, curves, margin: float, discount_rate: float):
     """CE(A, R) = a(A) m - A + a(A) (m - R/r(R)) r(R)/(1+d-r(R)) (Blattberg & Deighton 1996); broadcasting."""
     A = np.asarray(A, dtype=float)
@@ -157,6 +160,7 @@ def _w0_of_exp(log_z: float) -> float:
     return float(w)
 
 
+@checked(margin=number(), discount_rate=RATE)
 def optimal_retention_spend(curves: ResponseCurves, margin: float, discount_rate: float) -> float:
     """R* = M - (1 + W0((1+d-c_r)/c_r e^{k_r M - 1}))/k_r with M = m(1+d); 0 when c_r k_r M <= 1 + d."""
     _check_econ(margin, discount_rate)
@@ -168,12 +172,14 @@ def optimal_retention_spend(curves: ResponseCurves, margin: float, discount_rate
     return float(max(M - (1 + y) / k, 0.0))
 
 
+@checked(value_per_customer=number())
 def optimal_acquisition_spend(curves: ResponseCurves, value_per_customer: float) -> float:
     """A* = ln(c_a k_a V)/k_a when c_a k_a V > 1, else 0 (V: value of an acquired customer)."""
     z = curves.ceiling_a * curves.k_a * value_per_customer
     return float(np.log(z) / curves.k_a) if z > 1 else 0.0
 
 
+@checked(margin=number(), discount_rate=RATE, method=one_of('auto', 'closed_form', 'numeric'))
 def optimal_spend(curves, margin: float, discount_rate: float, method: str = "auto") -> AllocationOptimum:
     """Spends maximizing CE(A, R): closed form for :class:`ResponseCurves`, scipy otherwise.
 
@@ -202,6 +208,7 @@ def optimal_spend(curves, margin: float, discount_rate: float, method: str = "au
         method=method)
 
 
+@checked(acquisition_spend=number(0), retention_spend=number(0))
 def average_and_marginal_costs(curves: ResponseCurves, acquisition_spend: float, retention_spend: float) -> pd.DataFrame:
     r"""Average vs marginal cost of a customer at spends A (per prospect) and R (per customer per period).
 
@@ -233,6 +240,8 @@ def _argmax_1d(f, lo: float, hi: float, n_grid: int = 401) -> float:
     return float(best)
 
 
+@checked(margin=number(), discount_rate=RATE, acquisition_spend=numbers(0, none=True),
+         retention_spend=numbers(0, none=True), n=number(2, integer=True))
 def equity_surface(curves, margin: float, discount_rate: float, acquisition_spend=None,
                    retention_spend=None, n: int = 61) -> pd.DataFrame:
     """CE(A, R) per prospect on a grid: index ``retention_spend`` (R), columns ``acquisition_spend`` (A).
@@ -253,6 +262,7 @@ def equity_surface(curves, margin: float, discount_rate: float, acquisition_spen
 
 # ---------------------------------------------------------------------------- simulation
 
+@checked(n_periods=COUNT, seed=SEED, overdispersion=number(0))
 def simulate_spend_table(truth, n_periods: int | None = None, seed: int = 0, *, prospects_mean: float | None = None,
                          customers_at_start_first: float | None = None, acquisition_spend_range=None,
                          retention_spend_range=None, overdispersion: float = 0.0) -> pd.DataFrame:
@@ -352,6 +362,7 @@ def _spend_arrays(spend: pd.DataFrame):
         r=(d["retained_customers"] / d["customers_at_start"]).to_numpy(), n_r=d["customers_at_start"].to_numpy())
 
 
+@checked(spend=dataframe(), weighting=one_of('binomial', 'none'))
 def fit_response_curves(spend: pd.DataFrame, weighting: str = "binomial") -> "ResponseCurveResults":
     """Fit a(A) and r(R) to a spend table by (binomial-weighted) nonlinear least squares.
 

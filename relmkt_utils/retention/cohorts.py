@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.checks import ALPHA, TEXT, checked, frame, number, one_of
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance, number, one_of
 from ..core.errors import DataError, ParameterError, Problem
 from ..data.tables import CHANNELS
 from ..core.clv import equivalent_retention
@@ -68,6 +68,8 @@ def _acquisition_dates(transactions: pd.DataFrame, customers: pd.DataFrame | Non
     return pd.Series(to_datetime_days(days.to_numpy()), index=days.index)
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), period=one_of(*PERIODS),
+         group=instance(str, none=True), exclude_last=number(0, integer=True))
 def cohort_survivors(transactions: pd.DataFrame, customers: pd.DataFrame | None = None, period: str = "quarter",
                      observation_end=None, group: str | None = None, exclude_last: int = 0) -> pd.DataFrame:
     """Customers of each acquisition cohort alive at the start of periods t = 0, 1, ... since acquisition.
@@ -115,6 +117,7 @@ def cohort_survivors(transactions: pd.DataFrame, customers: pd.DataFrame | None 
     return pd.DataFrame(rows, index=idx, columns=pd.Index(t, name="periods_since_acquisition"))
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), period=one_of(*PERIODS))
 def revenue_per_alive_period(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
                              period: str = "quarter", observation_end=None) -> pd.Series:
     """Revenue per customer-period alive, in the sense of :func:`cohort_survivors`.
@@ -142,12 +145,14 @@ def revenue_per_alive_period(transactions: pd.DataFrame, customers: pd.DataFrame
                       "revenue_per_alive_period": revenue / periods})
 
 
+@checked(table=dataframe())
 def cohort_curve(table: pd.DataFrame, row) -> np.ndarray:
     """The observed survivors n_0..n_T of one row of :func:`cohort_survivors` (NaNs dropped)."""
     s = table.loc[row].to_numpy(dtype=float)
     return s[~np.isnan(s)]
 
 
+@checked(table=dataframe(), min_periods=number(1, integer=True))
 def fit_cohorts(table: pd.DataFrame, min_periods: int = 3) -> pd.DataFrame:
     """An sBG fit per cohort with at least ``min_periods`` observed periods after acquisition.
 
@@ -176,6 +181,7 @@ def _usable_curves(table: pd.DataFrame, min_periods: int) -> list[np.ndarray]:
     return [s for s in curves if s.size - 1 >= min_periods and s[0] > 0]
 
 
+@checked(table=dataframe(), min_periods=number(1, integer=True))
 def fit_pooled(table: pd.DataFrame, min_periods: int = 1) -> SBGResults:
     """One sBG (alpha, beta) fitted to all cohorts of ``table`` with >= ``min_periods`` observed periods.
 
@@ -191,6 +197,7 @@ def fit_pooled(table: pd.DataFrame, min_periods: int = 1) -> SBGResults:
     return PooledShiftedBetaGeometric(curves).fit()
 
 
+@checked(table=dataframe(), discount_rate=number(0, low_open=True), min_periods=number(1, integer=True))
 def sbg_by_group(table: pd.DataFrame, discount_rate: float, min_periods: int = 1) -> pd.DataFrame:
     """A pooled sBG per group of a ``cohort_survivors(..., group=...)`` table (index (group, cohort)).
 
@@ -221,6 +228,7 @@ def sbg_by_group(table: pd.DataFrame, discount_rate: float, min_periods: int = 1
     return pd.DataFrame(rows, columns=cols).set_index("group").rename_axis(name)
 
 
+@checked(table=dataframe())
 def pooled_retention(table: pd.DataFrame) -> pd.DataFrame:
     """Retention by tenure pooled over cohorts: r_t = sum n_t / sum n_{t-1} over cohorts observing both.
 
@@ -238,13 +246,14 @@ def pooled_retention(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"at_risk": at_risk, "retained": kept, "retention": r}, index=pd.Index(t, name="period"))
 
 
+@checked(table=dataframe())
 def constant_retention(table: pd.DataFrame) -> float:
     """Pooled ML estimate of one constant retention rate: sum_t retained / sum_t at risk
     (:class:`~relmkt_utils.retention.GeometricRetention` over the cohorts of ``table``)."""
     return GeometricRetention(table).fit().retention
 
 
-@checked(transactions=frame(), customers=frame(), group=TEXT, period=one_of(*PERIODS), exclude_last=number(0, integer=True),
+@checked(transactions=dataframe(), customers=dataframe(), group=TEXT, period=one_of(*PERIODS), exclude_last=number(0, integer=True),
          alpha=ALPHA)
 def retention_by_group(transactions: pd.DataFrame, customers: pd.DataFrame, group: str = "relationship_level",
                        period: str = "year", exclude_last: int = 1, observation_end=None,
@@ -272,6 +281,7 @@ def retention_by_group(transactions: pd.DataFrame, customers: pd.DataFrame, grou
     return pd.DataFrame(rows).set_index(group)
 
 
+@checked(spend=dataframe(none=True), customers=dataframe(none=True))
 def retention_vs_acquisition_cost(spend: pd.DataFrame | None = None, customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Retention cost per retained customer beside acquisition cost per new customer (overall and per channel).
 
@@ -309,6 +319,7 @@ def retention_vs_acquisition_cost(spend: pd.DataFrame | None = None, customers: 
     return out
 
 
+@checked(customers=dataframe(none=True), spend=dataframe(none=True), channel=instance(str, none=True))
 def acquisition_cost(customers: pd.DataFrame | None = None, spend: pd.DataFrame | None = None,
                      channel: str | None = None) -> tuple[float, str]:
     """The acquisition cost per new customer (CAC) a dataset supports, and where it comes from.
@@ -352,6 +363,7 @@ def _cohort_rows(cohorts: pd.DataFrame, segment: str | None) -> pd.DataFrame:
     return df.drop(columns="_order")
 
 
+@checked(cohorts=dataframe(), segment=instance(str, none=True))
 def survivor_curves(cohorts: pd.DataFrame, segment: str | None = None) -> dict[str, np.ndarray]:
     """The survivors n_0, n_1, ..., n_T of each cohort of a canonical ``cohorts`` table.
 
@@ -364,6 +376,7 @@ def survivor_curves(cohorts: pd.DataFrame, segment: str | None = None) -> dict[s
     return {name: g["survivors"].to_numpy(dtype=float) for name, g in df.groupby("cohort", sort=False)}
 
 
+@checked(cohorts=dataframe(), segment=instance(str, none=True))
 def survivor_table(cohorts: pd.DataFrame, segment: str | None = None) -> pd.DataFrame:
     """The cohorts table as :func:`cohort_survivors` lays it out: one row per cohort, one column per
     period 0..T (NaN after a cohort's last period), for :func:`fit_cohorts`, :func:`fit_pooled` and

@@ -29,11 +29,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import PROBABILITY, RATE, checked, number, numbers, one_of
 from ..core.errors import ParameterError
 from ..data.tables import RELATIONSHIP_LEVELS
 from ..core.clv import check_timing, clv
 
 
+@checked(discount_rate=RATE, horizon=number(0, integer=True, none=True), growth=RATE)
 def cohort_discount_sum(discount_rate: float, horizon: int | None = None, growth: float = 0.0) -> float:
     r""":math:`\sum_{k=1}^{K} (1+g)^{k-1}/(1+i)^k`; n/(i-g) times this is the discounted count of future customers."""
     i, g = float(discount_rate), float(growth)
@@ -45,6 +47,9 @@ def cohort_discount_sum(discount_rate: float, horizon: int | None = None, growth
     return float(np.sum((1 + g) ** (k - 1) / (1 + i) ** k))
 
 
+@checked(margin=number(), retention=PROBABILITY, discount_rate=RATE, current_customers=number(0),
+         new_customers_per_period=number(0), acquisition_cost=number(0), horizon=number(0, integer=True, none=True),
+         growth=RATE, timing=one_of("start", "end"))
 def customer_equity(margin: float, retention: float, discount_rate: float, current_customers: float,
                     new_customers_per_period: float, acquisition_cost: float, horizon: int | None = None,
                     growth: float = 0.0, timing: str = "start") -> pd.Series:
@@ -65,6 +70,7 @@ def customer_equity(margin: float, retention: float, discount_rate: float, curre
                       "future_acquisition_cost": cost, "customer_equity": cur + fut - cost})
 
 
+@checked(new_customers_per_period=number(0), retention=number(0, 1, high_open=True))
 def steady_state_customers(new_customers_per_period: float, retention: float) -> float:
     """N* = n / (1 - r): the base at which the n newcomers per period replace the (1 - r) N* who leave."""
     if retention >= 1:
@@ -72,6 +78,9 @@ def steady_state_customers(new_customers_per_period: float, retention: float) ->
     return new_customers_per_period / (1 - retention)
 
 
+@checked(margin=number(), retention=PROBABILITY, discount_rate=RATE, uplift=number(-1, 1),
+         acquisition_cost=number(0), current_customers=number(0), new_customers_per_period=number(0),
+         fixed_cost_per_period=number(), timing=one_of("start", "end"))
 def retention_uplift_value(margin: float, retention: float, discount_rate: float, uplift: float = 0.05,
                            acquisition_cost: float = 0.0, current_customers: float = 0.0,
                            new_customers_per_period: float = 0.0, fixed_cost_per_period: float = 0.0,
@@ -109,6 +118,8 @@ def retention_uplift_value(margin: float, retention: float, discount_rate: float
     return out
 
 
+@checked(margin=number(), discount_rate=RATE, retention=numbers(0, 1), acquisition_cost=numbers(0),
+         timing=one_of("start", "end"))
 def clv_cac_grid(margin: float, discount_rate: float, retention, acquisition_cost,
                  timing: str = "start") -> pd.DataFrame:
     """CLV - CAC on a retention x acquisition-cost grid (index ``retention``, columns ``acquisition_cost``).
@@ -122,6 +133,8 @@ def clv_cac_grid(margin: float, discount_rate: float, retention, acquisition_cos
                         columns=pd.Index(c, name="acquisition_cost"))
 
 
+@checked(margin=number(), retention=PROBABILITY, uplift=number(-1, 1), discount_rate=RATE,
+         timing=one_of("start", "end"))
 def break_even_retention_spend(margin: float, retention: float, uplift: float, discount_rate: float,
                                timing: str = "start") -> pd.Series:
     r"""Spend per customer at which a retention uplift r -> r' = r + ``uplift`` exactly pays for itself.
@@ -142,6 +155,7 @@ def break_even_retention_spend(margin: float, retention: float, uplift: float, d
                       "per_period": margin * (1 - v0 / v1), "one_off": margin * (v1 - v0)})
 
 
+@checked(discount_rate=RATE, timing=one_of("start", "end"))
 def clv_by_relationship_level(retention_by_level, margin, discount_rate: float, bond_cost=0.0,
                               timing: str = "start") -> pd.DataFrame:
     r"""CLV of customers held by financial, social or structural bonds (Berry 1995; 财务/社会/结构层次).

@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..core.checks import COUNT, SEED, checked, number, numbers
 from ..core.errors import ParameterError
 from ..core.estimate import z_value
 from ..core.optimize import newton_fit
@@ -69,24 +70,28 @@ from ..core.results import MLEResults
 
 # ---------------------------------------------------------------------------- model functions
 
+@checked(alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True), t=numbers(0))
 def sbg_survival(alpha: float, beta: float, t) -> np.ndarray:
     """S(t) = B(alpha, beta + t) / B(alpha, beta)."""
     t = np.asarray(t, dtype=float)
     return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
 
 
+@checked(alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True), t=numbers(1))
 def sbg_churn_probability(alpha: float, beta: float, t) -> np.ndarray:
     """P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta), t = 1, 2, ..."""
     t = np.asarray(t, dtype=float)
     return np.exp(special.betaln(alpha + 1, beta + t - 1) - special.betaln(alpha, beta))
 
 
+@checked(alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True), t=numbers(1))
 def sbg_retention_rate(alpha: float, beta: float, t) -> np.ndarray:
     """r(t) = (beta + t - 1) / (alpha + beta + t - 1), the retention rate at the t-th renewal, t >= 1."""
     t = np.asarray(t, dtype=float)
     return (beta + t - 1) / (alpha + beta + t - 1)
 
 
+@checked(alpha=number(0, low_open=True), beta=number(0, low_open=True), discount_rate=number(0, low_open=True))
 def sbg_del(alpha: float, beta: float, discount_rate: float) -> float:
     """DEL(d) = 2F1(1, beta; alpha + beta; 1/(1+d)) (Fader & Hardie 2010): discounted expected lifetime
     of a new customer in periods, counting the payment at acquisition (t = 0) as 1."""
@@ -95,6 +100,8 @@ def sbg_del(alpha: float, beta: float, discount_rate: float) -> float:
     return float(special.hyp2f1(1.0, beta, alpha + beta, 1.0 / (1.0 + discount_rate)))
 
 
+@checked(alpha=number(0, low_open=True), beta=number(0, low_open=True), discount_rate=number(0, low_open=True),
+         renewals=number(0, integer=True))
 def sbg_derl(alpha: float, beta: float, discount_rate: float, renewals: int) -> float:
     """DERL(d | n-1 renewals) = B(alpha, beta+n)/B(alpha, beta+n-1) 2F1(1, beta+n; alpha+beta+n; 1/(1+d)),
     n = renewals + 1 (Fader & Hardie 2010, eq. 5): valued just before the n-th renewal decision."""
@@ -107,6 +114,7 @@ def sbg_derl(alpha: float, beta: float, discount_rate: float, renewals: int) -> 
     return float(ratio * special.hyp2f1(1.0, beta + n, alpha + beta + n, 1.0 / (1.0 + discount_rate)))
 
 
+@checked(alpha=number(0, low_open=True), beta=number(0, low_open=True), n_customers=COUNT, n_periods=COUNT, seed=SEED)
 def simulate_survivors(alpha: float, beta: float, n_customers: int, n_periods: int, seed: int) -> np.ndarray:
     """Survivors n_0..n_T of a simulated cohort: theta_i ~ Beta(alpha, beta), geometric lifetimes (seeded)."""
     rng = np.random.default_rng(seed)
@@ -388,6 +396,7 @@ class GeometricResults(MLEResults):
 
 # ---------------------------------------------------------------------------- side by side
 
+@checked(calibration_periods=number(1, integer=True, none=True), horizon=number(1, integer=True, none=True))
 def compare_projections(survivors, calibration_periods: int | None = None, horizon: int | None = None) -> pd.DataFrame:
     """Fit sBG and constant retention on periods 0..``calibration_periods`` and project both to ``horizon``.
 

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance, number, one_of
 from ..core.durations import durations
 from ..core.errors import DataError
 from ..core.results import StatsmodelsResults
@@ -30,6 +31,8 @@ from ..data.tables import RELATIONSHIP_LEVELS
 
 from .scores import value_scores
 
+@checked(survey=dataframe(), transactions=dataframe(), customers=dataframe(none=True),
+         inactivity_weeks=number(0, low_open=True))
 def value_retention_frame(
     survey: pd.DataFrame,
     transactions: pd.DataFrame,
@@ -70,6 +73,7 @@ def _cox_design(frame: pd.DataFrame, covariates, level: str | None, reference: s
     return X
 
 
+@checked(frame=dataframe(), level=instance(str, none=True), reference=TEXT, ties=one_of('efron', 'breslow'))
 def fit_dropout_cox(
     frame: pd.DataFrame,
     covariates=("delivered_value",),
@@ -90,6 +94,7 @@ def fit_dropout_cox(
     return StatsmodelsResults(fit, "Cox proportional hazards", names=list(X.columns))
 
 
+@checked(fit=instance(attributes=('params',), text='fitted results (with params)'), alpha=ALPHA)
 def hazard_ratios(fit, alpha: float = 0.05) -> pd.DataFrame:
     """Hazard ratios exp(b) with CIs exp(b +/- z se): ``term, coef, se, hazard_ratio, lower, upper, p_value``."""
     ci = fit.conf_int(alpha)
@@ -106,6 +111,7 @@ def hazard_ratios(fit, alpha: float = 0.05) -> pd.DataFrame:
     )
 
 
+@checked(frame=dataframe(), value=TEXT, level=TEXT, alpha=ALPHA)
 def delivered_value_by_level(
     frame: pd.DataFrame, value: str = "delivered_value", level: str = "relationship_level", alpha: float = 0.05
 ) -> pd.DataFrame:

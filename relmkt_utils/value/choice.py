@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.discrete.conditional_models import ConditionalLogit
 
+from ..core.checks import ALPHA, COUNT, FLAG, SEED, TEXT, checked, dataframe, instance, number
 from ..core.errors import ConvergenceWarning, DataError, Problem, rows_of
 from ..core.estimate import z_value
 from ..core.optimize import newton_fit
@@ -49,6 +50,7 @@ from .scores import construct_kind
 ID_COLUMNS = ("respondent_id", "task", "alternative", "chosen")
 
 
+@checked(choices=dataframe(), price=TEXT)
 def numeric_attributes(choices: pd.DataFrame, price: str = "price") -> pd.DataFrame:
     """A copy of ``choices`` with text attribute columns that hold only numbers converted to numbers.
 
@@ -76,6 +78,7 @@ def numeric_attributes(choices: pd.DataFrame, price: str = "price") -> pd.DataFr
     return out
 
 
+@checked(choices=dataframe(), price=TEXT)
 def choice_attributes(choices: pd.DataFrame, price: str = "price") -> list[str]:
     """Numeric attribute columns of a choices table (all but ids, ``chosen`` and ``price``).
 
@@ -116,6 +119,7 @@ def _prepare(choices: pd.DataFrame, attributes, price: str):
     return data, X, data["chosen"].astype(float).to_numpy(), groups, attrs
 
 
+@checked(choices=dataframe(), price=TEXT, warm_start=FLAG)
 def fit_conditional_logit(choices: pd.DataFrame, attributes=None, price: str = "price", warm_start: bool = True):
     """Conditional logit of ``chosen`` on the attributes and price (statsmodels ``ConditionalLogit``).
 
@@ -136,6 +140,7 @@ def _as_params(fit_or_params) -> pd.Series:
     return pd.Series(params, dtype=float)
 
 
+@checked(fit=instance(attributes=('params',), text='fitted results (with params)'), alpha=ALPHA)
 def part_worths(fit, alpha: float = 0.05) -> pd.DataFrame:
     """Tidy table of part-worths: ``term, kind, coef, se, lower, upper, p_value`` (Wald intervals)."""
     ci = fit.conf_int(alpha=alpha)
@@ -153,6 +158,7 @@ def part_worths(fit, alpha: float = 0.05) -> pd.DataFrame:
     )
 
 
+@checked(price=TEXT, alpha=ALPHA)
 def wtp_delta(params: pd.Series, cov: pd.DataFrame, price: str = "price", alpha: float = 0.05) -> pd.DataFrame:
     """WTP = -beta_a / beta_price with delta-method se and Wald CI, for every non-price parameter.
 
@@ -177,6 +183,7 @@ def wtp_delta(params: pd.Series, cov: pd.DataFrame, price: str = "price", alpha:
     return pd.DataFrame(rows)
 
 
+@checked(fit=instance(attributes=('params',), text='fitted results (with params)'), price=TEXT, alpha=ALPHA)
 def willingness_to_pay(fit, price: str = "price", alpha: float = 0.05) -> pd.DataFrame:
     """WTP per unit of each attribute with delta-method CIs from a fitted conditional logit.
 
@@ -240,6 +247,7 @@ def clogit_objective(X: np.ndarray, chosen: np.ndarray, starts: np.ndarray, weig
     return objective
 
 
+@checked(tol=number(0, low_open=True), maxiter=COUNT)
 def fit_clogit_arrays(X: np.ndarray, chosen: np.ndarray, groups: np.ndarray, tol: float = 1e-10, maxiter: int = 100,
                       weights=None, start=None):
     """Maximum likelihood of the conditional logit with one chosen row per group: the suite's one
@@ -268,6 +276,7 @@ def fit_clogit_arrays(X: np.ndarray, chosen: np.ndarray, groups: np.ndarray, tol
     return res.params.to_numpy(), res.cov_params_log.to_numpy(), float(res.llf)
 
 
+@checked(choices=dataframe(), price=TEXT, n_boot=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def bootstrap_wtp(
     choices: pd.DataFrame,
     attributes=None,
@@ -319,6 +328,8 @@ def bootstrap_wtp(
     )
 
 
+@checked(fit_or_params=instance(pd.Series, dict, attributes=('params',), text='fitted results or a Series of part-worths'),
+         offers=dataframe())
 def predict_shares(fit_or_params, offers: pd.DataFrame) -> pd.DataFrame:
     """Logit shares of a set of offers: s_j = exp(V_j) / sum_l exp(V_l), V_j = x_j'beta + beta_price p_j.
 
@@ -339,6 +350,8 @@ def predict_shares(fit_or_params, offers: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@checked(fit_or_params=instance(pd.Series, dict, attributes=('params',), text='fitted results or a Series of part-worths'),
+         offers=dataframe(), attribute=TEXT, delta=number(), market_size=number(0), price=TEXT)
 def simulate_change(
     fit_or_params,
     offers: pd.DataFrame,
@@ -379,6 +392,8 @@ def simulate_change(
     return out[["share_before", "share_after", "share_change", "revenue_before", "revenue_after", "revenue_change"]]
 
 
+@checked(fit_or_params=instance(pd.Series, dict, attributes=('params',), text='fitted results or a Series of part-worths'),
+         offers=dataframe(), delta=number(), market_size=number(0), price=TEXT)
 def simulate_all_components(
     fit_or_params,
     offers: pd.DataFrame,
@@ -407,6 +422,8 @@ def simulate_all_components(
     return out
 
 
+@checked(fit_or_params=instance(pd.Series, dict, attributes=('params',), text='fitted results or a Series of part-worths'),
+         choices=dataframe(), price=TEXT)
 def hit_rate(fit_or_params, choices: pd.DataFrame, price: str = "price") -> dict:
     """How often the chosen alternative is the one with the largest deterministic utility.
 
@@ -429,6 +446,7 @@ def hit_rate(fit_or_params, choices: pd.DataFrame, price: str = "price") -> dict
             "n_tasks": int(n_alt.size)}
 
 
+@checked(offers=dataframe())
 def check_offers(offers: pd.DataFrame, columns) -> pd.DataFrame:
     """The offers of a dataset's ``dataset.yml`` checked against the choice model: one row named
     ``ours`` (the offer the simulator changes) and a number for every column of ``columns`` (attributes
@@ -447,6 +465,7 @@ def check_offers(offers: pd.DataFrame, columns) -> pd.DataFrame:
     return offers[columns]
 
 
+@checked(choices=dataframe(), price=TEXT)
 def example_offers(choices: pd.DataFrame, attributes=None, price: str = "price") -> pd.DataFrame:
     """Three illustrative offers built from the levels observed in a choices table.
 

@@ -36,6 +36,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from ..core.checks import ALPHA, COUNT, SERIES, TEXT, checked, dataframe, instance, one_of
 from ..core.errors import DataError
 from ..core.results import StatsmodelsResults
 from ..data.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO
@@ -68,6 +69,7 @@ def _design(scores: pd.DataFrame, outcome: str, components) -> tuple[pd.Series, 
     return data[outcome].astype(float), data[comps].astype(float)
 
 
+@checked(scores=dataframe(), outcome=TEXT, cov_type=TEXT)
 def fit_driver_ols(scores: pd.DataFrame, outcome: str, components=None, cov_type: str = "HC3"):
     """statsmodels OLS of ``outcome`` on the component scores (with intercept), HC3 errors by default."""
     y, X = _design(scores, outcome, components)
@@ -75,6 +77,7 @@ def fit_driver_ols(scores: pd.DataFrame, outcome: str, components=None, cov_type
     return StatsmodelsResults(fit, f"OLS ({cov_type}) of {outcome}")
 
 
+@checked(scores=dataframe(), outcome=TEXT, maxiter=COUNT)
 def fit_driver_ordered(scores: pd.DataFrame, outcome: str, components=None, maxiter: int = 2000):
     """statsmodels ``OrderedModel(distr="logit")`` of ``outcome`` on the component scores.
 
@@ -89,6 +92,7 @@ def fit_driver_ordered(scores: pd.DataFrame, outcome: str, components=None, maxi
     return StatsmodelsResults(model.fit(method="bfgs", maxiter=maxiter, disp=False), f"ordered logit of {outcome}")
 
 
+@checked(scores=dataframe(), outcome=TEXT, model=one_of('ols', 'ordered'), alpha=ALPHA)
 def standardized_coefficients(
     scores: pd.DataFrame, outcome: str, components=None, model: str = "ols", alpha: float = 0.05
 ) -> pd.DataFrame:
@@ -131,6 +135,7 @@ def standardized_coefficients(
     return table
 
 
+@checked(scores=dataframe(), model=one_of('ols', 'ordered'), alpha=ALPHA)
 def driver_importance(
     scores: pd.DataFrame, outcomes=OUTCOMES, components=None, model: str = "ols", alpha: float = 0.05
 ) -> pd.DataFrame:
@@ -144,6 +149,7 @@ def driver_importance(
     )
 
 
+@checked(importance=SERIES, performance=SERIES)
 def ipa_table(importance: pd.Series, performance: pd.Series) -> pd.DataFrame:
     """Quadrants of an importance-performance map from *oriented* importance and performance.
 
@@ -180,6 +186,7 @@ def ipa_table(importance: pd.Series, performance: pd.Series) -> pd.DataFrame:
     return out
 
 
+@checked(scores=dataframe(), importance=dataframe(), outcome=instance(str, none=True))
 def importance_performance(scores: pd.DataFrame, importance: pd.DataFrame, outcome: str | None = None) -> pd.DataFrame:
     """Importance-performance map of the components for one outcome.
 
@@ -211,12 +218,14 @@ def importance_performance(scores: pd.DataFrame, importance: pd.DataFrame, outco
     return out
 
 
+@checked(ipa=dataframe())
 def improve_first(ipa: pd.DataFrame) -> str | None:
     """The component to improve first according to an ``ipa_table`` (None if none is below median)."""
     hit = ipa.loc[ipa["improve_first"], "component"]
     return None if hit.empty else str(hit.iloc[0])
 
 
+@checked(importance=dataframe())
 def weight_shares(importance: pd.DataFrame) -> pd.DataFrame:
     """Signed relative weights of the components: w_c = b_c / sum_k |b_k| per outcome and model.
 

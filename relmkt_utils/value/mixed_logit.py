@@ -70,6 +70,7 @@ import pandas as pd
 from scipy import special
 from scipy.stats import qmc
 
+from ..core.checks import ALPHA, COUNT, SEED, TEXT, checked, dataframe, instance, number
 from ..core.errors import DataError, ParameterError
 from ..core.estimate import Estimate
 from ..core.optimize import newton_fit
@@ -79,6 +80,8 @@ from .choice import _prepare, fit_clogit_arrays, wtp_delta
 
 # ---------------------------------------------------------------------------- draws
 
+@checked(n_points=number(0, integer=True), dims=COUNT, seed=number(0, integer=True, none=True),
+         skip=number(0, integer=True))
 def halton(n_points: int, dims: int, seed: int | None = 0, skip: int = 10) -> np.ndarray:
     """``n_points`` x ``dims`` Halton points in (0, 1): the radical inverses in the first ``dims`` primes of
     the indices skip .. skip+n_points-1 (``scipy.stats.qmc.Halton`` without scrambling), each dimension
@@ -92,6 +95,8 @@ def halton(n_points: int, dims: int, seed: int | None = 0, skip: int = 10) -> np
     return np.clip(out, 1e-12, 1 - 1e-12)
 
 
+@checked(n_points=number(0, integer=True), dims=COUNT, seed=number(0, integer=True, none=True),
+         skip=number(0, integer=True))
 def halton_normal(n_points: int, dims: int, seed: int | None = 0, skip: int = 10) -> np.ndarray:
     """Standard normal draws from :func:`halton` points (inverse normal CDF)."""
     return special.ndtri(halton(n_points, dims, seed, skip))
@@ -424,6 +429,8 @@ class MixedLogitResults(MLEResults):
         return out
 
 
+@checked(choices=dataframe(), price=TEXT, n_draws=COUNT, seed=number(0, integer=True, none=True),
+         skip=number(0, integer=True))
 def fit_mixed_logit(choices: pd.DataFrame, attributes=None, price: str = "price", fixed=(), n_draws: int = 100,
                     seed: int | None = 0, skip: int = 10, start_params=None) -> MixedLogitResults:
     """``MixedLogit(choices, ...).fit()`` in one call (see :class:`MixedLogit`)."""
@@ -432,6 +439,9 @@ def fit_mixed_logit(choices: pd.DataFrame, attributes=None, price: str = "price"
 
 # ---------------------------------------------------------------------------- simulation
 
+@checked(means=instance(dict, text='a dict of mean coefficients'),
+         sds=instance(dict, text='a dict of standard deviations'), n_respondents=COUNT, n_tasks=COUNT,
+         n_alternatives=number(2, integer=True), seed=SEED, price=TEXT)
 def simulate_mixed_logit(means: dict, sds: dict, n_respondents: int = 300, n_tasks: int = 10,
                          n_alternatives: int = 3, seed: int = 0, price: str = "price") -> pd.DataFrame:
     """A choices table drawn from a mixed logit with known means and standard deviations (seeded).
@@ -470,6 +480,7 @@ def published_electricity() -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- report tables
 
+@checked(alpha=ALPHA)
 def mixed_logit_table(mxl: MixedLogitResults, clogit=None, published: pd.DataFrame | None = None,
                       alpha: float = 0.05) -> pd.DataFrame:
     """One row per coefficient: the population mean and standard deviation with their intervals, the
@@ -502,6 +513,7 @@ def mixed_logit_table(mxl: MixedLogitResults, clogit=None, published: pd.DataFra
     return pd.DataFrame(rows).set_index("variable")
 
 
+@checked(alpha=ALPHA, n_draws=number(2, integer=True), seed=SEED)
 def mixed_logit_wtp(mxl: MixedLogitResults, clogit_wtp: pd.DataFrame | None = None, alpha: float = 0.05,
                     n_draws: int = 5000, seed: int = 0) -> pd.DataFrame:
     """WTP at the population means with both intervals side by side, by attribute.

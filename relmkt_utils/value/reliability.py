@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..core.checks import ALPHA, checked, dataframe, one_of
 from ..core.errors import DataError
 from ..core.estimate import Estimate, z_value
 from ..data.tables import CONSTRUCTS
@@ -105,6 +106,7 @@ class AlphaResult(Estimate):
         return self.value
 
 
+@checked(alpha=ALPHA, method=one_of('feldt', 'asymptotic'))
 def cronbach_alpha(items, alpha: float = 0.05, method: str = "feldt") -> AlphaResult:
     """Cronbach's alpha of the columns of ``items`` with a (1 - ``alpha``) confidence interval.
 
@@ -160,6 +162,7 @@ def item_analysis(items) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@checked(survey=dataframe(), alpha=ALPHA, method=one_of('feldt', 'asymptotic'))
 def reliability_table(survey: pd.DataFrame, constructs=None, alpha: float = 0.05, method: str = "feldt") -> pd.DataFrame:
     """Cronbach's alpha with CI for every construct detected in ``survey``.
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import TEXT, checked, dataframe
 from ..core.errors import DataError
 from ..data.tables import COST_CONSTRUCTS, LIKERT_HI, LIKERT_LO, VALUE_CONSTRUCTS
 
@@ -32,6 +33,7 @@ from .reliability import detect_constructs
 DV_RANGE = (LIKERT_LO - LIKERT_HI, LIKERT_HI - LIKERT_LO)
 
 
+@checked(survey=dataframe())
 def construct_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     """Mean item score per construct and respondent (same index as ``survey``).
 
@@ -46,6 +48,7 @@ def construct_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     return out
 
 
+@checked(survey=dataframe())
 def value_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     """Construct scores plus ``total_value``, ``total_cost`` and ``delivered_value`` (DV = TV - TC).
 
@@ -64,6 +67,7 @@ def value_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     return out
 
 
+@checked(construct=TEXT)
 def construct_kind(construct: str) -> str:
     """``"cost"`` for the cost constructs (and any name ending in ``_cost``), else ``"value"``."""
     return "cost" if construct in COST_CONSTRUCTS or str(construct).endswith("_cost") else "value"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import COUNT, SEED, checked, number
 from ..data.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO, RELATIONSHIP_LEVELS
 
 #: Part-worths per attribute level (utility units) and of price (per EUR) of the default world.
@@ -45,6 +46,7 @@ DEFAULT_MEANS = {
 }
 
 
+@checked(n_respondents=COUNT, n_tasks=COUNT, n_alternatives=number(2, integer=True), seed=SEED)
 def simulate_choices(
     n_respondents: int = 200,
     n_tasks: int = 8,
@@ -89,6 +91,7 @@ def _likert(x: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(x), LIKERT_LO, LIKERT_HI).astype(int)
 
 
+@checked(n=number(2, integer=True), items_per_construct=COUNT, item_noise=number(0), outcome_noise=number(0), seed=SEED)
 def simulate_survey(
     n: int = 500,
     weights: dict | None = None,
@@ -140,6 +143,8 @@ def simulate_survey(
     return survey, truth
 
 
+@checked(n=COUNT, log_hr_dv=number(), base_hazard_per_week=number(0, low_open=True),
+         purchases_per_week=number(0, low_open=True), weeks=number(0, low_open=True), seed=SEED)
 def simulate_retention(
     n: int = 800,
     log_hr_dv: float = np.log(0.7),

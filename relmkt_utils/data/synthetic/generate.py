@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
+from ...core.checks import COUNT, SEED, checked
 from ... import __version__
 from ..dataset import Dataset
 from ...core.errors import ParameterError
@@ -46,6 +47,7 @@ class World:
         return self.dataset.meta["truth"]
 
 
+@checked(seed=SEED, n_customers=COUNT)
 def synthesize(seed: int = 2024, n_customers: int = 5000, **truth_overrides) -> Dataset:
     """Generate the six behavioural canonical tables of the synthetic world (all but cohorts) from documented parameters.
 
@@ -66,6 +68,7 @@ def _check_args(seed, n_customers) -> None:
         raise ParameterError(f"n_customers must be a whole number >= 1, got {n_customers!r}")
 
 
+@checked(seed=SEED, n_customers=COUNT)
 def simulate(seed: int = 2024, n_customers: int = 5000, **truth_overrides) -> World:
     """Like :func:`synthesize`, but also return the hidden per-customer traits."""
     _check_args(seed, n_customers)
