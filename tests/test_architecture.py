@@ -135,3 +135,30 @@ def test_docstrings_name_modules_and_objects_that_exist():
                 names.append(".".join(base + [rel.lstrip(".")]))
             missing += [f"{path.relative_to(ROOT)}:{lineno}: {n}" for n in names if not exists(n)]
     assert missing == []
+
+
+def test_public_functions_have_numpydoc_parameters():
+    """Every public function of core, loyalty, retention, value and referral documents each of its
+    arguments in a numpydoc ``Parameters`` section (``name : type`` lines)."""
+    import importlib
+    import inspect
+    import re
+
+    undocumented = []
+    for pkg in ("core", "loyalty", "retention", "value", "referral"):
+        module = importlib.import_module(f"relmkt_utils.{pkg}")
+        for name in module.__all__:
+            fn = getattr(module, name)
+            if not inspect.isfunction(fn):
+                continue
+            params = [p for p in inspect.signature(fn).parameters.values()
+                      if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+            if not params:
+                continue
+            doc = inspect.getdoc(fn) or ""
+            section = doc.split("Parameters\n----------\n", 1)
+            listed = set(re.findall(r"^(\w+) :", section[1], re.M)) if len(section) == 2 else set()
+            missing = [p.name for p in params if p.name not in listed]
+            if missing:
+                undocumented.append(f"{pkg}.{name}: {', '.join(missing)}")
+    assert undocumented == []

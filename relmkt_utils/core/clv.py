@@ -77,6 +77,17 @@ def margin_multiplier(retention, discount_rate, timing: str = "end"):
 
     ``timing="end"``: Gupta & Lehmann's (2003, 2005) multiplier :math:`r/(1+i-r)`;
     ``timing="start"``: :math:`(1+i)/(1+i-r)` (Berger & Nasr 1998). numpy-broadcasting.
+
+    Parameters
+    ----------
+    retention : float or array-like
+        retention rate per period, in [0, 1].
+    discount_rate : float or array-like
+        discount rate per period, > -1.
+    timing : {'start', 'end'}, default 'end'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     r, i = _check_rates(retention, discount_rate)
@@ -98,6 +109,23 @@ def clv(margin, retention, discount_rate, horizon: int | None = None, timing: st
     ``horizon`` T (periods) keeps the first T margins (see the module docstring);
     ``margin_growth`` g makes the margin of tenure t equal to :math:`m(1+g)^t` (start) /
     :math:`m(1+g)^{t-1}` (end, so the first margin is m in both conventions).
+
+    Parameters
+    ----------
+    margin : float or array-like
+        margin per customer per period, in the currency of the data.
+    retention : float or array-like
+        retention rate per period, in [0, 1].
+    discount_rate : float or array-like
+        discount rate per period, > -1.
+    horizon : int or None, default None
+        number of periods whose margins count; None for an infinite horizon.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
+    margin_growth : float or array-like, default 0.0
+        growth of the margin per period of tenure (> -1).
     """
     check_timing(timing)
     r, i = _check_rates(retention, discount_rate)
@@ -127,6 +155,17 @@ def present_value(amounts, discount_rate, timing: str = "end"):
     convention: purchases expected during period k are discounted as if paid at its end, as in
     Lifetimes' ``customer_lifetime_value`` and Fader, Hardie & Lee 2005, "RFM and CLV");
     ``timing="start"``: at its start, :math:`\sum_k a_k (1+i)^{-(k-1)}`. ``discount_rate`` is per period.
+
+    Parameters
+    ----------
+    amounts : array-like
+        amounts a_1..a_H of periods 1..H (last axis).
+    discount_rate : float
+        discount rate per period, > -1.
+    timing : {'start', 'end'}, default 'end'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     a = np.asarray(amounts, dtype=float)
@@ -139,7 +178,13 @@ def present_value(amounts, discount_rate, timing: str = "end"):
 
 @checked(retention_rates=numbers(0, 1))
 def survival_from_retention(retention_rates) -> np.ndarray:
-    """S(0..T) = (1, r_1, r_1 r_2, ...) from the retention rates r_1..r_T of successive renewals."""
+    """S(0..T) = (1, r_1, r_1 r_2, ...) from the retention rates r_1..r_T of successive renewals.
+
+    Parameters
+    ----------
+    retention_rates : array-like
+        retention rates r_1..r_T of successive renewals, in [0, 1].
+    """
     rr = np.asarray(retention_rates, dtype=float).ravel()
     if np.any((rr < 0) | (rr > 1)):
         raise ParameterError("retention rates must lie in [0, 1]")
@@ -153,6 +198,19 @@ def clv_from_survival(margin, survival, discount_rate, timing: str = "start") ->
     start: :math:`\sum_{t=0}^{T-1} m_{t+1} S(t)/(1+i)^t`; end: :math:`\sum_{t=1}^{T} m_t S(t)/(1+i)^t`
     (periods 1..T in both). ``margin`` is a number or the T margins of periods 1..T. With
     :math:`S(t) = r^t` this equals ``clv(m, r, i, horizon=T, timing=...)``.
+
+    Parameters
+    ----------
+    margin : float or array-like
+        margin per period, one number or the T margins of periods 1..T.
+    survival : array-like
+        survival curve S(0), S(1), ..., S(T) with S(0) = 1, non-increasing.
+    discount_rate : float
+        discount rate per period, > -1.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     S = np.asarray(survival, dtype=float).ravel()
@@ -178,6 +236,25 @@ def simulate_clv(margin: float, retention: float, discount_rate: float, n_custom
     Each customer survives each renewal independently with probability r, so the number of
     renewals survived is L ~ Geometric: P(L >= t) = r^t. A customer pays m at t = 0..L (start) or
     t = 1..L (end), truncated to the horizon; the mean of the draws estimates :func:`clv`.
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period.
+    retention : float
+        retention rate per period, in [0, 1].
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    n_customers : int
+        number of simulated customers, >= 1.
+    seed : int
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    horizon : int or None, default None
+        number of periods kept; None for an infinite horizon.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     rng = np.random.default_rng(seed)
@@ -209,6 +286,17 @@ def equivalent_retention(expected_lifetime, discount_rate: float, timing: str = 
     ``timing="end"``: solve :math:`r/(1+i-r) = L`, :math:`r = (1+i) L/(1+L)`. With it, the
     constant-retention tools (customer equity, CLV - CAC grid, uplift value) reproduce the CLV of a
     heterogeneous (e.g. sBG) survival curve. numpy-broadcasting.
+
+    Parameters
+    ----------
+    expected_lifetime : float or array-like
+        discounted expected lifetime in periods (DEL).
+    discount_rate : float
+        discount rate per period, > -1.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     L = np.asarray(expected_lifetime, dtype=float)

@@ -73,6 +73,17 @@ def customer_revenue(
 
     With ``customers`` given, customers without any transaction are included with revenue 0,
     which is what a concentration measure over the whole customer base needs.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None, default None
+        the customers table; when given, customers without a transaction count with revenue 0.
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    amount_col : str, default 'amount'
+        name of the amount column.
     """
     require_columns(transactions, "transactions", (customer_col, amount_col,))
     codes, ids = pd.factorize(transactions[customer_col], sort=True)
@@ -103,6 +114,11 @@ def lorenz_curve(values) -> pd.DataFrame:
 
     Customers are ordered from the lowest to the highest spender; row k (k = 0..n) holds k/n and
     the share of revenue of the k lowest spenders. Both columns are non-decreasing.
+
+    Parameters
+    ----------
+    values : array-like
+        revenue per customer (finite, >= 0, not all zero).
     """
     x, total = _sorted_positive_total(values)
     n = x.size
@@ -117,6 +133,13 @@ def gini(values, corrected: bool = False) -> float:
 
     ``corrected=True`` returns G n/(n - 1), whose maximum (one customer has everything) is 1
     instead of (n - 1)/n. Values must be finite, >= 0 and not all zero.
+
+    Parameters
+    ----------
+    values : array-like
+        revenue per customer (finite, >= 0, not all zero).
+    corrected : bool, default False
+        multiply by n/(n - 1), so that one customer with everything gives 1.
     """
     x, total = _sorted_positive_total(values)
     n = x.size
@@ -135,6 +158,13 @@ def top_share(values, p: float = 0.2) -> float:
 
     L is the Lorenz curve interpolated linearly, so for p n = 2 of 10 customers the result is
     (x_(9) + x_(10)) / T exactly. ``p = 0.2`` gives the Pareto ratio of the 80/20 rule.
+
+    Parameters
+    ----------
+    values : array-like
+        revenue per customer (finite, >= 0, not all zero).
+    p : float, default 0.2
+        the top share of customers, in [0, 1] (0.2 for the 80/20 rule).
     """
     if not 0.0 <= p <= 1.0:
         raise DataError(f"p must be in [0, 1], got {p}")
@@ -148,6 +178,11 @@ def pareto_comparison(observed: float | dict[str, float]) -> pd.DataFrame:
 
     ``observed`` is one share (labelled "this dataset") or a mapping label -> share. Columns:
     ``source``, ``context``, ``top20_share``, ``citation``.
+
+    Parameters
+    ----------
+    observed : float or dict
+        the observed top-20% share, or label -> share.
     """
     obs = {"this dataset": observed} if np.isscalar(observed) else dict(observed)
     rows = pd.DataFrame(

@@ -43,6 +43,19 @@ def acquisition_outcomes(customers: pd.DataFrame, referrals: pd.DataFrame, eligi
 
     ``eligible_before`` (usually the program start) keeps customers acquired before it, so that
     referees who joined during the program are not counted as units.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    referrals : DataFrame
+        the canonical referrals table (``referrer_id``, ``invited_at``, ``referee_id``, ``converted_at``,
+        rewards).
+    eligible_before : date-like or None, default None
+        keep only customers acquired before this date (usually the program start).
+    as_of : date-like or None
+        date of the data; default the last date of the tables.
     """
     require_columns(customers, "customers", ("customer_id", "referral_group"))
     require_columns(referrals, "referrals", ("referrer_id", "referee_id"))
@@ -82,7 +95,16 @@ class IncrementalityResult:
 
 @checked(outcomes=dataframe(), alpha=ALPHA)
 def incrementality_test(outcomes: pd.DataFrame, alpha: float = 0.05) -> IncrementalityResult:
-    """Two-proportion z-test and intervals for the lift in new-customer acquisition (module doc)."""
+    """Two-proportion z-test and intervals for the lift in new-customer acquisition (module doc).
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     g1, g0 = outcomes[outcomes["program"] == 1], outcomes[outcomes["program"] == 0]
     if len(g1) < 2 or len(g0) < 2:
         raise ValueError("both the program and the holdout group need at least two customers")
@@ -115,7 +137,18 @@ class LogitIncrementality:
 @checked(outcomes=dataframe(), alpha=ALPHA)
 def incrementality_logit(outcomes: pd.DataFrame, covariates=("relationship_level", "tenure_years"),
                          alpha: float = 0.05) -> LogitIncrementality:
-    """Logit of any_new on program and controls; odds ratio and average marginal effect of program."""
+    """Logit of any_new on program and controls; odds ratio and average marginal effect of program.
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    covariates : sequence of str, default ('relationship_level', 'tenure_years')
+        control columns of ``outcomes``.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     cols = [c for c in covariates if c in outcomes.columns]
     X = outcomes[["program"]].astype(float)
     for c in cols:
@@ -138,7 +171,16 @@ def incrementality_logit(outcomes: pd.DataFrame, covariates=("relationship_level
 
 @checked(outcomes=dataframe(), alpha=ALPHA)
 def cannibalization(outcomes: pd.DataFrame, alpha: float = 0.05) -> Estimate:
-    """kappa = mean new customers per holdout customer / per program customer (log delta interval)."""
+    """kappa = mean new customers per holdout customer / per program customer (log delta interval).
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     x1 = outcomes.loc[outcomes["program"] == 1, "new_customers"]
     x0 = outcomes.loc[outcomes["program"] == 0, "new_customers"]
     return ratio_ci(x0, x1, alpha)
@@ -146,7 +188,16 @@ def cannibalization(outcomes: pd.DataFrame, alpha: float = 0.05) -> Estimate:
 
 @checked(outcomes=dataframe(), alpha=ALPHA)
 def incremental_customers(outcomes: pd.DataFrame, alpha: float = 0.05) -> Estimate:
-    """New customers the program caused: (mean N program - mean N holdout) x n_program."""
+    """New customers the program caused: (mean N program - mean N holdout) x n_program.
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     g1, g0 = outcomes[outcomes["program"] == 1], outcomes[outcomes["program"] == 0]
     return wald_diff_ci(g1["new_customers"], g0["new_customers"], alpha).scaled(len(g1))
 
@@ -156,6 +207,16 @@ def lift_table(outcomes: pd.DataFrame, column: str = "new_customers", alpha: flo
     """Program mean, holdout mean and their difference with Wald intervals, for ``plots.referral.lift``.
 
     Columns label, estimate, lower, upper; rows "program", "holdout", "difference (lift)".
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    column : str, default 'new_customers'
+        the outcome column compared.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     z = z_value(alpha)
     rows = []

@@ -74,7 +74,21 @@ def _nps_scores(rng, groups):
 @checked(truth=instance(dict, text='the truth dict of simulate_referral_program'), clv=number(),
          reward_per_conversion=number(0), fixed_cost=number(0), n_program=COUNT)
 def true_roi(truth: dict, clv: float, reward_per_conversion: float, fixed_cost: float, n_program: int) -> float:
-    """True ROI of the simulated program: (n lift V - n E[N1] r - F) / (n E[N1] r + F)."""
+    """True ROI of the simulated program: (n lift V - n E[N1] r - F) / (n E[N1] r + F).
+
+    Parameters
+    ----------
+    truth : dict
+        the ``truth`` of :func:`simulate_referral_program`.
+    clv : float
+        value of one incremental customer.
+    reward_per_conversion : float
+        reward per rewarded conversion, >= 0.
+    fixed_cost : float
+        fixed cost of the program, >= 0.
+    n_program : int
+        customers in the program group, >= 1.
+    """
     value = n_program * truth["lift_new_per_customer"] * clv
     cost = n_program * truth["mean_new_program"] * reward_per_conversion + fixed_cost
     return (value - cost) / cost
@@ -114,7 +128,59 @@ def simulate_referral_program(
     discount_rate: float = 0.10,
     with_transactions: bool = True,
 ) -> SimulatedProgram:
-    """Simulate one referral program; the same arguments give the same tables, byte for byte."""
+    """Simulate one referral program; the same arguments give the same tables, byte for byte.
+
+    Parameters
+    ----------
+    n_customers : int, default 4000
+        existing customers, half randomized to the program, >= 1.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    program_start : str, default '2023-01-01'
+        start date S of the program window.
+    window_days : int, default 365
+        length W of the program window in days, >= 1.
+    followup_days : int, default 730
+        days of purchases observed after the window, >= 0.
+    nps_shares : tuple of 3 floats, default (0.35, 0.4, 0.25)
+        shares of promoters, passives and detractors.
+    level_shares : tuple of 3 floats, default (0.5, 0.3, 0.2)
+        shares of the financial, social and structural levels.
+    wom_rate : dict or None
+        new customers by word of mouth per customer and NPS group (omega); default the module's.
+    invite_rate : dict or None
+        rewarded invitations per program customer and NPS group (nu); default the module's.
+    level_multiplier : dict or None
+        multiplier of both rates per relationship level; default the module's.
+    invite_conversion : float, default 0.25
+        probability that an invitation converts, in [0, 1].
+    mean_delay_days : float, default 14.0
+        mean delay of a conversion in days, > 0.
+    n_new_other : int, default 1000
+        organic/paid customers joining during the window, >= 0.
+    aov : float, default 50.0
+        mean order amount, > 0.
+    referred_aov_uplift : float, default 0.16
+        relative uplift of a referred customer's order amount, > -1.
+    orders_per_year : float, default 4.0
+        purchase rate of alive customers per year, > 0.
+    margin_rate : float, default 0.3
+        margin as a share of revenue, in [0, 1].
+    churn_per_year : float, default 0.35
+        dropout hazard per year, > 0.
+    referred_hazard_ratio : float, default 0.82
+        hazard ratio of referred customers, > 0.
+    reward_referrer : float, default 15.0
+        reward of the referrer per conversion, >= 0.
+    reward_referee : float, default 10.0
+        reward of the referee per conversion, >= 0.
+    acquisition_cost : dict or None
+        acquisition cost by channel; default the module's.
+    discount_rate : float, default 0.1
+        discount rate per year of the true CLV.
+    with_transactions : bool, default True
+        also simulate the transactions table.
+    """
     rng = np.random.default_rng(seed)
     wom_rate = wom_rate or {"promoter": 0.15, "passive": 0.06, "detractor": 0.02}
     invite_rate = invite_rate or {"promoter": 1.2, "passive": 0.6, "detractor": 0.2}

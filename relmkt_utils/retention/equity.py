@@ -37,7 +37,17 @@ from ..core.clv import check_timing, clv
 
 @checked(discount_rate=RATE, horizon=number(0, integer=True, none=True), growth=RATE)
 def cohort_discount_sum(discount_rate: float, horizon: int | None = None, growth: float = 0.0) -> float:
-    r""":math:`\sum_{k=1}^{K} (1+g)^{k-1}/(1+i)^k`; n/(i-g) times this is the discounted count of future customers."""
+    r""":math:`\sum_{k=1}^{K} (1+g)^{k-1}/(1+i)^k`; n/(i-g) times this is the discounted count of future customers.
+
+    Parameters
+    ----------
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    horizon : int or None, default None
+        number of future cohorts K; None for all.
+    growth : float, default 0.0
+        growth rate of the number of new customers per period (> -1).
+    """
     i, g = float(discount_rate), float(growth)
     if horizon is None:
         if g >= i:
@@ -59,6 +69,29 @@ def customer_equity(margin: float, retention: float, discount_rate: float, curre
     Each customer's CLV is infinite-horizon. Returns the parts (currency of the inputs):
     ``clv``, ``current_customers_value``, ``future_customers_value`` (gross), ``future_acquisition_cost``
     and ``customer_equity``.
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period.
+    retention : float
+        retention rate per period, in [0, 1].
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    current_customers : float
+        customers today, >= 0.
+    new_customers_per_period : float
+        new customers acquired per period, >= 0.
+    acquisition_cost : float
+        acquisition cost per new customer (CAC), in the currency of the data, >= 0.
+    horizon : int or None, default None
+        number of future cohorts counted; None for all (needs growth < discount rate).
+    growth : float, default 0.0
+        growth rate of the number of new customers per period (> -1).
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     if current_customers < 0 or new_customers_per_period < 0 or acquisition_cost < 0:
@@ -72,7 +105,15 @@ def customer_equity(margin: float, retention: float, discount_rate: float, curre
 
 @checked(new_customers_per_period=number(0), retention=number(0, 1, high_open=True))
 def steady_state_customers(new_customers_per_period: float, retention: float) -> float:
-    """N* = n / (1 - r): the base at which the n newcomers per period replace the (1 - r) N* who leave."""
+    """N* = n / (1 - r): the base at which the n newcomers per period replace the (1 - r) N* who leave.
+
+    Parameters
+    ----------
+    new_customers_per_period : float
+        new customers acquired per period, >= 0.
+    retention : float
+        retention rate per period, in [0, 1).
+    """
     if retention >= 1:
         raise ParameterError("a steady state needs retention < 1")
     return new_customers_per_period / (1 - retention)
@@ -98,6 +139,29 @@ def retention_uplift_value(margin: float, retention: float, discount_rate: float
 
     ``change_pct`` = 100 x (after - before)/|before|, the figure to set beside Reichheld & Sasser's
     25-85% (HBR 1990), which are industry examples, not a law.
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period, in the currency of the data.
+    retention : float
+        retention rate per period, in [0, 1].
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    uplift : float, default 0.05
+        rise of the retention rate (0.05 = 5 percentage points).
+    acquisition_cost : float, default 0.0
+        acquisition cost per new customer (CAC), in the currency of the data, >= 0.
+    current_customers : float, default 0.0
+        customers today, >= 0.
+    new_customers_per_period : float, default 0.0
+        new customers acquired per period, >= 0.
+    fixed_cost_per_period : float, default 0.0
+        fixed cost of the retention programme per period.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     r1 = retention + uplift
     if not 0 <= retention < 1 or not 0 <= r1 < 1:
@@ -125,6 +189,21 @@ def clv_cac_grid(margin: float, discount_rate: float, retention, acquisition_cos
     """CLV - CAC on a retention x acquisition-cost grid (index ``retention``, columns ``acquisition_cost``).
 
     Positive cells are customers worth acquiring at that cost; the zero contour is CAC = CLV(r).
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period, in the currency of the data.
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    retention : array-like
+        retention rates of the grid's rows, in [0, 1].
+    acquisition_cost : array-like
+        acquisition costs of the grid's columns, >= 0.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     r = np.asarray(retention, dtype=float).ravel()
     c = np.asarray(acquisition_cost, dtype=float).ravel()
@@ -145,6 +224,21 @@ def break_even_retention_spend(margin: float, retention: float, uplift: float, d
     * ``one_off``: a single spend at acquisition: :math:`\mathrm{CLV}(r') - \mathrm{CLV}(r)`.
 
     Spending less than these figures per customer makes the programme profitable.
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period, in the currency of the data.
+    retention : float
+        retention rate per period, in [0, 1].
+    uplift : float
+        rise of the retention rate (0.05 = 5 percentage points).
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     r1 = retention + uplift
     if not 0 <= retention < 1 or not 0 <= r1 < 1:
@@ -165,6 +259,21 @@ def clv_by_relationship_level(retention_by_level, margin, discount_rate: float, 
     Columns: ``retention``, ``margin``, ``bond_cost``, ``expected_periods`` (1/(1-r), start timing; r/(1-r)
     end timing: expected number of margins), ``clv`` (of the net margin m - cost), ``clv_vs_first``
     (difference to the first level listed, normally financial) and ``clv_ratio_vs_first``.
+
+    Parameters
+    ----------
+    retention_by_level : dict
+        level -> retention rate per period.
+    margin : float or dict
+        margin per customer per period, one number or level -> margin.
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    bond_cost : float or dict, default 0.0
+        cost per customer per period of keeping the bond, one number or level -> cost.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     levels = list(retention_by_level)
     unknown = [lv for lv in levels if lv not in RELATIONSHIP_LEVELS]

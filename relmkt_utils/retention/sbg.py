@@ -72,21 +72,52 @@ from ..core.results import MLEResults
 
 @checked(alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True), t=numbers(0))
 def sbg_survival(alpha: float, beta: float, t) -> np.ndarray:
-    """S(t) = B(alpha, beta + t) / B(alpha, beta)."""
+    """S(t) = B(alpha, beta + t) / B(alpha, beta).
+
+    Parameters
+    ----------
+    alpha : float or array-like
+        the sBG's alpha (a parameter of the beta distribution of the churn probability, not an interval
+        level), > 0.
+    beta : float or array-like
+        the sBG's beta, > 0.
+    t : float or array-like
+        periods since acquisition, >= 0.
+    """
     t = np.asarray(t, dtype=float)
     return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
 
 
 @checked(alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True), t=numbers(1))
 def sbg_churn_probability(alpha: float, beta: float, t) -> np.ndarray:
-    """P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta), t = 1, 2, ..."""
+    """P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta), t = 1, 2, ...
+
+    Parameters
+    ----------
+    alpha : float or array-like
+        the sBG's alpha (beta-distribution parameter), > 0.
+    beta : float or array-like
+        the sBG's beta, > 0.
+    t : float or array-like
+        period of churn, t = 1, 2, ...
+    """
     t = np.asarray(t, dtype=float)
     return np.exp(special.betaln(alpha + 1, beta + t - 1) - special.betaln(alpha, beta))
 
 
 @checked(alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True), t=numbers(1))
 def sbg_retention_rate(alpha: float, beta: float, t) -> np.ndarray:
-    """r(t) = (beta + t - 1) / (alpha + beta + t - 1), the retention rate at the t-th renewal, t >= 1."""
+    """r(t) = (beta + t - 1) / (alpha + beta + t - 1), the retention rate at the t-th renewal, t >= 1.
+
+    Parameters
+    ----------
+    alpha : float or array-like
+        the sBG's alpha (beta-distribution parameter), > 0.
+    beta : float or array-like
+        the sBG's beta, > 0.
+    t : float or array-like
+        renewal number, t >= 1.
+    """
     t = np.asarray(t, dtype=float)
     return (beta + t - 1) / (alpha + beta + t - 1)
 
@@ -94,7 +125,17 @@ def sbg_retention_rate(alpha: float, beta: float, t) -> np.ndarray:
 @checked(alpha=number(0, low_open=True), beta=number(0, low_open=True), discount_rate=number(0, low_open=True))
 def sbg_del(alpha: float, beta: float, discount_rate: float) -> float:
     """DEL(d) = 2F1(1, beta; alpha + beta; 1/(1+d)) (Fader & Hardie 2010): discounted expected lifetime
-    of a new customer in periods, counting the payment at acquisition (t = 0) as 1."""
+    of a new customer in periods, counting the payment at acquisition (t = 0) as 1.
+
+    Parameters
+    ----------
+    alpha : float
+        the sBG's alpha (beta-distribution parameter), > 0.
+    beta : float
+        the sBG's beta, > 0.
+    discount_rate : float
+        discount rate per period, > 0.
+    """
     if discount_rate <= 0:
         raise ParameterError("DEL needs a discount rate > 0 (the undiscounted sum may diverge)")
     return float(special.hyp2f1(1.0, beta, alpha + beta, 1.0 / (1.0 + discount_rate)))
@@ -104,7 +145,19 @@ def sbg_del(alpha: float, beta: float, discount_rate: float) -> float:
          renewals=number(0, integer=True))
 def sbg_derl(alpha: float, beta: float, discount_rate: float, renewals: int) -> float:
     """DERL(d | n-1 renewals) = B(alpha, beta+n)/B(alpha, beta+n-1) 2F1(1, beta+n; alpha+beta+n; 1/(1+d)),
-    n = renewals + 1 (Fader & Hardie 2010, eq. 5): valued just before the n-th renewal decision."""
+    n = renewals + 1 (Fader & Hardie 2010, eq. 5): valued just before the n-th renewal decision.
+
+    Parameters
+    ----------
+    alpha : float
+        the sBG's alpha (beta-distribution parameter), > 0.
+    beta : float
+        the sBG's beta, > 0.
+    discount_rate : float
+        discount rate per period, > 0.
+    renewals : int
+        renewals the customer has made (n - 1), >= 0.
+    """
     if discount_rate <= 0:
         raise ParameterError("DERL needs a discount rate > 0")
     n = int(renewals) + 1
@@ -116,7 +169,21 @@ def sbg_derl(alpha: float, beta: float, discount_rate: float, renewals: int) -> 
 
 @checked(alpha=number(0, low_open=True), beta=number(0, low_open=True), n_customers=COUNT, n_periods=COUNT, seed=SEED)
 def simulate_survivors(alpha: float, beta: float, n_customers: int, n_periods: int, seed: int) -> np.ndarray:
-    """Survivors n_0..n_T of a simulated cohort: theta_i ~ Beta(alpha, beta), geometric lifetimes (seeded)."""
+    """Survivors n_0..n_T of a simulated cohort: theta_i ~ Beta(alpha, beta), geometric lifetimes (seeded).
+
+    Parameters
+    ----------
+    alpha : float
+        alpha of the beta distribution of the churn probability, > 0.
+    beta : float
+        beta of the beta distribution of the churn probability, > 0.
+    n_customers : int
+        cohort size, >= 1.
+    n_periods : int
+        last period simulated, >= 1.
+    seed : int
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    """
     rng = np.random.default_rng(seed)
     theta = rng.beta(alpha, beta, size=n_customers)
     churn_period = rng.geometric(np.clip(theta, 1e-300, 1.0))        # period of churn, 1, 2, ...
@@ -406,6 +473,15 @@ def compare_projections(survivors, calibration_periods: int | None = None, horiz
     ``geometric_error_pct`` (100 (projection - actual)/actual), and the retention rates
     ``actual_retention``, ``sbg_retention``, ``geometric_retention`` (r(t) = S(t)/S(t-1)).
     The fitted parameters are in ``DataFrame.attrs`` (plain floats).
+
+    Parameters
+    ----------
+    survivors : array-like
+        survivors n_0, n_1, ... of one cohort, possibly past the calibration periods.
+    calibration_periods : int or None
+        last period of the calibration; default: the last observed period.
+    horizon : int or None
+        last period projected; default: the last observed period.
     """
     s = _check_survivors(survivors)
     Tc = s.size - 1 if calibration_periods is None else int(calibration_periods)

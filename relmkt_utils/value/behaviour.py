@@ -45,6 +45,20 @@ def value_retention_frame(
     Uses each customer's earliest survey response; origin = survey date. Columns: ``customer_id,
     survey_date, total_value, total_cost, delivered_value, [relationship_level], start,
     last_activity, end, duration`` (weeks), ``dropped``, ``won_back``; ``attrs["rule"]`` states the rule.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the canonical survey table (``customer_id``, ``date``, ``nps``, Likert items ``<construct>_<k>``,
+        ...).
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None, default None
+        the customers table (relationship levels).
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    inactivity_weeks : float, default 26.0
+        weeks without a purchase after which a customer counts as dropped out, > 0.
     """
     scores = value_scores(survey)
     scores["date"] = to_dates(scores["date"])
@@ -85,6 +99,19 @@ def fit_dropout_cox(
 
     Dummies are named ``relationship_level[social]`` etc. (reference: ``financial``); rows with a
     missing value are dropped. Returns statsmodels ``PHRegResults`` in the suite's results protocol.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        one row per surveyed customer, as :func:`value_retention_frame` makes it.
+    covariates : sequence of str
+        numeric covariates (default the delivered value).
+    level : str or None, default 'relationship_level'
+        the relationship-level column (financial, social, structural).
+    reference : str, default 'financial'
+        the reference relationship level of the dummies.
+    ties : {'efron', 'breslow'}, default 'efron'
+        handling of tied event times in the Cox partial likelihood.
     """
     X = _cox_design(frame, covariates, level, reference)
     data = pd.concat([frame[["duration", "dropped"]], X], axis=1).dropna()
@@ -96,7 +123,15 @@ def fit_dropout_cox(
 
 @checked(fit=instance(attributes=('params',), text='fitted results (with params)'), alpha=ALPHA)
 def hazard_ratios(fit, alpha: float = 0.05) -> pd.DataFrame:
-    """Hazard ratios exp(b) with CIs exp(b +/- z se): ``term, coef, se, hazard_ratio, lower, upper, p_value``."""
+    """Hazard ratios exp(b) with CIs exp(b +/- z se): ``term, coef, se, hazard_ratio, lower, upper, p_value``.
+
+    Parameters
+    ----------
+    fit : results
+        a fitted Cox model (:func:`fit_dropout_cox`).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     ci = fit.conf_int(alpha)
     return pd.DataFrame(
         {
@@ -118,6 +153,17 @@ def delivered_value_by_level(
     """Mean delivered value per relationship level with t intervals mean +/- t_{n-1} sd / sqrt(n).
 
     Columns: ``level, n, mean, sd, se, lower, upper``, levels in the order financial, social, structural.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        one row per surveyed customer, as :func:`value_retention_frame` makes it.
+    value : str, default 'delivered_value'
+        the delivered-value column.
+    level : str, default 'relationship_level'
+        the relationship-level column.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     rows = []
     present = [c for c in RELATIONSHIP_LEVELS if c in set(frame[level].dropna())]

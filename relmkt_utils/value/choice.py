@@ -58,6 +58,14 @@ def numeric_attributes(choices: pd.DataFrame, price: str = "price") -> pd.DataFr
     choices table read from CSV arrive as strings such as ``"3"``. A column other than the ids,
     ``chosen`` and ``price`` whose every non-empty value parses as a number becomes numeric (integer
     when all values are whole numbers); other text columns are left as they are.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     out = choices.copy()
     for col in out.columns:
@@ -84,6 +92,14 @@ def choice_attributes(choices: pd.DataFrame, price: str = "price") -> list[str]:
 
     Text columns holding only numbers count as numeric (see ``numeric_attributes``). Canonical
     constructs come first, in their canonical order, then other columns as they appear.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     choices = numeric_attributes(choices, price)
     cand = [
@@ -128,6 +144,19 @@ def fit_conditional_logit(choices: pd.DataFrame, attributes=None, price: str = "
     With ``warm_start`` statsmodels' BFGS starts from the vectorized Newton solution of
     ``fit_clogit_arrays`` (same likelihood), which cuts the fit time several-fold; statsmodels still
     maximizes the likelihood and computes the covariance itself.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    attributes : list of str or None
+        attribute columns; default: every numeric column but the ids, ``chosen`` and ``price``
+        (:func:`choice_attributes`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    warm_start : bool, default True
+        start statsmodels' BFGS from the suite's Newton solution (same likelihood, several times faster).
     """
     _, X, y, groups, _ = _prepare(choices, attributes, price)
     start = fit_clogit_arrays(X.to_numpy(), y, groups)[0] if warm_start else None
@@ -142,7 +171,15 @@ def _as_params(fit_or_params) -> pd.Series:
 
 @checked(fit=instance(attributes=('params',), text='fitted results (with params)'), alpha=ALPHA)
 def part_worths(fit, alpha: float = 0.05) -> pd.DataFrame:
-    """Tidy table of part-worths: ``term, kind, coef, se, lower, upper, p_value`` (Wald intervals)."""
+    """Tidy table of part-worths: ``term, kind, coef, se, lower, upper, p_value`` (Wald intervals).
+
+    Parameters
+    ----------
+    fit : results
+        a fitted conditional logit (:func:`fit_conditional_logit`).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     ci = fit.conf_int(alpha=alpha)
     names = list(fit.params.index)
     return pd.DataFrame(
@@ -163,6 +200,17 @@ def wtp_delta(params: pd.Series, cov: pd.DataFrame, price: str = "price", alpha:
     """WTP = -beta_a / beta_price with delta-method se and Wald CI, for every non-price parameter.
 
     Columns: ``attribute, wtp, se, lower, upper``.
+
+    Parameters
+    ----------
+    params : Series
+        coefficients by attribute and price.
+    cov : DataFrame
+        their covariance.
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     params = pd.Series(params, dtype=float)
     cov = pd.DataFrame(cov, index=params.index, columns=params.index)
@@ -189,6 +237,15 @@ def willingness_to_pay(fit, price: str = "price", alpha: float = 0.05) -> pd.Dat
 
     WTP_a = -beta_a / beta_price; se from g' Cov g (see module docstring). Units: currency of
     ``price`` per attribute level.
+
+    Parameters
+    ----------
+    fit : results
+        a fitted conditional logit (:func:`fit_conditional_logit`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     return wtp_delta(fit.params, fit.cov_params(), price=price, alpha=alpha)
 
@@ -259,6 +316,23 @@ def fit_clogit_arrays(X: np.ndarray, chosen: np.ndarray, groups: np.ndarray, tol
     ``start`` the starting coefficients (default 0); ``tol`` the step size below which the
     iterations stop. Returns ``(params, cov, llf)`` with ``cov`` the inverse observed information.
     Same likelihood as statsmodels ``ConditionalLogit`` when every group has exactly one chosen row.
+
+    Parameters
+    ----------
+    X : ndarray
+        rows x attributes: one row per alternative of each task.
+    chosen : ndarray
+        1 for the chosen row of each task, 0 elsewhere.
+    groups : ndarray
+        the task of each row (any labels, rows in any order).
+    tol : float, default 1e-10
+        step size below which the Newton iterations stop, > 0.
+    maxiter : int, default 100
+        most iterations of the optimizer.
+    weights : array-like or None
+        one weight per task in the order of the sorted task labels (a task counts w times); default 1.
+    start : array-like or None
+        starting coefficients; default 0.
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
@@ -289,6 +363,23 @@ def bootstrap_wtp(
 
     Columns: ``attribute, wtp`` (full-sample estimate), ``boot_mean, boot_se, lower, upper``
     (percentile interval), ``n_boot``. Seeded: the same seed gives the same numbers.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    attributes : list of str or None
+        attribute columns; default: every numeric column but the ids, ``chosen`` and ``price``
+        (:func:`choice_attributes`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    n_boot : int, default 200
+        number of bootstrap replicates.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     data, X, y, groups, attrs = _prepare(choices, attributes, price)
     names = attrs + [price]
@@ -335,6 +426,13 @@ def predict_shares(fit_or_params, offers: pd.DataFrame) -> pd.DataFrame:
 
     ``offers`` has one row per offer and one column per parameter of the fit (attributes and
     price). Returns a copy with columns ``utility`` and ``share`` added (shares sum to 1).
+
+    Parameters
+    ----------
+    fit_or_params : results or Series
+        fitted conditional logit (its ``params``) or part-worths indexed by attribute and price.
+    offers : DataFrame
+        one row per offer (index: the offer's name), one column per attribute of the fit and the price.
     """
     params = _as_params(fit_or_params)
     missing = [n for n in params.index if n not in offers.columns]
@@ -367,6 +465,23 @@ def simulate_change(
     revenue_after, revenue_change`` with revenue = price x share x market_size (after the change
     when the changed attribute is the price). Index = ``offers.index``; ``attrs['offer']`` and
     ``attrs['attribute']`` record the scenario.
+
+    Parameters
+    ----------
+    fit_or_params : results or Series
+        fitted conditional logit (its ``params``) or part-worths indexed by attribute and price.
+    offers : DataFrame
+        one row per offer (index: the offer's name), one column per attribute of the fit and the price.
+    offer : label
+        index label of the offer in ``offers`` that changes.
+    attribute : str
+        the attribute (or price) column that changes.
+    delta : float, default 1.0
+        change of the attribute, in its own units.
+    market_size : float, default 1000.0
+        number of buyers in the market; revenue = price x share x market size.
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     if offer not in offers.index:
         raise ValueError(f"offer {offer!r} is not an index label of offers")
@@ -408,6 +523,23 @@ def simulate_all_components(
     For a cost attribute the change is -delta (one level *less* cost), so every row is an
     improvement of the offer. One row per attribute: ``attribute, kind, delta, share_before,
     share_after, share_change, revenue_before, revenue_after, revenue_change`` (focal offer only).
+
+    Parameters
+    ----------
+    fit_or_params : results or Series
+        fitted conditional logit (its ``params``) or part-worths indexed by attribute and price.
+    offers : DataFrame
+        one row per offer (index: the offer's name), one column per attribute of the fit and the price.
+    offer : label
+        index label of the offer in ``offers`` that changes.
+    delta : float, default 1.0
+        improvement of each attribute in its own units (cost attributes change by -delta).
+    market_size : float, default 1000.0
+        number of buyers in the market; revenue = price x share x market size.
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    attributes : list of str or None
+        the attributes changed; default every parameter but the price.
     """
     params = _as_params(fit_or_params)
     attrs = list(attributes) if attributes is not None else [n for n in params.index if n != price]
@@ -433,6 +565,16 @@ def hit_rate(fit_or_params, choices: pd.DataFrame, price: str = "price") -> dict
     deterministic rule would give 1; the logit's random part makes it lower even with the true
     part-worths. Returns ``{"hit_rate", "chance", "n_tasks"}`` with chance = mean of 1 / (number of
     alternatives in the task), the rate of picking at random.
+
+    Parameters
+    ----------
+    fit_or_params : results or Series
+        fitted conditional logit (its ``params``) or part-worths indexed by attribute and price.
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     params = _as_params(fit_or_params)
     data, _, y, groups, _ = _prepare(choices, [n for n in params.index if n != price], price)
@@ -450,7 +592,15 @@ def hit_rate(fit_or_params, choices: pd.DataFrame, price: str = "price") -> dict
 def check_offers(offers: pd.DataFrame, columns) -> pd.DataFrame:
     """The offers of a dataset's ``dataset.yml`` checked against the choice model: one row named
     ``ours`` (the offer the simulator changes) and a number for every column of ``columns`` (attributes
-    and price); returned with the columns in that order. A mismatch is a DataError naming the key."""
+    and price); returned with the columns in that order. A mismatch is a DataError naming the key.
+
+    Parameters
+    ----------
+    offers : DataFrame
+        the offers of ``dataset.yml`` (index: offer names).
+    columns : sequence of str
+        the attributes and the price of the choice model.
+    """
     columns = list(columns)
     problems = []
     if "ours" not in offers.index:
@@ -479,6 +629,17 @@ def example_offers(choices: pd.DataFrame, attributes=None, price: str = "price")
 
     Each offer uses levels the respondents actually saw (with five levels 1..5: 3, 4 and 2).
     Index: the offer names; columns: the attributes and the price.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    attributes : list of str or None
+        attribute columns; default: every numeric column but the ids, ``chosen`` and ``price``
+        (:func:`choice_attributes`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     data = numeric_attributes(choices, price)
     attrs = list(attributes) if attributes is not None else choice_attributes(data, price)

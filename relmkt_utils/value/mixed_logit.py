@@ -86,7 +86,19 @@ def halton(n_points: int, dims: int, seed: int | None = 0, skip: int = 10) -> np
     """``n_points`` x ``dims`` Halton points in (0, 1): the radical inverses in the first ``dims`` primes of
     the indices skip .. skip+n_points-1 (``scipy.stats.qmc.Halton`` without scrambling), each dimension
     shifted by a seeded uniform modulo 1 (``seed=None``: not shifted, the plain sequence that mlogit uses
-    with skip=100)."""
+    with skip=100).
+
+    Parameters
+    ----------
+    n_points : int
+        number of points.
+    dims : int
+        number of dimensions (one per random coefficient).
+    seed : int or None, default 0
+        seed of the shift modulo 1; None for the plain sequence.
+    skip : int, default 10
+        number of initial Halton points dropped.
+    """
     sequence = qmc.Halton(d=int(dims), scramble=False)
     sequence.fast_forward(int(skip))
     out = sequence.random(int(n_points))
@@ -98,7 +110,19 @@ def halton(n_points: int, dims: int, seed: int | None = 0, skip: int = 10) -> np
 @checked(n_points=number(0, integer=True), dims=COUNT, seed=number(0, integer=True, none=True),
          skip=number(0, integer=True))
 def halton_normal(n_points: int, dims: int, seed: int | None = 0, skip: int = 10) -> np.ndarray:
-    """Standard normal draws from :func:`halton` points (inverse normal CDF)."""
+    """Standard normal draws from :func:`halton` points (inverse normal CDF).
+
+    Parameters
+    ----------
+    n_points : int
+        number of points.
+    dims : int
+        number of dimensions (one per random coefficient).
+    seed : int or None, default 0
+        seed of the shift modulo 1; None for the plain sequence.
+    skip : int, default 10
+        number of initial Halton points dropped.
+    """
     return special.ndtri(halton(n_points, dims, seed, skip))
 
 
@@ -433,7 +457,29 @@ class MixedLogitResults(MLEResults):
          skip=number(0, integer=True))
 def fit_mixed_logit(choices: pd.DataFrame, attributes=None, price: str = "price", fixed=(), n_draws: int = 100,
                     seed: int | None = 0, skip: int = 10, start_params=None) -> MixedLogitResults:
-    """``MixedLogit(choices, ...).fit()`` in one call (see :class:`MixedLogit`)."""
+    """``MixedLogit(choices, ...).fit()`` in one call (see :class:`MixedLogit`).
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    attributes : list of str or None
+        attribute columns; default: every numeric column but the ids, ``chosen`` and ``price``
+        (:func:`choice_attributes`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    fixed : sequence of str, default ()
+        attributes whose coefficient is fixed (no standard deviation).
+    n_draws : int, default 100
+        Halton draws per respondent (R).
+    seed : int or None, default 0
+        seed of the shift of the Halton draws; None for the plain sequence (mlogit's).
+    skip : int, default 10
+        number of initial Halton points dropped.
+    start_params : array-like or None
+        starting values (means, then standard deviations); default from the conditional logit.
+    """
     return MixedLogit(choices, attributes, price, fixed, n_draws, seed, skip).fit(start_params=start_params)
 
 
@@ -448,7 +494,25 @@ def simulate_mixed_logit(means: dict, sds: dict, n_respondents: int = 300, n_tas
 
     Every variable of ``means`` (one of them ``price``) is an attribute; levels are independent uniform
     integers 0..4 (price: 1..9); respondent n draws beta_n ~ N(means, diag(sds^2)) once and answers
-    ``n_tasks`` tasks of ``n_alternatives`` alternatives with Gumbel errors."""
+    ``n_tasks`` tasks of ``n_alternatives`` alternatives with Gumbel errors.
+
+    Parameters
+    ----------
+    means : dict
+        population mean of each coefficient (one of them the price's).
+    sds : dict
+        population standard deviation of each coefficient.
+    n_respondents : int, default 300
+        number of respondents.
+    n_tasks : int, default 10
+        choice tasks per respondent.
+    n_alternatives : int, default 3
+        alternatives per task (>= 2).
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    price : str, default 'price'
+        name of the price variable.
+    """
     if price not in means:
         raise ParameterError(f"means must include the price coefficient '{price}'")
     rng = np.random.default_rng(seed)
@@ -491,7 +555,19 @@ def mixed_logit_table(mxl: MixedLogitResults, clogit=None, published: pd.DataFra
 
     Share of opposite sign: with :math:`\\beta_k \\sim N(b_k, s_k^2)`, :math:`\\Phi(-|b_k| / s_k)`
     (0 for a fixed coefficient). Columns: ``mean, mean_lower, mean_upper, sd, sd_lower, sd_upper,
-    opposite_sign`` then ``conditional_logit`` and ``published_mean, published_sd`` when given."""
+    opposite_sign`` then ``conditional_logit`` and ``published_mean, published_sd`` when given.
+
+    Parameters
+    ----------
+    mxl : MixedLogitResults
+        fitted mixed logit.
+    clogit : results or None, default None
+        a conditional logit fit to set beside (its ``params``).
+    published : DataFrame or None, default None
+        published estimates indexed by variable with ``mean`` and ``sd`` (:func:`published_electricity`).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     from scipy import stats
 
     ci = mxl.conf_int(alpha)
@@ -520,7 +596,21 @@ def mixed_logit_wtp(mxl: MixedLogitResults, clogit_wtp: pd.DataFrame | None = No
 
     Columns ``wtp, lower, upper`` (delta method, Hole 2007), ``kr_lower, kr_upper`` (Krinsky & Robb 1986,
     ``n_draws`` seeded draws) and, when ``clogit_wtp`` (a :func:`~relmkt_utils.value.choice.willingness_to_pay`
-    table) is given, ``conditional_logit_wtp`` for comparison."""
+    table) is given, ``conditional_logit_wtp`` for comparison.
+
+    Parameters
+    ----------
+    mxl : MixedLogitResults
+        fitted mixed logit.
+    clogit_wtp : DataFrame or None, default None
+        a :func:`willingness_to_pay` table to set beside.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    n_draws : int, default 5000
+        Krinsky-Robb draws of the estimates, >= 2.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    """
     delta = mxl.wtp(alpha=alpha, method="delta").set_index("attribute")
     kr = mxl.wtp(alpha=alpha, method="krinsky-robb", n_draws=n_draws, seed=seed).set_index("attribute")
     out = delta[["wtp", "lower", "upper"]].join(kr[["lower", "upper"]].rename(columns=lambda c: f"kr_{c}"))

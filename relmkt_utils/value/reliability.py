@@ -112,6 +112,15 @@ def cronbach_alpha(items, alpha: float = 0.05, method: str = "feldt") -> AlphaRe
 
     Cronbach's alpha = k/(k-1) (1 - sum_j var(x_j) / var(sum_j x_j)); rows with a missing item are
     dropped. See the module docstring for the two interval methods and their references.
+
+    Parameters
+    ----------
+    items : DataFrame or 2-d array
+        one column per Likert item of one construct, one row per respondent.
+    alpha : float, default 0.05
+        1 - the confidence level of the interval of Cronbach's alpha, in (0, 1).
+    method : {'feldt', 'asymptotic'}, default 'feldt'
+        the interval: Feldt's F interval or the asymptotic one.
     """
     z = z_value(alpha)
     x = _complete_items(items)
@@ -140,6 +149,11 @@ def item_analysis(items) -> pd.DataFrame:
 
     Columns: ``item, mean, sd, item_total_r, alpha_if_deleted``. The corrected item-total
     correlation is corr(x_j, X - x_j). alpha_if_deleted is NaN when fewer than two items remain.
+
+    Parameters
+    ----------
+    items : DataFrame or 2-d array
+        one column per Likert item of one construct.
     """
     frame = pd.DataFrame(items)
     x = _complete_items(frame)
@@ -168,6 +182,17 @@ def reliability_table(survey: pd.DataFrame, constructs=None, alpha: float = 0.05
 
     Columns: ``construct, k, n, alpha, lower, upper, method, min_item_total_r``. Constructs with a
     single item get NaN alpha (reliability of a one-item scale cannot be estimated by alpha).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the survey table with Likert items ``<construct>_<k>``.
+    constructs : list of str or None
+        construct names to keep; default: every ``<construct>_<k>`` prefix found.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    method : {'feldt', 'asymptotic'}, default 'feldt'
+        the interval: Feldt's F interval or the asymptotic one.
     """
     groups = detect_constructs(survey.columns, constructs)
     if not groups:

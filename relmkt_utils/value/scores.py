@@ -38,6 +38,13 @@ def construct_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     """Mean item score per construct and respondent (same index as ``survey``).
 
     s_c,i = (1 / k_i) sum_{j answered} x_{c,j,i}; constructs detected from ``<construct>_<k>`` columns.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the survey table with Likert items ``<construct>_<k>``.
+    constructs : list of str or None
+        construct names to keep; default: every ``<construct>_<k>`` prefix found.
     """
     groups = detect_constructs(survey.columns, constructs)
     if not groups:
@@ -55,6 +62,13 @@ def value_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     Keeps ``customer_id``, ``date`` and the outcomes (``satisfaction``, ``repurchase_intent``, ``nps``)
     when present, so the result is the input of the driver models. See the module docstring for
     the scaling (TV, TC in [1, 7], DV in [-6, 6]).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the survey table with Likert items ``<construct>_<k>``.
+    constructs : list of str or None
+        construct names to keep; default: every ``<construct>_<k>`` prefix found.
     """
     scores = construct_scores(survey, constructs)
     keep = [c for c in ("customer_id", "date", "nps", "satisfaction", "repurchase_intent") if c in survey.columns]
@@ -69,5 +83,11 @@ def value_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
 
 @checked(construct=TEXT)
 def construct_kind(construct: str) -> str:
-    """``"cost"`` for the cost constructs (and any name ending in ``_cost``), else ``"value"``."""
+    """``"cost"`` for the cost constructs (and any name ending in ``_cost``), else ``"value"``.
+
+    Parameters
+    ----------
+    construct : str
+        a construct name such as ``'time_cost'``.
+    """
     return "cost" if construct in COST_CONSTRUCTS or str(construct).endswith("_cost") else "value"
