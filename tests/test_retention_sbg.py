@@ -244,3 +244,16 @@ def test_geometric_estimator_says_when_it_cannot_estimate():
         GeometricRetention([10, 10, 10]).fit()
     with pytest.raises(ParameterError, match="must not increase"):
         GeometricRetention([[10, 9, 11]])
+
+
+def test_constant_retention_keeps_its_boundary_values():
+    """constant_retention is the point estimate of the shared estimator and keeps what it returned
+    before at the boundary: 1.0 when nobody churned, NaN with nobody at risk."""
+    import pandas as pd
+
+    from relmkt_utils.retention import constant_retention
+
+    assert constant_retention(pd.DataFrame([[10.0, 10.0, 10.0]], columns=range(3))) == 1.0
+    assert np.isnan(constant_retention(pd.DataFrame([[10.0, np.nan]], columns=range(2))))
+    with pytest.raises(ParameterError, match="no renewal can be counted"):
+        GeometricRetention(pd.DataFrame([[10.0, np.nan]], columns=range(2))).fit()

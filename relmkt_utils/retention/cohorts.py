@@ -315,14 +315,17 @@ def pooled_retention(table: pd.DataFrame) -> pd.DataFrame:
 @checked(table=dataframe())
 def constant_retention(table: pd.DataFrame) -> float:
     """Pooled ML estimate of one constant retention rate: sum_t retained / sum_t at risk
-    (:class:`~relmkt_utils.retention.GeometricRetention` over the cohorts of ``table``).
+    (:class:`~relmkt_utils.retention.GeometricRetention` over the cohorts of ``table``); 1.0 when nobody
+    churned, NaN when no customer was at risk (as before the estimator was shared; its intervals and
+    ``fit()`` refuse both).
 
     Parameters
     ----------
     table : DataFrame
         survivors per cohort (rows) and period (columns), NaN where not observed.
     """
-    return GeometricRetention(table).fit().retention
+    model = GeometricRetention(table)
+    return model.retained / model.at_risk if model.at_risk > 0 else float("nan")
 
 
 @checked(transactions=dataframe(), customers=dataframe(), group=TEXT, period=one_of(*PERIODS), exclude_last=number(0, integer=True),

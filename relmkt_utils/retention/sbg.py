@@ -378,9 +378,6 @@ class GeometricRetention:
         self.n_cohorts = int(observed.sum())
         self.n_periods = curves.shape[1] - 1
         self.nobs = float(curves[observed, 0].sum())
-        if self.at_risk <= 0:
-            raise ParameterError("survivors: no cohort is observed at two consecutive periods with customers at risk, "
-                                 "so no renewal can be counted")
 
     def loglike(self, params) -> float:
         r = float(np.asarray(params).ravel()[0])
@@ -390,6 +387,9 @@ class GeometricRetention:
 
     def fit(self) -> "GeometricResults":
         """The closed-form maximum-likelihood estimate r = K / E with its observed information."""
+        if self.at_risk <= 0:
+            raise ParameterError("survivors: no cohort is observed at two consecutive periods with customers at risk, "
+                                 "so no renewal can be counted")
         r = self.retained / self.at_risk
         if not 0 < r < 1:
             raise ParameterError(f"survivors: a constant retention rate is not estimable when "
