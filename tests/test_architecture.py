@@ -1,5 +1,6 @@
-"""The package's layout rules (DESIGN.md): four floors, each importing only from the floors below it,
-and no private name imported across packages."""
+"""The package's layout rules (ARCHITECTURE.md, "Floors"): five floors, core < data < science packages <
+present and plots < pipeline, each importing only from the floors below it, and no private name imported
+across packages. plots shares present's floor: its figures label and format numbers with present's helpers."""
 import ast
 from pathlib import Path
 
@@ -8,8 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "relmkt_utils"
-SCIENCE = {"btyd", "loyalty", "value", "referral", "retention", "plots"}
-FLOOR = {"core": 1, "data": 2, **{s: 3 for s in SCIENCE}, "pipeline": 4}
+SCIENCE = {"btyd", "loyalty", "value", "referral", "retention"}
+FLOOR = {"core": 1, "data": 2, **{s: 3 for s in SCIENCE}, "present": 4, "plots": 4, "pipeline": 5}
 
 
 def package_of(module: str) -> str | None:
@@ -89,3 +90,76 @@ def test_notebook_01_has_one_discount_parameter():
     declared = declared_parameters(ROOT / "notebooks" / "01_loyalty_measurement.ipynb")
     assert declared["annual_discount_rate"] == 0.10
     assert [k for k in declared if "discount" in k] == ["annual_discount_rate"]
+
+
+def test_normal_quantiles_come_from_z_value():
+    """An interval's z is core.estimate.z_value(alpha), never a hard-coded 1.96 or a norm.ppf of its own
+    (data/synthetic draws normal variates with norm.ppf: that is not an interval)."""
+    import re
+
+    pattern = re.compile(r"(?<![\d.])1\.96(?!\d)|norm\.ppf\(\s*1\s*-\s*alpha")
+    offenders = [str(p.relative_to(PKG)) for p in source_files()
+                 if p.relative_to(PKG).as_posix() != "core/estimate.py" and pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_docstrings_name_modules_and_objects_that_exist():
+    """Every ``relmkt_utils.x.y`` a docstring or comment names (plain or in a :mod:/:func:/:class: role, also
+    relative ones such as :mod:`.errors`) can be imported: no reference to a module that was moved or removed."""
+    import importlib
+    import re
+
+    def exists(name: str) -> bool:
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
+                continue
+            for p in parts[i:]:
+                if not hasattr(obj, p):
+                    return False
+                obj = getattr(obj, p)
+            return True
+        return False
+
+    role = re.compile(r":(?:mod|func|class|meth|data|attr):`~?(\.+[\w.]+)`")
+    plain = re.compile(r"(?<![\w/])relmkt_utils(?:\.\w+)+")
+    missing = []
+    for path in source_files():
+        package = ".".join(path.relative_to(ROOT).parent.parts)
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            names = [n.rstrip(".") for n in plain.findall(line)]
+            for rel in role.findall(line):
+                dots = len(rel) - len(rel.lstrip("."))
+                base = package.split(".")[: len(package.split(".")) - (dots - 1)]
+                names.append(".".join(base + [rel.lstrip(".")]))
+            missing += [f"{path.relative_to(ROOT)}:{lineno}: {n}" for n in names if not exists(n)]
+    assert missing == []
+
+
+def test_public_functions_have_numpydoc_parameters():
+    """Every public function of core, loyalty, retention, value and referral documents each of its
+    arguments in a numpydoc ``Parameters`` section (``name : type`` lines)."""
+    import importlib
+    import inspect
+    import re
+
+    undocumented = []
+    for pkg in ("core", "loyalty", "retention", "value", "referral"):
+        module = importlib.import_module(f"relmkt_utils.{pkg}")
+        for name in module.__all__:
+            fn = getattr(module, name)
+            if not inspect.isfunction(fn):
+                continue
+            params = [p for p in inspect.signature(fn).parameters.values()
+                      if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+            if not params:
+                continue
+            doc = inspect.getdoc(fn) or ""
+            section = doc.split("Parameters\n----------\n", 1)
+            listed = set(re.findall(r"^(\w+) :", section[1], re.M)) if len(section) == 2 else set()
+            missing = [p.name for p in params if p.name not in listed]
+            if missing:
+                undocumented.append(f"{pkg}.{name}: {', '.join(missing)}")
+    assert undocumented == []

@@ -134,7 +134,7 @@ def test_cli_run_exits_2_on_a_user_mistake_and_on_bad_config(tmp_path):
 
 
 def test_worker_startup_skips_the_slow_optional_import_and_still_validates_notebooks():
-    """relmkt_utils.startup keeps jsonschema's optional rfc3987_syntax (2 s to import) out of every
+    """relmkt_utils.pipeline.startup keeps jsonschema's optional rfc3987_syntax (2 s to import) out of every
     worker; nbformat must still read and validate the notebooks."""
     code = ("import sys\n"
             "from relmkt_utils.pipeline.startup import skip_unused_slow_imports\n"

@@ -11,7 +11,6 @@ from scipy import stats
 from relmkt_utils import btyd
 from relmkt_utils.core.errors import DataError, ParameterError
 from relmkt_utils.core.optimize import newton_fit, numerical_gradient
-from relmkt_utils.core.results import MLEResults
 
 TRUE_BG = {"r": 0.6, "alpha": 5.0, "a": 0.8, "b": 2.5, "purchase:x1": 0.4, "purchase:x2": -0.3,
            "dropout_a:x2": 0.6, "dropout_b:x2": -0.5}

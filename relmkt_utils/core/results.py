@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import warnings as _warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,9 @@ class MLEResults:
     positive: object = None
     #: the parameters the data do not identify (:func:`diagnose`): shown as "not identified", never as numbers
     unidentified: tuple = ()
+
+    #: the sentence of :meth:`summary` that says how the intervals are made
+    interval_note: ClassVar[str] = "Intervals are Wald intervals on the log scale (positive parameters)."
 
     @property
     def _positive(self) -> np.ndarray:
@@ -180,7 +184,7 @@ class MLEResults:
              ["No. observations:", f"{self.nobs:g}", "AIC:", f"{self.aic:.4f}"],
              ["Converged:", str(bool(self.converged)), "BIC:", f"{self.bic:.4f}"]],
             self.params, self.bse, self.conf_int(alpha), alpha,
-            ["Intervals are Wald intervals on the log scale (positive parameters)."
+            [self.interval_note
              + ("" if self.positive is None or self._positive.all() else
                 " Coefficients (real-valued) have plain Wald intervals, estimate +/- z se.")] + list(self.warnings))
 

@@ -96,7 +96,13 @@ CALENDAR_PERIODS = ("month", "quarter", "year")
 
 
 def time_unit(unit) -> TimeUnit:
-    """The :class:`TimeUnit` of a name (``"week"``) or a TimeUnit itself; a ParameterError otherwise."""
+    """The :class:`TimeUnit` of a name (``"week"``) or a TimeUnit itself; a ParameterError otherwise.
+
+    Parameters
+    ----------
+    unit : str or TimeUnit
+        a unit name (``'day'``, ``'week'``, ``'month'``, ``'quarter'``, ``'year'``) or a :class:`TimeUnit`.
+    """
     if isinstance(unit, TimeUnit):
         return unit
     try:
@@ -106,7 +112,13 @@ def time_unit(unit) -> TimeUnit:
 
 
 def calendar_period(name: str) -> TimeUnit:
-    """A calendar period (month, quarter or year) as a :class:`TimeUnit`; a ParameterError otherwise."""
+    """A calendar period (month, quarter or year) as a :class:`TimeUnit`; a ParameterError otherwise.
+
+    Parameters
+    ----------
+    name : str
+        ``'month'``, ``'quarter'`` or ``'year'``.
+    """
     if name not in CALENDAR_PERIODS:
         raise ParameterError(f"the period must be one of {', '.join(CALENDAR_PERIODS)}, got {name!r}")
     return UNITS[name]
@@ -114,7 +126,13 @@ def calendar_period(name: str) -> TimeUnit:
 
 def to_dates(values) -> pd.Series:
     """Dates as datetime64 without time zone: ISO strings and datetimes accepted, empty cells and
-    unparseable text become NaT."""
+    unparseable text become NaT.
+
+    Parameters
+    ----------
+    values : array-like
+        ISO date strings, datetimes or empty cells.
+    """
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     if s.dtype == object:
         s = s.replace("", np.nan)

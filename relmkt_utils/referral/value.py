@@ -38,6 +38,7 @@ import pandas as pd
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from ..core.checks import ALPHA, PROBABILITY, RATE, SEED, TEXT, checked, dataframe, instance, number, one_of
 from ..core.clv import clv, present_value
 from ..core.durations import durations
 from ..core.errors import DataError, require_columns
@@ -48,8 +49,18 @@ from ..core.time import DAYS_PER_YEAR, time_unit, to_dates
 from .funnel import converted
 
 
+@checked(customers=dataframe(), referrals=dataframe(none=True))
 def referred_flag(customers: pd.DataFrame, referrals: pd.DataFrame | None = None) -> pd.Series:
-    """True for referred customers: channel == 'referral' or named as a converted referee."""
+    """True for referred customers: channel == 'referral' or named as a converted referee.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    referrals : DataFrame or None, default None
+        the referrals table (converted referees count as referred).
+    """
     flag = pd.Series(False, index=customers.index)
     if "channel" in customers.columns:
         flag |= customers["channel"].astype(str).eq("referral")
@@ -59,12 +70,34 @@ def referred_flag(customers: pd.DataFrame, referrals: pd.DataFrame | None = None
     return flag.rename("referred")
 
 
+@checked(customers=dataframe(), transactions=dataframe(), margin_rate=PROBABILITY,
+         inactivity_days=number(0, low_open=True), referrals=dataframe(none=True),
+         min_exposure_days=number(0, integer=True))
 def customer_metrics(customers: pd.DataFrame, transactions: pd.DataFrame, as_of=None,
                      margin_rate: float = 0.3, inactivity_days: float = 365,
                      referrals: pd.DataFrame | None = None, min_exposure_days: int = 30) -> pd.DataFrame:
     """One row per customer: referred, cohort, orders, revenue, margin, aov, purchase_rate,
     tenure_years, ``duration`` (days from acquisition to dropout or ``as_of``), ``dropped`` (lapse
-    rule, see the module docstring), exposure_years, annual_margin."""
+    rule, see the module docstring), exposure_years, annual_margin.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    as_of : date-like or None
+        date of the data; default the last transaction date.
+    margin_rate : float, default 0.3
+        margin as a share of revenue, in [0, 1].
+    inactivity_days : float, default 365
+        days without a purchase after which a customer counts as dropped out (the lapse rule), > 0.
+    referrals : DataFrame or None, default None
+        the referrals table (converted referees count as referred).
+    min_exposure_days : int, default 30
+        customers observed for fewer days are left out, >= 0.
+    """
     require_columns(customers, "customers", ("customer_id", "acquired_at"))
     require_columns(transactions, "transactions", ("customer_id", "date", "amount"))
     tx = transactions.assign(_d=to_dates(transactions["date"]))
@@ -101,12 +134,24 @@ METRIC_NAMES = {"aov": "order value (AOV)", "annual_margin": "margin per year", 
                 "revenue": "revenue", "margin": "margin", "orders": "orders"}
 
 
+@checked(metrics=dataframe(), group_col=TEXT, alpha=ALPHA)
 def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purchase_rate"),
                    group_col: str = "referred", alpha: float = 0.05) -> pd.DataFrame:
     """Referred (group_col == 1) vs other customers: means, difference and uplift % with its CI.
 
     uplift = m1 / m0 - 1; interval exp(log(m1/m0) +/- z sqrt(s1^2/(n1 m1^2) + s0^2/(n0 m0^2))) - 1.
     Missing values of a column (e.g. AOV of customers without orders) are left out.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics`.
+    columns : sequence of str
+        the metrics compared.
+    group_col : str, default 'referred'
+        name of the 0/1 group column (1 = referred).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     rows = []
     g = metrics[group_col].astype(int)
@@ -121,9 +166,24 @@ def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purc
     return pd.DataFrame(rows)
 
 
+@checked(metrics=dataframe(), duration_col=TEXT, event_col=TEXT, group_col=TEXT)
 def km_by_group(metrics: pd.DataFrame, duration_col: str = "duration", event_col: str = "dropped",
                 group_col: str = "referred", labels: dict | None = None) -> dict[str, SurvfuncRight]:
-    """Kaplan-Meier retention curve per group (statsmodels ``SurvfuncRight``)."""
+    """Kaplan-Meier retention curve per group (statsmodels ``SurvfuncRight``).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics`.
+    duration_col : str, default 'duration'
+        name of the duration column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
+    group_col : str, default 'referred'
+        name of the 0/1 group column (1 = referred).
+    labels : dict or None, default None
+        group value -> label of its curve.
+    """
     labels = labels or {1: "referred", 0: "other"}
     out = {}
     for key, label in labels.items():
@@ -133,8 +193,17 @@ def km_by_group(metrics: pd.DataFrame, duration_col: str = "duration", event_col
     return out
 
 
+@checked(curves=instance(dict, text='a dict of survival curves by group'), alpha=ALPHA)
 def km_table(curves: dict[str, SurvfuncRight], alpha: float = 0.05) -> pd.DataFrame:
-    """Tidy KM curves with pointwise log-log intervals: group, time, survival, lower, upper."""
+    """Tidy KM curves with pointwise log-log intervals: group, time, survival, lower, upper.
+
+    Parameters
+    ----------
+    curves : dict
+        label -> statsmodels ``SurvfuncRight`` (:func:`km_by_group`).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     frames = []
     for label, sf in curves.items():
         lo, hi = _pointwise_cb(sf, alpha)
@@ -162,6 +231,7 @@ class CoxReferral:
     formula: str
 
 
+@checked(metrics=dataframe(), duration_col=TEXT, event_col=TEXT, ties=one_of('breslow', 'efron'), alpha=ALPHA)
 def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration", event_col: str = "dropped",
                  covariates=("cohort", "relationship_level"), ties: str = "breslow",
                  alpha: float = 0.05) -> CoxReferral:
@@ -170,6 +240,21 @@ def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration", event_co
     Controls are entered as categorical when present in ``metrics`` (channel cannot be one: the
     referral channel *is* the treatment). HR = exp(beta) with the Wald interval exp(beta +/- z se).
     Breslow's tie handling is the default (twice as fast as Efron's; identical without ties).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics`.
+    duration_col : str, default 'duration'
+        name of the duration column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
+    covariates : sequence of str, default ('cohort', 'relationship_level')
+        control columns entered in the model when present.
+    ties : {'breslow', 'efron'}, default 'breslow'
+        handling of tied event times.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     data = metrics.copy()
     ctrl = [c for c in covariates if c in data.columns and data[c].nunique() > 1]
@@ -204,6 +289,8 @@ class ClvComparison:
     per_customer: pd.Series
 
 
+@checked(metrics=dataframe(), discount_rate=RATE, horizon_years=number(0, low_open=True, none=True), group_col=TEXT,
+         margin_col=TEXT, exposure_col=TEXT, event_col=TEXT, n_boot=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def clv_comparison(metrics: pd.DataFrame, discount_rate: float = 0.10, horizon_years: float | None = None,
                    group_col: str = "referred", margin_col: str = "margin",
                    exposure_col: str = "exposure_years", event_col: str = "dropped",
@@ -214,6 +301,29 @@ def clv_comparison(metrics: pd.DataFrame, discount_rate: float = 0.10, horizon_y
     (multinomial weights, vectorized; seeded). ``per_customer`` is m_i (1+d)/(1+d-r_g): the
     customer's own annual margin with the retention of the customer's group. ``horizon_years`` None
     counts every future year (:func:`relmkt_utils.core.clv.clv`, start timing).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics`.
+    discount_rate : float, default 0.1
+        discount rate per year, > -1.
+    horizon_years : float or None, default None
+        horizon in years; None for every future year.
+    group_col : str, default 'referred'
+        name of the 0/1 group column (1 = referred).
+    margin_col : str, default 'margin'
+        name of the margin column.
+    exposure_col : str, default 'exposure_years'
+        name of the exposure (years observed) column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
+    n_boot : int, default 500
+        bootstrap replicates, >= 2.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     rng = np.random.default_rng(seed)
     rows, boots = {}, {}
@@ -260,6 +370,8 @@ class BtydValueComparison:
                                    method="parametric + customer bootstrap")
 
 
+@checked(transactions=dataframe(), horizon_months=number(0, low_open=True), margin_rate=PROBABILITY,
+         annual_discount_rate=RATE, n_draws=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def btyd_value_comparison(transactions: pd.DataFrame, referred_ids, observation_end=None,
                           horizon_months: float = 36, margin_rate: float = 0.3, annual_discount_rate: float = 0.10,
                           unit="week", n_draws: int = 500, seed: int = 0,
@@ -284,6 +396,29 @@ def btyd_value_comparison(transactions: pd.DataFrame, referred_ids, observation_
     bootstrap (multinomial weights), independently per group. ``per_customer``: each customer's
     conditional expected future margin over the horizon (discounted, the customer's own history,
     their group's model).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    referred_ids : array-like
+        customer ids of the referred customers.
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    horizon_months : float, default 36
+        horizon in months (calendar terms), > 0.
+    margin_rate : float, default 0.3
+        margin as a share of revenue, in [0, 1].
+    annual_discount_rate : float, default 0.1
+        discount rate per year (0.1 = 10%).
+    unit : str, default 'week'
+        model time unit of the BG/NBD fits.
+    n_draws : int, default 500
+        parameter draws of the intervals, >= 2.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     from ..btyd import BetaGeo, rfm_summary
 

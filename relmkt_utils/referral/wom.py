@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import checked, dataframe, number, numbers
 from ..core.errors import require_columns
 from ..core.time import to_dates
 from .funnel import nps_group
@@ -27,9 +28,25 @@ SOURCE_POSITIVE_REACH = 8.0
 SOURCE_NEGATIVE_REACH = 25.0
 
 
+@checked(n_promoters=number(0), n_detractors=number(0), positive_reach=number(0), negative_reach=number(0),
+         n_customers=number(0, none=True))
 def wom_balance(n_promoters: float, n_detractors: float, positive_reach: float = SOURCE_POSITIVE_REACH,
                 negative_reach: float = SOURCE_NEGATIVE_REACH, n_customers: float | None = None) -> dict:
-    """Positive, negative and net WOM impressions, and net per customer (module doc)."""
+    """Positive, negative and net WOM impressions, and net per customer (module doc).
+
+    Parameters
+    ----------
+    n_promoters : float
+        number of promoters (NPS 9-10).
+    n_detractors : float
+        number of detractors (NPS 0-6).
+    positive_reach : float, default 8.0
+        people a promoter tells (the source material: about 8).
+    negative_reach : float, default 25.0
+        people a detractor tells (the source material: about 25).
+    n_customers : float or None, default None
+        customers, for the net impressions per customer.
+    """
     if min(n_promoters, n_detractors, positive_reach, negative_reach) < 0:
         raise ValueError("counts and reaches must be >= 0")
     pos, neg = n_promoters * positive_reach, n_detractors * negative_reach
@@ -41,8 +58,16 @@ def wom_balance(n_promoters: float, n_detractors: float, positive_reach: float =
             "break_even_reach_ratio": n_detractors / n_promoters if n_promoters else np.inf}
 
 
+@checked(survey=dataframe())
 def nps_counts(survey: pd.DataFrame) -> dict:
-    """Promoters, passives, detractors and NPS (% promoters - % detractors) of the latest answers."""
+    """Promoters, passives, detractors and NPS (% promoters - % detractors) of the latest answers.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the canonical survey table (``customer_id``, ``date``, ``nps``, Likert items ``<construct>_<k>``,
+        ...).
+    """
     require_columns(survey, "survey", ("customer_id", "nps"))
     s = survey
     if "date" in s.columns:
@@ -55,18 +80,46 @@ def nps_counts(survey: pd.DataFrame) -> dict:
             "nps": 100 * (pro - det) / n if n else np.nan}
 
 
+@checked(survey=dataframe(), positive_reach=number(0), negative_reach=number(0))
 def wom_from_survey(survey: pd.DataFrame, positive_reach: float = SOURCE_POSITIVE_REACH,
                     negative_reach: float = SOURCE_NEGATIVE_REACH) -> dict:
-    """:func:`wom_balance` on the survey's latest NPS answer per customer (plus the NPS itself)."""
+    """:func:`wom_balance` on the survey's latest NPS answer per customer (plus the NPS itself).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the canonical survey table (``customer_id``, ``date``, ``nps``, Likert items ``<construct>_<k>``,
+        ...).
+    positive_reach : float, default 8.0
+        people a promoter tells (the source material: about 8).
+    negative_reach : float, default 25.0
+        people a detractor tells (the source material: about 25).
+    """
     c = nps_counts(survey)
     out = wom_balance(c["promoters"], c["detractors"], positive_reach, negative_reach, c["customers"])
     out["nps"] = c["nps"]
     return out
 
 
+@checked(n_promoters=number(0), n_detractors=number(0), n_customers=number(0, low_open=True),
+         positive_reach=numbers(0), negative_reach=numbers(0))
 def wom_sensitivity(n_promoters: float, n_detractors: float, n_customers: float,
                     positive_reach=(2, 4, 8, 12), negative_reach=(3, 9, 15, 25)) -> pd.DataFrame:
-    """Net WOM impressions per customer over a grid of reaches (rows: positive, columns: negative)."""
+    """Net WOM impressions per customer over a grid of reaches (rows: positive, columns: negative).
+
+    Parameters
+    ----------
+    n_promoters : float
+        number of promoters (NPS 9-10).
+    n_detractors : float
+        number of detractors (NPS 0-6).
+    n_customers : float
+        customers, for the net impressions per customer, > 0.
+    positive_reach : sequence of float, default (2, 4, 8, 12)
+        reaches of a promoter (rows).
+    negative_reach : sequence of float, default (3, 9, 15, 25)
+        reaches of a detractor (columns).
+    """
     pr = np.asarray(positive_reach, float)[:, None]
     nr = np.asarray(negative_reach, float)[None, :]
     net = (n_promoters * pr - n_detractors * nr) / n_customers

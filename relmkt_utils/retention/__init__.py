@@ -17,8 +17,6 @@ from .allocation import (AllocationOptimum, average_and_marginal_costs, Response
                          optimal_spend, retention_value, simulate_spend_table)
 from . import published
 from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
-from . import published
-from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
 from .cohorts import (acquisition_cost, cohort_curve, cohort_survivors, constant_retention, fit_cohorts, fit_pooled, pooled_retention,
                       retention_by_group, retention_vs_acquisition_cost, revenue_per_alive_period, sbg_by_group,
                       survivor_curves, survivor_table)

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance, number, one_of
 from ..core.durations import durations
 from ..core.errors import DataError
 from ..core.results import StatsmodelsResults
@@ -30,6 +31,8 @@ from ..data.tables import RELATIONSHIP_LEVELS
 
 from .scores import value_scores
 
+@checked(survey=dataframe(), transactions=dataframe(), customers=dataframe(none=True),
+         inactivity_weeks=number(0, low_open=True))
 def value_retention_frame(
     survey: pd.DataFrame,
     transactions: pd.DataFrame,
@@ -42,6 +45,20 @@ def value_retention_frame(
     Uses each customer's earliest survey response; origin = survey date. Columns: ``customer_id,
     survey_date, total_value, total_cost, delivered_value, [relationship_level], start,
     last_activity, end, duration`` (weeks), ``dropped``, ``won_back``; ``attrs["rule"]`` states the rule.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the canonical survey table (``customer_id``, ``date``, ``nps``, Likert items ``<construct>_<k>``,
+        ...).
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None, default None
+        the customers table (relationship levels).
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    inactivity_weeks : float, default 26.0
+        weeks without a purchase after which a customer counts as dropped out, > 0.
     """
     scores = value_scores(survey)
     scores["date"] = to_dates(scores["date"])
@@ -70,6 +87,7 @@ def _cox_design(frame: pd.DataFrame, covariates, level: str | None, reference: s
     return X
 
 
+@checked(frame=dataframe(), level=instance(str, none=True), reference=TEXT, ties=one_of('efron', 'breslow'))
 def fit_dropout_cox(
     frame: pd.DataFrame,
     covariates=("delivered_value",),
@@ -81,6 +99,19 @@ def fit_dropout_cox(
 
     Dummies are named ``relationship_level[social]`` etc. (reference: ``financial``); rows with a
     missing value are dropped. Returns statsmodels ``PHRegResults`` in the suite's results protocol.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        one row per surveyed customer, as :func:`value_retention_frame` makes it.
+    covariates : sequence of str
+        numeric covariates (default the delivered value).
+    level : str or None, default 'relationship_level'
+        the relationship-level column (financial, social, structural).
+    reference : str, default 'financial'
+        the reference relationship level of the dummies.
+    ties : {'efron', 'breslow'}, default 'efron'
+        handling of tied event times in the Cox partial likelihood.
     """
     X = _cox_design(frame, covariates, level, reference)
     data = pd.concat([frame[["duration", "dropped"]], X], axis=1).dropna()
@@ -90,8 +121,17 @@ def fit_dropout_cox(
     return StatsmodelsResults(fit, "Cox proportional hazards", names=list(X.columns))
 
 
+@checked(fit=instance(attributes=('params',), text='fitted results (with params)'), alpha=ALPHA)
 def hazard_ratios(fit, alpha: float = 0.05) -> pd.DataFrame:
-    """Hazard ratios exp(b) with CIs exp(b +/- z se): ``term, coef, se, hazard_ratio, lower, upper, p_value``."""
+    """Hazard ratios exp(b) with CIs exp(b +/- z se): ``term, coef, se, hazard_ratio, lower, upper, p_value``.
+
+    Parameters
+    ----------
+    fit : results
+        a fitted Cox model (:func:`fit_dropout_cox`).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     ci = fit.conf_int(alpha)
     return pd.DataFrame(
         {
@@ -106,12 +146,24 @@ def hazard_ratios(fit, alpha: float = 0.05) -> pd.DataFrame:
     )
 
 
+@checked(frame=dataframe(), value=TEXT, level=TEXT, alpha=ALPHA)
 def delivered_value_by_level(
     frame: pd.DataFrame, value: str = "delivered_value", level: str = "relationship_level", alpha: float = 0.05
 ) -> pd.DataFrame:
     """Mean delivered value per relationship level with t intervals mean +/- t_{n-1} sd / sqrt(n).
 
     Columns: ``level, n, mean, sd, se, lower, upper``, levels in the order financial, social, structural.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        one row per surveyed customer, as :func:`value_retention_frame` makes it.
+    value : str, default 'delivered_value'
+        the delivered-value column.
+    level : str, default 'relationship_level'
+        the relationship-level column.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     rows = []
     present = [c for c in RELATIONSHIP_LEVELS if c in set(frame[level].dropna())]

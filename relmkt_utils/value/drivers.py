@@ -34,9 +34,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from ..core.checks import ALPHA, COUNT, SERIES, TEXT, checked, dataframe, instance, one_of
 from ..core.errors import DataError
 from ..core.results import StatsmodelsResults
 from ..data.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO
@@ -69,17 +69,42 @@ def _design(scores: pd.DataFrame, outcome: str, components) -> tuple[pd.Series, 
     return data[outcome].astype(float), data[comps].astype(float)
 
 
+@checked(scores=dataframe(), outcome=TEXT, cov_type=TEXT)
 def fit_driver_ols(scores: pd.DataFrame, outcome: str, components=None, cov_type: str = "HC3"):
-    """statsmodels OLS of ``outcome`` on the component scores (with intercept), HC3 errors by default."""
+    """statsmodels OLS of ``outcome`` on the component scores (with intercept), HC3 errors by default.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        construct scores and outcomes of :func:`relmkt_utils.value.value_scores`.
+    outcome : str
+        the outcome column (``'satisfaction'``, ``'repurchase_intent'`` or ``'nps'``).
+    components : list of str or None
+        the value and cost components used as drivers; default: every construct found in ``scores``.
+    cov_type : str
+        statsmodels covariance type of the standard errors (default ``'HC3'``).
+    """
     y, X = _design(scores, outcome, components)
     fit = sm.OLS(y, sm.add_constant(X, has_constant="add")).fit(cov_type=cov_type)
     return StatsmodelsResults(fit, f"OLS ({cov_type}) of {outcome}")
 
 
+@checked(scores=dataframe(), outcome=TEXT, maxiter=COUNT)
 def fit_driver_ordered(scores: pd.DataFrame, outcome: str, components=None, maxiter: int = 2000):
     """statsmodels ``OrderedModel(distr="logit")`` of ``outcome`` on the component scores.
 
     The thresholds play the role of the intercept (no constant in the design). Fitted by BFGS.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        construct scores and outcomes of :func:`relmkt_utils.value.value_scores`.
+    outcome : str
+        the outcome column (``'satisfaction'``, ``'repurchase_intent'`` or ``'nps'``).
+    components : list of str or None
+        the value and cost components used as drivers; default: every construct found in ``scores``.
+    maxiter : int, default 2000
+        most iterations of the optimizer.
     """
     y, X = _design(scores, outcome, components)
     levels = np.sort(y.unique())
@@ -90,6 +115,7 @@ def fit_driver_ordered(scores: pd.DataFrame, outcome: str, components=None, maxi
     return StatsmodelsResults(model.fit(method="bfgs", maxiter=maxiter, disp=False), f"ordered logit of {outcome}")
 
 
+@checked(scores=dataframe(), outcome=TEXT, model=one_of('ols', 'ordered'), alpha=ALPHA)
 def standardized_coefficients(
     scores: pd.DataFrame, outcome: str, components=None, model: str = "ols", alpha: float = 0.05
 ) -> pd.DataFrame:
@@ -97,6 +123,19 @@ def standardized_coefficients(
 
     Columns: ``outcome, model, component, kind, coef, se, lower, upper, p_value, beta, beta_lower,
     beta_upper, n``. See the module docstring for the standardization of each model.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        construct scores and outcomes of :func:`relmkt_utils.value.value_scores`.
+    outcome : str
+        the outcome column (``'satisfaction'``, ``'repurchase_intent'`` or ``'nps'``).
+    components : list of str or None
+        the driver components; default every construct found in ``scores``.
+    model : {'ols', 'ordered'}, default 'ols'
+        driver model: OLS with HC3 errors or ordered logit.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     y, X = _design(scores, outcome, components)
     comps = list(X.columns)
@@ -132,10 +171,25 @@ def standardized_coefficients(
     return table
 
 
+@checked(scores=dataframe(), model=one_of('ols', 'ordered'), alpha=ALPHA)
 def driver_importance(
     scores: pd.DataFrame, outcomes=OUTCOMES, components=None, model: str = "ols", alpha: float = 0.05
 ) -> pd.DataFrame:
-    """``standardized_coefficients`` stacked over the outcomes present in ``scores``."""
+    """``standardized_coefficients`` stacked over the outcomes present in ``scores``.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        construct scores and outcomes of :func:`relmkt_utils.value.value_scores`.
+    outcomes : sequence of str
+        the outcomes modelled (those present in ``scores``).
+    components : list of str or None
+        the value and cost components used as drivers; default: every construct found in ``scores``.
+    model : {'ols', 'ordered'}, default 'ols'
+        driver model: OLS with HC3 errors or ordered logit.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     present = [o for o in outcomes if o in scores.columns]
     if not present:
         raise DataError("none of the outcomes " + ", ".join(outcomes) + " is in the data")
@@ -145,6 +199,7 @@ def driver_importance(
     )
 
 
+@checked(importance=SERIES, performance=SERIES)
 def ipa_table(importance: pd.Series, performance: pd.Series) -> pd.DataFrame:
     """Quadrants of an importance-performance map from *oriented* importance and performance.
 
@@ -153,6 +208,13 @@ def ipa_table(importance: pd.Series, performance: pd.Series) -> pd.DataFrame:
     performance below the median (Martilla & James 1977 "concentrate here" rule; see module docstring).
     Columns: ``component, importance, performance, quadrant, improve_first``; sorted by priority
     (concentrate here first, then by importance descending).
+
+    Parameters
+    ----------
+    importance : Series
+        oriented importance by component (higher = more important).
+    performance : Series
+        oriented performance by component (higher = better).
     """
     imp = pd.Series(importance, dtype=float)
     perf = pd.Series(performance, dtype=float).reindex(imp.index)
@@ -181,6 +243,7 @@ def ipa_table(importance: pd.Series, performance: pd.Series) -> pd.DataFrame:
     return out
 
 
+@checked(scores=dataframe(), importance=dataframe(), outcome=instance(str, none=True))
 def importance_performance(scores: pd.DataFrame, importance: pd.DataFrame, outcome: str | None = None) -> pd.DataFrame:
     """Importance-performance map of the components for one outcome.
 
@@ -188,6 +251,15 @@ def importance_performance(scores: pd.DataFrame, importance: pd.DataFrame, outco
     the mean component score in ``scores``. Orientation (higher = better): for cost constructs
     performance = (1 + 7) - mean and importance = -beta; value constructs are used as they are.
     Adds ``kind``, ``beta`` (unoriented) and ``mean_score`` (unoriented) to the ``ipa_table`` columns.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        construct scores and outcomes of :func:`relmkt_utils.value.value_scores`.
+    importance : DataFrame
+        a :func:`standardized_coefficients` or :func:`driver_importance` table.
+    outcome : str or None
+        the outcome whose importances are used; default the first in ``importance``.
     """
     table = importance
     outcomes = table["outcome"].unique()
@@ -212,12 +284,20 @@ def importance_performance(scores: pd.DataFrame, importance: pd.DataFrame, outco
     return out
 
 
+@checked(ipa=dataframe())
 def improve_first(ipa: pd.DataFrame) -> str | None:
-    """The component to improve first according to an ``ipa_table`` (None if none is below median)."""
+    """The component to improve first according to an ``ipa_table`` (None if none is below median).
+
+    Parameters
+    ----------
+    ipa : DataFrame
+        an :func:`ipa_table`.
+    """
     hit = ipa.loc[ipa["improve_first"], "component"]
     return None if hit.empty else str(hit.iloc[0])
 
 
+@checked(importance=dataframe())
 def weight_shares(importance: pd.DataFrame) -> pd.DataFrame:
     """Signed relative weights of the components: w_c = b_c / sum_k |b_k| per outcome and model.
 
@@ -226,6 +306,11 @@ def weight_shares(importance: pd.DataFrame) -> pd.DataFrame:
     models (and a generator's driver weights, which sum to 1 in absolute value) can be compared.
     ``importance`` is a ``standardized_coefficients`` / ``driver_importance`` table (several models
     may be stacked). Returns a copy with the column ``weight_share`` added.
+
+    Parameters
+    ----------
+    importance : DataFrame
+        a :func:`standardized_coefficients` or :func:`driver_importance` table.
     """
     out = importance.copy()
     keys = [c for c in ("outcome", "model") if c in out.columns]

@@ -28,7 +28,7 @@ real-valued, standard deviations fitted as log s, so they are positive; Newton s
 differences of the analytic gradient and the covariance central differences at the optimum).
 Reported ``sd:<attr>`` is :math:`|s_k|` by construction; its interval is the log-scale Wald interval.
 
-Draws. Halton sequences (Halton 1960; written here, :func:`halton`): the k-th random coefficient
+Draws. Halton sequences (Halton 1960; ``scipy.stats.qmc.Halton``, :func:`halton`): the k-th random coefficient
 uses the k-th prime (2, 3, 5, ...), the first ``skip`` points (10) are dropped, and each dimension is
 shifted modulo 1 by a seeded uniform (Cranley & Patterson 1976) before the inverse normal CDF;
 respondent n takes points nR..nR+R-1 of one long sequence (Train 2000; Train 2009 sec. 9.3.3). The
@@ -68,41 +68,61 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import special
+from scipy.stats import qmc
 
+from ..core.checks import ALPHA, COUNT, SEED, TEXT, checked, dataframe, instance, number
 from ..core.errors import DataError, ParameterError
 from ..core.estimate import Estimate
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults, make_summary
 from .choice import _prepare, fit_clogit_arrays, wtp_delta
 
-_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97)
-
 
 # ---------------------------------------------------------------------------- draws
 
+@checked(n_points=number(0, integer=True), dims=COUNT, seed=number(0, integer=True, none=True),
+         skip=number(0, integer=True))
 def halton(n_points: int, dims: int, seed: int | None = 0, skip: int = 10) -> np.ndarray:
-    """``n_points`` x ``dims`` Halton points in (0, 1): radical inverses in the first ``dims`` primes of
-    the indices skip .. skip+n_points-1, each dimension shifted by a seeded uniform modulo 1
-    (``seed=None``: not shifted, the plain sequence that mlogit uses with skip=100)."""
-    if dims > len(_PRIMES):
-        raise ValueError(f"at most {len(_PRIMES)} random coefficients are supported, got {dims}")
-    idx = np.arange(skip, skip + n_points, dtype=np.int64)
-    out = np.empty((n_points, dims))
-    for d in range(dims):
-        base = _PRIMES[d]
-        value, factor, i = np.zeros(n_points), 1.0 / base, idx.copy()
-        while np.any(i > 0):
-            value += (i % base) * factor
-            i //= base
-            factor /= base
-        out[:, d] = value
+    """``n_points`` x ``dims`` Halton points in (0, 1): the radical inverses in the first ``dims`` primes of
+    the indices skip .. skip+n_points-1 (``scipy.stats.qmc.Halton`` without scrambling), each dimension
+    shifted by a seeded uniform modulo 1 (``seed=None``: not shifted, the plain sequence that mlogit uses
+    with skip=100).
+
+    Parameters
+    ----------
+    n_points : int
+        number of points.
+    dims : int
+        number of dimensions (one per random coefficient).
+    seed : int or None, default 0
+        seed of the shift modulo 1; None for the plain sequence.
+    skip : int, default 10
+        number of initial Halton points dropped.
+    """
+    sequence = qmc.Halton(d=int(dims), scramble=False)
+    sequence.fast_forward(int(skip))
+    out = sequence.random(int(n_points))
     if seed is not None:
         out = (out + np.random.default_rng(seed).uniform(size=dims)) % 1.0
     return np.clip(out, 1e-12, 1 - 1e-12)
 
 
+@checked(n_points=number(0, integer=True), dims=COUNT, seed=number(0, integer=True, none=True),
+         skip=number(0, integer=True))
 def halton_normal(n_points: int, dims: int, seed: int | None = 0, skip: int = 10) -> np.ndarray:
-    """Standard normal draws from :func:`halton` points (inverse normal CDF)."""
+    """Standard normal draws from :func:`halton` points (inverse normal CDF).
+
+    Parameters
+    ----------
+    n_points : int
+        number of points.
+    dims : int
+        number of dimensions (one per random coefficient).
+    seed : int or None, default 0
+        seed of the shift modulo 1; None for the plain sequence.
+    skip : int, default 10
+        number of initial Halton points dropped.
+    """
     return special.ndtri(halton(n_points, dims, seed, skip))
 
 
@@ -433,21 +453,66 @@ class MixedLogitResults(MLEResults):
         return out
 
 
+@checked(choices=dataframe(), price=TEXT, n_draws=COUNT, seed=number(0, integer=True, none=True),
+         skip=number(0, integer=True))
 def fit_mixed_logit(choices: pd.DataFrame, attributes=None, price: str = "price", fixed=(), n_draws: int = 100,
                     seed: int | None = 0, skip: int = 10, start_params=None) -> MixedLogitResults:
-    """``MixedLogit(choices, ...).fit()`` in one call (see :class:`MixedLogit`)."""
+    """``MixedLogit(choices, ...).fit()`` in one call (see :class:`MixedLogit`).
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    attributes : list of str or None
+        attribute columns; default: every numeric column but the ids, ``chosen`` and ``price``
+        (:func:`choice_attributes`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    fixed : sequence of str, default ()
+        attributes whose coefficient is fixed (no standard deviation).
+    n_draws : int, default 100
+        Halton draws per respondent (R).
+    seed : int or None, default 0
+        seed of the shift of the Halton draws; None for the plain sequence (mlogit's).
+    skip : int, default 10
+        number of initial Halton points dropped.
+    start_params : array-like or None
+        starting values (means, then standard deviations); default from the conditional logit.
+    """
     return MixedLogit(choices, attributes, price, fixed, n_draws, seed, skip).fit(start_params=start_params)
 
 
 # ---------------------------------------------------------------------------- simulation
 
+@checked(means=instance(dict, text='a dict of mean coefficients'),
+         sds=instance(dict, text='a dict of standard deviations'), n_respondents=COUNT, n_tasks=COUNT,
+         n_alternatives=number(2, integer=True), seed=SEED, price=TEXT)
 def simulate_mixed_logit(means: dict, sds: dict, n_respondents: int = 300, n_tasks: int = 10,
                          n_alternatives: int = 3, seed: int = 0, price: str = "price") -> pd.DataFrame:
     """A choices table drawn from a mixed logit with known means and standard deviations (seeded).
 
     Every variable of ``means`` (one of them ``price``) is an attribute; levels are independent uniform
     integers 0..4 (price: 1..9); respondent n draws beta_n ~ N(means, diag(sds^2)) once and answers
-    ``n_tasks`` tasks of ``n_alternatives`` alternatives with Gumbel errors."""
+    ``n_tasks`` tasks of ``n_alternatives`` alternatives with Gumbel errors.
+
+    Parameters
+    ----------
+    means : dict
+        population mean of each coefficient (one of them the price's).
+    sds : dict
+        population standard deviation of each coefficient.
+    n_respondents : int, default 300
+        number of respondents.
+    n_tasks : int, default 10
+        choice tasks per respondent.
+    n_alternatives : int, default 3
+        alternatives per task (>= 2).
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    price : str, default 'price'
+        name of the price variable.
+    """
     if price not in means:
         raise ParameterError(f"means must include the price coefficient '{price}'")
     rng = np.random.default_rng(seed)
@@ -479,6 +544,7 @@ def published_electricity() -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- report tables
 
+@checked(alpha=ALPHA)
 def mixed_logit_table(mxl: MixedLogitResults, clogit=None, published: pd.DataFrame | None = None,
                       alpha: float = 0.05) -> pd.DataFrame:
     """One row per coefficient: the population mean and standard deviation with their intervals, the
@@ -489,7 +555,19 @@ def mixed_logit_table(mxl: MixedLogitResults, clogit=None, published: pd.DataFra
 
     Share of opposite sign: with :math:`\\beta_k \\sim N(b_k, s_k^2)`, :math:`\\Phi(-|b_k| / s_k)`
     (0 for a fixed coefficient). Columns: ``mean, mean_lower, mean_upper, sd, sd_lower, sd_upper,
-    opposite_sign`` then ``conditional_logit`` and ``published_mean, published_sd`` when given."""
+    opposite_sign`` then ``conditional_logit`` and ``published_mean, published_sd`` when given.
+
+    Parameters
+    ----------
+    mxl : MixedLogitResults
+        fitted mixed logit.
+    clogit : results or None, default None
+        a conditional logit fit to set beside (its ``params``).
+    published : DataFrame or None, default None
+        published estimates indexed by variable with ``mean`` and ``sd`` (:func:`published_electricity`).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     from scipy import stats
 
     ci = mxl.conf_int(alpha)
@@ -511,13 +589,28 @@ def mixed_logit_table(mxl: MixedLogitResults, clogit=None, published: pd.DataFra
     return pd.DataFrame(rows).set_index("variable")
 
 
+@checked(alpha=ALPHA, n_draws=number(2, integer=True), seed=SEED)
 def mixed_logit_wtp(mxl: MixedLogitResults, clogit_wtp: pd.DataFrame | None = None, alpha: float = 0.05,
                     n_draws: int = 5000, seed: int = 0) -> pd.DataFrame:
     """WTP at the population means with both intervals side by side, by attribute.
 
     Columns ``wtp, lower, upper`` (delta method, Hole 2007), ``kr_lower, kr_upper`` (Krinsky & Robb 1986,
     ``n_draws`` seeded draws) and, when ``clogit_wtp`` (a :func:`~relmkt_utils.value.choice.willingness_to_pay`
-    table) is given, ``conditional_logit_wtp`` for comparison."""
+    table) is given, ``conditional_logit_wtp`` for comparison.
+
+    Parameters
+    ----------
+    mxl : MixedLogitResults
+        fitted mixed logit.
+    clogit_wtp : DataFrame or None, default None
+        a :func:`willingness_to_pay` table to set beside.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    n_draws : int, default 5000
+        Krinsky-Robb draws of the estimates, >= 2.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    """
     delta = mxl.wtp(alpha=alpha, method="delta").set_index("attribute")
     kr = mxl.wtp(alpha=alpha, method="krinsky-robb", n_draws=n_draws, seed=seed).set_index("attribute")
     out = delta[["wtp", "lower", "upper"]].join(kr[["lower", "upper"]].rename(columns=lambda c: f"kr_{c}"))
