@@ -27,6 +27,7 @@ _EXPORTS = {
     "datasets": ("relmkt_utils.data.datasets", None),
     "overview": ("relmkt_utils.data.overview", None),
     "Table": ("relmkt_utils.present", "Table"),
+    "Paragraph": ("relmkt_utils.present", "Paragraph"),
     "model_table": ("relmkt_utils.present", "model_table"),
     "describe": ("relmkt_utils.present", "describe"),
     "recovery_table": ("relmkt_utils.core.estimate", "recovery_table"),

@@ -23,7 +23,7 @@ NOT_CHECKED = {
     "value.detect_constructs": "reads column names of any iterable or DataFrame",
     "value.item_analysis": "takes any 2-d table of items (DataFrame or array)",
     "value.published_electricity": "has no arguments",
-    "referral.published_gap": "has no arguments",
+    "referral.published_gap": "takes only the published dataset, loaded when None",
 }
 
 

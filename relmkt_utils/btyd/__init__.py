@@ -46,5 +46,5 @@ __all__ = [
     "BetaGeoCovariates", "BetaGeoCovariatesResults", "ParetoNBDCovariates", "ParetoNBDCovariatesResults",
     "simulate_with_covariates", "lr_test", "segment_lr_test", "LRTest", "SegmentLRTest", "customer_value",
     "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
-    "spend_frequency_check",
+    "spend_frequency_check", "workflow",
 ]

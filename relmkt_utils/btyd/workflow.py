@@ -187,31 +187,19 @@ def param_metrics(model: str, fit) -> dict:
 
 
 def group_test_sentence(entry: dict, model: str) -> str:
-    """The sentence of one :func:`group_tests` entry: the test's verdict, or why it could not be made."""
-    from ..present import escape
-
-    column = escape(str(entry["column"]).replace("_", " "))
+    """The sentence of one :func:`group_tests` entry (plain text): the test's verdict, or why it could not be made."""
+    column = str(entry["column"]).replace("_", " ")
     left = f" ({entry['left_out']:,} customers without a {column} left out)" if entry["left_out"] else ""
     if entry["test"] is None:
-        return _markdown(f"**{NAMES[model]} by {column}**: the test could not be made: {escape(entry['error'])}")
-    sentence = entry["test"].sentence().replace(str(entry["column"]), str(entry["column"]).replace("_", " "))
-    return _markdown(f"**{NAMES[model]} by {column}**{left}: {escape(sentence)}")
+        return f"{NAMES[model]} by {column}: the test could not be made: {entry['error']}"
+    sentence = entry["test"].sentence().replace(str(entry["column"]), column)
+    return f"{NAMES[model]} by {column}{left}: {sentence}"
 
 
-def independence_sentence(check: pd.DataFrame, currency: str = "") -> str:
-    """The Gamma-Gamma independence check as a sentence for the report."""
-    from ..present import escape
-
-    return _markdown("**Independence check** (the model assumes that spend per purchase does not depend on how "
-                     f"often a customer buys): {escape(check['sentence'].iloc[0])}")
-
-
-def _markdown(text: str):
-    try:
-        from IPython.display import Markdown
-    except ImportError:  # outside Jupyter
-        return text
-    return Markdown(text)
+def independence_sentence(check: pd.DataFrame) -> str:
+    """The Gamma-Gamma independence check as a sentence (plain text)."""
+    return ("Independence check (the model assumes that spend per purchase does not depend on how often a customer "
+            f"buys): {check['sentence'].iloc[0]}")
 
 
 def tracking(ds, fit, base: CustomerBase) -> pd.DataFrame:

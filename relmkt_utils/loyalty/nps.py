@@ -307,9 +307,18 @@ def nps_groups(survey: pd.DataFrame, customers: pd.DataFrame, by: str, score_col
     return GroupNPS(table, diff, str(hi), str(lo))
 
 
+@checked(score=instance(Estimate), boot=instance(Estimate))
 def nps_interval_check(score: Estimate, boot: Estimate) -> pd.DataFrame:
     """The adjusted Wald interval of the NPS beside a nonparametric bootstrap of the same answers:
-    their standard errors and 95% intervals should agree when the adjusted Wald interval is right."""
+    their standard errors and 95% intervals should agree when the adjusted Wald interval is right.
+
+    Parameters
+    ----------
+    score : Estimate
+        :func:`nps` of the answers (adjusted Wald, Rocks 2016).
+    boot : Estimate
+        :func:`nps_bootstrap` of the same answers.
+    """
     return pd.DataFrame({"method": ["adjusted Wald (Rocks 2016)", "nonparametric bootstrap"],
                          "nps": [score.value, boot.value], "lower": [score.lower, boot.lower],
                          "upper": [score.upper, boot.upper], "se": [score.se, boot.se]})

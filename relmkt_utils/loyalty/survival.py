@@ -189,10 +189,21 @@ def survival_at(km: KaplanMeier, times) -> pd.DataFrame:
     return pd.DataFrame(rows, index=pd.Index(t, name="time")).T
 
 
+@checked(km=instance(KaplanMeier), t=number(0), group=TEXT)
 def survival_estimate(km: KaplanMeier, t: float, group: str = "all") -> Estimate | None:
     """S(t) of one group with its pointwise (1 - alpha) log(-log) band, as an
     :class:`~relmkt_utils.core.estimate.Estimate`; None when nobody was still observed at ``t`` (the
-    curve does not reach it, so S(t) is not estimated)."""
+    curve does not reach it, so S(t) is not estimated).
+
+    Parameters
+    ----------
+    km : KaplanMeier
+        Curves from :func:`kaplan_meier`.
+    t : float
+        The time (days since acquisition) at which to read the curve.
+    group : str
+        The group's label ("all" for a curve without groups).
+    """
     c = km.curves[km.curves["group"] == group]
     if c.empty:
         raise DataError(f"survival_estimate: no group {group!r} (groups: {', '.join(km.curves['group'].unique())})")
@@ -207,11 +218,27 @@ def survival_estimate(km: KaplanMeier, t: float, group: str = "all") -> Estimate
                     "Kaplan-Meier with a log(-log) band", km.alpha)
 
 
+@checked(km=instance(KaplanMeier), preferred=number(0, low_open=True), step=number(0, low_open=True),
+         min_at_risk=number(0, 1), group=TEXT)
 def survival_horizon(km: KaplanMeier, preferred: float = 365, step: float = 30, min_at_risk: float = 0.10,
                      group: str = "all") -> float | None:
     """The time at which to read a survival curve: ``preferred`` (a year) when at least ``min_at_risk``
     of the customers are still observed then, else the longest multiple of ``step`` days at which they
-    are; None when no such time exists (the data follow customers for too short a time)."""
+    are; None when no such time exists (the data follow customers for too short a time).
+
+    Parameters
+    ----------
+    km : KaplanMeier
+        Curves from :func:`kaplan_meier`.
+    preferred : float
+        The time to read when the data follow enough customers that long (days).
+    step : float
+        The spacing of the shorter times tried instead (days).
+    min_at_risk : float
+        The share of the group that must still be observed at the time.
+    group : str
+        The group's label ("all" for a curve without groups).
+    """
     c = km.curves[km.curves["group"] == group]
     if c.empty:
         return None

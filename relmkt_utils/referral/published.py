@@ -406,7 +406,13 @@ def segment_table(ds=None, share_anyway: float = 0.0) -> pd.DataFrame:
 
 def published_gap(ds=None) -> pd.DataFrame:
     """SSV's reported gap between referred and comparable non-referred customers, one line per quantity
-    (columns quantity, reported, note, source), every number read from the dataset."""
+    (columns quantity, reported, note, source), every number read from the dataset.
+
+    Parameters
+    ----------
+    ds : Dataset or None
+        The loaded ``referral_published`` dataset (None: load it).
+    """
     d = _ds(ds)
     p, fig = ssv_inputs(d), figures(d)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ...core.checks import ALPHA, SEED, TEXT, checked, instance, number, one_of
 from ...core.errors import DataError
 from ...core.estimate import Estimate
 from .model import PathModel
@@ -47,10 +48,17 @@ CONSTRUCT_LABELS = {"image": "Image", "expectations": "Expectations", "perceived
                     "loyalty": "Loyalty"}
 
 
+@checked(blocks=instance(dict, text="a mapping of construct to item columns"))
 def ecsi_model(blocks: dict) -> PathModel:
     """The ECSI path model over the constructs of ``blocks`` (construct -> item columns, e.g. a
     dataset's ``survey_items.constructs``); other constructs are ignored. A DataError names the ECSI
-    constructs that are missing."""
+    constructs that are missing.
+
+    Parameters
+    ----------
+    blocks : dict
+        Construct name -> the item columns that measure it.
+    """
     missing = [c for c in ECSI_REQUIRED if c not in blocks]
     if missing:
         raise DataError(f"dataset.yml survey_items: the ECSI model needs the construct(s) {', '.join(missing)} "
@@ -84,6 +92,8 @@ def _strongest(results: PLSResults, target: str, alpha: float) -> tuple[str, Est
     return str(row["from"]), results.estimate(row["from"] + ARROW + target, "total", alpha)
 
 
+@checked(dataset=instance(attributes=("survey", "survey_items"), text="a loaded dataset"), n_boot=number(0, integer=True),
+         seed=SEED, alpha=ALPHA, scheme=one_of("path", "centroid", "factorial"), target=TEXT)
 def ecsi_analysis(dataset, n_boot: int = 1000, seed: int = 0, alpha: float = 0.05, scheme: str = "path",
                   target: str = "loyalty") -> ECSIReport:
     """Fit the ECSI model to a loaded survey dataset (``datasets.load("satisfaction")``) and return the
@@ -121,6 +131,21 @@ def ecsi_analysis(dataset, n_boot: int = 1000, seed: int = 0, alpha: float = 0.0
     none is below the median performance) with ``improve_first_quadrant``, ``improve_first_importance``
     and ``improve_first_performance`` (Estimates), ``weak_measurement`` (list of "construct: criterion"
     that miss their threshold, and pairs with HTMT >= 0.90).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded survey dataset with ``survey_items`` in its dataset.yml.
+    n_boot : int
+        Bootstrap resamples (0: no intervals).
+    seed : int
+        Seed of the resamples.
+    alpha : float
+        1 - the level of the intervals.
+    scheme : str
+        The inner weighting scheme: "path", "centroid" or "factorial".
+    target : str
+        The construct whose drivers the mediation and the importance-performance map explain.
     """
     items = dataset.survey_items
     if dataset.survey is None or items is None:

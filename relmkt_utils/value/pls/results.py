@@ -19,6 +19,7 @@ import warnings as _warnings
 import numpy as np
 import pandas as pd
 
+from ...core.checks import COUNT, FLAG, SEED, checked, dataframe, instance, number, one_of
 from ...core.errors import ConvergenceWarning, EstimationWarning
 from ...core.estimate import Estimate
 from ...core.results import make_summary
@@ -306,6 +307,8 @@ def _htmt(x: np.ndarray, model: PathModel) -> np.ndarray:
     return htmt_matrix(corr, [np.flatnonzero(owner == j) for j in range(len(model.blocks))])
 
 
+@checked(data=dataframe(), model=instance(PathModel), scheme=one_of("path", "centroid", "factorial"), scaled=FLAG,
+         n_boot=number(0, integer=True), seed=SEED, tol=number(0, low_open=True), maxiter=COUNT)
 def fit_pls(data: pd.DataFrame, model: PathModel, scheme: str = "path", scaled: bool = True, n_boot: int = 1000,
             seed: int = 0, scale=None, tol: float = 1e-14, maxiter: int = 300) -> PLSResults:
     """Estimate ``model`` on the item columns of ``data`` by PLS-PM (:mod:`.model`) and bootstrap it.
@@ -315,6 +318,27 @@ def fit_pls(data: pd.DataFrame, model: PathModel, scheme: str = "path", scaled: 
     ``numpy.random.default_rng(seed)`` (0: no inference, NaN standard errors); ``scale``: the items'
     scale (lo, hi), needed by :meth:`PLSResults.ipma`; ``tol``/``maxiter``: the stopping rule of the
     iteration (R plspm uses tol = 1e-6, which leaves about 1e-6 on the loadings).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent with the item columns of ``model``.
+    model : PathModel
+        The constructs, their items and the paths between them.
+    scheme : str
+        The inner weighting scheme.
+    scaled : bool
+        Standardize the items (else only centre them).
+    n_boot : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the resamples.
+    scale : tuple or None
+        The items' (lowest, highest) answer, for the importance-performance map.
+    tol : float
+        Convergence tolerance of the outer weights.
+    maxiter : int
+        Largest number of iterations.
     """
     if n_boot < 0:
         raise ValueError("n_boot must be >= 0")
