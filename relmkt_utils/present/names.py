@@ -137,7 +137,7 @@ NAMES: dict[str, Name] = _names(
      "change", "", "成员带动成员", "member_get_member"),
     ("ssv_value_difference", "value difference per referred customer over six years as published", "money", "",
      "", "clv"),
-    ("ssv_clv_uplift", "value premium of referred customers recomputed from the bank's margins and churn", "change",
+    ("ssv_clv_uplift", "value premium of referred customers, recomputed (bank study, Schmitt et al. 2011)", "change",
      "", "成员带动成员", "member_get_member"),
     ("ssv_clv_difference", "value difference per referred customer recomputed", "money", "", "", "clv"),
     ("ssv_clv_uplift_low", "lowest recomputed premium over the base-retention assumptions", "change", "", "",
@@ -150,7 +150,7 @@ NAMES: dict[str, Name] = _names(
      "come anyway", "money", "", "", "roi"),
     ("ssv_max_share_anyway", "largest share of referrals who may have come anyway before the bank's reward stops "
      "paying", "share", "", "", "incrementality"),
-    ("ssv_reward_roi", "return on the bank's referral reward", "change", "", "", "roi"),
+    ("ssv_reward_roi", "return on the referral reward (bank study, Schmitt et al. 2011)", "change", "", "", "roi"),
     ("ssv_value_difference_26_35", "value difference of referred customers aged 26 to 35", "money", "", "", "clv"),
     ("ssv_value_difference_36_55", "value difference of referred customers aged 36 to 55", "money", "", "", "clv"),
     ("ssv_value_over_55", "value difference of referred customers over 55", "text", "", "", "clv"),

@@ -657,10 +657,10 @@ KINDS = {"retention a year, non-referred": "share", "retention a year, referred"
          "the reward pays at the assumed share": "bool", "as the authors state it": "text"}
 
 #: The rows of the recomputation as readers see them.
-ANCHOR_LABELS = {"published": "as published (non-referred value implied by EUR 40 and 16%)",
-                 "level": "recomputed, retention matching the implied value",
-                 "uplift": "recomputed, retention matching the 16%",
-                 "third party": "recomputed, retention from a blog's 79.2% after 33 months (upper bound)"}
+ANCHOR_LABELS = {"published": "as published",
+                 "level": "recomputed: implied value",
+                 "uplift": "recomputed: the 16%",
+                 "third party": "recomputed: a blog's retention"}
 
 
 def _stated(value, bound) -> str:
