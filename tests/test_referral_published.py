@@ -306,6 +306,7 @@ def test_reader_tables_fit_a_page_and_show_no_raw_keys(ds):
         assert set(t.columns) - set(pb.KINDS) <= {pb.STUDIES[pb.SSV], pb.STUDIES[pb.WG], "same direction"}, name
     values = views["values"]
     assert values.loc["as published", "premium"] == pytest.approx(0.16)
+    assert values.loc["recomputed: implied value", "retention a year, non-referred → referred"] == "73.2% → 77.4%"
     assert values.loc["recomputed: the 16%", "premium"] == pytest.approx(0.16, abs=1e-9)
     seg = views["segments"]
     assert seg.loc["aged 26 to 35 years", "break-even reward at the assumed share"] == pytest.approx(56.0)

@@ -650,7 +650,7 @@ def break_even_curves(recomputation: pd.DataFrame, segments: pd.DataFrame, point
 
 
 #: The kinds of the columns of :func:`reader_tables` (for ``present.Table(..., kinds=KINDS)``).
-KINDS = {"retention a year, non-referred": "share", "retention a year, referred": "share",
+KINDS = {"retention a year, non-referred → referred": "text",
          "value, non-referred": "money", "value, referred": "money",
          "difference": "money", "premium": "change", "difference over six years": "money",
          "premium (third party)": "change", "break-even reward at the assumed share": "money",
@@ -675,8 +675,10 @@ def reader_tables(ev: PublishedEvidence) -> dict:
     ``segments`` (the difference by segment, the break-even reward and whether the printed reward pays) and
     ``comparison`` (the two studies side by side)."""
     rec = ev.tables["ssv_recomputation"]
+    retention = ["not printed" if pd.isna(r0) else f"{100 * r0:.1f}% → {100 * r1:.1f}%"
+                 for r0, r1 in zip(rec["annual_retention"], rec["annual_retention_referred"])]
     values = pd.DataFrame({
-        "retention a year, non-referred": rec["annual_retention"], "retention a year, referred": rec["annual_retention_referred"],
+        "retention a year, non-referred → referred": retention,
         "value, non-referred": rec["clv_nonreferred"], "value, referred": rec["clv_referred"],
         "difference": rec["clv_difference"], "premium": rec["uplift"]})
     values.index = [ANCHOR_LABELS[a] for a in rec.index]
