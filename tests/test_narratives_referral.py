@@ -163,7 +163,7 @@ def test_the_answer_and_every_recorded_finding_have_names_and_glossary_entries()
         n = names.name(key)                       # KeyError for a key without a name
         assert n.label and "_" not in n.label, key
         assert not n.term or n.term in TERMS_BY_ID, (key, n.term)
-    for key, template in SPEC.sentences.items():
+    for key in SPEC.sentences:
         assert names.known(key), key
 
 
@@ -197,9 +197,9 @@ def test_answer_sentences_say_what_their_interval_supports(key, finding, words):
 
 
 def test_parameter_checks():
-    defaults = dict(reward_referrer=25.0, reward_referee=15.0, fixed_cost=5000.0, margin=0.3, annual_discount_rate=0.1,
-                    horizon_months=36, inactivity_days=180, positive_reach=8.0, negative_reach=25.0,
-                    share_anyway=0.3, bootstrap=500, seed=2024)
+    defaults = {"reward_referrer": 25.0, "reward_referee": 15.0, "fixed_cost": 5000.0, "margin": 0.3,
+                "annual_discount_rate": 0.1, "horizon_months": 36, "inactivity_days": 180, "positive_reach": 8.0,
+                "negative_reach": 25.0, "share_anyway": 0.3, "bootstrap": 500, "seed": 2024}
     assert SPEC.parameter_problems(defaults) == []
     bad = {**defaults, "bootstrap": 5, "margin": 1.5, "share_anyway": 2.0, "negative_reach": 0.0, "fixed_cost": -1.0}
     problems = " ".join(SPEC.parameter_problems(bad))

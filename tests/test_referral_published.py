@@ -327,7 +327,7 @@ def test_findings_of_each_part_are_named_and_equal_the_headline(ds):
     from relmkt_utils.present.names import known
 
     e = pb.evidence(ds, share_anyway=0.3)
-    ssv, wg = e.headline[pb.SSV], e.headline[pb.WG]
+    ssv = e.headline[pb.SSV]
     got = {key: (value, kw) for part in ("value", "segments", "reward", "studies") for key, value, kw in e.findings(part)}
     assert all(known(k) for k in got)
     assert got["ssv_clv_uplift"][0] == ssv["uplift"] and got["ssv_value_premium"][0] == 0.16

@@ -163,9 +163,9 @@ def test_programme_recovery_sets_each_estimate_beside_its_truth():
 
 
 def test_report_settings_follow_the_part_the_dataset_supports():
-    params = dict(reward_referrer=25.0, reward_referee=15.0, fixed_cost=5000.0, margin=0.3, annual_discount_rate=0.1,
-                  horizon_months=36, inactivity_days=180, positive_reach=8.0, negative_reach=25.0,
-                  share_anyway=0.3, bootstrap=500, seed=2024)
+    params = {"reward_referrer": 25.0, "reward_referee": 15.0, "fixed_cost": 5000.0, "margin": 0.3,
+              "annual_discount_rate": 0.1, "horizon_months": 36, "inactivity_days": 180, "positive_reach": 8.0,
+              "negative_reach": 25.0, "share_anyway": 0.3, "bootstrap": 500, "seed": 2024}
     programme = dict(rf.report_settings(datasets.load("synthetic"), **params))
     assert programme["rewards"].startswith("40.00 EUR per conversion") and "180 days" in programme["lapse rule and intervals"]
     evidence = dict(rf.report_settings(rf.published.dataset(), **params))

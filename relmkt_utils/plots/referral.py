@@ -141,7 +141,7 @@ def wom_sensitivity(grid: pd.DataFrame, ax=None, title: str = "Net WOM per custo
     annot = np.vectorize(lambda v: f"{v:.1f}".replace("-0.0", "0.0").replace("-", "−"))(values)
     shown = pd.DataFrame(values, index=[f"{v:g}" for v in grid.index], columns=[f"{v:g}" for v in grid.columns])
     sns.heatmap(shown, annot=annot, fmt="", center=0, cmap="RdYlGn", ax=ax,
-                cbar_kws={"label": "net people reached per respondent"})
+                cbar_kws={"label": "net people per respondent"})
     # seaborn names the axes after the frame's index/columns: set the labels (with units) afterwards
     ax.set_xlabel("negative reach per detractor (people)")
     ax.set_ylabel("positive reach per promoter (people)")

@@ -177,9 +177,9 @@ def roi_sensitivity(result: RoiResult, incremental: Estimate, clv: Estimate, rew
     """The tornado of a programme (:func:`roi_tornado`): incremental customers and the value of a referred
     customer over their 95% intervals, the reward per conversion +/- ``reward_spread`` (50%) and the
     fixed cost from 0 to twice its value, each with the others at their base."""
-    base = dict(incremental_customers=float(incremental.value), clv=float(clv.value),
-                rewarded_conversions=result.rewarded_conversions, reward_per_conversion=float(reward_per_conversion),
-                fixed_cost=float(fixed_cost))
+    base = {"incremental_customers": float(incremental.value), "clv": float(clv.value),
+            "rewarded_conversions": result.rewarded_conversions, "reward_per_conversion": float(reward_per_conversion),
+            "fixed_cost": float(fixed_cost)}
     ranges = {"incremental_customers": (incremental.lower, incremental.upper), "clv": (clv.lower, clv.upper),
               "reward_per_conversion": ((1 - reward_spread) * reward_per_conversion,
                                         (1 + reward_spread) * reward_per_conversion),

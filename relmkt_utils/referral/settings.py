@@ -12,20 +12,20 @@ def programme_settings(currency: str, reward_referrer: float, reward_referee: fl
     """The settings of the programme analysis."""
     reward = reward_referrer + reward_referee
     return [
-        ("rewards", f"{reward:,.2f} {currency} per conversion ({reward_referrer:,.2f} to the referrer, "
-                    f"{reward_referee:,.2f} to the new customer); fixed cost {fixed_cost:,.2f} {currency}"),
-        ("customer value", f"margin {margin:.0%} of revenue (a parameter: the data carry no costs), {horizon_months} "
-                           f"months, discount rate {annual_discount_rate:.0%} a year"),
-        ("lapse rule and intervals", f"lapsed after {inactivity_days} days without a purchase; 95% intervals from "
-                                     f"{bootstrap} resamples, seed {seed}"),
+        ("rewards", (f"{reward:,.2f} {currency} per conversion ({reward_referrer:,.2f} to the referrer, "
+                     f"{reward_referee:,.2f} to the new customer); fixed cost {fixed_cost:,.2f} {currency}")),
+        ("customer value", (f"margin {margin:.0%} of revenue (a parameter: the data carry no costs), "
+                            f"{horizon_months} months, discount rate {annual_discount_rate:.0%} a year")),
+        ("lapse rule and intervals", (f"lapsed after {inactivity_days} days without a purchase; 95% intervals "
+                                      f"from {bootstrap} resamples, seed {seed}")),
     ]
 
 
 def published_settings(annual_discount_rate: float, share_anyway: float, **_) -> list[tuple[str, str]]:
     """The assumptions of the recomputation of the published evidence."""
-    return [("recomputation", f"discount rate {annual_discount_rate:.0%} a year; {share_anyway:.0%} of rewarded "
-                              "referrals assumed to have come anyway (neither is in the sources we could read); "
-                              "horizon six years, as published")]
+    return [("recomputation", (f"discount rate {annual_discount_rate:.0%} a year; {share_anyway:.0%} of rewarded "
+                               "referrals assumed to have come anyway (neither is in the sources we could read); "
+                               "horizon six years, as published"))]
 
 
 def report_settings(ds, **parameters) -> list[tuple[str, str]]:

@@ -15,7 +15,12 @@ The answer lists both parts' findings; a run shows those it found (four on eithe
 """
 from __future__ import annotations
 
-from ...referral import EAST_POSITIVE_TO_NEGATIVE, SOURCE_INFLUENCE, published, referred_flag
+from ...referral import (
+    EAST_POSITIVE_TO_NEGATIVE,
+    SOURCE_INFLUENCE,
+    published,
+    referred_flag,
+)
 from ..findings import Findings
 from ..readings import Reading
 from ..tables import fmt
@@ -193,12 +198,12 @@ READINGS = (
                       f"{_v(f, 'wom_net_high', 'number')} people per respondent: its sign rests on the assumed reaches, "
                       "and no primary source is known for 8 and 25. The lesson is to measure reach (ask customers how "
                       "many people they told) rather than repeat the rule of thumb."),
-    Reading("wom-below-evidence", "wom", "the claimed reaches imply fewer positive per negative impression than "
+    Reading("wom-below-evidence", "wom", "the assumed reaches imply fewer positive per negative impression than "
             "East, Hammond & Wright's 3",
             lambda f: f.value("wom_positive_negative_ratio") < EAST_POSITIVE_TO_NEGATIVE,
-            lambda f: f"The claimed reaches imply {_v(f, 'wom_positive_negative_ratio', 'ratio')} positive impressions "
-                      "per negative one here, where 15 studies found about 3: the source material's figures paint word "
-                      "of mouth darker than the evidence does."),
+            lambda f: f"The assumed reaches imply {_v(f, 'wom_positive_negative_ratio', 'ratio')} positive impressions "
+                      "per negative one here, where 15 studies found about 3: reaches like the source material's paint "
+                      "word of mouth darker than the evidence does."),
     Reading("family-near-claim", "reference", "the share of purchases influenced by family is within 5 points of "
             "the claimed 35%",
             lambda f: abs(f.value("family_influence_share") - SOURCE_INFLUENCE["family"]) <= 0.05,
@@ -289,7 +294,7 @@ SENTENCES = {
                 "{clv:money}; most customers bring nobody, so the median is {median:money}.",
     "top_referrers_missed_share": "Of the {top:count} customers with the highest referral value, a ranking by CLV "
                                   "alone would miss {value}.",
-    "wom_net_per_respondent": "With the claimed reaches ({pos:number people} per promoter, {neg:number people} per "
+    "wom_net_per_respondent": "With the assumed reaches ({pos:number people} per promoter, {neg:number people} per "
                               "detractor), the {promoters:count} promoters and {detractors:count} detractors among "
                               "{respondents:count} respondents give {value} of net word of mouth per respondent.",
     "wom_positive_negative_ratio": "At those reaches positive word of mouth would reach {value} as many people as "
