@@ -336,6 +336,6 @@ def test_findings_of_each_part_are_named_and_equal_the_headline(ds):
     assert got["ssv_value_over_55"][0] == "slightly negative"
     assert got["wg_value_direction"][0] == "lower" and got["wg_breakeven_reward"][0] == "below zero"
     # W&G's value difference is not in a stored source: no number, and the reason goes with it
-    assert got["wg_clv_difference"][0] is None and "not in a stored source" in got["wg_clv_difference"][1]["reason"]
+    assert got["wg_clv_difference"][0] is None and "not in any source we could read" in got["wg_clv_difference"][1]["reason"]
     with pytest.raises(ParameterError):
         e.findings("margins")

@@ -98,6 +98,9 @@ SETTINGS = {SSV: "a German bank, about 10,000 new customers followed for 33 mont
 #: Why W&G has no numbers here (said wherever one would be shown).
 WG_MISSING = ("Wolters & Gedenk (2019) print their margins, churn and customer values in tables that are not in "
               "a stored source (only the abstract, p. 335, is); the dataset holds the directions it states")
+#: The same for a reader of notebook 03 (the sentence of a finding that cannot be given).
+WG_MISSING_FOR_READERS = ("the study prints its margins, churn and customer values in tables that are not in any "
+                          "source we could read (only its abstract is)")
 MONTH = time_unit("month")
 
 
@@ -475,7 +478,7 @@ def comparison_table(ds=None, annual_discount_rate: float = 0.10, timing: str = 
         wg_text = _direction_word(int(w["direction"])) + (f" ({w['over_time']})" if isinstance(w["over_time"], str)
                                                             and w["over_time"] else "")
         rows.append({"topic": topic, STUDIES[SSV]: f"{_direction_word(int(s['direction']))}: {sizes[topic]}",
-                     STUDIES[WG]: wg_text + "; size not in a stored source",
+                     STUDIES[WG]: wg_text + "; size not in the sources we could read",
                      "same_direction": int(s["direction"]) == int(w["direction"])})
     return pd.DataFrame(rows).set_index("topic")
 
@@ -531,7 +534,7 @@ class PublishedEvidence:
                 ("wg_value_direction", wg["email_referral_value"], {}),
                 ("wg_margin_deficit_offset", wg["margin_deficit_made_up_at_ssv_churn_gap"], {}),
                 ("wg_breakeven_reward", wg["break_even_reward_text"], {}),
-                ("wg_clv_difference", wg["clv_difference"], {"reason": wg["why_missing"]})],
+                ("wg_clv_difference", wg["clv_difference"], {"reason": WG_MISSING_FOR_READERS})],
         }
         if part not in parts:
             raise ParameterError(f"part must be one of {', '.join(parts)}, got {part!r}")
