@@ -290,8 +290,8 @@ SENTENCES = {
     "cannibalization_share": "{value} of the rewarded referrals would have come anyway{interval}: the holdout brought "
                              "{holdout:number customers} per customer without rewards, the programme "
                              "{program:number customers}.",
-    "crv_mean": "A programme customer's referral value is {value} on average, beside an expected future CLV of "
-                "{clv:money}; most customers bring nobody, so the median is {median:money}.",
+    "crv_mean": "A programme customer's referral value is {value} on average (median {median:money}), beside an "
+                "expected future CLV of {clv:money}.",
     "top_referrers_missed_share": "Of the {top:count} customers with the highest referral value, a ranking by CLV "
                                   "alone would miss {value}.",
     "wom_net_per_respondent": "With the assumed reaches ({pos:number people} per promoter, {neg:number people} per "
