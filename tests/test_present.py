@@ -88,8 +88,8 @@ def test_rows_of_their_own_kind_and_decimals():
 
     pnl = formatted(program_pnl(520.88, 46.87, 723, 25, 15, 5000).set_index("line"), "EUR")
     amounts = dict(zip(pnl["line"], pnl["amount"]))
-    assert amounts["ROI"] == "-28.0%" and amounts["incremental customers"] == "521"
-    assert amounts["rewarded conversions (incl. cannibalized)"] == "723" and amounts["total cost"] == "33,920.00 EUR"
+    assert amounts["ROI"] == "−28.0%" and amounts["incremental customers"] == "521"
+    assert amounts["rewarded conversions (including those that would have come anyway)"] == "723" and amounts["total cost"] == "33,920.00 EUR"
     rec = formatted(recovery_table({"lift": Estimate(0.1732, 0.1521, 0.1943, 0.0107),
                                     "customers": Estimate(520.88, 457.9, 583.8, 32.1)},
                                    {"lift": 0.1475, "customers": 443.9}))

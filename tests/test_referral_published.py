@@ -239,7 +239,7 @@ def test_no_gap_no_uplift_and_churn_alone_raises_value(r, h):
 def test_evidence_headlines_per_study(ds):
     e = pb.evidence(ds)
     assert set(e.tables) == {"sources", "figures", "findings", "ssv_groups", "ssv_recomputation", "segments",
-                             "comparison"}
+                             "comparison", "value_paths", "break_even"}
     ssv, wg = e.headline[pb.SSV], e.headline[pb.WG]
     assert (ssv["clv_difference_published"], ssv["uplift_published"], ssv["reward"]) == (40, 0.16, 25)
     assert ssv["clv_nonreferred"] == pytest.approx(250, abs=1e-6)
@@ -266,3 +266,76 @@ def test_published_gap_reads_the_dataset(ds):
     t = published_gap(ds)
     assert t["reported"].str.contains("at least 16%").any() and t["reported"].str.contains("about 60%").any()
     assert t["note"].str.contains("SSV 2011 JM, abstract, p. 46").any()
+
+
+# ---------------------------------------------------------------------------- what notebook 03 shows
+
+def test_value_paths_accumulate_to_the_group_values(ds):
+    g = pb.ssv_values(ds)
+    paths = pb.value_paths(g)
+    assert len(paths) == 72 and paths.index[0] == 1
+    assert paths["non-referred"].iloc[-1] == pytest.approx(g.clv_nonreferred)
+    assert paths["referred"].iloc[-1] == pytest.approx(g.clv_referred)
+    assert (paths.diff().dropna() > 0).all().all()                     # every month adds margin
+    # month 1 by hand (start timing): one month's margin, undiscounted, both groups alive at t = 0
+    month = 365.25 / 12
+    assert paths["non-referred"].iloc[0] == pytest.approx(0.30 * month)
+    assert paths["referred"].iloc[0] == pytest.approx((0.30 + 0.076) * month)
+    end = pb.value_paths(pb.ssv_values(ds, timing="end"))
+    assert end["referred"].iloc[-1] == pytest.approx(pb.ssv_values(ds, timing="end").clv_referred)
+
+
+def test_break_even_curves_are_linear_from_the_difference_to_zero(ds):
+    e = pb.evidence(ds)
+    c = e.tables["break_even"]
+    assert c.iloc[0].to_dict() == pytest.approx({"all customers, as published": 40.0,
+                                                  "all customers, recomputed": e.headline[pb.SSV]["clv_difference"],
+                                                  "aged 26 to 35 years": 80.0, "aged 36 to 55 years": 58.0})
+    assert (c.iloc[-1] == 0).all()
+    s = c.index.to_numpy()
+    assert c["aged 26 to 35 years"].to_numpy() == pytest.approx(80.0 * (1 - s))
+
+
+def test_reader_tables_fit_a_page_and_show_no_raw_keys(ds):
+    e = pb.evidence(ds, share_anyway=0.3)
+    views = pb.reader_tables(e)
+    for name, t in views.items():
+        assert len(t.columns) + 1 <= 7, name
+        for label in [*map(str, t.columns), *map(str, t.index), str(t.index.name)]:
+            assert "_" not in label, (name, label)
+        assert set(t.columns) - set(pb.KINDS) <= {pb.STUDIES[pb.SSV], pb.STUDIES[pb.WG], "same direction"}, name
+    values = views["values"]
+    assert values.loc["as published", "premium"] == pytest.approx(0.16)
+    assert values.loc["recomputed: implied value", "retention a year, non-referred → referred"] == "73.2% → 77.4%"
+    assert values.loc["recomputed: the 16%", "premium"] == pytest.approx(0.16, abs=1e-9)
+    seg = views["segments"]
+    assert seg.loc["aged 26 to 35 years", "break-even reward at the assumed share"] == pytest.approx(56.0)
+    assert seg.loc["aged 36 to 55 years", "as the authors state it"] == "EUR 58"
+    assert seg.loc["aged over 55 years", "the reward pays at the assumed share"] is False
+    assert seg.loc["retail vs private banking", "the reward pays at the assumed share"] is None
+
+
+def test_printed_numbers_say_each_number_as_printed(ds):
+    t = pb.printed_numbers(ds)
+    printed = dict(zip(ds.extras["figures"]["id"], t["as printed"]))
+    assert printed["value_premium_pct"] == "at least 16%" and printed["value_difference"] == "about EUR 40"
+    assert printed["margin_gap"] == "7.6 cents per day" and printed["customers_total"] == "about 10,000 customers"
+    assert t["source"].str.contains("third party").sum() == (ds.extras["figures"]["source_kind"] == "third party").sum()
+
+
+def test_findings_of_each_part_are_named_and_equal_the_headline(ds):
+    from relmkt_utils.present.names import known
+
+    e = pb.evidence(ds, share_anyway=0.3)
+    ssv = e.headline[pb.SSV]
+    got = {key: (value, kw) for part in ("value", "segments", "reward", "studies") for key, value, kw in e.findings(part)}
+    assert all(known(k) for k in got)
+    assert got["ssv_clv_uplift"][0] == ssv["uplift"] and got["ssv_value_premium"][0] == 0.16
+    assert got["ssv_breakeven_reward"][0] == 40 and got["ssv_breakeven_reward_anyway"][0] == pytest.approx(28)
+    assert got["ssv_reward_roi"][0] == pytest.approx(0.6) and got["ssv_value_difference_26_35"][0] == 80
+    assert got["ssv_value_over_55"][0] == "slightly negative"
+    assert got["wg_value_direction"][0] == "lower" and got["wg_breakeven_reward"][0] == "below zero"
+    # W&G's value difference is not in a stored source: no number, and the reason goes with it
+    assert got["wg_clv_difference"][0] is None and "not in any source we could read" in got["wg_clv_difference"][1]["reason"]
+    with pytest.raises(ParameterError):
+        e.findings("margins")

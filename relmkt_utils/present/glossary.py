@@ -122,6 +122,14 @@ TERMS: tuple[Term, ...] = (
          "Customers telling others about a firm. The source material's '8 deals from a satisfied customer, 25 "
          "people told by a dissatisfied one' has no known primary source; across 15 studies positive word of "
          "mouth outnumbers negative about 3 to 1 (East, Hammond & Wright 2007).", "", ("word of mouth",)),
+    Term("referral_funnel", "referral funnel", "推荐漏斗",
+         "The stages of a referral programme: the customers who could refer, those who sent an invitation, the "
+         "invitations, and the invitations that became customers (the conversion rate is the last over the one "
+         "before).", r"c = \text{conversions} / \text{invitations}", ("referral funnel", "funnel")),
+    Term("reference_groups", "reference groups", "亲人 / 网络社区影响",
+         "The people whose opinion shapes a purchase: family, friends, online communities. The source material "
+         "cites INFO-PLANT: 35% of buyers influenced by family, 17% of internet users by online communities "
+         "(claims, not findings of the reports).", "", ("reference groups", "reference group")),
     Term("viral_k", "viral coefficient (K)", "病毒系数",
          "New customers brought by each programme customer: invitations per customer times the share that "
          "convert; below 1 the programme adds customers but does not grow by itself.", r"K = i \times c",
@@ -179,7 +187,8 @@ CONCEPTS: tuple[Concept, ...] = (
             (("01_loyalty_measurement", "survival to dropout by relationship level"),
              ("04_retention_vs_acquisition", "retention and CLV by bond")), "berry_levels"),
     Concept("member get member (referral)", "成员带动成员",
-            (("03_referral_roi", "the referral funnel, incremental customers and the programme's return"),),
+            (("03_referral_roi", "the referral funnel, incremental customers and the programme's return; the "
+              "published evidence of Schmitt, Skiera & Van den Bulte (2011) and Wolters & Gedenk (2019)"),),
             "member_get_member"),
     Concept("the 80/20 rule", "80:20定理",
             (("00_data_overview", "revenue concentration beside published studies"),

@@ -31,6 +31,8 @@ advocates (low CLV, high CRV), misers (low, low); "high" = above the split (medi
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -216,3 +218,53 @@ def with_rewards(referrals: pd.DataFrame, reward_referrer: float, reward_referee
         paid = pd.to_numeric(out[col], errors="coerce").fillna(0.0) > 0 if col in out.columns else converted(out)
         out[col] = np.where(paid, float(amount), 0.0)
     return out
+
+
+@dataclass
+class ReferralValueSummary:
+    """CRV beside CLV for the customers who could refer (:func:`referral_value_summary`).
+
+    ``crv`` per customer; ``grid`` (:func:`clv_crv_grid`); ``segments`` (:func:`segment_summary`);
+    ``missed`` (:func:`top_decile_missed`); ``incremental_share`` s = 1 - kappa (clipped to [0, 1]);
+    ``acquisition_saving`` ACQ and where it comes from (``acquisition_source``)."""
+
+    crv: pd.Series
+    grid: pd.DataFrame
+    segments: pd.DataFrame
+    missed: dict
+    incremental_share: float
+    acquisition_saving: float
+    acquisition_source: str
+
+    @property
+    def mean_crv(self) -> float:
+        return float(self.crv.mean())
+
+    @property
+    def mean_clv(self) -> float:
+        return float(self.grid["clv"].mean())
+
+
+def referral_value_summary(customers: pd.DataFrame, referrals: pd.DataFrame, transactions: pd.DataFrame,
+                           future_value: pd.Series, cannibalization: float, units, margin_rate: float,
+                           reward_referrer: float, reward_referee: float,
+                           discount_rate: float = 0.10) -> ReferralValueSummary:
+    """CRV of each customer in ``units`` (ids) at the rewards of a scenario, next to her expected future
+    CLV ``future_value`` (e.g. ``btyd_value_comparison(...).per_customer``; 0 for customers without
+    purchases), with the module docstring's choices: V_y = margin earned so far + expected future value
+    (:func:`referee_value`), s = 1 - ``cannibalization`` (from the randomized holdout), ACQ = the mean
+    acquisition cost of a paid customer (:func:`relmkt_utils.retention.acquisition_cost`), tau_y from
+    the referrer's acquisition date."""
+    from ..retention import acquisition_cost
+
+    require_columns(customers, "customers", ("customer_id", "acquired_at"))
+    units = pd.Index(units)
+    share = float(np.clip(1 - float(cannibalization), 0.0, 1.0))
+    saving, source = acquisition_cost(customers, channel="paid")
+    crv = customer_referral_value(with_rewards(referrals, reward_referrer, reward_referee),
+                                  referee_value(transactions, future_value, margin_rate), incremental_share=share,
+                                  acquisition_saving=saving, discount_rate=discount_rate,
+                                  reference=customers.set_index("customer_id")["acquired_at"], customers=units)
+    clv = future_value.reindex(units).fillna(0.0)
+    grid = clv_crv_grid(clv, crv)
+    return ReferralValueSummary(crv, grid, segment_summary(grid), top_decile_missed(clv, crv), share, saving, source)

@@ -237,3 +237,52 @@ def funnel_table(customers: pd.DataFrame, referrals: pd.DataFrame) -> pd.DataFra
     out["share_of_previous"] = np.where(prev > 0, out["count"] / prev, np.nan)
     out.loc[0, "share_of_previous"] = np.nan
     return out
+
+
+@dataclass
+class FunnelSummary:
+    """The funnel of a group of customers who could refer (:func:`funnel_summary`).
+
+    ``table``: the stages (:func:`funnel_table`); ``referrer_share``: share of the customers who sent
+    at least one invitation (Wilson); ``invitations_per_referrer``: mean invitations of a referrer;
+    ``conversion``: share of invitations that became customers (Wilson); ``time_to_convert``: median
+    days from invitation to conversion (:func:`time_to_convert`); ``breakdowns``: referral rate by
+    NPS group and by relationship level (:func:`referral_rate_by`), each only where the data have it."""
+
+    table: pd.DataFrame
+    referrer_share: Estimate
+    invitations_per_referrer: float
+    conversion: Estimate
+    time_to_convert: TimeToConvert
+    breakdowns: dict
+
+    def rate(self, by: str, group: str) -> float | None:
+        """The referral rate of ``group`` in the breakdown ``by`` (None where the data lack either)."""
+        table = self.breakdowns.get(by)
+        if table is None or group not in set(table["group"]):
+            return None
+        return float(table.set_index("group").loc[group, "rate"])
+
+
+#: What each breakdown of :func:`funnel_summary` groups by, in words.
+BREAKDOWNS = {"nps_group": "NPS group (promoters 9-10, passives 7-8, detractors 0-6)",
+              "relationship_level": "relationship level (financial, social, structural bonds)"}
+
+
+def funnel_summary(customers: pd.DataFrame, referrals: pd.DataFrame, survey: pd.DataFrame | None = None,
+                   as_of=None, alpha: float = 0.05) -> FunnelSummary:
+    """Every stage of the funnel of ``customers`` (e.g. the program group, :func:`experiment_units`):
+    only their invitations count. Breakdowns by NPS group need a survey with ``nps``; by relationship
+    level a ``relationship_level`` column (each is left out where the data lack it)."""
+    require_columns(referrals, "referrals", ("referrer_id", "referee_id", "invited_at", "converted_at"))
+    refs = referrals[referrals["referrer_id"].isin(set(customers["customer_id"]))]
+    per = invitations_per_referrer(refs)
+    n_referrers = int(refs["referrer_id"].nunique())
+    breakdowns = {}
+    if survey is not None and "nps" in survey.columns:
+        breakdowns["nps_group"] = referral_rate_by(customers, refs, "nps_group", survey=survey, alpha=alpha)
+    if "relationship_level" in customers.columns:
+        breakdowns["relationship_level"] = referral_rate_by(customers, refs, "relationship_level", alpha=alpha)
+    return FunnelSummary(funnel_table(customers, refs), wilson_ci(n_referrers, len(customers), alpha),
+                         float(per["invitations"].mean()) if len(per) else np.nan,
+                         conversion_rate(refs, alpha), time_to_convert(refs, as_of=as_of, alpha=alpha), breakdowns)

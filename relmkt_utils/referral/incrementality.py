@@ -227,3 +227,18 @@ def lift_table(outcomes: pd.DataFrame, column: str = "new_customers", alpha: flo
     d = wald_diff_ci(outcomes.loc[outcomes["program"] == 1, column], outcomes.loc[outcomes["program"] == 0, column], alpha)
     rows.append({"label": "difference (lift)", "estimate": d.value, "lower": d.lower, "upper": d.upper})
     return pd.DataFrame(rows)
+
+
+def effects_table(test: IncrementalityResult, logit: LogitIncrementality) -> pd.DataFrame:
+    """The programme's effect on the share of customers who bring someone, three ways, as a reader's
+    table (each row in its own kind): the difference of the shares (Newcombe) and the average marginal
+    effect of the logit with controls in percentage points, the logit's odds ratio; columns estimate,
+    lower, upper."""
+    points = "percentage points of the share with a new customer"
+    rows = {f"programme minus holdout, Newcombe ({points})": test.share_any_diff.scaled(100),
+            "odds ratio of bringing someone, logit with controls": logit.odds_ratio,
+            f"average marginal effect, logit with controls ({points})": logit.marginal_effect.scaled(100)}
+    out = pd.DataFrame({"estimate": [e.value for e in rows.values()], "lower": [e.lower for e in rows.values()],
+                        "upper": [e.upper for e in rows.values()]}, index=pd.Index(list(rows), name="effect"))
+    out.attrs["row_kinds"] = dict(zip(rows, ("number", "ratio", "number")))
+    return out

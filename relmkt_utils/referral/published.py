@@ -98,7 +98,15 @@ SETTINGS = {SSV: "a German bank, about 10,000 new customers followed for 33 mont
 #: Why W&G has no numbers here (said wherever one would be shown).
 WG_MISSING = ("Wolters & Gedenk (2019) print their margins, churn and customer values in tables that are not in "
               "a stored source (only the abstract, p. 335, is); the dataset holds the directions it states")
+#: The same for a reader of notebook 03 (the sentence of a finding that cannot be given).
+WG_MISSING_FOR_READERS = ("the study prints its margins, churn and customer values in tables that are not in any "
+                          "source we could read (only its abstract is)")
 MONTH = time_unit("month")
+
+
+def is_evidence(ds) -> bool:
+    """Whether ``ds`` holds the published evidence's tables (figures, findings, segments)."""
+    return {"figures", "findings", "segments"} <= set(getattr(ds, "extras", None) or {})
 
 
 @functools.cache
@@ -172,6 +180,31 @@ def margin_path(margin_per_day: float, margin_gap_per_day: float, n_months: int,
     return (margin_per_day + margin_gap_per_day * fade) * MONTH.days
 
 
+def _curves(margin_per_day, margin_gap_per_day, annual_retention, hazard_ratio, gap_months, horizon_years,
+            annual_discount_rate):
+    """H, the monthly rate and (margins of months 1..H, survival S(0..H)) of each group (docstring, 1.)."""
+    H = MONTH.whole_periods(years=horizon_years)
+    rate = MONTH.rate_per_period(annual_discount_rate)
+    t = np.arange(H + 1, dtype=float)
+    s0 = annual_retention ** (t / MONTH.periods_per_year)
+    m0 = np.full(H, margin_per_day * MONTH.days)
+    return H, rate, (m0, s0), (margin_path(margin_per_day, margin_gap_per_day, H, gap_months), s0 ** hazard_ratio)
+
+
+def value_paths(groups: GroupValues) -> pd.DataFrame:
+    """The value of each group accumulated month by month, for a figure: rows month k = 1..H, columns
+    non-referred and referred, each the CLV over the first k months (:func:`relmkt_utils.core.clv.clv_from_survival`
+    on the first k months of :func:`group_values`'s curves, so the last row equals its V_0 and V_1)."""
+    g = groups.settings
+    H, rate, *curves = _curves(g["margin_per_day"], g["margin_gap_per_day"], g["annual_retention"],
+                               g["hazard_ratio"], g["gap_months"], g["horizon_years"], g["annual_discount_rate"])
+    out = pd.DataFrame({name: [clv_from_survival(m[:k], s[:k + 1], rate, g["timing"]) for k in range(1, H + 1)]
+                        for name, (m, s) in zip(("non-referred", "referred"), curves)},
+                       index=pd.RangeIndex(1, H + 1, name="month"))
+    out.attrs.update(gap_months=g["gap_months"], currency="EUR")
+    return out
+
+
 def group_values(margin_per_day: float, margin_gap_per_day: float, annual_retention: float,
                  hazard_ratio: float, *, gap_months: float | None = 30, horizon_years: float = 6,
                  annual_discount_rate: float = 0.10, timing: str = "start") -> GroupValues:
@@ -182,13 +215,8 @@ def group_values(margin_per_day: float, margin_gap_per_day: float, annual_retent
     customers; ``hazard_ratio``: referred vs non-referred churn (0.82 for 18% less churn)."""
     check_timing(timing)
     _check(annual_retention, hazard_ratio, horizon_years, gap_months, margin_per_day, margin_gap_per_day)
-    H = MONTH.whole_periods(years=horizon_years)
-    rate = MONTH.rate_per_period(annual_discount_rate)
-    t = np.arange(H + 1, dtype=float)
-    s0 = annual_retention ** (t / MONTH.periods_per_year)
-    s1 = s0 ** hazard_ratio
-    m0 = np.full(H, margin_per_day * MONTH.days)
-    m1 = margin_path(margin_per_day, margin_gap_per_day, H, gap_months)
+    H, rate, (m0, s0), (m1, s1) = _curves(margin_per_day, margin_gap_per_day, annual_retention, hazard_ratio,
+                                          gap_months, horizon_years, annual_discount_rate)
     v0 = clv_from_survival(m0, s0, rate, timing)
     v1 = clv_from_survival(m1, s1, rate, timing)
     months = (lambda s: float(s[:-1].sum())) if timing == "start" else (lambda s: float(s[1:].sum()))
@@ -456,7 +484,7 @@ def comparison_table(ds=None, annual_discount_rate: float = 0.10, timing: str = 
         wg_text = _direction_word(int(w["direction"])) + (f" ({w['over_time']})" if isinstance(w["over_time"], str)
                                                             and w["over_time"] else "")
         rows.append({"topic": topic, STUDIES[SSV]: f"{_direction_word(int(s['direction']))}: {sizes[topic]}",
-                     STUDIES[WG]: wg_text + "; size not in a stored source",
+                     STUDIES[WG]: wg_text + "; size not in the sources we could read",
                      "same_direction": int(s["direction"]) == int(w["direction"])})
     return pd.DataFrame(rows).set_index("topic")
 
@@ -479,6 +507,45 @@ class PublishedEvidence:
     headline: dict
     settings: dict
 
+    def findings(self, part: str) -> list[tuple[str, object, dict]]:
+        """What notebook 03 records in each part of the published evidence (``value``, ``segments``,
+        ``reward``, ``studies``): (finding key, value, keywords of ``Report.find``: the numbers its sentence
+        quotes, ``show=False`` for a number only the readings use, ``reason`` where a number is not
+        published in a stored source). The keys are named in ``relmkt_utils.present.names``."""
+        ssv, wg = self.headline[SSV], self.headline[WG]
+        quiet = {"show": False}
+        low, high = ssv["uplift_range"]
+        by_age, stated = ssv["segment_difference"], ssv["segment_stated"]
+        parts = {
+            "value": [
+                ("ssv_value_premium", ssv["uplift_published"], {"diff": ssv["clv_difference_published"]}),
+                ("ssv_value_difference", ssv["clv_difference_published"], quiet),
+                ("ssv_clv_uplift", ssv["uplift"], {"published": ssv["uplift_published"], "diff": ssv["clv_difference"],
+                                                   "low": low, "high": high}),
+                ("ssv_clv_difference", ssv["clv_difference"], quiet),
+                ("ssv_clv_uplift_low", low, quiet), ("ssv_clv_uplift_high", high, quiet)],
+            "segments": [
+                ("ssv_reward", ssv["reward"], quiet),
+                ("ssv_value_difference_26_35", by_age.get("26 to 35 years"),
+                 {"mid": by_age.get("36 to 55 years"), "old": stated.get("over 55 years", "not stated")}),
+                ("ssv_value_difference_36_55", by_age.get("36 to 55 years"), quiet),
+                ("ssv_value_over_55", stated.get("over 55 years", "not stated"), quiet)],
+            "reward": [
+                ("ssv_breakeven_reward", ssv["clv_difference_published"], {"recomputed": ssv["clv_difference"]}),
+                ("ssv_breakeven_reward_anyway", ssv["break_even_reward_published"], {"s": ssv["share_anyway"]}),
+                ("ssv_max_share_anyway", ssv["max_share_anyway"], {"reward": ssv["reward"], "show": False}),
+                ("ssv_reward_roi", ssv["reward_roi_published"], {"reward": ssv["reward"], "smax": ssv["max_share_anyway"],
+                                                                 "diff": ssv["clv_difference_published"]})],
+            "studies": [
+                ("wg_value_direction", wg["email_referral_value"], {}),
+                ("wg_margin_deficit_offset", wg["margin_deficit_made_up_at_ssv_churn_gap"], {}),
+                ("wg_breakeven_reward", wg["break_even_reward_text"], {}),
+                ("wg_clv_difference", wg["clv_difference"], {"reason": WG_MISSING_FOR_READERS})],
+        }
+        if part not in parts:
+            raise ParameterError(f"part must be one of {', '.join(parts)}, got {part!r}")
+        return parts[part]
+
 
 def _ssv_headline(ds, table: pd.DataFrame, groups: GroupValues, share_anyway, kw) -> dict:
     p = ssv_inputs(ds)
@@ -487,6 +554,7 @@ def _ssv_headline(ds, table: pd.DataFrame, groups: GroupValues, share_anyway, kw
     be_pub = float(break_even_reward(p.clv_difference, share_anyway))
     be_rec = float(rec["break_even_reward"])
     s_max = max_share_anyway(p.clv_difference, p.reward)
+    seg = _ds(ds).extras["segments"]
     reading = (
         f"Referred customers are worth more: at least {100 * p.uplift:.0f}%, about EUR {p.clv_difference:.0f} over "
         f"{p.horizon_years:.0f} years as published; recomputed with the suite's CLV from the printed margins and "
@@ -518,6 +586,8 @@ def _ssv_headline(ds, table: pd.DataFrame, groups: GroupValues, share_anyway, kw
         "share_anyway": share_anyway,
         "break_even_reward_published": be_pub, "break_even_reward": be_rec,
         "max_share_anyway": s_max,
+        "segment_difference": dict(zip(seg["segment"], pd.to_numeric(seg["value_difference"], errors="coerce"))),
+        "segment_stated": dict(zip(seg["segment"], seg["value_bound"])),
         "worth_more": _dir(ds, SSV, "value") > 0 and p.clv_difference > 0, "reward_pays": bool(be_pub > p.reward),
         "reading": reading,
         "settings": dict(kw),
@@ -539,6 +609,8 @@ def _wg_headline(ds, mu_star: float) -> dict:
         "why_missing": WG_MISSING,
         "margin_direction": margin, "churn_direction": churn, "email_referral_value_direction": value,
         "margin_deficit_made_up_at_ssv_churn_gap": deficit,
+        "email_referral_value": _direction_word(value),
+        "break_even_reward_text": "below zero" if value < 0 else "not known from a stored source",
         "worth_more": False if value < 0 else None,
         "reward_pays": False if value < 0 else None,
         "reward_pays_for": "new customers referred by email (the only value the abstract reports)",
@@ -568,5 +640,89 @@ def evidence(ds=None, annual_discount_rate: float = 0.10, timing: str = "start",
         "segments": segment_table(d, share_anyway),
         "comparison": comparison_table(d, **kw),
     }
+    tables["value_paths"] = value_paths(groups)
+    tables["break_even"] = break_even_curves(recomputation, tables["segments"])
     headline = {SSV: _ssv_headline(d, recomputation, groups, share_anyway, kw), WG: _wg_headline(d, mu_star)}
     return PublishedEvidence(tables, headline, dict(share_anyway=share_anyway, **kw))
+
+
+def break_even_curves(recomputation: pd.DataFrame, segments: pd.DataFrame, points: int = 101) -> pd.DataFrame:
+    """R*(s) = (1 - s) Delta V over s in [0, 1] (module docstring, 3.) for the published difference, the
+    recomputed one (base retention anchored on the published level) and each segment with a printed
+    difference: rows s, one column per line (its label)."""
+    s = pd.Index(np.linspace(0.0, 1.0, points), name="share who would have come anyway")
+    lines = {"all customers, as published": recomputation.loc["published", "clv_difference"],
+             "all customers, recomputed": recomputation.loc["level", "clv_difference"]}
+    for _, row in segments.dropna(subset=["clv_difference"]).iterrows():
+        lines[f"aged {row['segment']}" if row["dimension"] == "age" else str(row["segment"])] = row["clv_difference"]
+    return pd.DataFrame({name: break_even_reward(float(dv), s.to_numpy()) for name, dv in lines.items()}, index=s)
+
+
+#: The kinds of the columns of :func:`reader_tables` (for ``present.Table(..., kinds=KINDS)``).
+KINDS = {"retention a year, non-referred → referred": "text",
+         "value, non-referred": "money", "value, referred": "money",
+         "difference": "money", "premium": "change", "difference over six years": "money",
+         "premium (third party)": "change", "break-even reward at the assumed share": "money",
+         "the reward pays at the assumed share": "bool", "as the authors state it": "text"}
+
+#: The rows of the recomputation as readers see them.
+ANCHOR_LABELS = {"published": "as published",
+                 "level": "recomputed: implied value",
+                 "uplift": "recomputed: the 16%",
+                 "third party": "recomputed: a blog's retention"}
+
+
+def _stated(value, bound) -> str:
+    if pd.isna(value):
+        return str(bound)
+    return f"{'about ' if bound == 'about' else 'at least ' if bound == 'at least' else ''}EUR {value:.0f}"
+
+
+def reader_tables(ev: PublishedEvidence) -> dict:
+    """The tables of :func:`evidence` as a report shows them (plain labels, at most seven columns; kinds in
+    :data:`KINDS`): ``values`` (the published value beside the recomputation at each base-retention anchor),
+    ``segments`` (the difference by segment, the break-even reward and whether the printed reward pays) and
+    ``comparison`` (the two studies side by side)."""
+    rec = ev.tables["ssv_recomputation"]
+    retention = ["not printed" if pd.isna(r0) else f"{100 * r0:.1f}% → {100 * r1:.1f}%"
+                 for r0, r1 in zip(rec["annual_retention"], rec["annual_retention_referred"])]
+    values = pd.DataFrame({
+        "retention a year, non-referred → referred": retention,
+        "value, non-referred": rec["clv_nonreferred"], "value, referred": rec["clv_referred"],
+        "difference": rec["clv_difference"], "premium": rec["uplift"]})
+    values.index = [ANCHOR_LABELS[a] for a in rec.index]
+    values.index.name = "value over six years"
+    seg = ev.tables["segments"]
+    share = ev.settings["share_anyway"]
+    segments = pd.DataFrame({
+        "difference over six years": seg["clv_difference"].to_numpy(),
+        "as the authors state it": [_stated(v, b) for v, b in zip(seg["clv_difference"], seg["bound"])],
+        "premium (third party)": seg["uplift"].to_numpy(),
+        "break-even reward at the assumed share": seg["break_even_reward"].to_numpy(),
+        "the reward pays at the assumed share": seg["reward_pays"].to_numpy()},
+        index=pd.Index([f"aged {x}" if d == "age" else str(x) for d, x in zip(seg["dimension"], seg["segment"])],
+                       name="segment"))
+    segments.attrs["share_anyway"] = share
+    comparison = ev.tables["comparison"].copy()
+    comparison.index = comparison.index.rename("referred vs non-referred")
+    comparison = comparison.rename(columns={"same_direction": "same direction"})
+    return {"values": values, "segments": segments, "comparison": comparison}
+
+
+def printed_numbers(ds=None) -> pd.DataFrame:
+    """Every printed number as a reader's table: quantity, group, the number as printed (with its unit
+    and bound: "about 10,000 customers", "EUR 0.30 per day", "at least 16%"), the source and where in it."""
+    fig = _ds(ds).extras["figures"]
+
+    def printed(row) -> str:
+        bound = {"about": "about ", "at least": "at least "}.get(row["bound"], "")
+        unit, v = str(row["unit"]), float(row["value"])
+        if unit == "percent":
+            return f"{bound}{v:g}%"
+        if unit.startswith("EUR"):
+            return f"{bound}{100 * v:g} cents{unit[3:]}" if v < 1 else f"{bound}EUR {v:,.0f}{unit[3:]}"
+        return f"{bound}{v:,.0f} {unit}" if v.is_integer() else f"{bound}{v:,.3g} {unit}"
+
+    out = pd.DataFrame({"quantity": fig["quantity"], "group": fig["group"], "as printed": fig.apply(printed, axis=1),
+                        "source": fig["source"] + " (" + fig["source_kind"] + ")", "where": fig["location"]})
+    return out

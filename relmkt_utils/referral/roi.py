@@ -109,7 +109,7 @@ def program_pnl(incremental_customers: float, clv: float, rewarded_conversions: 
     value = I * clv
     r = reward_referrer + reward_referee
     lines = {
-        "rewarded conversions (incl. cannibalized)": C,
+        "rewarded conversions (including those that would have come anyway)": C,
         "rewards to referrers": rw1,
         "rewards to referees": rw2,
         "fixed costs": fixed_cost,
@@ -123,8 +123,9 @@ def program_pnl(incremental_customers: float, clv: float, rewarded_conversions: 
         "reward per conversion": r,
     }
     table = pd.DataFrame({"line": list(lines), "amount": list(lines.values())})
-    table.attrs["row_kinds"] = {"rewarded conversions (incl. cannibalized)": "count", "incremental customers": "count",
-                                "ROI": "share"}            # the other lines are money
+    table.attrs["row_kinds"] = {"rewarded conversions (including those that would have come anyway)": "count",
+                                "incremental customers": "count",
+                                "ROI": "change"}           # a return may exceed 100%; the other lines are money
     return table
 
 
@@ -260,3 +261,19 @@ def relative_ranges(base: dict, spread: float = 0.3, names=None) -> dict:
     """
     names = names or list(base)
     return {k: (base[k] * (1 - spread), base[k] * (1 + spread)) for k in names}
+
+
+def roi_sensitivity(result: RoiResult, incremental: Estimate, clv: Estimate, reward_per_conversion: float,
+                    fixed_cost: float = 0.0, reward_spread: float = 0.5) -> pd.DataFrame:
+    """The tornado of a programme (:func:`roi_tornado`): incremental customers and the value of a referred
+    customer over their 95% intervals, the reward per conversion +/- ``reward_spread`` (50%) and the
+    fixed cost from 0 to twice its value, each with the others at their base."""
+    base = {"incremental_customers": float(incremental.value), "clv": float(clv.value),
+            "rewarded_conversions": result.rewarded_conversions, "reward_per_conversion": float(reward_per_conversion),
+            "fixed_cost": float(fixed_cost)}
+    ranges = {"incremental_customers": (incremental.lower, incremental.upper), "clv": (clv.lower, clv.upper),
+              "reward_per_conversion": ((1 - reward_spread) * reward_per_conversion,
+                                        (1 + reward_spread) * reward_per_conversion),
+              "fixed_cost": (0.0, 2 * float(fixed_cost))}
+    return roi_tornado(base, ranges)
+

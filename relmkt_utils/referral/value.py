@@ -31,6 +31,7 @@ Journal of Marketing 75(1), 46-59, and its replication by Wolters & Gedenk (2019
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +69,11 @@ def referred_flag(customers: pd.DataFrame, referrals: pd.DataFrame | None = None
         refs = set(referrals.loc[converted(referrals), "referee_id"].astype(str))
         flag |= customers["customer_id"].astype(str).isin(refs)
     return flag.rename("referred")
+
+
+def referred_ids(customers: pd.DataFrame, referrals: pd.DataFrame | None = None) -> pd.Series:
+    """The ids of the referred customers (:func:`referred_flag`)."""
+    return customers.loc[referred_flag(customers, referrals).to_numpy(), "customer_id"]
 
 
 @checked(customers=dataframe(), transactions=dataframe(), margin_rate=PROBABILITY,
@@ -164,6 +170,22 @@ def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purc
                      "uplift_pct": 100 * (r.value - 1), "uplift_pct_lower": 100 * (r.lower - 1),
                      "uplift_pct_upper": 100 * (r.upper - 1)})
     return pd.DataFrame(rows)
+
+
+def group_means(metrics: pd.DataFrame, currency: str = "", alpha: float = 0.05) -> pd.DataFrame:
+    """:func:`compare_groups` of order value, margin per year and orders per year as a reader's table:
+    one row per quantity (its unit in the label: the rows differ in kind), the mean of referred and
+    other customers and the uplift m1 / m0 - 1 with its interval (a relative change: ``uplift``,
+    ``uplift_lower``, ``uplift_upper``)."""
+    t = compare_groups(metrics, alpha=alpha).set_index("metric")
+    unit = f" ({currency})" if currency else ""
+    labels = {"aov": f"order value{unit}", "annual_margin": f"margin per year{unit}", "purchase_rate": "orders per year"}
+    out = pd.DataFrame({"referred customers": t["mean_referred"], "other customers": t["mean_other"],
+                        "uplift": t["uplift_pct"] / 100, "uplift_lower": t["uplift_pct_lower"] / 100,
+                        "uplift_upper": t["uplift_pct_upper"] / 100})
+    out.index = [labels.get(m, METRIC_NAMES.get(m, m)) for m in out.index]
+    out.index.name = "mean per customer"
+    return out
 
 
 @checked(metrics=dataframe(), duration_col=TEXT, event_col=TEXT, group_col=TEXT)
@@ -274,6 +296,22 @@ def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration", event_co
     return CoxReferral(hr, red, res, formula)
 
 
+def cox_table(cox: CoxReferral, alpha: float = 0.05) -> pd.DataFrame:
+    """The Cox model as hazard ratios exp(beta) with their intervals exp(beta +/- z se) (one scale) and
+    p-values, each covariate by a plain name ("relationship level: social (vs financial)")."""
+    res = cox.results
+    ci = res.conf_int(alpha)
+    names = []
+    for term in res.params.index:
+        m = re.match(r"C\((?P<col>[^)]+)\)\[T\.(?P<level>.+)\]", str(term))
+        names.append("referred (vs other)" if term == "referred" else
+                     f"{m['col'].replace('_', ' ')}: {m['level']}" if m else str(term).replace("_", " "))
+    out = pd.DataFrame({"hazard_ratio": np.exp(res.params.to_numpy()), "lower": np.exp(ci["lower"].to_numpy()),
+                        "upper": np.exp(ci["upper"].to_numpy()), "p": np.asarray(res.pvalues, dtype=float)},
+                       index=pd.Index(names, name="covariate"))
+    return out
+
+
 def _group_clv(margin, exposure, events, d, horizon):
     m = margin / exposure
     r = np.exp(-events / exposure)
@@ -363,6 +401,19 @@ class BtydValueComparison:
         """The (discounted margin) value of a new customer of ``group`` with its interval."""
         return Estimate.from_draws(float(self.table.loc[group, "value"]), self.draws[group][:, 1],
                                    method="parametric + customer bootstrap")
+
+    def reader_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The fit per group for a report: (the BG/NBD parameters and group sizes, the value of a new
+        customer: expected repeat purchase days, mean spend per purchase day, revenue and CLV with their
+        intervals)."""
+        t = self.table.rename_axis("group")
+        params = t[["customers", *[c for c in ("r", "alpha", "a", "b") if c in t.columns]]].rename(
+            columns={"customers": "customers fitted"})
+        value = t[["expected_repeat", "mean_spend", "revenue", "revenue_lower", "revenue_upper", "value",
+                   "value_lower", "value_upper"]].rename(columns={
+                       "expected_repeat": "expected repeat purchase days", "mean_spend": "spend per purchase day",
+                       "value": "clv", "value_lower": "clv_lower", "value_upper": "clv_upper"})
+        return params, value
 
     def revenue(self, group: str = "referred") -> Estimate:
         """The undiscounted revenue of a new customer of ``group`` over the horizon, with its interval."""
