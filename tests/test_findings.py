@@ -24,7 +24,7 @@ def test_a_finding_states_its_value_in_its_kind_with_its_interval():
     money = make("clv_mean", 30.7337, lower=28.567, upper=34.147, currency="USD", covers="parameter uncertainty only")
     assert money.text() == "30.73 USD" and money.interval() == "95% CI 28.57 to 34.15 USD; parameter uncertainty only"
     assert make("median_gap_days", 9.0).text() == "9 days"                  # not "9.00 days"
-    assert interval_text(-0.1, 0.05, "points") == "95% CI −10.0 to +5.0 percentage points"
+    assert interval_text(-0.1, 0.05, "points") == "95% CI −10.0 to +5.0"
 
 
 def test_a_missing_value_is_not_estimable_and_says_why():

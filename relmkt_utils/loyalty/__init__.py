@@ -9,7 +9,7 @@ survival of customers.
 * :mod:`.attitude` — Dick & Basu (1994) attitude x patronage matrix.
 """
 from .attitude import CELLS as DICK_BASU_CELLS
-from .attitude import DickBasuResult, dick_basu_cell, dick_basu_matrix
+from .attitude import DickBasuResult, dick_basu_cell, dick_basu_matrix, loyalty_index
 from .behaviour import (
     RFM_SEGMENT_RULES,
     CohortTable,
@@ -49,7 +49,7 @@ from .nps import (
 from .survival import KaplanMeier, LogRankResult, kaplan_meier, logrank_test, survival_at, survival_estimate, survival_horizon, time_to_dropout
 
 __all__ = [
-    "DICK_BASU_CELLS", "DickBasuResult", "dick_basu_cell", "dick_basu_matrix",
+    "DICK_BASU_CELLS", "DickBasuResult", "dick_basu_cell", "dick_basu_matrix", "loyalty_index",
     "RFM_SEGMENT_RULES", "CohortTable", "RepeatRate", "cohort_retention", "inter_purchase_times",
     "quantile_score", "repeat_purchase_rate", "rfm_scores", "rfm_segment", "rfm_segment_table",
     "PUBLISHED_PARETO_RATIOS", "customer_revenue", "gini", "lorenz_curve", "pareto_comparison",

@@ -28,7 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..core.checks import TEXT, checked, dataframe, number
+from scipy import stats
+
+from ..core.checks import ALPHA, TEXT, checked, dataframe, number, numbers
+from ..core.estimate import Estimate
 from ..core.errors import DataError, require_columns
 from ..core.purchases import AMOUNT, CUSTOMER, DATE, day_log
 
@@ -127,3 +130,38 @@ def dick_basu_matrix(
     cells["revenue_per_customer"] = cells["revenue"] / cells["customers"].where(cells["customers"] > 0)
     cells.index.name = "cell"
     return DickBasuResult(out, cells, float(attitude_threshold), thr)
+
+
+@checked(survey=dataframe(), scale=numbers(), alpha=ALPHA)
+def loyalty_index(survey: pd.DataFrame, items, scale, alpha: float = 0.05) -> Estimate:
+    """Attitudinal loyalty from a survey's loyalty items (intention to stay, to repurchase, to recommend),
+    where the survey has no NPS question: each respondent's mean item score rescaled to 0-100,
+    :math:`L_i = 100\,(\bar x_i - lo)/(hi - lo)`, and its mean over respondents with a t interval
+    (sampling error). It is an index on the survey's own scale, not a Net Promoter Score: it counts every
+    answer, not promoters minus detractors. Respondents without an answer to any item are left out.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        One row per respondent with the item columns.
+    items : sequence of str
+        The loyalty item columns.
+    scale : tuple of two numbers
+        The lowest and the highest answer of the items.
+    alpha : float
+        1 - the level of the interval.
+    """
+    items = list(items)
+    require_columns(survey, "survey", items)
+    lo, hi = (float(x) for x in scale)
+    if not hi > lo:
+        raise DataError(f"loyalty_index: the item scale must run from a lower to a higher answer, got {scale!r}")
+    scores = 100 * (survey[items].astype(float).mean(axis=1, skipna=True) - lo) / (hi - lo)
+    scores = scores.dropna()
+    n = len(scores)
+    if n < 2:
+        raise DataError(f"loyalty_index: {n} respondent(s) answered the loyalty items; an index with an interval "
+                        "needs at least 2")
+    mean, se = float(scores.mean()), float(scores.std(ddof=1) / np.sqrt(n))
+    t = float(stats.t.ppf(1 - alpha / 2, n - 1))
+    return Estimate(mean, max(0.0, mean - t * se), min(100.0, mean + t * se), se, "t interval", alpha)

@@ -98,10 +98,13 @@ class Report:
         present.use(ds.currency)
         plots.use_theme()
         self._register_magic()
-        for section in self.spec.sections:
+        for section in self.spec.sections:          # in order: a section's own needs, then those it runs after
             reason = section.reason(ds, self.parameters)
+            if not reason:
+                before = next((self.spec.section(a) for a in section.after if a in self.skipped), None)
+                reason = before and f"it needs {before.title}, which does not run here"
             if reason:
-                self.skip(section.id, reason)
+                self.skip(section.id, reason, cascade=False)
         _display(_html(""), metadata={"relmkt": {"dataset": _about(ds)}})
         self._update_answer()
         return ds
@@ -115,9 +118,9 @@ class Report:
         _display(_html(""), metadata={"relmkt": {"setting": [name, value]}})
 
     # ---------------------------------------------------------------- sections
-    def skip(self, section: str, reason: str, failed: bool = False) -> None:
-        """Leave ``section`` out of this run, with the sentence why (listed once at the top), and the
-        sections that run only after it."""
+    def skip(self, section: str, reason: str, failed: bool = False, cascade: bool = True) -> None:
+        """Leave ``section`` out of this run, with the sentence why (listed once at the top), and (with
+        ``cascade``) the sections that run only after it."""
         s = self.spec.section(section)
         if section in self.skipped:
             return
@@ -126,7 +129,7 @@ class Report:
             rec.not_in_dataset(section, s.title, reason, failed=failed)
         else:
             rec.hide_section(section)
-        for later in self.spec.dependents(section):
+        for later in self.spec.dependents(section) if cascade else ():
             self.skip(later, f"it needs {s.title}, which " + ("could not be made" if failed else "does not run here"),
                       failed=failed)
 

@@ -59,10 +59,8 @@ def interval_text(lower, upper, kind: str, unit: str = "", currency: str = "", l
     lo, hi = fmt(lower, kind, currency), fmt(upper, kind, currency)
     if kind == "money" and currency:
         lo = lo.removesuffix(f" {currency}")
-    if kind == "points":
-        lo = lo.removesuffix(" percentage points")
-    if unit and kind in ("number", "count"):
-        hi = f"{hi} {unit}"
+    if kind == "points":                    # the unit stands once, after the estimate the interval follows
+        lo, hi = lo.removesuffix(" percentage points"), hi.removesuffix(" percentage points")
     return f"{round(100 * level)}% CI {lo} to {hi}"
 
 

@@ -72,6 +72,8 @@ NAMES: dict[str, Name] = _names(
     ("spurious_loyalty_share", "spuriously loyal customers (Dick & Basu)", "share", "", "虚假忠诚", "dick_basu"),
     ("km_active_share", "customers still active a year after acquisition", "share", "", "", "survival"),
     ("n_lapsed", "customers who lapsed", "count", "", "客户流失", "churn"),
+    ("loyalty_index", "attitudinal loyalty index", "number", "points out of 100", "忠诚度指数", "loyalty"),
+    ("loyalty_items_alpha", "Cronbach's alpha of the loyalty items", "number", "", "克朗巴哈系数", "cronbach_alpha"),
     ("n_won_back", "lapsed customers who bought again later", "count", "", "", "churn"),
     ("longest_relationship_level", "relationship level that keeps customers longest", "text", "", "关系营销的三个层次",
      "berry_levels"),

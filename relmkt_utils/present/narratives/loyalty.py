@@ -24,6 +24,13 @@ def needs_survey_nps(ds, parameters):
     return None
 
 
+def needs_loyalty_items(ds, parameters):
+    items = getattr(ds, "survey_items", None)
+    if ds.survey is None or items is None or "loyalty" not in items.constructs:
+        return "the survey declares no loyalty items (survey_items of dataset.yml)"
+    return None
+
+
 def needs_purchase_model(ds, parameters):
     """The purchase model's data: a log for the continuous models, a bgbb_summary for the BG/BB."""
     if parameters.get("model", "bgnbd") in DISCRETE:
@@ -119,6 +126,21 @@ READINGS = (
             lambda f: f"{_share(f, 'spurious_loyalty_share')} of the customers buy often without liking the firm much "
                       "(spurious loyalty, 虚假忠诚): revenue a competitor's better offer could take. Latent loyalty "
                       "(high attitude, low patronage) is the growth opportunity."),
+    Reading("loyalty-items-agree", "loyalty_items", "the loyalty items have a Cronbach's alpha of 0.7 or more",
+            lambda f: f.value("loyalty_items_alpha") >= 0.7,
+            lambda f: f"The loyalty questions agree with each other (Cronbach's alpha {fmt(f.value('loyalty_items_alpha'), 'number')}): "
+                      "together they measure one attitude, so their average is a fair summary of how loyal the "
+                      "respondents feel."),
+    Reading("loyalty-items-disagree", "loyalty_items", "the loyalty items have a Cronbach's alpha below 0.7",
+            lambda f: f.value("loyalty_items_alpha") < 0.7,
+            lambda f: f"The loyalty questions do not measure one attitude well (Cronbach's alpha "
+                      f"{fmt(f.value('loyalty_items_alpha'), 'number')}, below the usual 0.7): read the index as the "
+                      "average of different questions, and look at them one by one before acting on it."),
+    Reading("loyalty-index-not-nps", "loyalty_items", "the loyalty index was computed",
+            lambda f: "loyalty_index" in f,
+            "This index averages the survey's own loyalty questions on a 0-100 scale. It is not a Net Promoter "
+            "Score, which counts promoters minus detractors of one question, so it cannot be set beside NPS "
+            "benchmarks."),
     Reading("bgnbd-alive-artefact", "value", "the model is the BG/NBD and some customers never bought again",
             lambda f: f.value("btyd_model") == "BG/NBD" and f.value("one_time_buyer_share") > 0,
             lambda f: f"Under the BG/NBD a customer who never bought again counts as alive (she can only leave right "
@@ -166,6 +188,7 @@ SENTENCES = {
     "holdout_error": "For the holdout period the model predicted {expected:count} purchases against {actual:count} "
                      "that happened ({value}).",
     "gini": "The Gini coefficient of revenue is {value}.",
+    "loyalty_index": "On the survey's {k:count} loyalty questions the respondents average {value}{interval}.",
     "median_gap_days": "Half of the repeat purchases came within {value} of the previous one.",
     "nps_group_difference": "NPS differs by {value} between {high} and {low}{interval}.",
 }
@@ -182,6 +205,7 @@ SPEC = Spec(
         Section("concentration", "revenue concentration and the 80/20 rule (section 2)", needs_log_in_memory),
         Section("nps", "NPS and the Dick & Basu matrix (section 3)", needs_survey_nps),
         Section("nps_groups", "NPS by group (section 3)", all_of(needs_survey_nps, needs_groups)),
+        Section("loyalty_items", "attitudinal loyalty from the survey's loyalty items (section 3)", needs_loyalty_items),
         Section("btyd", "the buy-till-you-die models (section 4)", needs_purchase_model),
         Section("compare", "the comparison of the continuous models", needs_continuous, after=("btyd",)),
         Section("btyd_groups", "the purchase model by group", all_of(needs_continuous, needs_groups), after=("btyd",)),
@@ -194,7 +218,7 @@ SPEC = Spec(
         Section("clv", "each customer's lifetime value in money (section 4e)", needs_amounts, after=("spend", "value")),
         Section("truth", "the simulator's truth", needs_bgnbd_truth, listed=False, after=("btyd",)),
     ),
-    answer=("repeat_rate", "km_active_share", "top20_revenue_share", "nps", "p_alive_mean_repeat_buyers",
+    answer=("repeat_rate", "km_active_share", "top20_revenue_share", "nps", "loyalty_index", "p_alive_mean_repeat_buyers",
             "p_alive_mean", "expected_purchases_mean", "dert_mean", "clv_mean"),
     sentences=SENTENCES,
     readings=READINGS,
