@@ -54,17 +54,19 @@ def show(*items, caption: str | None = None) -> None:
     """Display each item where it is called: a matplotlib figure or axes is drawn there (and closed,
     so it is not drawn twice); anything else as Jupyter displays it (a DataFrame as the suite's
     reader's table). ``caption`` follows the items as "*Figure: ...*" (it is also the figure's alt
-    text in the HTML reports)."""
+    text in the HTML reports), or "*Table: ...*" when no item is a figure."""
     from IPython.display import Markdown, display
 
+    figures = 0
     for item in items:
         figure = item if hasattr(item, "savefig") else getattr(item, "figure", None)
         if figure is not None and hasattr(figure, "savefig"):
             import matplotlib.pyplot as plt
 
+            figures += 1
             display(figure)
             plt.close(figure)
         else:
             display(item)
     if caption:
-        display(Markdown(f"*Figure: {caption}*"))
+        display(Markdown(f"*{'Figure' if figures else 'Table'}: {caption}*"))

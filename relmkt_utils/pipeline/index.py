@@ -57,7 +57,9 @@ def card_findings(result) -> tuple[list[Finding], int]:
 
 def _metrics(result) -> str:
     shown, care = card_findings(result)
-    items = [f"<li><span class='value'>{html.escape(f.text())}</span> {html.escape(f.label)}</li>" for f in shown]
+    items = [f"<li><span class='value'>{html.escape(f.text())}</span> {html.escape(f.label)}"
+             + (f" <span class='ci'>({html.escape(f.interval().split(';')[0])})</span>" if f.lower is not None else "")
+             + "</li>" for f in shown]
     if care:
         items.append(f"<li class='care'>{care} finding{'s' if care != 1 else ''} of the answer need{'s' if care == 1 else ''} "
                      f"care: see the report</li>")
@@ -142,7 +144,7 @@ ul.metrics {{ list-style: none; padding: 0; margin: 0.4rem 0; display: flex; fle
 ul.metrics .value {{ font-weight: 700; font-variant-numeric: tabular-nums; }}
 .reason {{ color: #b71c1c; white-space: pre-wrap; font-size: 0.85rem; margin: 0.3rem 0; }}
 .run details {{ font-size: 0.85rem; color: #7a5200; }} .dim {{ color: #777; }} .links {{ margin: 0.3rem 0 0; font-size: 0.9rem; }}
-li.care {{ color: #7a5200; font-size: 0.9rem; }}
+li.care {{ color: #7a5200; font-size: 0.9rem; }} .ci {{ color: #666; font-size: 0.85rem; }}
 details.howto, details.concepts {{ border: 1px solid #e1e5ea; border-radius: 6px; padding: 0.4rem 0.9rem; margin: 0.6rem 0; }}
 details.howto summary, details.concepts summary {{ cursor: pointer; font-weight: 600; color: #1f4e79; }}
 table.concepts {{ border-collapse: collapse; font-size: 0.9rem; margin: 0.5rem 0; width: 100%; }}

@@ -110,7 +110,10 @@ class Finding:
         """``95% CI lo to hi`` (and what it covers), or an empty string."""
         if self.lower is None:
             return ""
-        text = interval_text(self.lower, self.upper, self.kind, self.unit, self.currency, self.level)
+        kind = self.kind
+        if kind == "number" and all(float(x).is_integer() for x in (self.value, self.lower, self.upper)):
+            kind = "count"                                # 8 days (95% CI 7 to 9), as the value is written
+        text = interval_text(self.lower, self.upper, kind, self.unit, self.currency, self.level)
         return f"{text}; {self.covers}" if self.covers else text
 
     def to_json(self) -> dict:
