@@ -40,7 +40,7 @@ validate: $(STAMP)
 
 # JupyterLab of this environment, with its own `python3` kernel (registered by the bootstrap).
 lab: $(STAMP)
-	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab notebooks/
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 # For a JupyterLab installed elsewhere: register this environment as the kernel "relmkt (.venv)".
 kernel: $(STAMP)
