@@ -92,9 +92,8 @@ READINGS = (
             "difference between the levels is larger than chance would give."),
     Reading("berry-not-shown", "survival", "relationship levels were compared but the structural level does not "
             "keep customers longest, or the difference could be chance (p ≥ 0.05)",
-            lambda f: "logrank_p_relationship_level" in f and not (
-                (f.value("logrank_p_relationship_level") or 1) < 0.05
-                and f.value("longest_relationship_level") == "structural"),
+            lambda f: f.ok("logrank_p_relationship_level") and not (
+                f.value("logrank_p_relationship_level") < 0.05 and f.value("longest_relationship_level") == "structural"),
             "These data do not show Berry's ordering of the relationship levels clearly: either the structural "
             "bond is not the one that keeps customers longest, or the curves differ by no more than chance."),
     Reading("pareto-above-rule", "concentration", "the top 20% bring 80% of revenue or more",
