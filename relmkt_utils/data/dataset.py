@@ -71,6 +71,18 @@ class Dataset:
             return [segment]
         return [c for c in ("relationship_level", "channel") if c in cols and self.customers[c].nunique() >= 2]
 
+    def gross_margin(self) -> float | None:
+        """The data's own gross margin rate: the transactions' ``margin`` summed over their ``amount``
+        summed (Ta Feng: sales price minus cost over sales price). None when the dataset has no
+        transactions in memory, no ``margin`` column, or no revenue to divide by."""
+        tx = self.transactions
+        if tx is None or "margin" not in tx.columns or "amount" not in tx.columns:
+            return None
+        revenue = float(pd.to_numeric(tx["amount"], errors="coerce").sum())
+        if not revenue > 0:
+            return None
+        return float(pd.to_numeric(tx["margin"], errors="coerce").sum()) / revenue
+
     @property
     def offers(self) -> pd.DataFrame | None:
         """The offers of ``dataset.yml`` (rows offer names, columns the choices columns), or None."""
