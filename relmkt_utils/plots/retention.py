@@ -46,14 +46,17 @@ def cohort_survival(table: pd.DataFrame, ax=None, period_unit: str = "quarter", 
                     title: str = "Share of each acquisition cohort still active", pooled=None):
     """Lines of n_t / n_0 per cohort (``retention.cohort_survivors``); at most ``max_cohorts`` lines,
     the largest cohorts when there are more; ``pooled`` (a fitted sBG) adds its curve S(t), dashed."""
-    ax = new_axes(title, f"{period_unit}s since acquisition ({period_unit})", "share of the cohort alive (0-1)", ax=ax)
+    from matplotlib.ticker import MaxNLocator
+
+    ax = new_axes(title, f"{period_unit}s since acquisition ({period_unit})", "share of the cohort alive (%)", ax=ax)
     shown = table.loc[table[0].nlargest(max_cohorts).index.sort_values()] if len(table) > max_cohorts else table
     for key, row, col in zip(shown.index, shown.to_numpy(float), group_colors(map(str, shown.index))):
-        ax.plot(table.columns, row / row[0], marker=".", color=col, label=str(key))
+        ax.plot(table.columns, 100 * row / row[0], marker=".", color=col, label=str(key))
     if pooled is not None:
         t = np.asarray(table.columns, dtype=float)
-        ax.plot(t, pooled.survival(t), "k--", lw=2.2, label="pooled sBG")
-    ax.set_ylim(0, 1.02)
+        ax.plot(t, 100 * pooled.survival(t), "k--", lw=2.2, label="pooled sBG")
+    ax.set_ylim(0, 102)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     legend_outside(ax, "cohort")
     return ax
 
@@ -78,11 +81,11 @@ def clv_cac_heatmap(grid: pd.DataFrame, ax=None, currency: str = "currency units
 
 
 def equity_surface(surface: pd.DataFrame, optimum=None, ax=None, currency: str = "currency units",
-                   title: str = "Customer equity per prospect CE(A, R) (Blattberg & Deighton 1996)", points=()):
+                   title: str = "Customer equity per prospect, CE(A, R)", points=()):
     """Filled contours of ``retention.equity_surface``; the optimum (``AllocationOptimum``) is marked, and
     each of ``points`` ((A, R, label, matplotlib marker), e.g. the firm's mean spends) too."""
     ax = new_axes(title, f"acquisition spend per prospect A ({currency})",
-                  f"retention spend per customer per period R ({currency})", ax=ax)
+                  f"retention spend R ({currency} per customer)", ax=ax)
     A = surface.columns.to_numpy(float)
     R = surface.index.to_numpy(float)
     z = surface.to_numpy(float)
@@ -197,10 +200,11 @@ def projection_panels(projections, kind: str = "survivors"):
             ax.set_ylim(bottom=0)
         else:
             new_axes(f"{name.capitalize()} cohort: retention rate", f"renewal ({unit}s since acquisition)",
-                     "retention rate r(t) (share)", ax=ax)
-            ax.plot(t[1:], f["actual_retention"].iloc[1:], "o", color="#404040", label="actual")
+                     "retention rate r(t) (%)", ax=ax)
+            ax.plot(t[1:], 100 * f["actual_retention"].iloc[1:], "o", color="#404040", label="actual")
             for i, m in enumerate(projections.models):
-                ax.plot(t[1:], f[f"{m}_retention"].iloc[1:], styles[i % 4], color=PALETTE[i], label=projections.label(m))
+                ax.plot(t[1:], 100 * f[f"{m}_retention"].iloc[1:], styles[i % 4], color=PALETTE[i],
+                        label=projections.label(m))
         ax.axvline(projections.calibration + 0.5, color="#8c8c8c", ls=":", lw=1)
     axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.tight_layout()
@@ -256,26 +260,4 @@ def clv_by_group(value, currency: str = "currency units"):
         ax.annotate(f"{v:,.0f}\n(r₁ = {r:.0%})", (xi, v), xytext=(0, 3), textcoords="offset points", ha="center",
                     fontsize=8)
     ax.margins(y=0.18)
-    return ax
-
-
-def uplift_bars(uplift, period: str = "quarter"):
-    """Bars of the relative change of each quantity of a ``retention.Uplift`` table."""
-    t = uplift.table
-    if t is None or t.empty:
-        ax = new_axes(f"{100 * uplift.points:.0f} more points of annual retention", "quantity (per customer)",
-                      "relative change (%)")
-        ax.text(0.5, 0.5, uplift.reason, ha="center", va="center", wrap=True, transform=ax.transAxes)
-        return ax
-    change = t.loc["relative change"].drop("annual retention").dropna()
-    before, after = t.loc["before", "annual retention"], t.loc["after", "annual retention"]
-    ax = new_axes(f"{100 * uplift.points:.0f} more points of annual retention ({before:.1%} → {after:.1%})",
-                  "quantity (per customer, per firm, per period)", "relative change (%)")
-    x = np.arange(len(change))
-    ax.bar(x, 100 * change.to_numpy(float), color=PALETTE[0])
-    ax.set_xticks(x, [c.replace(" in the steady state", "\nin the steady state") for c in change.index], fontsize=8)
-    for xi, v in zip(x, change.to_numpy(float)):
-        ax.annotate(f"{100 * v:+.1f}%", (xi, 100 * v), xytext=(0, 3), textcoords="offset points", ha="center",
-                    fontsize=8)
-    ax.margins(y=0.12)
     return ax

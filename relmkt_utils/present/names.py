@@ -134,11 +134,15 @@ NAMES: dict[str, Name] = _names(
     ("mean_equity_per_prospect", "customer equity per prospect at the firm's mean spends", "money", "", "",
      "blattberg_deighton"),
     ("cohort_period", "cohort period", "text", "", "", ""),
-    ("sbg_holdout_error", "sBG error on the held-out periods (mean absolute %)", "percent", "", "", "holdout"),
+    ("sbg_holdout_error", "error of the sBG on the held-out periods (mean absolute %)", "percent", "", "", "holdout"),
     ("constant_r_holdout_error", "constant-retention error on the held-out periods (mean absolute %)", "percent", "",
      "", "holdout"),
-    ("published_sbg_holdout_error", "sBG error on Fader & Hardie's held-out years (mean absolute %)", "percent", "",
+    ("published_sbg_holdout_error", "error of the sBG on Fader & Hardie's held-out years (mean absolute %)",
+     "percent", "", "", "holdout"),
+    ("constant_r_holdout_bias", "mean signed error of the constant rate on the held-out periods (%)", "percent", "",
      "", "holdout"),
+    ("published_constant_r_holdout_bias", "mean signed error of the constant rate on Fader & Hardie's held-out years "
+     "(%)", "percent", "", "", "holdout"),
     ("published_constant_r_holdout_error", "constant-retention error on Fader & Hardie's held-out years "
      "(mean absolute %)", "percent", "", "", "holdout"),
     ("renewals_to_exceed_new", "renewals after which a customer is worth more than a new one", "count", "", "",
@@ -146,6 +150,9 @@ NAMES: dict[str, Name] = _names(
     ("published_renewals_to_exceed_new", "renewals after which a customer of Fader & Hardie's cohort is worth more "
      "than a new one", "count", "", "", "del"),
     ("residual_value_ratio", "value of a long-standing customer relative to a new one", "ratio", "", "", "del"),
+    ("del_new_customer", "discounted periods of margin a new customer brings (DEL)", "number", "", "", "del"),
+    ("published_del_new_customer", "discounted years of margin a new customer of Fader & Hardie's cohort brings",
+     "number", "", "", "del"),
     ("published_residual_value_ratio", "value of a long-standing customer of Fader & Hardie's cohort relative to a "
      "new one", "ratio", "", "", "del"),
     ("annual_retention", "annual retention rate (equivalent, from the sBG)", "share", "", "客户保持率",
@@ -168,11 +175,12 @@ NAMES: dict[str, Name] = _names(
      "retention_rate"),
     ("retention_later_period", "retention per period from the second period on", "share", "", "客户保持率",
      "retention_rate"),
-    ("pooled_sbg_holdout_error", "sBG error on the held-out periods of the acquisition cohorts (mean absolute %)",
-     "percent", "", "", "holdout"),
+    ("pooled_sbg_holdout_error", "error of the sBG on the held-out periods of the acquisition cohorts "
+     "(mean absolute %)", "percent", "", "", "holdout"),
     ("pooled_constant_r_holdout_error", "constant-retention error on the held-out periods of the acquisition "
      "cohorts (mean absolute %)", "percent", "", "", "holdout"),
-    ("pooled_sbg_holdout_bias", "sBG mean signed error on the held-out periods (%)", "percent", "", "", "holdout"),
+    ("pooled_sbg_holdout_bias", "mean signed error of the sBG on the held-out periods (%)", "percent", "", "",
+     "holdout"),
     ("holdout_calibration_periods", "periods the holdout check fits on", "count", "", "", "holdout"),
     ("observed_periods", "periods of renewals the cohorts are observed for", "count", "", "", "sbg"),
     ("margin_per_period", "margin per active customer and period", "money", "", "", "clv"),

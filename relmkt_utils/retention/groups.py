@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -47,10 +49,19 @@ def comparison_of(column: str, groups) -> tuple[str, str | None, str | None]:
     return "best_vs_worst_group", None, None
 
 
+def _natural(group: str) -> tuple:
+    """Sort key of a group label: by its first number ("<25" before "25-29", ">65" last), else by text."""
+    m = re.search(r"\d+(\.\d+)?", group)
+    if not m:
+        return (1, 0.0, group)
+    x = float(m.group())
+    return (0, x - 0.5 if group.lstrip().startswith("<") else x + 0.5 if group.lstrip().startswith(">") else x, group)
+
+
 def _ordered(column: str, groups) -> list[str]:
     order = {"relationship_level": RELATIONSHIP_LEVELS, "channel": CHANNELS}.get(column, ())
     groups = list(map(str, groups))
-    return [g for g in order if g in groups] + sorted(g for g in groups if g not in order)
+    return [g for g in order if g in groups] + sorted((g for g in groups if g not in order), key=_natural)
 
 
 def horizon_days(dropout: pd.DataFrame) -> int:
@@ -84,18 +95,24 @@ class GroupSurvival:
         return Estimate(d, d - z * se, d + z * se, se, "Wald (Greenwood)")
 
     @property
+    def first_share(self) -> float:
+        """Share of the first group still active at the horizon."""
+        return float(self.at_horizon.loc[self.first, "active"])
+
+    @property
+    def second_share(self) -> float:
+        return float(self.at_horizon.loc[self.second, "active"])
+
+    @property
     def pvalue(self) -> float | None:
         return None if self.test is None else float(self.test.pvalue)
 
     def table(self) -> pd.DataFrame:
-        """Customers, share still active at the horizon (with its interval) and median time to dropout per group."""
+        """Customers and the share still active at the horizon, with its interval, per group."""
         out = self.at_horizon[["customers", "active", "lower", "upper"]].copy()
-        out = out.rename(columns={"active": f"still active after {self.horizon} days"})
         out.columns = ["customers", f"still active after {self.horizon} days",
                        f"still active after {self.horizon} days_lower", f"still active after {self.horizon} days_upper"]
-        out["median days to dropout"] = self.km.medians["median"].reindex(out.index)
-        out.attrs["kinds"] = {"customers": "count", "median days to dropout": "count",
-                              **{c: "share" for c in out.columns if c.startswith("still")}}
+        out.attrs["kinds"] = {"customers": "count", **{c: "share" for c in out.columns if c.startswith("still")}}
         return out.rename_axis(self.column.replace("_", " "))
 
 
@@ -167,14 +184,11 @@ class GroupValue:
         """Per group: customers, the sBG's retention at the first and fourth renewal, DEL and CLV, and
         each group's CLV relative to the comparison's second group."""
         f = self.fits
-        out = pd.DataFrame({"customers": f["customers"], f"retention at the 1st {period}": f["retention_1"],
-                            f"retention at the 4th {period}": f["retention_4"],
-                            f"discounted expected lifetime ({period}s)": f["del"], "CLV of a new customer": f["clv"],
-                            f"CLV relative to {self.second}": f["clv"] / f.loc[self.second, "clv"]})
-        out.attrs["kinds"] = {"customers": "count", f"retention at the 1st {period}": "share",
-                              f"retention at the 4th {period}": "share",
-                              f"discounted expected lifetime ({period}s)": "number", "CLV of a new customer": "money",
-                              f"CLV relative to {self.second}": "ratio"}
+        out = pd.DataFrame({"customers": f["customers"], "retention, 1st renewal": f["retention_1"],
+                            "retention, 4th renewal": f["retention_4"], f"DEL ({period}s)": f["del"],
+                            "CLV": f["clv"], f"CLV over {self.second}'s": f["clv"] / f.loc[self.second, "clv"]})
+        out.attrs["kinds"] = {"customers": "count", "retention, 1st renewal": "share", "retention, 4th renewal": "share",
+                              f"DEL ({period}s)": "number", "CLV": "money", f"CLV over {self.second}'s": "ratio"}
         return out.rename_axis(self.column.replace("_", " "))
 
 

@@ -71,11 +71,14 @@ class CohortProjections:
     def label(self, model: str) -> str:
         return MODELS[model][0]
 
-    def holdout_error(self, model: str = "sbg") -> float:
-        """Mean absolute percentage error of ``model`` over every held-out period of every cohort."""
+    def holdout_error(self, model: str = "sbg", signed: bool = False) -> float:
+        """Mean absolute percentage error of ``model`` over every held-out period of every cohort (the mean
+        signed error with ``signed=True``: negative when the model projects too few survivors)."""
         errors = np.concatenate([f.loc[~f["calibration"], f"{model}_error_pct"].to_numpy() for f in self.frames.values()])
         errors = errors[np.isfinite(errors)]
-        return float(np.abs(errors).mean()) if errors.size else float("nan")
+        if not errors.size:
+            return float("nan")
+        return float(errors.mean() if signed else np.abs(errors).mean())
 
     def cohort_error(self, cohort: str, model: str = "sbg") -> float:
         f = self.frames[cohort]
@@ -129,6 +132,14 @@ class CohortProjections:
         out = pd.DataFrame(rows).T.rename_axis("cohort")
         out.attrs["kinds"] = {c: "number" for c in out.columns}
         return out
+
+    def new_customer(self, discount_rate: float) -> tuple[float, float, str]:
+        """The first cohort's DEL (periods of margin a new customer brings, discounted), what one
+        constant retention rate fitted to the same periods says, and the cohort's name."""
+        name = next(iter(self.fits))
+        fits = self.fits[name]
+        return sbg_del(fits["sbg"].alpha, fits["sbg"].beta, discount_rate), clv(1.0, fits["constant"].retention,
+                                                                               discount_rate), name
 
     def residual_ratio(self, discount_rate: float, renewals: int | None = None) -> tuple[float, str, int]:
         """DERL(n)/DEL of the first cohort for n = ``renewals`` (default: the calibration periods):

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..core.estimate import Estimate
 from .allocation import (PARAMS, ResponseCurves, average_and_marginal_costs, customer_equity_per_prospect,
-                         fit_response_curves, optimal_spend)
+                         equity_surface, fit_response_curves, optimal_spend)
 from .cohorts import retention_vs_acquisition_cost
 
 #: Plain names of the response curves' parameters (Blattberg & Deighton 1996).
@@ -81,6 +81,21 @@ class SpendingOptimum:
     def gain(self) -> float:
         """Customer equity per prospect at the optimum relative to the firm's mean spends, minus one."""
         return self.optimum.equity_per_prospect / self.equity_at_mean - 1
+
+    def direction(self, what: str, band: float = 0.1) -> str:
+        """How the optimum's spend on ``what`` ("acquisition" or "retention") compares with the firm's mean
+        spend: "more", "less" or "about as much" (within ``band`` of it)."""
+        mean = self.mean_spend[0 if what == "acquisition" else 1]
+        best = getattr(self.optimum, f"{what}_spend")
+        return "about as much" if abs(best - mean) <= band * mean else ("more" if best > mean else "less")
+
+    def surface(self, n: int = 61) -> pd.DataFrame:
+        """Customer equity per prospect over a grid of spends that holds both the optimum and the firm's
+        mean spends (:func:`relmkt_utils.retention.equity_surface`)."""
+        A, R = self.mean_spend
+        top_a = 1.25 * max(2 * self.optimum.acquisition_spend, A) or self.margin
+        top_r = 1.25 * max(2 * self.optimum.retention_spend, R) or self.margin
+        return equity_surface(self.fit.curves, self.margin, self.discount, np.linspace(0, top_a, n), np.linspace(0, top_r, n))
 
     def estimate(self, key: str) -> Estimate:
         """``key`` of the optimum (acquisition_spend, retention_spend, equity_per_prospect,

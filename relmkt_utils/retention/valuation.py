@@ -186,6 +186,10 @@ class Uplift:
     profit_change: float | None = None
     reason: str = ""
 
+    def changes(self) -> dict:
+        """The relative changes by what grows (``clv``, ``equity``, ``profit``), for :func:`~.evidence.reichheld_sasser`."""
+        return {"clv": self.clv_change, "equity": self.equity_change, "profit": self.profit_change}
+
     def status(self, otherwise: dict) -> dict:
         """The status keywords of a finding on the uplift: not estimable with :attr:`reason` when the uplift
         cannot be valued, else ``otherwise`` (the valuation's caveat, or why equity is not valued)."""
@@ -249,18 +253,25 @@ class CustomerValue:
         return projection_caveat(self.observed_periods, self.period.name, self.holdout_error)
 
     @property
+    def cac_reason(self) -> str:
+        """Why the acquisition cost is unknown ("" when it is known)."""
+        return "" if self.cac is not None else "the dataset has neither acquisition costs per customer nor a spend table"
+
+    @property
     def equity_reason(self) -> str:
         """Why customer equity is not valued ("" when it is): the one rule every table follows."""
         return "" if self.cac is not None else (
-            "the dataset has no acquisition cost (neither an acquisition_cost column nor a spend table), and customer "
-            "equity values every future customer net of what winning her costs; at a cost of 0 it would count an "
-            "endless stream of free customers")
+            "without the cost of winning a customer (the dataset has neither acquisition costs per customer nor a "
+            "spend table) it would count an endless stream of free customers")
 
     def status(self, what: str = "clv") -> dict:
-        """The status keywords of a finding built on the valuation: ``what="equity"`` is not estimable
-        without an acquisition cost, otherwise the sBG's caveat applies."""
+        """The status keywords of a finding built on the valuation: ``"clv"`` carries the sBG's caveat with
+        its full reason; ``"equity"`` is not estimable without an acquisition cost; anything else built on
+        the same sBG (``"derived"``) carries its caution with a short reason that points to the CLV's."""
         if what == "equity" and self.cac is None:
             return {"reason": self.equity_reason}
+        if what != "clv" and self.caveat["status"] != "ok":
+            return {"status": "caution", "reason": "it rests on the same sBG as the CLV of section 4 (see its caution)"}
         return self.caveat
 
     @property
@@ -405,8 +416,11 @@ def value_customers(ds, cohorts: pd.DataFrame, pooled, basis: Basis, dropout: pd
     draws = pooled.param_draws(n_draws, seed)
     clv_draws = basis.margin_rate * revenue * special.hyp2f1(1.0, draws[:, 1], draws.sum(axis=1), 1.0 / (1.0 + i))
     horizon = period.whole_periods(years=horizon_years)
-    known = (ds.customers is not None and "acquisition_cost" in ds.customers.columns) or ds.spend is not None
-    cac, cac_source = acquisition_cost(ds.customers, ds.spend)
+    per_customer = ds.customers is not None and "acquisition_cost" in ds.customers.columns
+    known = per_customer or ds.spend is not None
+    cac, _ = acquisition_cost(ds.customers, ds.spend)
+    cac_source = ("the mean of the customers table" if per_customer else "the spend table's acquisition spend per new "
+                  "customer") if known else ""
     return CustomerValue(
         period=period, discount=i, revenue=revenue, margin_rate=basis.margin_rate, lifetime=life,
         alpha=pooled.alpha, beta=pooled.beta, observed_periods=int(pooled.model.n_periods), holdout_error=holdout_error,
@@ -415,5 +429,5 @@ def value_customers(ds, cohorts: pd.DataFrame, pooled, basis: Basis, dropout: pd
         horizon_years=int(horizon_years), r_constant=constant_retention(cohorts),
         residual_after_return=pooled.residual_clv(basis.margin_rate * revenue, i, 1),
         active_now=int(dropout["active_at_end"].sum()), new_per_period=float(cohorts[0].mean()),
-        cac=cac if known else None, cac_source=cac_source if known else "",
+        cac=cac if known else None, cac_source=cac_source,
         tenure_counts=tenures(dropout, period.name, ds.observation_end))

@@ -81,16 +81,17 @@ READINGS = (
                       f"{_money(f, f.value('example_clv_start') - f.value('example_clv_end'), 'example_clv_start')}, is "
                       "exactly the first year's margin. A CLV means little until it says which convention it uses."),
     # 2. the sBG on a contract business's cohorts
-    Reading("sbg-projects", "sbg", f"the sBG misses the held-out years by less than {LIMIT} and the constant rate by "
-            "more than twice as much",
+    Reading("sbg-projects", "sbg", f"the sBG misses the held-out years by less than {LIMIT}, the constant rate by "
+            "more than twice as much and too low (it projects too few survivors)",
             lambda f: _either(f, "sbg_holdout_error") < HOLDOUT_FIT_THRESHOLD
-            and _either(f, "constant_r_holdout_error") > 2 * _either(f, "sbg_holdout_error"),
+            and _either(f, "constant_r_holdout_error") > 2 * _either(f, "sbg_holdout_error")
+            and _either(f, "constant_r_holdout_bias") < 0,
             lambda f: "The sBG projects years it has not seen within "
                       f"{fmt(_either(f, 'sbg_holdout_error'), 'percent')}; one constant retention rate misses them by "
-                      f"{fmt(_either(f, 'constant_r_holdout_error'), 'percent')}. The constant rate is fitted to the "
-                      "early years, when many customers leave, and is too low for the later ones: a cohort's retention "
-                      "rate rises with tenure because the customers likely to leave leave first (heterogeneity, not a "
-                      "change in anyone's loyalty)."),
+                      f"{fmt(_either(f, 'constant_r_holdout_error'), 'percent')}, projecting too few survivors. The constant rate is "
+                      "fitted to the early years, when many customers leave, and the later years keep more: a cohort's "
+                      "retention rate rises with tenure because the customers likely to leave leave first "
+                      "(heterogeneity, not a change in anyone's loyalty)."),
     Reading("sbg-misses", "sbg", f"the sBG misses the held-out years by {LIMIT} or more",
             lambda f: _either(f, "sbg_holdout_error") >= HOLDOUT_FIT_THRESHOLD,
             lambda f: f"The sBG misses these cohorts' held-out years by {fmt(_either(f, 'sbg_holdout_error'), 'percent')} "
@@ -117,20 +118,19 @@ READINGS = (
                       "likely to leave leave first, so a single retention rate is wrong for both groups."),
     Reading("sbg-fits-cohorts", "cohorts", f"the pooled sBG misses the held-out periods by less than {LIMIT}",
             lambda f: f.value("pooled_sbg_holdout_error") < HOLDOUT_FIT_THRESHOLD,
-            lambda f: f"Fitted to the first {_periods(f.value('holdout_calibration_periods'), _period(f))}, the sBG "
+            lambda f: f"Fitted to {_period(f)}s 0–{fmt(f.value('holdout_calibration_periods'), 'count')}, the sBG "
                       f"projects the later ones within {_f(f, 'pooled_sbg_holdout_error', 'percent')} (a constant rate: "
                       f"{_f(f, 'pooled_constant_r_holdout_error', 'percent')}): it describes both the early losses and "
                       "the loyal core, and section 4 can value customers with it."),
     Reading("sbg-misses-cohorts", "cohorts", f"the pooled sBG misses the held-out periods by {LIMIT} or more",
             lambda f: f.value("pooled_sbg_holdout_error") >= HOLDOUT_FIT_THRESHOLD,
-            lambda f: f"Fitted to the first {_periods(f.value('holdout_calibration_periods'), _period(f))}, the sBG "
+            lambda f: f"Fitted to {_period(f)}s 0–{fmt(f.value('holdout_calibration_periods'), 'count')}, the sBG "
                       f"misses the later ones by {_f(f, 'pooled_sbg_holdout_error', 'percent')} on average, projecting "
                       + ("too many" if f.value("pooled_sbg_holdout_bias") > 0 else "too few") + " survivors (a constant "
-                      f"rate misses by {_f(f, 'pooled_constant_r_holdout_error', 'percent')}). The sBG lets retention "
-                      "keep rising with tenure; here it "
-                      + ("levels off after the first period" if f.value("pooled_sbg_holdout_bias") > 0 else "rises faster")
-                      + ". It is still far better than one constant rate, but the values of section 4 built on it carry "
-                        "a caution."),
+                      f"rate misses by {_f(f, 'pooled_constant_r_holdout_error', 'percent')}): here retention rises "
+                      + ("more slowly" if f.value("pooled_sbg_holdout_bias") > 0 else "faster")
+                      + " with tenure than the sBG lets it. The sBG is still far better than one constant rate, but the "
+                        "values of section 4 built on it carry a caution."),
     Reading("too-short-to-check", "cohorts", "the cohorts are too short to hold periods out",
             lambda f: _found(f, "observed_periods") and f.get("pooled_sbg_holdout_error") is not None
             and not f.ok("pooled_sbg_holdout_error"),
@@ -181,9 +181,10 @@ READINGS = (
     # 4. what the customers are worth
     Reading("equity-rests-on-newcomers", "value", "more than half of customer equity comes from customers still to come",
             lambda f: _found(f, "customer_equity") and f.get("equity_future_share").value > 0.5,
-            lambda f: f"{fmt(f.get('equity_future_share').value, 'share')} of the customer equity comes from customers "
-                      "not yet won, so the figure is only as good as the assumption that acquisition goes on at the "
-                      "same pace and cost" + _caution_note(f, "customer_equity") + "."),
+            lambda f: f"{fmt(f.get('equity_future_share').value, 'share')} of the customers' value (before what winning "
+                      "them costs) comes from customers not yet won, so customer equity is only as good as the "
+                      "assumption that acquisition goes on at the same pace and cost"
+                      + _caution_note(f, "customer_equity") + "."),
     Reading("current-by-tenure", "value", "the customers active now were valued by their tenure",
             lambda f: _found(f, "current_value_vs_new") and abs(f.get("current_value_vs_new").value) >= 0.05,
             lambda f: "Counting each customer active now at a new customer's CLV "
@@ -247,7 +248,7 @@ READINGS = (
             lambda f: "At the optimum the last unit of money spent on winning a customer and the last spent on keeping "
                       "one both buy a customer worth exactly what she cost, "
                       f"{_f(f, 'optimal_value_per_customer', 'money')}: the marginal costs are equal, while the average "
-                      "costs (table below) still differ. That, not the average-cost ratio, decides the split."),
+                      "costs (table above) still differ. That, not the average-cost ratio, decides the split."),
 )
 
 # ------------------------------------------------------------------------------------------ sentences
@@ -265,6 +266,10 @@ SENTENCES = {
                                    "average (mean absolute error).",
     "constant_r_holdout_error": "One constant retention rate, fitted to the same {period}s, misses them by {value}.",
     "published_constant_r_holdout_error": "One constant retention rate, fitted to the same years, misses them by {value}.",
+    "del_new_customer": "A new {cohort} customer brings {value} {period}s of margin, discounted (DEL); one constant "
+                        "retention rate would say {constant:number}.",
+    "published_del_new_customer": "A new customer of Fader & Hardie's {cohort} cohort brings {value} years of margin, "
+                                  "discounted (DEL); one constant retention rate would say {constant:number}.",
     "renewals_to_exceed_new": lambda f: "A customer just won is worth less than a new one, whose first margin is counted "
                                         "at once; after {value} renewal" + ("" if f.value == 1 else "s")
                                         + " she is worth more ({cohort} cohort).",
@@ -285,9 +290,8 @@ SENTENCES = {
                                     "gap): {value}{interval}.",
     "retention_first_period": "Of the customers won in a {period}, {value} bought again in a later {period}{interval}.",
     "retention_later_period": "Of those who came back, {value} stayed on each further {period}{interval}.",
-    "pooled_sbg_holdout_error": "Fitted to the first {calibration:count} {period}s of the cohorts, the sBG misses the "
-                                "survivors of the later {period}s by {value} on average; one constant rate by "
-                                "{constant:percent}.",
+    "pooled_sbg_holdout_error": "Fitted to {period}s 0–{calibration} of the cohorts, the sBG misses the survivors "
+                                "of the later {period}s by {value} on average; one constant rate by {constant:percent}.",
     "margin_per_period": "An active customer brings a margin of {value} a {period} ({rate:share} of {revenue:money} of "
                          "purchases).",
     "clv": lambda f: "A new customer is worth {value}{interval} over her lifetime (CLV: that margin over {del:number} "
@@ -298,10 +302,9 @@ SENTENCES = {
     "customer_equity": "The customer base is worth {value} as a financial asset (customer equity, 客户资产): "
                        "{current:money} for the {n0:count} customers active now and {future:money} for those still to "
                        "come, net of {cost:money} to win them.",
-    "acquisition_cost_per_customer": "Winning a customer costs {value} ({source}).",
-    "current_value_vs_new": lambda f: "Valued by their tenure (DERL), the customers active now are worth {by_tenure:money}, "
-                                      "{value} " + ("more" if f.value >= 0 else "less") + " than counted as new customers "
-                                      "({as_new:money}).",
+    "acquisition_cost_per_customer": "Winning a customer costs {value} on average ({source}).",
+    "current_value_vs_new": "Valued by their tenure (m × DERL), the customers active now are worth {by_tenure:money}: "
+                            "{value} against {as_new:money} when each is counted as a new customer.",
     "clv_change_5pt_retention": "{points:count} more points of annual retention ({before:share} → {after:share}) raise "
                                 "a new customer's CLV by {value}.",
     "value_of_5pt_retention": "They raise customer equity by {value}.",
@@ -319,9 +322,10 @@ SENTENCES = {
                                                      "as keeping one for another {period}: " + (
                                                          "inside" if LOW <= f.value <= HIGH else "outside")
                                                      + f" the quoted {LOW:.0f}–{HIGH:.0f} range.",
-    "optimal_retention_spend": "The customer equity test (Blattberg & Deighton) puts {value}{interval} per customer and "
-                               "{period} into keeping customers and {acquisition:money} per prospect into winning them; "
-                               "the firm spends {mean_retention:money} and {mean_acquisition:money} now.",
+    "optimal_retention_spend": "Where the next unit of money should go (Blattberg & Deighton's customer equity test): "
+                               "spend {acquisition_direction} on winning customers, {acquisition:money} per prospect "
+                               "against {mean_acquisition:money} now, and {retention_direction} on keeping them, "
+                               "{value}{interval} per customer and {period} against {mean_retention:money} now.",
     "optimal_acquisition_spend": "Optimal acquisition spend: {value} per prospect{interval}.",
     "optimal_equity_per_prospect": "At the optimum each prospect adds {value}{interval} of customer equity, against "
                                    "{at_mean:money} at the firm's mean spends.",
@@ -356,8 +360,8 @@ SPEC = Spec(
         Section("truth", "beside the truth of the synthetic world", needs_truth, listed=False),
     ),
     answer=("retention_first_period", "retention_later_period", "margin_per_period", "clv", "customer_equity",
-            "optimal_retention_spend", "sbg_holdout_error", "constant_r_holdout_error", "renewals_to_exceed_new",
-            "residual_value_ratio"),
+            "optimal_retention_spend", "sbg_holdout_error", "constant_r_holdout_error", "del_new_customer",
+            "renewals_to_exceed_new", "residual_value_ratio"),
     sentences=SENTENCES,
     readings=READINGS,
     parameters={
