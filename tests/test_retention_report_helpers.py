@@ -184,7 +184,7 @@ def _value(ds, period="quarter"):
 def test_valuation_is_margin_times_del_and_equity_follows_one_rule():
     ds = _log()
     v, pooled, basis = _value(ds)
-    assert basis.margin_rate == 0.30 and "margin_rate" in basis.margin_source
+    assert basis.margin_rate == 0.30 and "parameter" in basis.margin_source
     assert v.clv == pytest.approx(v.margin * pooled.discounted_expected_lifetime(basis.discount))
     est = v.clv_estimate
     assert est.lower <= v.clv <= est.upper and est.upper - est.lower > 0

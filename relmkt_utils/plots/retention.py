@@ -249,14 +249,14 @@ def group_survival(comparisons, dropout=None, max_curves: int = 6):
 
 def clv_by_group(value, currency: str = "currency units"):
     """Bars of the CLV of a new customer per group (``retention.GroupValue``), labelled with the sBG's
-    retention at the first renewal."""
+    retention at the first renewal when there are six groups or fewer (more labels would overlap)."""
     f = value.fits
     what = value.column.replace("_", " ")
     ax = new_axes(f"CLV of a new customer by {what}", f"{what} (group)", f"customer lifetime value ({currency})")
     x = np.arange(len(f))
     ax.bar(x, f["clv"], color=group_colors(f.index))
     ax.set_xticks(x, f.index, rotation=30 if len(f) > 6 else 0)
-    for xi, v, r in zip(x, f["clv"], f["retention_1"]):
+    for xi, v, r in zip(x, f["clv"], f["retention_1"]) if len(f) <= 6 else ():   # more groups: the table has them
         ax.annotate(f"{v:,.0f}\n(r₁ = {r:.0%})", (xi, v), xytext=(0, 3), textcoords="offset points", ha="center",
                     fontsize=8)
     ax.margins(y=0.18)

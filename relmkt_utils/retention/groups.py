@@ -186,9 +186,9 @@ class GroupValue:
         f = self.fits
         out = pd.DataFrame({"customers": f["customers"], "retention, 1st renewal": f["retention_1"],
                             "retention, 4th renewal": f["retention_4"], f"DEL ({period}s)": f["del"],
-                            "CLV": f["clv"], f"CLV over {self.second}'s": f["clv"] / f.loc[self.second, "clv"]})
+                            "CLV": f["clv"], f"CLV relative to {self.second}": f["clv"] / f.loc[self.second, "clv"]})
         out.attrs["kinds"] = {"customers": "count", "retention, 1st renewal": "share", "retention, 4th renewal": "share",
-                              f"DEL ({period}s)": "number", "CLV": "money", f"CLV over {self.second}'s": "ratio"}
+                              f"DEL ({period}s)": "number", "CLV": "money", f"CLV relative to {self.second}": "ratio"}
         return out.rename_axis(self.column.replace("_", " "))
 
 

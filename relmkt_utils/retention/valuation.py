@@ -106,6 +106,9 @@ class Basis:
     margin_per_month: float
     purchases: bool
     spend: bool = False
+    exclude_last: int = 1
+    inactivity_days: float = 180
+    uplift: float = 0.05
 
     @property
     def discount(self) -> float:
@@ -132,10 +135,14 @@ class Basis:
             " (" + ", ".join(dict.fromkeys(rate(u) for u in periods)) + ")" if periods else "")
         out = [("Discount rate", discount)]
         if self.purchases:
+            p, k = self.period.name, self.exclude_last
             out += [("Margin", f"{100 * self.margin_rate:.1f}% of revenue: {self.margin_source}"),
-                    ("Cohorts", f"customers grouped by the {self.period.name} of their first purchase; a customer is "
-                                f"alive in a {self.period.name} when she buys in it or later"),
-                    ("Retention model", "shifted-beta-geometric (sBG), one pair of parameters for all cohorts")]
+                    ("Cohorts", f"customers grouped by the {p} of their first purchase"
+                                + (f", the last {k} {p}{'s' if k != 1 else ''} of each cohort left out" if k else "")
+                                + f"; a customer is alive in a {p} when she buys in it or later"),
+                    ("Lapse rule", f"a customer has dropped out after {self.inactivity_days:,.0f} days without a purchase"),
+                    ("Retention model", "shifted-beta-geometric (sBG), one pair of parameters for all cohorts"),
+                    ("Retention uplift valued", f"{100 * self.uplift:.3g} points of annual retention (section 4a)")]
         money = f"{self.margin_per_month:,.2f} {currency}".strip()
         uses = "the worked example of section 1" + (" and the spend table of section 5" if spend else "")
         out.append(("Illustrative margin", f"{money} a month (parameter margin): {uses}"))
@@ -143,7 +150,8 @@ class Basis:
 
 
 def basis(ds, cohort_period: str = "quarter", spend_period: str = "month", annual_discount_rate: float = 0.10,
-          margin_rate: float = 0.30, margin_from_data: bool = True, margin: float = 12.0) -> Basis:
+          margin_rate: float = 0.30, margin_from_data: bool = True, margin: float = 12.0, exclude_last: int = 1,
+          inactivity_days: float = 180, uplift: float = 0.05) -> Basis:
     """The :class:`Basis` of a dataset: its gross margin (:meth:`relmkt_utils.data.dataset.Dataset.gross_margin`)
     when ``margin_from_data`` and the transactions carry one, else ``margin_rate``."""
     own = ds.gross_margin() if margin_from_data else None
@@ -151,12 +159,13 @@ def basis(ds, cohort_period: str = "quarter", spend_period: str = "month", annua
     if own is not None:
         source = "the data's gross margin (the transactions' margin over their amount)"
     elif has_margin:
-        source = "parameter margin_rate (margin_from_data is off: the data's own margin is not used)"
+        source = "a parameter of this run (the data's own margin is switched off)"
     else:
-        source = "parameter margin_rate (the data carry no costs)"
+        source = "a parameter of this run (the data carry no costs)"
     purchases = ds.transactions is not None and ds.customers is not None
     return Basis(calendar_period(cohort_period), calendar_period(spend_period), float(annual_discount_rate),
-                 float(own if own is not None else margin_rate), source, float(margin), purchases, ds.spend is not None)
+                 float(own if own is not None else margin_rate), source, float(margin), purchases, ds.spend is not None,
+                 int(exclude_last), float(inactivity_days), float(uplift))
 
 
 # ---------------------------------------------------------------------------- section 4: the valuation
@@ -267,9 +276,12 @@ class CustomerValue:
     def status(self, what: str = "clv") -> dict:
         """The status keywords of a finding built on the valuation: ``"clv"`` carries the sBG's caveat with
         its full reason; ``"equity"`` is not estimable without an acquisition cost; anything else built on
-        the same sBG (``"derived"``) carries its caution with a short reason that points to the CLV's."""
+        the same sBG (``"derived"``) carries its caution with a short reason that points to the CLV's;
+        ``"equity_change"`` (a change of equity or profit) says in short why it is not valued."""
         if what == "equity" and self.cac is None:
             return {"reason": self.equity_reason}
+        if what == "equity_change" and self.cac is None:
+            return {"reason": "without an acquisition cost neither customer equity nor profit is valued (section 4)"}
         if what != "clv" and self.caveat["status"] != "ok":
             return {"status": "caution", "reason": "it rests on the same sBG as the CLV of section 4 (see its caution)"}
         return self.caveat
