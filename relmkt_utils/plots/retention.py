@@ -130,7 +130,7 @@ def response_curves(fit, figsize=(11, 4.2), currency: str = "currency units"):
 def cost_comparison(costs: pd.DataFrame, ax=None, currency: str = "currency units",
                     title: str = "Cost per retained customer vs cost per new customer"):
     """Bars of ``retention.retention_vs_acquisition_cost``: cost per customer by kind, source and channel."""
-    ax = new_axes(title, f"cost per customer ({currency})", "cost (kind: source, channel)", ax=ax)
+    ax = new_axes(title, f"cost per customer ({currency})", "what the money buys (source)", ax=ax)
     if "cost" in costs.columns:                       # the plain table of retention.cost_table
         labels, values = list(costs["cost"]), costs["cost per customer"]
         colors = [PALETTE[2] if text.startswith("keeping") else PALETTE[0] for text in labels]

@@ -210,8 +210,9 @@ READINGS = (
                       + _caution_note(f, "clv_structural_vs_financial") + "."),
     Reading("channel-worth-alike", "value_groups", "paid-channel and organic customers are worth within 10% of each other",
             lambda f: _found(f, "clv_paid_vs_organic") and abs(f.get("clv_paid_vs_organic").value - 1) < 0.1,
-            "Customers won through paid channels are worth about as much as those who came on their own: the channels "
-            "differ in what winning a customer costs, not in what she brings."),
+            lambda f: "Customers won through paid channels are worth about as much as those who came on their own: the "
+                      "channels differ in what winning a customer costs, not in what she brings"
+                      + _caution_note(f, "clv_paid_vs_organic") + "."),
     # 5. costs and the optimal split
     Reading("cost-ratio-in-claim", "spend", f"the spend table's cost ratio lies in the quoted {LOW:.0f}–{HIGH:.0f} range",
             lambda f: LOW <= f.value("acquisition_to_retention_cost_ratio") <= HIGH,
