@@ -44,12 +44,14 @@ def retention_curves(comparison: pd.DataFrame, ax=None, period_unit: str = "year
 
 def cohort_survival(table: pd.DataFrame, ax=None, period_unit: str = "quarter", max_cohorts: int = 12,
                     title: str = "Share of each acquisition cohort still active", pooled=None):
-    """Lines of n_t / n_0 per cohort (``retention.cohort_survivors``); at most ``max_cohorts`` lines,
-    the largest cohorts when there are more; ``pooled`` (a fitted sBG) adds its curve S(t), dashed."""
+    """Lines of n_t / n_0 per cohort (``retention.cohort_survivors``) that is observed beyond its first period;
+    at most ``max_cohorts`` lines, the largest cohorts when there are more; ``pooled`` (a fitted sBG) adds its
+    curve S(t), dashed."""
     from matplotlib.ticker import MaxNLocator
 
     ax = new_axes(title, f"{period_unit}s since acquisition ({period_unit})", "share of the cohort alive (%)", ax=ax)
-    shown = table.loc[table[0].nlargest(max_cohorts).index.sort_values()] if len(table) > max_cohorts else table
+    seen = table[table[1].notna()] if 1 in table.columns and table[1].notna().any() else table   # a renewal observed
+    shown = seen.loc[seen[0].nlargest(max_cohorts).index.sort_values()] if len(seen) > max_cohorts else seen
     for key, row, col in zip(shown.index, shown.to_numpy(float), group_colors(map(str, shown.index))):
         ax.plot(table.columns, 100 * row / row[0], marker=".", color=col, label=str(key))
     if pooled is not None:
