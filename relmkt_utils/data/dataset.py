@@ -72,13 +72,16 @@ class Dataset:
         return [c for c in ("relationship_level", "channel") if c in cols and self.customers[c].nunique() >= 2]
 
     def gross_margin(self) -> float | None:
-        """The transactions' gross margin as a share of their revenue (sum of ``margin`` over sum of
-        ``amount``), or None when the log has no margin column or no revenue."""
+        """The data's own gross margin rate: the transactions' ``margin`` summed over their ``amount``
+        summed (Ta Feng: sales price minus cost over sales price). None when the dataset has no
+        transactions in memory, no ``margin`` column, or no revenue to divide by."""
         tx = self.transactions
         if tx is None or "margin" not in tx.columns or "amount" not in tx.columns:
             return None
-        revenue = float(tx["amount"].sum())
-        return float(tx["margin"].sum()) / revenue if revenue > 0 else None
+        revenue = float(pd.to_numeric(tx["amount"], errors="coerce").sum())
+        if not revenue > 0:
+            return None
+        return float(pd.to_numeric(tx["margin"], errors="coerce").sum()) / revenue
 
     def pool_segments(self, segment: str = "", min_size: int = 50, max_groups: int = 8) -> tuple[list[str], list[str]]:
         """The group columns of :meth:`segments` with their small groups pooled, for every group

@@ -162,6 +162,19 @@ TERMS: tuple[Term, ...] = (
          "Fader & Hardie (2007): each customer renews with her own probability, which varies across customers; "
          "the retention rate of a cohort rises with tenure because the customers likely to leave leave first.",
          r"S(t) = B(\alpha, \beta + t) / B(\alpha, \beta)", ("shifted-beta-geometric", "sBG")),
+    Term("del", "discounted expected lifetime (DEL, DERL)", "",
+         "Fader & Hardie (2010): how many periods of margin a customer brings, each discounted to today; DEL for a "
+         "new customer (counting the margin paid at acquisition), DERL for one who has already renewed n times. "
+         "CLV = margin per period × DEL.", r"\mathrm{DEL} = \sum_{t \ge 0} S(t)/(1+d)^t",
+         ("discounted expected lifetime", "DEL", "DERL")),
+    Term("margin_multiplier", "margin multiplier", "",
+         "Gupta & Lehmann: what one unit of margin per period is worth over a customer's whole relationship, with "
+         "retention r and discount rate i; CLV = margin × multiplier.", r"M = r / (1 + i - r)",
+         ("margin multiplier",)),
+    Term("marginal_cost", "average vs marginal cost of a customer", "",
+         "The average cost divides all spending by all customers won or kept; the marginal cost is what one more "
+         "customer costs. Pfeifer (2005): only marginal costs say where the next unit of money should go.", "",
+         ("marginal cost",)),
     Term("ccpr", "CCPR", "方便、关怀、个性化、立即响应",
          "Convenience, care, personalization and real-time response: the service qualities the source material "
          "names as the ways to raise delivered value.", "", ("CCPR",)),

@@ -276,7 +276,7 @@ def table_html(df, currency: str = "", kinds: dict | None = None, caption: str |
     if isinstance(df, pd.Series):
         df = df.to_frame(df.name if df.name is not None else "value")
     body = formatted(df, currency, kinds)
-    numeric = [bool(body[c].map(lambda v: bool(re.match(r"^[−\-<]?\s?[\d.,∞]", str(v))) or v == MISSING).all())
+    numeric = [bool(body[c].map(lambda v: bool(re.match(r"^[−\-+<]?\s?[\d.,∞]", str(v))) or v == MISSING).all())
                for c in body.columns]
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     head = "".join(f'<th{" class=num" if n else ""}>{html.escape(str(c))}</th>' for c, n in zip(body.columns, numeric))
