@@ -156,7 +156,7 @@ def compose(template: str, finding: Finding, **context) -> str:
     interval = finding.interval()
     fields = {"value": f"<strong>{html.escape(finding.text())}</strong>",
               "interval": f" ({html.escape(interval)})" if interval else "",
-              "label": html.escape(finding.label), "Label": html.escape(finding.label[:1].upper() + finding.label[1:])}
+              "label": html.escape(finding.label), "Label": html.escape(capital(finding.label))}
     body = _SentenceFormatter(finding.currency).vformat(
         template.replace("{value}", "{value:raw}").replace("{interval}", "{interval:raw}")
         .replace("{label}", "{label:raw}").replace("{Label}", "{Label:raw}"), (), {**context, **fields})
@@ -167,11 +167,17 @@ def with_status(body: str, finding: Finding) -> str:
     """A sentence with the finding's status in it: a caution says its reason after the sentence; a
     finding that cannot be estimated is the sentence why."""
     if finding.status == NOT_ESTIMABLE:
-        what = finding.label[:1].upper() + finding.label[1:]
-        return f"{html.escape(what)} could not be estimated: {html.escape(_period(finding.reason))}"
+        return f"{html.escape(capital(finding.label))} could not be estimated: {html.escape(_period(finding.reason))}"
     if finding.status == CAUTION:
         return f"{body} <em>Caution: {html.escape(_period(finding.reason))}</em>"
     return body
+
+
+def capital(text: str) -> str:
+    """``text`` with a capital first letter, unless it starts with a name that has its own (sBG, pH)."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].upper() + text[1:]
 
 
 def _period(text: str) -> str:
