@@ -70,7 +70,7 @@ def published_settings(annual_discount_rate: float, share_anyway: float, **_) ->
                                "horizon six years, as published"))]
 
 
-@checked(ds=instance(Dataset, text="a Dataset (relmkt_utils.data.datasets.load)"))
+@checked(ds=instance(Dataset, text="a Dataset (loaded by relmkt_utils.data.datasets.load)"))
 def report_settings(ds, **parameters) -> list[tuple[str, str]]:
     """The settings of the part of notebook 03 that ``ds`` supports: the published evidence
     (:func:`relmkt_utils.referral.published.is_evidence`) or a programme on customer records.
