@@ -84,6 +84,7 @@ def _message(call) -> str:
     (lambda: referral.roi(100, "50", 20, 5.0), 'clv must be a number or numbers; got "50" (text).'),
     (lambda: referral.simulate_referral_program(n_customers=0), "n_customers must be a whole number >= 1; got 0."),
     (lambda: referral.cascade_total(100, k=-0.5), "k must be a number >= 0; got -0.5."),
+    (lambda: referral.published_settings(0.1, share_anyway=30), "share_anyway must be a number in [0, 1]; got 30."),
 ])
 def test_the_sentence_names_the_argument_the_rule_and_the_value(call, sentence):
     assert _message(call) == sentence

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..core.checks import FLAG, PROBABILITY, RATE, SERIES, checked, dataframe, number
+from ..core.checks import FLAG, PROBABILITY, RATE, SERIES, checked, dataframe, instance, number
 from ..core.errors import require_columns
 from ..core.time import DAYS_PER_YEAR, to_dates
 from .funnel import converted
@@ -245,6 +245,11 @@ class ReferralValueSummary:
         return float(self.grid["clv"].mean())
 
 
+@checked(customers=dataframe(), referrals=dataframe(), transactions=dataframe(), future_value=SERIES,
+         cannibalization=number(0),
+         units=instance(pd.Series, pd.Index, np.ndarray, list, tuple,
+                        text="customer ids (a Series, Index, array, list or tuple)"),
+         margin_rate=PROBABILITY, reward_referrer=number(0), reward_referee=number(0), discount_rate=RATE)
 def referral_value_summary(customers: pd.DataFrame, referrals: pd.DataFrame, transactions: pd.DataFrame,
                            future_value: pd.Series, cannibalization: float, units, margin_rate: float,
                            reward_referrer: float, reward_referee: float,
@@ -254,7 +259,35 @@ def referral_value_summary(customers: pd.DataFrame, referrals: pd.DataFrame, tra
     purchases), with the module docstring's choices: V_y = margin earned so far + expected future value
     (:func:`referee_value`), s = 1 - ``cannibalization`` (from the randomized holdout), ACQ = the mean
     acquisition cost of a paid customer (:func:`relmkt_utils.retention.acquisition_cost`), tau_y from
-    the referrer's acquisition date."""
+    the referrer's acquisition date.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``, ...): the
+        referrers' acquisition dates and the acquisition cost of paid customers.
+    referrals : DataFrame
+        the canonical referrals table (``referrer_id``, ``invited_at``, ``referee_id``, ``converted_at``,
+        rewards).
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``): the margin a referee
+        has earned so far.
+    future_value : Series
+        expected future value (CLV) per customer id, e.g. ``btyd_value_comparison(...).per_customer``.
+    cannibalization : float
+        share of the referrals that would have come anyway (kappa, from the randomized holdout), >= 0;
+        the incremental share is s = 1 - kappa, clipped to [0, 1].
+    units : Series, Index, array, list or tuple
+        ids of the customers whose CRV is reported (e.g. the program group).
+    margin_rate : float
+        margin as a share of revenue, in [0, 1].
+    reward_referrer : float
+        reward of the referrer per conversion in the scenario, >= 0.
+    reward_referee : float
+        reward of the referee per conversion in the scenario, >= 0.
+    discount_rate : float, default 0.1
+        discount rate per year, > -1.
+    """
     from ..retention import acquisition_cost
 
     require_columns(customers, "customers", ("customer_id", "acquired_at"))

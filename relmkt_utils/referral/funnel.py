@@ -269,11 +269,30 @@ BREAKDOWNS = {"nps_group": "NPS group (promoters 9-10, passives 7-8, detractors 
               "relationship_level": "relationship level (financial, social, structural bonds)"}
 
 
+@checked(customers=dataframe(), referrals=dataframe(), survey=dataframe(none=True), alpha=ALPHA)
 def funnel_summary(customers: pd.DataFrame, referrals: pd.DataFrame, survey: pd.DataFrame | None = None,
                    as_of=None, alpha: float = 0.05) -> FunnelSummary:
     """Every stage of the funnel of ``customers`` (e.g. the program group, :func:`experiment_units`):
     only their invitations count. Breakdowns by NPS group need a survey with ``nps``; by relationship
-    level a ``relationship_level`` column (each is left out where the data lack it)."""
+    level a ``relationship_level`` column (each is left out where the data lack it).
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the customers who could refer (e.g. the program group, :func:`experiment_units`); only their
+        invitations count.
+    referrals : DataFrame
+        the canonical referrals table (``referrer_id``, ``invited_at``, ``referee_id``, ``converted_at``,
+        rewards).
+    survey : DataFrame or None, default None
+        the survey table (``customer_id``, ``date``, ``nps``), for the breakdown by NPS group; without
+        it (or without ``nps``) that breakdown is left out.
+    as_of : date-like or None
+        date at which open invitations are censored (:func:`time_to_convert`); default the last date
+        of the table.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     require_columns(referrals, "referrals", ("referrer_id", "referee_id", "invited_at", "converted_at"))
     refs = referrals[referrals["referrer_id"].isin(set(customers["customer_id"]))]
     per = invitations_per_referrer(refs)

@@ -26,7 +26,7 @@ from statsmodels.discrete.discrete_model import Logit
 from statsmodels.stats.proportion import proportions_ztest
 from statsmodels.tools.tools import add_constant
 
-from ..core.checks import ALPHA, TEXT, checked, dataframe
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance
 from ..core.errors import require_columns
 from ..core.estimate import Estimate, newcombe_diff_ci, ratio_ci, wald_diff_ci, z_value
 from ..core.results import StatsmodelsResults
@@ -229,11 +229,23 @@ def lift_table(outcomes: pd.DataFrame, column: str = "new_customers", alpha: flo
     return pd.DataFrame(rows)
 
 
+@checked(test=instance(IncrementalityResult, text="an IncrementalityResult (the result of incrementality_test)"),
+         logit=instance(LogitIncrementality, text="a LogitIncrementality (the result of incrementality_logit)"))
 def effects_table(test: IncrementalityResult, logit: LogitIncrementality) -> pd.DataFrame:
     """The programme's effect on the share of customers who bring someone, three ways, as a reader's
     table (each row in its own kind): the difference of the shares (Newcombe) and the average marginal
     effect of the logit with controls in percentage points, the logit's odds ratio; columns estimate,
-    lower, upper."""
+    lower, upper.
+
+    Parameters
+    ----------
+    test : IncrementalityResult
+        the program vs holdout comparison of :func:`incrementality_test` (its Newcombe difference of
+        the shares with a new customer).
+    logit : LogitIncrementality
+        the logit with controls of :func:`incrementality_logit` (its odds ratio and average marginal
+        effect of the program).
+    """
     points = "percentage points of the share with a new customer"
     rows = {f"programme minus holdout, Newcombe ({points})": test.share_any_diff.scaled(100),
             "odds ratio of bringing someone, logit with controls": logit.odds_ratio,

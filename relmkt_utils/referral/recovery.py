@@ -13,14 +13,45 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.checks import COUNT, checked, instance
 from ..core.estimate import Estimate, recovery_table
+from .value import BtydValueComparison
+
+_ESTIMATE = instance(Estimate, text="an Estimate")
 
 
+@checked(truth=instance(dict, text='a dict (the dataset\'s truth["referrals"])'), viral_k=_ESTIMATE, lift=_ESTIMATE,
+         cannibalization=_ESTIMATE, incremental=_ESTIMATE, n_program=COUNT,
+         value=instance(BtydValueComparison, attributes=("table", "revenue", "revenue_uplift"),
+                        text="a BtydValueComparison", none=True))
 def programme_recovery(truth: dict, *, viral_k: Estimate, lift: Estimate, cannibalization: Estimate,
                        incremental: Estimate, n_program: int, value=None) -> pd.DataFrame:
     """The recovery table of notebook 03 (module docstring). ``value``: a
     :class:`~relmkt_utils.referral.value.BtydValueComparison`; its revenues are compared only when its
-    horizon is the truth's ``clv_horizon_weeks`` within 1% (36 months are 157 whole weeks, the truth 156)."""
+    horizon is the truth's ``clv_horizon_weeks`` within 1% (36 months are 157 whole weeks, the truth 156).
+
+    Parameters
+    ----------
+    truth : dict
+        the synthetic dataset's ``truth["referrals"]`` (its ``derived`` block and ``clv_horizon_weeks``).
+    viral_k : Estimate
+        the viral coefficient K of the programme group
+        (:func:`~relmkt_utils.referral.viral.viral_coefficient`).
+    lift : Estimate
+        new customers per programme customer minus per holdout customer
+        (``incrementality_test(...).new_per_customer_diff``).
+    cannibalization : Estimate
+        share of the programme's referrals that would have come anyway, kappa, as a share (shown in
+        percent; :func:`~relmkt_utils.referral.incrementality.cannibalization`).
+    incremental : Estimate
+        incremental customers caused by the programme
+        (:func:`~relmkt_utils.referral.incrementality.incremental_customers`).
+    n_program : int
+        customers in the programme group, >= 1 (the truth per customer is scaled by it).
+    value : BtydValueComparison or None, default None
+        the model-based value of referred and other customers
+        (:func:`~relmkt_utils.referral.value.btyd_value_comparison`); None leaves the revenue rows out.
+    """
     d = truth["derived"]
     per_customer = d["incremental_referred_customers_per_program_customer"]
     estimates = {"viral coefficient K, programme group": viral_k,

@@ -263,11 +263,32 @@ def relative_ranges(base: dict, spread: float = 0.3, names=None) -> dict:
     return {k: (base[k] * (1 - spread), base[k] * (1 + spread)) for k in names}
 
 
+@checked(result=instance(RoiResult, text="a RoiResult (the result of roi_bootstrap)"),
+         incremental=instance(Estimate, text="an Estimate"), clv=instance(Estimate, text="an Estimate"),
+         reward_per_conversion=number(0), fixed_cost=number(0), reward_spread=number(0, 1))
 def roi_sensitivity(result: RoiResult, incremental: Estimate, clv: Estimate, reward_per_conversion: float,
                     fixed_cost: float = 0.0, reward_spread: float = 0.5) -> pd.DataFrame:
     """The tornado of a programme (:func:`roi_tornado`): incremental customers and the value of a referred
     customer over their 95% intervals, the reward per conversion +/- ``reward_spread`` (50%) and the
-    fixed cost from 0 to twice its value, each with the others at their base."""
+    fixed cost from 0 to twice its value, each with the others at their base.
+
+    Parameters
+    ----------
+    result : RoiResult
+        the programme's ROI of :func:`roi_bootstrap` (its rewarded conversions are held fixed).
+    incremental : Estimate
+        incremental customers with their interval (e.g. ``incremental_customers(outcomes)``), varied
+        from its lower to its upper bound.
+    clv : Estimate
+        value of one incremental (or referred) customer with its interval, in the currency of the data,
+        varied from its lower to its upper bound.
+    reward_per_conversion : float
+        reward paid per rewarded conversion, referrer and referee together, >= 0.
+    fixed_cost : float, default 0.0
+        fixed cost of the program, >= 0; varied from 0 to twice its value.
+    reward_spread : float, default 0.5
+        relative spread of the reward, in [0, 1]: varied over (1 -/+ spread) x the reward.
+    """
     base = {"incremental_customers": float(incremental.value), "clv": float(clv.value),
             "rewarded_conversions": result.rewarded_conversions, "reward_per_conversion": float(reward_per_conversion),
             "fixed_cost": float(fixed_cost)}

@@ -71,8 +71,18 @@ def referred_flag(customers: pd.DataFrame, referrals: pd.DataFrame | None = None
     return flag.rename("referred")
 
 
+@checked(customers=dataframe(), referrals=dataframe(none=True))
 def referred_ids(customers: pd.DataFrame, referrals: pd.DataFrame | None = None) -> pd.Series:
-    """The ids of the referred customers (:func:`referred_flag`)."""
+    """The ids of the referred customers (:func:`referred_flag`).
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    referrals : DataFrame or None, default None
+        the referrals table (converted referees count as referred).
+    """
     return customers.loc[referred_flag(customers, referrals).to_numpy(), "customer_id"]
 
 
@@ -172,11 +182,23 @@ def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purc
     return pd.DataFrame(rows)
 
 
+@checked(metrics=dataframe(), currency=TEXT, alpha=ALPHA)
 def group_means(metrics: pd.DataFrame, currency: str = "", alpha: float = 0.05) -> pd.DataFrame:
     """:func:`compare_groups` of order value, margin per year and orders per year as a reader's table:
     one row per quantity (its unit in the label: the rows differ in kind), the mean of referred and
     other customers and the uplift m1 / m0 - 1 with its interval (a relative change: ``uplift``,
-    ``uplift_lower``, ``uplift_upper``)."""
+    ``uplift_lower``, ``uplift_upper``).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics` (``referred``, ``aov``, ``annual_margin``,
+        ``purchase_rate``).
+    currency : str, default ''
+        currency of the money rows' labels (e.g. ``'EUR'``); empty for labels without a unit.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     t = compare_groups(metrics, alpha=alpha).set_index("metric")
     unit = f" ({currency})" if currency else ""
     labels = {"aov": f"order value{unit}", "annual_margin": f"margin per year{unit}", "purchase_rate": "orders per year"}
@@ -296,9 +318,18 @@ def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration", event_co
     return CoxReferral(hr, red, res, formula)
 
 
+@checked(cox=instance(CoxReferral, text="a CoxReferral (the result of cox_referral)"), alpha=ALPHA)
 def cox_table(cox: CoxReferral, alpha: float = 0.05) -> pd.DataFrame:
     """The Cox model as hazard ratios exp(beta) with their intervals exp(beta +/- z se) (one scale) and
-    p-values, each covariate by a plain name ("relationship level: social (vs financial)")."""
+    p-values, each covariate by a plain name ("relationship level: social (vs financial)").
+
+    Parameters
+    ----------
+    cox : CoxReferral
+        a fitted Cox model of :func:`cox_referral`.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     res = cox.results
     ci = res.conf_int(alpha)
     names = []

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..core.checks import checked, dataframe, number, numbers
+from ..core.checks import TEXT, checked, dataframe, number, numbers
 from ..core.errors import require_columns
 from ..core.time import to_dates
 from .funnel import nps_group
@@ -173,11 +173,23 @@ class WomSummary:
         return float(v.min()), float(v.max())
 
 
+@checked(survey=dataframe(), positive_reach=number(0), negative_reach=number(0))
 def wom_summary(survey: pd.DataFrame, positive_reach: float = SOURCE_POSITIVE_REACH,
                 negative_reach: float = SOURCE_NEGATIVE_REACH) -> WomSummary:
     """:func:`wom_balance` of the survey's latest NPS answers at the assumed reaches, the sensitivity over
     :data:`POSITIVE_REACH_GRID` x :data:`NEGATIVE_REACH_GRID` (plus the assumed reaches) and the ratios of
-    the module docstring."""
+    the module docstring.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the canonical survey table (``customer_id``, ``date``, ``nps``, Likert items ``<construct>_<k>``,
+        ...).
+    positive_reach : float, default 8.0
+        people a promoter tells (the source material: about 8), >= 0.
+    negative_reach : float, default 25.0
+        people a detractor tells (the source material: about 25), >= 0.
+    """
     c = nps_counts(survey)
     balance = wom_balance(c["promoters"], c["detractors"], positive_reach, negative_reach, c["customers"])
     grid = wom_sensitivity(c["promoters"], c["detractors"], c["customers"],
@@ -189,9 +201,18 @@ def wom_summary(survey: pd.DataFrame, positive_reach: float = SOURCE_POSITIVE_RE
     return WomSummary(c, balance, grid, float(implied), float(east))
 
 
+@checked(transactions=dataframe(), column=TEXT)
 def reference_groups(transactions: pd.DataFrame, column: str = "influence") -> pd.DataFrame:
     """Share of purchases by the reference group the data record as their influence, beside the
-    source material's claims (:data:`SOURCE_INFLUENCE`; missing where it makes none)."""
+    source material's claims (:data:`SOURCE_INFLUENCE`; missing where it makes none).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table with the column ``column`` (the influence the buyer named).
+    column : str, default 'influence'
+        name of the column that records the reference group of each purchase.
+    """
     require_columns(transactions, "transactions", (column,))
     share = transactions[column].astype(str).value_counts(normalize=True)
     out = pd.DataFrame({"share of purchases": share,
