@@ -134,7 +134,7 @@ def dick_basu_matrix(
 
 @checked(survey=dataframe(), scale=numbers(), alpha=ALPHA)
 def loyalty_index(survey: pd.DataFrame, items, scale, alpha: float = 0.05) -> Estimate:
-    """Attitudinal loyalty from a survey's loyalty items (intention to stay, to repurchase, to recommend),
+    r"""Attitudinal loyalty from a survey's loyalty items (intention to stay, to repurchase, to recommend),
     where the survey has no NPS question: each respondent's mean item score rescaled to 0-100,
     :math:`L_i = 100\,(\bar x_i - lo)/(hi - lo)`, and its mean over respondents with a t interval
     (sampling error). It is an index on the survey's own scale, not a Net Promoter Score: it counts every

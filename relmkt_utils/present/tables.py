@@ -39,7 +39,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     (r"(^|_)(p|p_?value|pvalue)$", "p"),
     (r"(^|_)(z|t|chi2|statistic|df|alpha|beta|gamma|delta|r|a|b|s|q|k_[ar]|ceiling_[ar]|coef|se|llf|aic|bic|hazard_ratio|odds_ratio|odds|z_score)$", "number"),
     (r"_pct$|percent", "percent"),
-    (r"uplift|(^|_)roi($|_)|change|growth|premium|incremental_share|difference_pct", "change"),
+    (r"uplift|(^|_)roi($|_)|change|growth|premium|incremental_share|difference_pct|contribution", "change"),
     (r"share|rate|retention|churn|probab|p_alive|conversion|cannibal|gini|top20", "share"),
     (r"(^|_)(n|count|customers|orders|transactions|respondents|tasks|events|n_risk|n_events|buyers|cohorts|"
      r"lines|periods|purchase_days|invitations|conversions|referrers|new_customers|rows)(_|$)", "count"),

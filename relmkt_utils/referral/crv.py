@@ -136,7 +136,8 @@ def clv_crv_grid(clv: pd.Series, crv: pd.Series, split: str | float = "median") 
 
 @checked(grid=dataframe())
 def segment_summary(grid: pd.DataFrame) -> pd.DataFrame:
-    """Per segment: customers, share, mean CLV, mean CRV and the segment's share of total CLV + CRV.
+    """Per segment: customers, share, mean CLV, mean CRV and the segment's contribution to total CLV + CRV
+    (negative for a segment whose referrals cost more than they bring).
 
     Parameters
     ----------
@@ -148,7 +149,7 @@ def segment_summary(grid: pd.DataFrame) -> pd.DataFrame:
     g["total"] = g["total"] + grid.groupby("segment")["crv"].sum()
     g = g.reindex(list(SEGMENTS)).fillna({"customers": 0})
     g["share"] = g["customers"] / g["customers"].sum()
-    g["value_share"] = g["total"] / g["total"].sum()
+    g["value_contribution"] = g["total"] / g["total"].sum()   # signed: a segment may take value away
     return g.drop(columns="total")
 
 

@@ -264,14 +264,31 @@ def break_even_reward(value_added, share_anyway=0.0):
     s = np.asarray(share_anyway, dtype=float)
     if np.any((s < 0) | (s > 1)):
         raise ParameterError(f"share_anyway must lie in [0, 1], got {share_anyway!r}")
-    return _program_break_even(1 - s, value_added, 1.0)
+    return _where_printed(lambda v, keep: _program_break_even(1 - np.broadcast_to(s, v.shape)[keep], v[keep], 1.0),
+                          value_added, s)
 
 
 def reward_roi(value_added, reward, share_anyway=0.0):
     """((1 - s) value_added - R) / R, the return on a reward R (:func:`relmkt_utils.referral.roi.roi`)."""
     if np.any(np.asarray(reward, dtype=float) <= 0):
         raise ParameterError(f"reward must be > 0, got {reward!r}")
-    return _program_roi(1 - np.asarray(share_anyway, dtype=float), value_added, 1.0, reward)
+    s = np.asarray(share_anyway, dtype=float)
+    return _where_printed(lambda v, keep: _program_roi(1 - np.broadcast_to(s, v.shape)[keep], v[keep], 1.0,
+                                                       np.broadcast_to(np.asarray(reward, float), v.shape)[keep]),
+                          value_added, s, reward)
+
+
+def _where_printed(compute, value_added, *others):
+    """``compute`` on the entries whose value the studies print as a number; NaN (a difference printed only
+    in words) stays NaN instead of reaching the programme formulas, which take numbers only."""
+    v = np.asarray(value_added, dtype=float)
+    shape = np.broadcast_shapes(v.shape, *(np.shape(o) for o in others))
+    v = np.broadcast_to(v, shape)
+    keep = np.isfinite(v)
+    out = np.full(shape, np.nan)
+    if keep.any():
+        out[keep] = compute(v, keep)
+    return out if shape else float(out)
 
 
 def max_share_anyway(value_added: float, reward: float) -> float:

@@ -19,15 +19,19 @@ def _share(f, key):
 
 def needs_survey_nps(ds, parameters):
     survey = ds.survey
-    if survey is None or "nps" not in survey.columns or not survey["nps"].notna().any():
-        return "the dataset has no survey with NPS answers"
+    if survey is None:
+        return "the dataset has no survey"
+    if "nps" not in survey.columns or not survey["nps"].notna().any():
+        return "the survey has no NPS question"
     return None
 
 
 def needs_loyalty_items(ds, parameters):
     items = getattr(ds, "survey_items", None)
-    if ds.survey is None or items is None or "loyalty" not in items.constructs:
-        return "the survey declares no loyalty items (survey_items of dataset.yml)"
+    if ds.survey is None:
+        return "the dataset has no survey"
+    if items is None or "loyalty" not in items.constructs:
+        return "the survey declares no loyalty questions of its own"
     return None
 
 
