@@ -173,7 +173,7 @@ READINGS = (
             lambda f: "The groups differ in how long their customers stay (log-rank p "
                       + ("< 0.001" if f.value("survival_best_vs_worst_group_p") < 0.001 else
                          f"= {fmt(f.value('survival_best_vs_worst_group_p'), 'p')}")
-                      + f"); the gap above is the widest of all pairs, so a typical gap is smaller. Such groups say "
+                      + "); the gap above is the widest of all pairs, so a typical gap is smaller. Such groups say "
                         "whom retention efforts should reach; they are not one of Berry's bonds, which a firm builds."),
     Reading("groups-alike", "dataset", "a comparison of other groups does not reject equal survival",
             lambda f: f.value("survival_best_vs_worst_group_p") >= 0.05,
