@@ -377,6 +377,7 @@ def test_duckdb_cuts_a_big_log_into_ranges_of_customers(duck, tmp_path, monkeypa
 
 def _n_queries(path, memory_limit) -> int:
     """How many queries DuckDB's summary of ``path`` takes within ``memory_limit``."""
-    with engines._runner("duckdb", path, "customer_id", memory_limit, None, None, None) as runner:
-        base, spec = engines._plan(runner, path, None, "W", None, "customer_id", "date", "amount", 1)
+    options = engines.SummaryOptions.of(freq="W")
+    with engines._runner("duckdb", path, options, engines.EngineSettings(memory_limit=memory_limit)) as runner:
+        base, spec = engines._plan(runner, path, options)
         return len(engines._queries(runner, base, spec, compress=False))

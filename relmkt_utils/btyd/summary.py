@@ -5,9 +5,12 @@ The conventions are exactly those of Lifetimes 0.11.3 (``summary_data_from_trans
 on integer codes with numpy (one sort of a 64-bit key, then run-length reductions) instead of pandas
 ``Period`` objects and a two-level groupby.
 
-Logs beyond memory (Parquet/CSV files read by DuckDB out of core, Spark DataFrames) go through the
-same :func:`rfm_summary`, which hands them to :mod:`relmkt_utils.btyd.engines` (one SQL definition
-for both engines, tested equal to this module's numpy path).
+This module is the pandas engine (:func:`summarize_frame`) and :func:`compress_summary`; the entry
+point of every engine is :func:`relmkt_utils.btyd.rfm_summary` (:mod:`.rfm`), and logs beyond memory
+(Parquet/CSV files read by DuckDB out of core, Spark DataFrames) are summarised by
+:mod:`relmkt_utils.btyd.engines` (one SQL definition for both engines, tested equal to this numpy path).
+Dates become day numbers by the suite's one day rule (:func:`relmkt_utils.core.time.day_numbers`) and
+day numbers become periods by :class:`relmkt_utils.core.time.Period`.
 """
 from __future__ import annotations
 
@@ -15,63 +18,27 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError, ParameterError
-
-#: Supported period lengths: days, and weeks that end on Sunday (pandas' ``"W"`` = ``"W-SUN"``).
-FREQS = ("D", "W")
-#: Where the summary can be computed (:mod:`relmkt_utils.btyd.engines` has the DuckDB and Spark ones).
-ENGINES = ("pandas", "duckdb", "spark")
-_MONDAY_1970 = 4  # 1970-01-05, the first Monday after the epoch, is day 4
+from ..core.time import NAT_DAY, day_numbers
+from .options import SummaryOptions, check_amounts
 
 
-def _days(values) -> np.ndarray:
-    """Calendar days since 1970-01-01 as int64 (time of day dropped)."""
-    s = values if isinstance(values, pd.Series) else pd.Series(values)
-    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
-        try:
-            s = pd.to_datetime(s)
-        except (ValueError, TypeError, OverflowError) as exc:
-            why = str(exc).splitlines()[0].split(". You might")[0]
-            raise DataError(f"rfm_summary: the date column has unparseable dates ({why})") from None
-    if isinstance(s.dtype, pd.DatetimeTZDtype):  # instants are cut to days in UTC, as by the SQL engines
-        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    arr = s.to_numpy()
-    if np.isnat(arr).any():
+def log_days(values) -> np.ndarray:
+    """Day numbers of a log's date column (:func:`relmkt_utils.core.time.day_numbers`); a DataError for a
+    missing or unparseable date."""
+    days = day_numbers(values, "rfm_summary: the date column")
+    if days.size and (days == NAT_DAY).any():
         raise DataError("rfm_summary: the date column has missing or unparseable dates")
-    return arr.astype("datetime64[D]").astype(np.int64)
+    return days
 
 
-def _period_codes(days: np.ndarray, freq: str) -> np.ndarray:
-    """Integer period index: days for ``"D"``; weeks (Monday to Sunday) for ``"W"``."""
-    if freq == "D":
-        return days
-    if freq == "W":
-        return (days - _MONDAY_1970) // 7
-    raise ParameterError(f"rfm_summary: freq must be one of {FREQS}, got {freq!r}")
-
-
-def _period_start(code: int, freq: str) -> pd.Timestamp:
-    day = code if freq == "D" else code * 7 + _MONDAY_1970
-    return pd.Timestamp(np.datetime64(int(day), "D"))
-
-
-def _scalar_day(value, name: str = "date") -> int:
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        raise ParameterError(f"rfm_summary: {name} {value!r} is not a date (write it as YYYY-MM-DD)") from None
-    if stamp is pd.NaT:
-        raise ParameterError(f"rfm_summary: {name} is missing (NaT)")
-    return int(np.datetime64(stamp.tz_localize(None).normalize().to_datetime64(), "D").astype(np.int64))
-
-
-def _runs(sorted_keys: np.ndarray) -> np.ndarray:
+def runs(sorted_keys: np.ndarray) -> np.ndarray:
     """Start positions of the runs of equal values in a sorted array."""
     if sorted_keys.size == 0:
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
 
 
-def _customer_periods(cust: np.ndarray, period: np.ndarray, amount: np.ndarray | None):
+def customer_periods(cust: np.ndarray, period: np.ndarray, amount: np.ndarray | None):
     """Merge purchases of one customer in one period: returns (customer, period, total) per distinct pair,
     sorted by customer then period."""
     pmin = period.min()
@@ -81,7 +48,7 @@ def _customer_periods(cust: np.ndarray, period: np.ndarray, amount: np.ndarray |
         order = np.argsort(key)  # any order inside a (customer, period) run will do: it is summed
         key = key[order]
         amount = amount[order] if amount is not None else None
-    starts = _runs(key)
+    starts = runs(key)
     ukey = key[starts]
     total = np.add.reduceat(amount, starts) if amount is not None else None
     return ukey // span, ukey % span + pmin, total
@@ -133,165 +100,64 @@ def _factorize_sorted(values: pd.Series, column: str) -> tuple[np.ndarray, pd.In
     return codes.astype(np.int64, copy=False), pd.Index(values.take(first).array, name="customer_id")
 
 
-def rfm_summary(
-    transactions,
-    observation_end=None,
-    freq: str = "W",
-    calibration_end=None,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = "amount",
-    freq_multiplier: float = 1,
-    *,
-    engine: str | None = None,
-    compress: bool = False,
-    memory_limit: str | None = None,
-    temp_directory: str | None = None,
-    threads: int | None = None,
-    spark=None,
-) -> pd.DataFrame:
-    r"""One row per customer with the sufficient statistics of the BTYD models.
+def summarize_frame(transactions: pd.DataFrame, options: SummaryOptions) -> pd.DataFrame:
+    """The summary of a pandas log (the pandas engine of :func:`relmkt_utils.btyd.rfm_summary`, whose
+    docstring states the conventions), with its period in ``attrs``.
 
-    Conventions (those of Lifetimes 0.11.3, ``summary_data_from_transaction_data``):
-
-    * dates are cut to periods of ``freq`` (``"D"`` days, ``"W"`` weeks Monday-Sunday) and all purchases
-      of a customer in one period are merged into one (their amounts are summed);
-    * the observation end is cut to its period too, and every purchase whose *period* is not after the
-      observation end's period is kept (so a purchase later in the same week as ``observation_end`` counts);
-    * ``frequency`` :math:`x` = number of distinct periods with a purchase, minus one (the first);
-    * ``recency`` :math:`t_x` = last purchase period minus first purchase period, in periods;
-    * ``T`` = observation-end period minus first purchase period, in periods (0 for a customer born in
-      the last period); customers whose first purchase is after the observation end are absent;
-    * ``monetary_value`` = mean of the per-period totals of the repeat periods, 0 when :math:`x=0`;
-      amounts must be >= 0 (negative amounts, e.g. returns, are refused with the customers named); a
-      purchase with amount 0 counts as a purchase worth nothing;
-    * ``freq_multiplier`` divides ``recency``, ``T`` (and ``duration_holdout``) after the counting, so
-      they are measured in larger units while purchases are still merged per ``freq`` period:
-      ``freq="D", freq_multiplier=7`` gives the "weeks measured in days" of Fader, Hardie & Lee (2005),
-      whose CDNOW calibration summary it reproduces (Lifetimes has the same argument).
-
-    With ``calibration_end`` the statistics above describe the calibration period (transactions dated
-    on or before ``calibration_end``; Lifetimes calls them ``frequency_cal`` etc.), and as in
-    ``calibration_and_holdout_data`` three holdout columns are added for the customers of the calibration:
-
-    * ``frequency_holdout`` = number of distinct periods with a purchase dated after ``calibration_end``
-      and on or before ``observation_end`` (default: the last date of the log);
-    * ``monetary_value_holdout`` = mean amount of those *individual* holdout purchases (not per-period
-      totals, as in Lifetimes), 0 when there is none;
-    * ``duration_holdout`` = period of ``observation_end`` minus period of ``calibration_end``.
-
-    Parameters
-    ----------
-    transactions : the log: a pandas DataFrame with a customer column, a date column (datetime or
-        parseable strings) and optionally an amount column (``amount_col=None`` skips the monetary
-        columns); or a Parquet/CSV file, folder or glob (``"logs/*.parquet"``); or a Spark DataFrame.
-    observation_end : date, optional; default the last date of the log.
-    freq : ``"D"`` or ``"W"``.
-    calibration_end : date, optional; adds the holdout columns.
-    freq_multiplier : positive number of ``freq`` periods per time unit of the output.
-    engine : ``"pandas"`` (default for a DataFrame: the numpy implementation below), ``"duckdb"``
-        (default for a path: out of core, within ``memory_limit``, spilling to ``temp_directory``) or
-        ``"spark"`` (default for a Spark DataFrame; a path is read by ``spark`` or the active session).
-        DuckDB and Spark run one generated SQL query (:mod:`relmkt_utils.btyd.engines`) and give the
-        same table as pandas (tested to 1e-9). Text dates must be ISO there; time-zone-aware
-        timestamps are cut to days in UTC (Spark: in its session time zone).
-    compress : return :func:`compress_summary` of the summary (computed inside the engine, so only the
-        distinct (frequency, recency, T) rows leave DuckDB or the cluster).
-    memory_limit, temp_directory, threads : DuckDB settings (e.g. ``"2GB"``, a folder for spills).
-    spark : the SparkSession for ``engine="spark"`` (default: the active one, else a local one in UTC).
-
-    Returns
-    -------
-    DataFrame indexed by ``customer_id`` (sorted), float columns ``frequency, recency, T,
-    monetary_value`` (+ holdout columns).
-
-    Implementation (pandas): customer ids are factorized in sorted order once (text ids through
-    pyarrow's dictionary encoding), dates become integer period codes, and one sort of the 64-bit
-    key (customer code x number of periods + period; skipped when the log is already sorted by
-    customer and date) gives the merged customer-periods; every statistic is then a run-length
-    reduction (``np.add.reduceat``).
-    """
-    check_options(freq, freq_multiplier, engine)
-    if not isinstance(transactions, pd.DataFrame) or engine not in (None, "pandas"):
-        from . import engines
-
-        return engines.summary(transactions, observation_end=observation_end, freq=freq,
-                               calibration_end=calibration_end, customer_col=customer_col, date_col=date_col,
-                               amount_col=amount_col, freq_multiplier=freq_multiplier, engine=engine,
-                               compress=compress, memory_limit=memory_limit, temp_directory=temp_directory,
-                               threads=threads, spark=spark)
-    out = _pandas_summary(transactions, observation_end, freq, calibration_end, customer_col, date_col,
-                          amount_col, freq_multiplier)
-    return compress_summary(out) if compress else out
-
-
-def check_options(freq, freq_multiplier, engine=None) -> None:
-    """The options every engine shares: a ParameterError naming the bad one."""
-    if freq not in FREQS:
-        raise ParameterError(f"rfm_summary: freq must be one of {FREQS}, got {freq!r}")
-    if isinstance(freq_multiplier, bool) or not isinstance(freq_multiplier, (int, float, np.integer, np.floating)) \
-            or not (np.isfinite(freq_multiplier) and freq_multiplier > 0):
-        raise ParameterError(f"rfm_summary: freq_multiplier must be a positive number, got {freq_multiplier!r}")
-    if engine is not None and engine not in ENGINES:
-        raise ParameterError(f"rfm_summary: engine must be one of {ENGINES}, got {engine!r}")
-
-
-def _pandas_summary(transactions, observation_end, freq, calibration_end, customer_col, date_col, amount_col,
-                    freq_multiplier) -> pd.DataFrame:
-    missing = [c for c in (customer_col, date_col, amount_col) if c is not None and c not in transactions.columns]
+    Implementation: customer ids are factorized in sorted order once (text ids through pyarrow's
+    dictionary encoding), dates become integer period codes, and one sort of the 64-bit key (customer
+    code x number of periods + period; skipped when the log is already sorted by customer and date)
+    gives the merged customer-periods; every statistic is then a run-length reduction (``np.add.reduceat``)."""
+    o = options
+    missing = [c for c in o.columns if c not in transactions.columns]
     if missing:
         raise DataError(f"rfm_summary: transactions has no column(s) {missing}")
-    days = _days(transactions[date_col])
+    days = log_days(transactions[o.date_col])
     if days.size == 0:
         raise DataError("rfm_summary: the transaction log is empty")
-    codes, uniques = _factorize_sorted(transactions[customer_col], customer_col)
+    codes, uniques = _factorize_sorted(transactions[o.customer_col], o.customer_col)
     amount = None
-    if amount_col is not None:
-        amount = np.asarray(transactions[amount_col], dtype=float)
-        negative = amount < 0
-        if negative.any():
-            who = pd.unique(transactions.loc[negative, customer_col].astype(str))
-            shown = ", ".join(sorted(who)[:5]) + (f" and {len(who) - 5} more" if len(who) > 5 else "")
-            raise DataError(f"rfm_summary: {int(negative.sum())} transactions have negative amounts (returns?), "
-                            f"customers {shown}; a summary of purchases needs amounts >= 0: net or drop the "
-                            "returns first, e.g. with relmkt import --returns net")
-        if np.isnan(amount).any():
-            raise DataError(f"rfm_summary: column {amount_col!r} has {int(np.isnan(amount).sum())} missing amounts; "
-                            "fill or drop them first")
+    if o.amount_col is not None:
+        try:
+            amount = np.asarray(transactions[o.amount_col], dtype=float)
+        except (ValueError, TypeError):
+            raise DataError(f"rfm_summary: column {o.amount_col!r} holds text, not amounts") from None
+        check_amounts(amount, transactions[o.customer_col].to_numpy(), o.amount_col)
 
-    last_day = int(days.max())
-    obs_day = last_day if observation_end is None else _scalar_day(observation_end, "observation_end")
-
-    if calibration_end is None:
-        out = _summary(codes, days, amount, obs_day, freq, len(uniques))
+    period = o.period
+    obs_day = int(days.max()) if o.observation_end is None else o.observation_end
+    if o.calibration_end is None:
+        out = _summary(codes, days, amount, obs_day, period, len(uniques))
     else:
-        cal_day = _scalar_day(calibration_end, "calibration_end")
+        cal_day = o.calibration_end
         cal_mask = days <= cal_day
         if not cal_mask.any():
             raise DataError("rfm_summary: no transaction on or before calibration_end")
-        out = _summary(codes[cal_mask], days[cal_mask], None if amount is None else amount[cal_mask], cal_day, freq, len(uniques))
+        out = _summary(codes[cal_mask], days[cal_mask], None if amount is None else amount[cal_mask], cal_day, period,
+                       len(uniques))
         hold = (days > cal_day) & (days <= obs_day)
         if not hold.any():
             raise DataError("rfm_summary: no transaction between calibration_end and observation_end")
-        hc, hp = codes[hold], _period_codes(days[hold], freq)
-        pc, _, _ = _customer_periods(hc, hp, None)
+        hc, hp = codes[hold], period.codes(days[hold])
+        pc, _, _ = customer_periods(hc, hp, None)
         n = len(uniques)
         out["frequency_holdout"] = np.bincount(pc, minlength=n).astype(float)
         if amount is not None:
             cnt = np.bincount(hc, minlength=n)
             tot = np.bincount(hc, weights=amount[hold], minlength=n)
             out["monetary_value_holdout"] = np.divide(tot, cnt, out=np.zeros(n), where=cnt > 0)
-        out["duration_holdout"] = float(_period_codes(np.array([obs_day]), freq)[0] - _period_codes(np.array([cal_day]), freq)[0])
+        out["duration_holdout"] = float(period.codes(obs_day) - period.codes(cal_day))
 
     keep = out.pop("_present")
-    if freq_multiplier != 1:
+    if o.multiplier != 1:
         for col in ("recency", "T", "duration_holdout"):
             if col in out:
-                out[col] = out[col] / freq_multiplier
+                out[col] = out[col] / o.multiplier
     if "duration_holdout" in out:
         out["duration_holdout"] = np.full(len(uniques), out["duration_holdout"])
     df = pd.DataFrame(out, index=uniques, copy=False)  # the codes number the ids in sorted order
-    return df if keep.all() else df[keep]
+    df = df if keep.all() else df[keep]
+    return o.stamp(compress_summary(df) if o.compress else df)
 
 
 def compress_summary(summary: pd.DataFrame, by=("frequency", "recency", "T")) -> pd.DataFrame:
@@ -325,14 +191,14 @@ def compress_summary(summary: pd.DataFrame, by=("frequency", "recency", "T")) ->
     return out.reset_index()
 
 
-def _summary(codes, days, amount, obs_day, freq, n_customers) -> dict:
-    period = _period_codes(days, freq)
-    obs_period = _period_codes(np.array([obs_day]), freq)[0]
+def _summary(codes, days, amount, obs_day, period, n_customers) -> dict:
+    obs_period = period.codes(obs_day)
+    period = period.codes(days)
     keep = period <= obs_period
     if not keep.any():
         raise DataError("rfm_summary: no transaction on or before observation_end")
-    c, p, tot = _customer_periods(codes[keep], period[keep], None if amount is None else amount[keep])
-    starts = _runs(c)
+    c, p, tot = customer_periods(codes[keep], period[keep], None if amount is None else amount[keep])
+    starts = runs(c)
     cust = c[starts]
     count = np.diff(np.r_[starts, c.size])
     first = p[starts]
