@@ -222,7 +222,7 @@ def compressed_sql(summary: str, columns: list[str], dialect: Dialect = DUCKDB) 
             + f" FROM ({summary}) s GROUP BY {keys} ORDER BY {keys}")
 
 
-def _stats_sql(base: str, spec_cal: int | None, obs_day: int | None, amount: bool, freq: str = "D") -> str:
+def _stats_sql(base: str, spec_cal: int | None, obs_day: int | None, amount: bool, freq: str) -> str:
     """One pass over the log for the checks of :func:`rfm_summary` (and the last day of the log)."""
     cols = ["COUNT(*) AS n_rows", "COUNT(*) - COUNT(customer_id) AS missing_ids",
             "COUNT(*) - COUNT(day) AS missing_dates", "MAX(day) AS last_day"]
@@ -777,8 +777,8 @@ def period_counts(source, *, freq, observation_end=None, customer_col="customer_
                   engine=None, memory_limit=None, temp_directory=None, threads=None, spark=None):
     """``(first period, last period, repeat transactions per period, births per period)`` of a log on
     DuckDB or Spark, as the pandas path of ``repeat_transactions_over_time`` counts them."""
-    options = SummaryOptions.of(freq=freq, observation_end=observation_end, customer_col=customer_col,
-                                date_col=date_col, amount_col=None)
+    options = SummaryOptions.of(freq=freq, freq_multiplier=1, observation_end=observation_end,
+                                customer_col=customer_col, date_col=date_col, amount_col=None)
     settings = EngineSettings(engine, memory_limit, temp_directory, threads, spark)
     engine = _engine_of(source, settings)
     if engine == "pandas":

@@ -35,7 +35,7 @@ class SummaryOptions:
     compress: bool = False
 
     @classmethod
-    def of(cls, *, freq="W", freq_multiplier=1, observation_end=None, calibration_end=None,
+    def of(cls, *, freq, freq_multiplier, observation_end=None, calibration_end=None,
            customer_col="customer_id", date_col="date", amount_col="amount", compress=False) -> "SummaryOptions":
         """Options from rfm_summary's arguments; a ParameterError naming the first bad one."""
         if freq not in FREQS:

@@ -188,7 +188,9 @@ def compress_summary(summary: pd.DataFrame, by=("frequency", "recency", "T")) ->
     out = groups.size().rename("weight").to_frame()
     for col in rest:
         out[f"{col}_sum"] = groups[col].sum()
-    return out.reset_index()
+    out = out.reset_index()
+    out.attrs.update(summary.attrs)          # the period the summary recorded
+    return out
 
 
 def _summary(codes, days, amount, obs_day, period, n_customers) -> dict:

@@ -149,8 +149,11 @@ def naive_dates(values, what: str = "dates", errors: str = "raise") -> pd.Series
     try:
         out = pd.to_datetime(s, utc=True, errors=errors)
     except (ValueError, TypeError, OverflowError) as exc:
-        why = str(exc).splitlines()[0].split(". You might")[0]
-        raise DataError(f"{what} has unparseable dates ({why})") from None
+        try:   # ISO text that mixes forms (with and without a time or an offset): pandas infers one format
+            out = pd.to_datetime(s, utc=True, errors=errors, format="ISO8601")
+        except (ValueError, TypeError, OverflowError):
+            why = str(exc).splitlines()[0].split(". You might")[0]
+            raise DataError(f"{what} has unparseable dates ({why})") from None
     return out.dt.tz_localize(None)
 
 
