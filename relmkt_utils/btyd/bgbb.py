@@ -340,6 +340,8 @@ def _pmf(al, be, ga, de, n, x):
     return out.reshape(shape) if shape else float(out[0])
 
 
+@checked(n=whole(1), alpha=number(0, low_open=True), beta=number(0, low_open=True), gamma=number(0, low_open=True),
+         delta=number(0, low_open=True), n_periods=whole(1, array=True), seed=whole(0))
 def simulate_bgbb(n: int, alpha: float, beta: float, gamma: float, delta: float, n_periods=6, seed: int = 0) -> pd.DataFrame:
     r"""Customers of a BG/BB world (seeded): :math:`p \sim \mathrm{Beta}(\alpha,\beta)`,
     :math:`\theta \sim \mathrm{Beta}(\gamma,\delta)`; the customer survives each opportunity's start with

@@ -261,6 +261,7 @@ def period_transactions(results, max_frequency: int = 7) -> pd.DataFrame:
     return out
 
 
+@checked(n_params=whole(0), min_expected=number(0, low_open=True, what="customers"))
 def chi_square_fit(table: pd.DataFrame, n_params: int | None = None, min_expected: float = 5.0) -> dict:
     r"""Pearson chi-square goodness of fit of a histogram (:func:`period_transactions`):
     :math:`\chi^2 = \sum_c (O_c - E_c)^2/E_c` over cells pooled (neighbours merged, from the top) until each
@@ -377,6 +378,7 @@ def p_alive_history(transactions: pd.DataFrame, results, customer_id, freq: str 
                         index=pd.DatetimeIndex([period.start(int(g)) for g in grid], name="date"))
 
 
+@checked(alpha=number(0, 1, low_open=True, high_open=True), method=one_of("pearson", "spearman"))
 def spend_frequency_check(summary: pd.DataFrame, alpha: float = 0.05, method: str = "pearson") -> pd.DataFrame:
     r"""The Gamma-Gamma model's independence assumption: among repeat buyers, is the average spend per
     purchase (``monetary_value``) correlated with the number of repeat purchases (``frequency``)?

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.arguments import checked, number
 from ..core.errors import DataError, ParameterError
 from ..core.time import NAT_DAY, day_numbers
 from .options import SummaryOptions, check_amounts
@@ -177,6 +178,10 @@ def compress_summary(summary: pd.DataFrame, by=("frequency", "recency", "T")) ->
     :math:`p(\gamma + xar z)/(px+q-1)` is linear in :math:`ar z`, so ``monetary_value_sum`` of an
     (x, t_x, T) row gives the row's total expected spend, and CLV totals per row, exactly.
     """
+    if not isinstance(summary, pd.DataFrame):
+        raise ParameterError(f"compress_summary: summary must be an rfm_summary DataFrame, got {type(summary).__name__}")
+    if isinstance(by, str) or not all(isinstance(c, str) for c in by):
+        raise ParameterError(f"compress_summary: by must be a list of column names, got {by!r}")
     by = list(by)
     missing = [c for c in by if c not in summary.columns]
     if missing:
@@ -225,15 +230,26 @@ def _summary(codes, days, amount, obs_day, period, n_customers) -> dict:
     return out
 
 
+@checked(share=number(0, 1, low_open=True, high_open=True, what="of the observation window"))
 def calibration_end(observation_start, observation_end, given=None, share: float = 2 / 3) -> pd.Timestamp:
     """The end of the calibration period of a BTYD calibration/holdout split: ``given`` when it is a
     date (e.g. ``"1997-09-30"`` for CDNOW, as in Fader, Hardie & Lee 2005), else the day that ends
     ``share`` of the observation window (two thirds by default)."""
-    start, end = pd.Timestamp(observation_start), pd.Timestamp(observation_end)
+    start, end = (_stamp(observation_start, "observation_start"), _stamp(observation_end, "observation_end"))
     if given not in (None, ""):
-        cal = pd.Timestamp(given)
+        cal = _stamp(given, "calibration_end")
         if not start <= cal < end:
             raise ParameterError(f"calibration_end {cal.date()} must lie in the observation window "
                                  f"{start.date()} to {end.date()}, before its end")
         return cal
     return (start + (end - start) * share).normalize()
+
+
+def _stamp(value, name: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        stamp = pd.NaT
+    if stamp is pd.NaT:
+        raise ParameterError(f"calibration_end: {name} {value!r} is not a date (write it as YYYY-MM-DD)")
+    return stamp
