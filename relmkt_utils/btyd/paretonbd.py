@@ -183,15 +183,17 @@ def log_tail(r, al, s, be, x, t, deriv: bool):
 
 
 def bracket(r, al, s, be, x, T, E1, E2):
-    r"""The log of the likelihood bracket, :math:`\log(e^A + e^{B_1} - e^{B_2})` with
+    r"""The likelihood bracket :math:`e^A + e^{B_1} - e^{B_2}` in log space, with
     :math:`A = -(r+x)\log(\alpha+T) - s\log(\beta+T)` (alive at T) and
     :math:`B_j = \log\frac{s}{r+s+x} + E(t_j)`, :math:`t_1 = t_x`, :math:`t_2 = T` (died in between):
-    returns (A, B1, B2, the log-sum-exp)."""
+    returns (A, B1, B2, M, the three terms scaled by :math:`e^{-M}`, their sum), :math:`M = \max(A, B_1)`,
+    so that its log is :math:`M + \log(\text{sum})`."""
     lnk = np.log(s) - np.log(r + s + x)
     A = -(r + x) * np.log(al + T) - s * np.log(be + T)
     B1, B2 = lnk + E1, lnk + E2
     M = np.maximum(A, B1)
-    return A, B1, B2, M + np.log(np.exp(A - M) + np.exp(B1 - M) - np.exp(B2 - M))
+    eA, e1, e2 = np.exp(A - M), np.exp(B1 - M), np.exp(B2 - M)
+    return A, B1, B2, M, eA, e1, e2, eA + e1 - e2
 
 
 def row_terms(r, al, s, be, x, tx, T, deriv: bool, pairs=None):
@@ -208,7 +210,8 @@ def row_terms(r, al, s, be, x, tx, T, deriv: bool, pairs=None):
         E1, E2 = E[c1], E[c2]
         if deriv:
             dE1, dE2 = dE[:, c1], dE[:, c2]
-    A, B1, B2, lse = bracket(r, al, s, be, x, T, E1, E2)
+    A, B1, B2, M, _, _, _, tot = bracket(r, al, s, be, x, T, E1, E2)
+    lse = M + np.log(tot)
     if not deriv:
         return A, lse, None
     wA, w1, w2 = np.exp(A - lse), np.exp(B1 - lse), np.exp(B2 - lse)
@@ -335,13 +338,15 @@ class ParetoNBD(CustomerModel, key="pnbd", name="Pareto/NBD", data="continuous",
         ux, nx, W, w = d["ux"], d["nx"], d["W"], d["w"]
         x, T, c1, c2 = d["x"], d["T"], d["c1"], d["c2"]
         E, dE = log_tail(r, al, s, be, d["px"], d["pt"], order >= 1)
-        A, B1, B2, lse = bracket(r, al, s, be, x, T, E[c1], E[c2])
+        _, _, _, M, eA, e1, e2, tot = bracket(r, al, s, be, x, T, E[c1], E[c2])
+        lse = M + np.log(tot)
         ll = nx @ special.gammaln(r + ux) + W * (-special.gammaln(r) + r * np.log(al) + s * np.log(be)) + w @ lse
         if order == 0:
             return -ll
         # gradient of sum_i w_i lse_i, with the tail terms summed per (x, t) pair before the chain rule
         la, lb = np.log(al + T), np.log(be + T)
-        wA, w1, w2 = w * np.exp(A - lse), w * np.exp(B1 - lse), w * np.exp(B2 - lse)
+        wt = w / tot
+        wA, w1, w2 = wt * eA, wt * e1, wt * e2
         k_r = (w1 - w2) @ (1.0 / (r + s + x))
         g = np.array([
             -(wA @ la) - k_r,
