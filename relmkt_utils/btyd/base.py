@@ -9,6 +9,8 @@ summary's columns; a model built from the summary (``BetaGeo.from_summary(summar
 results (``results.period``, ``results.time_unit``; saved and loaded with them). A model built from bare
 arrays has no unit unless ``time_unit=`` is given; a prediction that converts calendar terms
 (``horizon_months``, ``annual_discount_rate``) then says so (:func:`relmkt_utils.core.time.model_time_unit`).
+pandas keeps a summary's attrs on columns computed from it (``s["T"] * 7`` still says "week"): to rescale,
+pass numpy arrays (``.to_numpy()``) and ``time_unit=``.
 """
 from __future__ import annotations
 

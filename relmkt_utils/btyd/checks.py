@@ -119,6 +119,7 @@ def repeat_transactions_over_time(transactions, results, freq: str | None = None
         out["calibration"] = (p0 + ends) <= cal_p
     else:
         out["calibration"] = True
+    out.attrs.update(period.attrs())          # rows are blocks of the model's time unit
     return out
 
 
@@ -374,8 +375,10 @@ def p_alive_history(transactions: pd.DataFrame, results, customer_id, freq: str 
     T = (grid - periods[0]) / freq_multiplier
     kw = results.customer_covariates(customer_id) if hasattr(results, "customer_covariates") else {}
     p = np.asarray(results.p_alive(x, tx, T, **kw), dtype=float)
-    return pd.DataFrame({"T": T, "frequency": x, "recency": tx, "p_alive": p, "purchase": np.isin(grid, periods)},
-                        index=pd.DatetimeIndex([period.start(int(g)) for g in grid], name="date"))
+    out = pd.DataFrame({"T": T, "frequency": x, "recency": tx, "p_alive": p, "purchase": np.isin(grid, periods)},
+                       index=pd.DatetimeIndex([period.start(int(g)) for g in grid], name="date"))
+    out.attrs.update(period.attrs())          # T and recency are in this period's time unit
+    return out
 
 
 @checked(alpha=number(0, 1, low_open=True, high_open=True), method=one_of("pearson", "spearman"))

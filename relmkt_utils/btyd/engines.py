@@ -12,8 +12,8 @@ summary **once**, as SQL text (:func:`summary_sql`), and runs that same text on
 
 Why SQL text, not an expression library such as ibis: the summary is four GROUP BYs, two joins and
 some integer arithmetic, which both engines read in the same ANSI SQL; the only differences between
-the dialects are three spellings (identifier quotes, the day number of a date, the name of the text
-type: :class:`Dialect`). Generating the text in one place keeps the two engines from drifting apart
+the dialects are a few spellings (identifier quotes, the name of the text type, and the day number of a
+date, of an instant and of ISO text: :class:`Dialect`). Generating the text in one place keeps the two engines from drifting apart
 without a dependency of ~10 packages whose Spark and DuckDB backends pin their own versions, and the
 query can be printed and run anywhere (``spark-sql``, a warehouse). The pandas path stays numpy (it is
 several times faster than any of them in memory); ``tests/test_btyd_engines.py`` checks the three
@@ -554,7 +554,8 @@ class _SparkRunner(_Runner):
 
 @contextmanager
 def duckdb_connection(memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None):
-    """A DuckDB connection for one summary: in memory, dates cut in UTC, at most ``memory_limit``
+    """A DuckDB connection for one summary: in memory, in UTC (so naive ISO text is read as written,
+    :data:`DUCKDB`), at most ``memory_limit``
     (e.g. ``"2GB"``; DuckDB's default is 80% of RAM), spilling to ``temp_directory`` (default: a fresh
     temporary folder, removed afterwards), ``threads`` (default: all cores)."""
     duckdb = _require("duckdb")
