@@ -77,12 +77,6 @@ def check_engine(engine) -> None:
         raise ParameterError(f"{WHO}: engine must be one of {ENGINES}, got {engine!r}")
 
 
-def check_options(freq, freq_multiplier, engine=None) -> None:
-    """The options every engine shares: a ParameterError naming the bad one."""
-    SummaryOptions.of(freq=freq, freq_multiplier=freq_multiplier)
-    check_engine(engine)
-
-
 def refuse_negative_amounts(n_rows: int, first_ids, n_customers: int) -> None:
     """The one sentence for a log with negative amounts (returns): ``n_rows`` transactions of
     ``n_customers`` customers, the first ids (sorted) shown."""
