@@ -38,9 +38,8 @@ from .options import ENGINES
 from .paretonbd import ParetoNBD, ParetoNBDResults
 from .persistence import load_results
 from .registry import REGISTRY
-from .rfm import rfm_summary
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
-from .summary import calibration_end, compress_summary
+from .summary import calibration_end, compress_summary, rfm_summary
 from .value import customer_value
 
 __all__ = [

@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 import pandas as pd
 
-from ..core.arguments import checked, number
+from ..core.checks import checked, number, numbers
 from ..core.clv import present_value
 from ..core.errors import DataError
 from ..core.optimize import newton_fit
@@ -30,11 +30,11 @@ from ..core.time import time_unit as as_time_unit
 from .persistence import SavableResults
 from .registry import Registered
 
-#: Rules of the arguments the predictions share (:mod:`relmkt_utils.core.arguments`).
-HORIZON = number(0, low_open=True, what="months")
-ANNUAL_RATE = number(-1, low_open=True, what="per year, e.g. 0.10")
-MARGIN = number(0, what="share of spend that is profit")
-PERIODS_AHEAD = number(0, array=True, what="periods ahead, in the model's time unit")
+#: Rules of the arguments the predictions share (:mod:`relmkt_utils.core.checks`).
+HORIZON = number(0, low_open=True)               # months
+ANNUAL_RATE = number(-1, low_open=True)          # per year, e.g. 0.10
+MARGIN = number(0)                               # the share of spend that is profit
+PERIODS_AHEAD = numbers(0)                       # periods ahead, in the model's time unit
 
 
 def _text_sample(values) -> str:
@@ -381,7 +381,7 @@ def spend_per_purchase(spend, frequency: np.ndarray, monetary_value=None) -> np.
                 raise ValueError("clv: the Gamma-Gamma model was fitted on other customers; pass monetary_value")
             return np.asarray(spend.expected_spend(), dtype=float)
         return np.asarray(spend.expected_spend(frequency=frequency, monetary_value=monetary_value), dtype=float)
-    number(0, array=True, what="spend per purchase, or fitted Gamma-Gamma results")(spend, "spend", "clv")
+    numbers(0).check(spend, "spend")
     s = np.asarray(spend, dtype=float)
     if s.ndim and s.size not in (1, frequency.size):
         raise DataError(f"clv: spend has {s.size} values for {frequency.size} customers (give one, or one per customer)")

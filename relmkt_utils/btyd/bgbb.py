@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..core.arguments import checked, number, whole
+from ..core.checks import checked, number, numbers
 from ..core.errors import DataError, ParameterError
 from .base import (ANNUAL_RATE, HORIZON, MARGIN, CustomerModel, CustomerPredictionResults, as_float_array,
                    check_weights, factorize_rows, index_of, period_of)
@@ -184,14 +184,14 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
               - special.betaln(ga, de) - self._log_l(theta, x, tx, n))
         return self._wrap(np.exp(lp), idx)
 
-    @checked(n=number(0, array=True, what="opportunities"))
+    @checked(n=numbers(0))
     def expected_purchases_new_customer(self, n, params=None):
         r"""E[X(n)]: expected transactions of a new customer in her first ``n`` opportunities (eq. 8)."""
         al, be, ga, de = self._params_or(params)
         n = np.asarray(n, dtype=float)
         return al / (al + be) * _gamma_ratio_diff(ga, de, 0.0, n)
 
-    @checked(t=number(0, what="opportunities ahead"))
+    @checked(t=number(0))
     def expected_purchases(self, t, frequency=None, recency=None, n_periods=None, params=None):
         r"""E[X(n, n + n^*) | x, t_x, n]: expected transactions in the next ``t`` = :math:`n^*` opportunities (eq. 13)."""
         al, be, ga, de = theta = self._params_or(params)
@@ -199,7 +199,7 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
         lead = np.exp(special.betaln(al + x + 1, be + n - x) - special.betaln(al, be) - self._log_l(theta, x, tx, n))
         return self._wrap(lead * _gamma_ratio_diff(ga, de, n, n + float(t)), idx)
 
-    @checked(annual_discount_rate=number(0, low_open=True, what="per year, e.g. 0.10"))
+    @checked(annual_discount_rate=number(0, low_open=True))
     def dert(self, annual_discount_rate: float = 0.10, time_unit=None, frequency=None, recency=None,
              n_periods=None, params=None):
         r"""Discounted expected residual transactions (FHS 2010, eq. 14): the transactions from opportunity
@@ -220,14 +220,14 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
         z = 1.0 / (1.0 + d)
         return self._wrap(np.exp(lp) * special.hyp2f1(1.0, de + n + 1, ga + de + n + 1, z), idx)
 
-    @checked(n=whole(0, array=True, what="opportunities"), x=whole(array=True, what="transactions"))
+    @checked(n=numbers(0), x=numbers())
     def pmf(self, n, x, params=None):
         r"""P(X(n) = x): probability that a new customer makes ``x`` transactions in her first ``n``
         opportunities (eq. 7); numpy-broadcasting in ``n`` and ``x``."""
         al, be, ga, de = self._params_or(params)
         return _pmf(al, be, ga, de, n, x)
 
-    @checked(t=whole(0, what="opportunities ahead"), k=whole(what="transactions"))
+    @checked(t=number(0, integer=True), k=number(integer=True))
     def conditional_pmf(self, t, k, frequency=None, recency=None, n_periods=None, params=None):
         r"""P(X(n, n+t) = k | x, t_x, n): probability of ``k`` transactions in the next ``t`` opportunities
         (the mixture of the module docstring). ``t`` and ``k`` are scalars; one value per customer."""
@@ -340,8 +340,8 @@ def _pmf(al, be, ga, de, n, x):
     return out.reshape(shape) if shape else float(out[0])
 
 
-@checked(n=whole(1), alpha=number(0, low_open=True), beta=number(0, low_open=True), gamma=number(0, low_open=True),
-         delta=number(0, low_open=True), n_periods=whole(1, array=True), seed=whole(0))
+@checked(n=number(1, integer=True), alpha=number(0, low_open=True), beta=number(0, low_open=True), gamma=number(0, low_open=True),
+         delta=number(0, low_open=True), n_periods=numbers(1), seed=number(0, integer=True))
 def simulate_bgbb(n: int, alpha: float, beta: float, gamma: float, delta: float, n_periods=6, seed: int = 0) -> pd.DataFrame:
     r"""Customers of a BG/BB world (seeded): :math:`p \sim \mathrm{Beta}(\alpha,\beta)`,
     :math:`\theta \sim \mathrm{Beta}(\gamma,\delta)`; the customer survives each opportunity's start with

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..core.arguments import checked, number
+from ..core.checks import checked, numbers
 from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults
 from .distributions import ContinuousDistributionsMixin, _gauss_series, bgnbd_expected_new, bgnbd_pmf
 
@@ -118,7 +118,7 @@ class BetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
         x, tx, T_, idx = self._rft(frequency, recency, T)
         return self._wrap(_cond_expected(r, al, a, b, x, tx, T_, float(t)), idx)
 
-    @checked(t=PERIODS_AHEAD, n=number(array=True, what="purchases"))
+    @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, params=None):
         r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (FHL 2005,
         eq. 8; :func:`.distributions.bgnbd_pmf`); numpy-broadcasting in ``t`` and ``n``."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.arguments import checked, number, one_of, results, whole
+from ..core.checks import checked, instance, number, one_of
 from ..core.errors import DataError, ParameterError
 from ..core.time import FREQS, Period, day_number, same_unit
 from . import engines
-from .summary import customer_periods, log_days, runs
+from .numpy_engine import customer_periods, log_days, runs
 
-FITTED = results("p_alive", "expected_purchases", what="fitted BTYD results (e.g. BetaGeo(...).fit())")
+FITTED = instance(attributes=("p_alive", "expected_purchases"), text="fitted BTYD results (e.g. BetaGeo(...).fit())")
 
 
 def history_period(results, freq, freq_multiplier, who: str) -> Period:
@@ -26,9 +26,9 @@ def history_period(results, freq, freq_multiplier, who: str) -> Period:
     the model's is a DataError; ``freq`` alone keeps the model's unit (e.g. ``freq="W"`` for a week model:
     calendar weeks)."""
     if freq is not None:
-        one_of(*FREQS)(freq, "freq", who)
+        one_of(*FREQS).check(freq, "freq")
     if freq_multiplier is not None:
-        number(0, low_open=True)(freq_multiplier, "freq_multiplier", who)
+        number(0, low_open=True).check(freq_multiplier, "freq_multiplier")
     carried = getattr(results, "period", None)
     if freq is None and freq_multiplier is None:
         if carried is None:
@@ -145,7 +145,7 @@ def _period_counts(transactions, period: Period, observation_end, customer_col, 
     return p0, end_p, actual, births
 
 
-@checked(results=FITTED, max_frequency=whole(1))
+@checked(results=FITTED, max_frequency=number(1, integer=True))
 def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 7) -> pd.DataFrame:
     r"""Mean holdout purchases by calibration frequency: actual vs the model's conditional expectation
     :math:`E[Y(t^*) \mid x, t_x, T]` with :math:`t^*` = ``duration_holdout`` (FHL 2005, Figure 4).
@@ -177,16 +177,16 @@ def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 
     return out
 
 
-@checked(results=FITTED, T=number(0, low_open=True, what="periods"), max_frequency=whole(0),
-         max_recency=number(0))
+@checked(results=FITTED, T=number(0, low_open=True), max_frequency=number(0, integer=True, none=True),
+         max_recency=number(0, none=True))
 def p_alive_matrix(results, T: float, max_frequency: int | None = None, max_recency: float | None = None) -> pd.DataFrame:
     """P(alive) for every whole frequency 0..max_frequency (rows) and recency 0..max_recency (columns)
     of a customer observed for ``T`` periods. Cells with frequency 0 and recency > 0 cannot occur and are NaN."""
     return _matrix(lambda x, tx, TT: results.p_alive(x, tx, TT), results, T, max_frequency, max_recency)
 
 
-@checked(results=FITTED, t=number(0, what="periods ahead"), T=number(0, low_open=True, what="periods"),
-         max_frequency=whole(0), max_recency=number(0))
+@checked(results=FITTED, t=number(0), T=number(0, low_open=True),
+         max_frequency=number(0, integer=True, none=True), max_recency=number(0, none=True))
 def expected_purchases_matrix(results, t: float, T: float, max_frequency: int | None = None,
                               max_recency: float | None = None) -> pd.DataFrame:
     """Conditional expected purchases in the next ``t`` periods over the frequency x recency grid
@@ -223,8 +223,8 @@ def p_alive_summary(p_alive, frequency) -> dict:
 
 
 # ------------------------------------------------------------------------------ checks Lifetimes users know
-@checked(results=results("pmf", what="fitted BTYD results with a pmf (e.g. BetaGeo(...).fit())"),
-         max_frequency=whole(1))
+@checked(results=instance(attributes=("pmf",), text="fitted BTYD results with a pmf (e.g. BetaGeo(...).fit())"),
+         max_frequency=number(1, integer=True))
 def period_transactions(results, max_frequency: int = 7) -> pd.DataFrame:
     r"""Period-transactions histogram: how many calibration customers made 0, 1, ..., ``max_frequency``
     or more repeat purchases, actual vs the model (Fader, Hardie & Lee 2007, "Creating a fit histogram for
@@ -262,7 +262,7 @@ def period_transactions(results, max_frequency: int = 7) -> pd.DataFrame:
     return out
 
 
-@checked(n_params=whole(0), min_expected=number(0, low_open=True, what="customers"))
+@checked(n_params=number(0, integer=True, none=True), min_expected=number(0, low_open=True))
 def chi_square_fit(table: pd.DataFrame, n_params: int | None = None, min_expected: float = 5.0) -> dict:
     r"""Pearson chi-square goodness of fit of a histogram (:func:`period_transactions`):
     :math:`\chi^2 = \sum_c (O_c - E_c)^2/E_c` over cells pooled (neighbours merged, from the top) until each

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.arguments import text
+from ..core.checks import TEXT
 from ..core.errors import ParameterError
 from .registry import DISCRETE, MODELS, NAMES, REGISTRY
 
@@ -33,6 +33,6 @@ def fit_model(model: str, summary: pd.DataFrame, weights_col: str | None = None)
     takes its time unit from the summary (:mod:`.base`)."""
     check_model(model)
     if weights_col is not None:
-        text()(weights_col, "weights_col", "fit_model")
+        TEXT.check(weights_col, "weights_col")
     entry = REGISTRY[model]
     return entry.model.from_summary(summary, weights=weights_col).fit()

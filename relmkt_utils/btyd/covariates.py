@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ..core.arguments import checked, number, whole
+from ..core.checks import checked, number, numbers
 from ..core.errors import DataError, EstimationWarning, ParameterError
 from ..core.optimize import newton_fit
 from ..core.time import same_unit
@@ -243,7 +243,7 @@ class _CovariateResults(CustomerPredictionResults):
         X, Z = self._cov(purchase_covariates, dropout_covariates, n, False)
         return self._new_expected(np.asarray(t, dtype=float), *m._individual(theta, X, Z))
 
-    @checked(t=PERIODS_AHEAD, n=number(array=True, what="purchases"))
+    @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, purchase_covariates=None, dropout_covariates=None, params=None):
         """P(X(t) = n) of a new customer, one value per fitted customer (``t`` broadcast, e.g. each
         customer's own T for the period-transactions histogram) or per row of the given covariates."""
@@ -433,7 +433,7 @@ class _CovariateModel(CustomerModel):
             base = self.base_cls(self.frequency, self.recency, self.T, weights=self.weights).fit()  # no unit needed
         return np.r_[base.params.to_numpy(dtype=float), np.zeros(len(self.param_names) - 4)]
 
-    @checked(maxiter=whole(1))
+    @checked(maxiter=number(1, integer=True))
     def fit(self, start_params=None, maxiter: int = 200):
         """Maximum likelihood (Newton on log base parameters and raw coefficients, analytic gradient)."""
         if not np.any(self.frequency > 0):
@@ -682,7 +682,7 @@ def segment_lr_test(summary: pd.DataFrame, segment, model="bgnbd", min_customers
     of a column of ``summary`` or one label per row; ``model`` the key of a registered model that can be
     fitted per segment (``"bgnbd"``, ``"pnbd"``, ``"mbgnbd"``, ``"gammagamma"``; :mod:`.registry`) or its
     class. Segments need ``min_customers`` customers each (and some repeat buyers)."""
-    whole(2)(min_customers, "min_customers", "segment_lr_test")
+    number(2, integer=True).check(min_customers, "min_customers")
     if isinstance(segment, str):
         if segment not in summary.columns:
             raise DataError(f"segment_lr_test: summary has no column {segment!r}")

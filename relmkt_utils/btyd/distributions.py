@@ -61,7 +61,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..core.arguments import checked, number
+from ..core.checks import checked, number
 from ..core.errors import ParameterError
 from ..core.time import time_unit as as_time_unit
 from .base import factorize_rows
@@ -226,7 +226,7 @@ def continuous_rate(annual_discount_rate, time_unit) -> float:
     r"""The continuously compounded discount rate per unit of model time: :math:`\ln(1+d)/P`, P the unit's
     periods in a year of 365.25 days (52.18 weeks; module docstring)."""
     unit = as_time_unit(time_unit)
-    number(what="per year, e.g. 0.10")(annual_discount_rate, "annual_discount_rate", "dert")
+    number().check(annual_discount_rate, "annual_discount_rate")
     d = float(annual_discount_rate)
     if not np.isfinite(d) or d <= 0:
         raise ParameterError(f"DERT needs a positive annual_discount_rate, got {annual_discount_rate!r}")
@@ -238,7 +238,7 @@ class ContinuousDistributionsMixin:
     ``_posterior(theta, x, tx, T) -> (P(alive), posterior parameters)``, ``_new_pmf(t, n, *post)`` and
     ``_new_expected(t, *post)`` (module docstring); ``_dert_alive(delta, *post)`` may give a closed form."""
 
-    @checked(t=number(0, what="periods ahead"), n=number(what="purchases"))
+    @checked(t=number(0), n=number())
     def conditional_pmf(self, t, n, frequency=None, recency=None, T=None, params=None):
         r"""P(Y(t) = n | x, t_x, T): probability of ``n`` purchases in the next ``t`` periods, one value per
         customer (``t``, ``n`` scalars); customer arguments default to the fitted data."""
@@ -249,8 +249,7 @@ class ContinuousDistributionsMixin:
         out = pa * self._new_pmf(float(t), float(n), *post) + (1 - pa) * (float(n) == 0)
         return self._wrap(np.asarray(out, dtype=float)[codes], idx)
 
-    @checked(annual_discount_rate=number(0, low_open=True, what="per year, e.g. 0.10"),
-             delta=number(0, low_open=True, none=True, what="per period of the model, continuously compounded"))
+    @checked(annual_discount_rate=number(0, low_open=True), delta=number(0, low_open=True, none=True))
     def dert(self, annual_discount_rate: float = 0.10, time_unit=None, frequency=None, recency=None, T=None,
              params=None, *, delta=None):
         r"""Discounted expected residual transactions (module docstring): the purchases after T, each

@@ -62,7 +62,7 @@ from ..core.errors import DataError, ParameterError
 from ..core.time import MONDAY_1970, NAT_DAY, Period, day_numbers
 from .options import (ENGINES, SummaryOptions, check_engine, refuse_missing_amounts,
                       refuse_negative_amounts)
-from .summary import summarize_frame
+from .numpy_engine import summarize_frame
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 HOLDOUT_COLUMNS = ("frequency_holdout", "monetary_value_holdout", "duration_holdout")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..core.arguments import checked, whole
+from ..core.checks import checked, number
 from ..core.errors import DataError
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults
@@ -174,7 +174,7 @@ class GammaGamma(Registered, key="gammagamma", name="Gamma-Gamma", data="spend",
         """Method-of-moments-like start: p = 1, q = 2, gamma = mean spend (so p*gamma/(q-1) = mean)."""
         return np.array([1.0, 2.0, float(np.mean(self.monetary_value))])
 
-    @checked(maxiter=whole(1))
+    @checked(maxiter=number(1, integer=True))
     def fit(self, start_params=None, maxiter: int = 200) -> "GammaGammaResults":
         x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
         return newton_fit(self._objective, x0, NAMES, results_cls=GammaGammaResults, model=self,

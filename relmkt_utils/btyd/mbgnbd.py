@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..core.arguments import checked, number, whole
+from ..core.checks import checked, number, numbers
 from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults
 from .bgnbd import log_odds_dead, posterior
 from .distributions import ContinuousDistributionsMixin, bgnbd_expected_new, bgnbd_pmf, nb_count_pmf, nb_count_sf
@@ -76,7 +76,7 @@ class ModifiedBetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionRes
         pa, post = self._posterior(theta, x, tx, T_)
         return self._wrap(pa * self._new_expected(float(t), *post), idx)
 
-    @checked(t=PERIODS_AHEAD, n=number(array=True, what="purchases"))
+    @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, params=None):
         r"""P(X(t) = n) for a new customer (module docstring); numpy-broadcasting in ``t`` and ``n``."""
         r, al, a, b = self._params_or(params)
@@ -178,8 +178,8 @@ class ModifiedBetaGeo(CustomerModel, key="mbgnbd", name="MBG/NBD", data="continu
         return np.array([1.0, 1.0 / rate, 1.0, 2.0])
 
 
-@checked(n=whole(1), r=number(0, low_open=True), alpha=number(0, low_open=True), a=number(0, low_open=True),
-         b=number(0, low_open=True), T=number(0, array=True), seed=whole(0))
+@checked(n=number(1, integer=True), r=number(0, low_open=True), alpha=number(0, low_open=True), a=number(0, low_open=True),
+         b=number(0, low_open=True), T=numbers(0), seed=number(0, integer=True))
 def simulate_mbgnbd(n: int, r: float, alpha: float, a: float, b: float, T=52.0, seed: int = 0):
     r"""Customers of an MBG/NBD world (seeded): :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`,
     :math:`p \sim \mathrm{Beta}(a, b)`; the customer drops out right after her first purchase with probability

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.arguments import flag, text
+from ..core.checks import instance, FLAG, TEXT
 from ..core.errors import DataError, ParameterError
 from ..core.time import FREQS, Period, day_number
 
@@ -44,10 +44,10 @@ class SummaryOptions:
             period = Period(freq, freq_multiplier)
         except ParameterError as exc:
             raise ParameterError(f"{WHO}: {exc}") from None
-        text()(customer_col, "customer_col", WHO)
-        text()(date_col, "date_col", WHO)
-        text(none=True)(amount_col, "amount_col", WHO)
-        flag()(compress, "compress", WHO)
+        TEXT.check(customer_col, "customer_col")
+        TEXT.check(date_col, "date_col")
+        instance(str, text="a text", none=True).check(amount_col, "amount_col")
+        FLAG.check(compress, "compress")
         obs = None if observation_end is None else day_number(observation_end, f"{WHO}: observation_end")
         cal = None if calibration_end is None else day_number(calibration_end, f"{WHO}: calibration_end")
         return cls(period, obs, cal, customer_col, date_col, amount_col, bool(compress))

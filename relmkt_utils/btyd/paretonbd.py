@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..core.arguments import checked, number
+from ..core.checks import checked, numbers
 from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, factorize_rows
 from .distributions import ContinuousDistributionsMixin, pnbd_pmf
 
@@ -289,7 +289,7 @@ class ParetoNBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
         out = (r + x) * (be + T_) / (al + T_) * _expm1_ratio(s, float(t) / (be + T_)) * pa
         return self._wrap(out, idx)
 
-    @checked(t=PERIODS_AHEAD, n=number(array=True, what="purchases"))
+    @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, params=None):
         r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (Fader &
         Hardie 2006; :func:`.distributions.pnbd_pmf`); numpy-broadcasting in ``t`` and ``n``."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.arguments import checked, number, text, whole
+from ..core.checks import checked, number, numbers, TEXT
 
-POSITIVE = number(0, low_open=True, array=True)
-CUSTOMERS = whole(1, what="customers")
-SEED = whole(0)
-SPAN = number(0, array=True, what="periods observed")
+POSITIVE = numbers(0, low_open=True)
+CUSTOMERS = number(1, integer=True)
+SEED = number(0, integer=True)
+SPAN = numbers(0)
 
 
 def _T_array(n: int, T) -> np.ndarray:
@@ -75,7 +75,7 @@ def simulate_paretonbd(n: int, r: float, alpha: float, s: float, beta: float, T=
                         index=pd.RangeIndex(n, name="customer_id"))
 
 
-@checked(frequency=number(0, array=True, what="repeat purchases"), p=POSITIVE, q=POSITIVE, gamma=POSITIVE, seed=SEED)
+@checked(frequency=numbers(0), p=POSITIVE, q=POSITIVE, gamma=POSITIVE, seed=SEED)
 def simulate_gammagamma(frequency, p: float, q: float, gamma: float, seed: int = 0) -> pd.DataFrame:
     r"""Mean spend of each customer's ``frequency`` transactions in a Gamma-Gamma world:
     :math:`\nu \sim \mathrm{Gamma}(q, \gamma)`, each value :math:`\mathrm{Gamma}(p, \nu)`, so the mean of
@@ -89,8 +89,8 @@ def simulate_gammagamma(frequency, p: float, q: float, gamma: float, seed: int =
     return pd.DataFrame({"frequency": x, "monetary_value": m, "nu": nu})
 
 
-@checked(n=CUSTOMERS, r=POSITIVE, alpha=POSITIVE, a=POSITIVE, b=POSITIVE, acquisition_days=whole(1), seed=SEED,
-         id_prefix=text())
+@checked(n=CUSTOMERS, r=POSITIVE, alpha=POSITIVE, a=POSITIVE, b=POSITIVE, acquisition_days=number(1, integer=True), seed=SEED,
+         id_prefix=TEXT)
 def simulate_transactions(n: int, r: float, alpha: float, a: float, b: float, start="2020-01-01",
                           end="2021-12-31", acquisition_days: int = 90, spend=(6.0, 4.0, 15.0),
                           seed: int = 0, id_prefix: str = "C") -> pd.DataFrame:

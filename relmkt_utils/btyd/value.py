@@ -55,7 +55,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..core.arguments import checked, number, one_of, results, whole
+from ..core.checks import Rule, checked, instance, number, numbers, one_of
 from ..core.errors import DataError, ParameterError
 from ..core.estimate import Estimate
 from ..core.time import Period, model_time_unit, same_unit
@@ -192,20 +192,16 @@ def _bootstrap_params(results, spend_model, n_boot: int, rng):
     return thetas, phis, failed
 
 
-def _spend_model(value, name: str, who: str):
-    """Fitted Gamma-Gamma results, or a spend per purchase (a number >= 0 or one per customer)."""
-    if hasattr(value, "expected_spend"):
-        return value
-    if hasattr(value, "params") or hasattr(value, "fit"):
-        raise ParameterError(f"{who}: {name} must be fitted Gamma-Gamma results (GammaGamma(...).fit()) or a spend "
-                             f"per purchase, got {type(value).__name__}")
-    return number(0, array=True, what="spend per purchase, or fitted Gamma-Gamma results")(value, name, who)
+#: Fitted Gamma-Gamma results, or a spend per purchase (a number >= 0 or one per customer).
+SPEND_MODEL = Rule("fitted Gamma-Gamma results (GammaGamma(...).fit()) or a spend per purchase (a number >= 0 "
+                   "or one per customer)",
+                   lambda v: "" if hasattr(v, "expected_spend") else numbers(0).test(v))
 
 
-@checked(model=results("clv", "p_alive", "expected_purchases",
-                       what="fitted purchase-model results (e.g. BetaGeo(...).fit())"),
-         spend_model=_spend_model, horizon_months=HORIZON, annual_discount_rate=ANNUAL_RATE, margin=MARGIN,
-         n_boot=whole(2, what="replicates"), seed=whole(0), alpha=number(0, 1, low_open=True, high_open=True),
+@checked(model=instance(attributes=("clv", "p_alive", "expected_purchases"),
+                        text="fitted purchase-model results (e.g. BetaGeo(...).fit())"),
+         spend_model=SPEND_MODEL, horizon_months=HORIZON, annual_discount_rate=ANNUAL_RATE, margin=MARGIN,
+         n_boot=number(2, integer=True), seed=number(0, integer=True), alpha=number(0, 1, low_open=True, high_open=True),
          method=one_of(*METHODS))
 def customer_value(model, spend_model, summary: pd.DataFrame, horizon_months: float = 12,
                    annual_discount_rate: float = 0.10, margin: float = 1.0, n_boot: int = 200, seed: int = 0,

@@ -138,7 +138,17 @@ def naive_dates(values, what: str = "dates", errors: str = "raise") -> pd.Series
     """Dates and timestamps as ``datetime64`` without time zone, by the day rule of the module docstring:
     naive values as written, values with a zone or offset converted to UTC. Text is parsed by pandas;
     empty cells are NaT, and text that is not a date is a DataError naming ``what`` (``errors="coerce"``:
-    NaT instead)."""
+    NaT instead).
+
+    Parameters
+    ----------
+    values : array-like
+        dates, timestamps (with or without a time zone) or text.
+    what : str
+        what the values are, for the error sentence.
+    errors : str
+        ``"raise"`` (a DataError for text that is not a date) or ``"coerce"`` (NaT).
+    """
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         return s.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -159,7 +169,15 @@ def naive_dates(values, what: str = "dates", errors: str = "raise") -> pd.Series
 
 def day_numbers(values, what: str = "dates") -> np.ndarray:
     """Calendar day numbers since 1970-01-01 (int64) by the day rule of the module docstring; a missing
-    date is :data:`NAT_DAY`; text that is not a date is a DataError naming ``what``."""
+    date is :data:`NAT_DAY`; text that is not a date is a DataError naming ``what``.
+
+    Parameters
+    ----------
+    values : array-like
+        dates, timestamps (with or without a time zone) or ISO text.
+    what : str
+        what the values are, for the error sentence (e.g. ``"transactions, column 'date',"``).
+    """
     arr = naive_dates(values, what).to_numpy()
     days = arr.astype("datetime64[D]").astype(np.int64)
     if days.size and np.isnat(arr).any():
@@ -169,7 +187,15 @@ def day_numbers(values, what: str = "dates") -> np.ndarray:
 
 def day_number(value, what: str = "date") -> int:
     """The day number of one date (a ``YYYY-MM-DD`` text, a date, a timestamp) by the same rule; a
-    ParameterError naming ``what`` when it is missing or not a date."""
+    ParameterError naming ``what`` when it is missing or not a date.
+
+    Parameters
+    ----------
+    value : str, date or Timestamp
+        the date.
+    what : str
+        its name, for the error sentence (e.g. ``"observation_end"``).
+    """
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):
@@ -183,7 +209,13 @@ def day_number(value, what: str = "date") -> int:
 
 def to_dates(values) -> pd.Series:
     """Dates as datetime64 without time zone (the day rule of the module docstring): ISO strings and
-    datetimes accepted, empty cells and unparseable text become NaT."""
+    datetimes accepted, empty cells and unparseable text become NaT.
+
+    Parameters
+    ----------
+    values : array-like
+        ISO date strings, datetimes or empty cells.
+    """
     return naive_dates(values, errors="coerce")
 
 
@@ -267,7 +299,17 @@ class Period:
 def model_time_unit(given, carried: TimeUnit | None, who: str) -> TimeUnit:
     """The time unit a prediction converts calendar horizons and annual rates with: the one the model
     carries (from the summary it was fitted to); ``given`` (an explicit ``time_unit=``) only where the
-    model has none. A ``given`` unit that contradicts the model's, or no unit at all, is a DataError."""
+    model has none. A ``given`` unit that contradicts the model's, or no unit at all, is a DataError.
+
+    Parameters
+    ----------
+    given : str, TimeUnit or None
+        the ``time_unit=`` the caller passed.
+    carried : TimeUnit or None
+        the unit the model carries.
+    who : str
+        the function asking, for the error sentence.
+    """
     if given is None:
         if carried is None:
             raise DataError(f"{who}: the model does not know its time unit, which turns calendar horizons and "
