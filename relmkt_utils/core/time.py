@@ -114,7 +114,13 @@ CALENDAR_PERIODS = ("month", "quarter", "year")
 
 
 def time_unit(unit) -> TimeUnit:
-    """The :class:`TimeUnit` of a name (``"week"``) or a TimeUnit itself; a ParameterError otherwise."""
+    """The :class:`TimeUnit` of a name (``"week"``) or a TimeUnit itself; a ParameterError otherwise.
+
+    Parameters
+    ----------
+    unit : str or TimeUnit
+        a unit name (``'day'``, ``'week'``, ``'month'``, ``'quarter'``, ``'year'``) or a :class:`TimeUnit`.
+    """
     if isinstance(unit, TimeUnit):
         return unit
     try:
@@ -124,7 +130,13 @@ def time_unit(unit) -> TimeUnit:
 
 
 def calendar_period(name: str) -> TimeUnit:
-    """A calendar period (month, quarter or year) as a :class:`TimeUnit`; a ParameterError otherwise."""
+    """A calendar period (month, quarter or year) as a :class:`TimeUnit`; a ParameterError otherwise.
+
+    Parameters
+    ----------
+    name : str
+        ``'month'``, ``'quarter'`` or ``'year'``.
+    """
     if name not in CALENDAR_PERIODS:
         raise ParameterError(f"the period must be one of {', '.join(CALENDAR_PERIODS)}, got {name!r}")
     return UNITS[name]
