@@ -1,40 +1,38 @@
-"""Choosing a BTYD model by name: the notebooks' ``model`` parameter.
+"""Choosing a BTYD model by name: the notebooks' ``model`` parameter, read from the model registry.
 
 ``bgnbd`` (Fader, Hardie & Lee 2005), ``pnbd`` (Schmittlein, Morrison & Colombo 1987), ``mbgnbd``
 (Batislam, Denizel & Filiztekin 2007) take a continuous-time summary (frequency, recency, T, from
 :func:`relmkt_utils.btyd.rfm_summary`); ``bgbb`` (Fader, Hardie & Shang 2010) takes a summary of
 discrete purchase opportunities (frequency, recency, n_periods and optionally the number of customers
 of each row), such as the donations dataset's ``bgbb_summary``.
+
+``MODELS`` (key -> class), ``NAMES`` (key -> display name) and ``DISCRETE`` (the keys of the discrete
+models) are live views of :data:`relmkt_utils.btyd.registry.REGISTRY`: a model defined with a key is in
+them (:mod:`.registry`).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from ..core.errors import ParameterError, require_columns
-from .bgbb import BetaGeoBetaBinom
-from .bgnbd import BetaGeo
-from .mbgnbd import ModifiedBetaGeo
-from .paretonbd import ParetoNBD
+from ..core.checks import TEXT
+from ..core.errors import ParameterError
+from .registry import DISCRETE, MODELS, NAMES, REGISTRY
 
-MODELS = {"bgnbd": BetaGeo, "pnbd": ParetoNBD, "mbgnbd": ModifiedBetaGeo, "bgbb": BetaGeoBetaBinom}
-NAMES = {"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "mbgnbd": "MBG/NBD", "bgbb": "BG/BB"}
-DISCRETE = ("bgbb",)
+__all__ = ["MODELS", "NAMES", "DISCRETE", "check_model", "fit_model"]
 
 
 def check_model(model: str) -> str:
     """``model`` itself, or a ParameterError naming the choices."""
-    if model not in MODELS:
+    if not isinstance(model, str) or model not in MODELS:
         raise ParameterError(f"model must be one of {', '.join(MODELS)} ({', '.join(NAMES.values())}), got {model!r}")
     return model
 
 
 def fit_model(model: str, summary: pd.DataFrame, weights_col: str | None = None):
-    """Fit the named model to a summary (see the module docstring) and return its results."""
+    """Fit the named model to a summary (see the module docstring) and return its results; the model
+    takes its time unit from the summary (:mod:`.base`)."""
     check_model(model)
-    if model in DISCRETE:
-        require_columns(summary, "summary", ("frequency", "recency", "n_periods"))
-        w = summary[weights_col] if weights_col else None
-        return BetaGeoBetaBinom(summary["frequency"], summary["recency"], summary["n_periods"], weights=w).fit()
-    require_columns(summary, "summary", ("frequency", "recency", "T"))
-    w = summary[weights_col] if weights_col else None
-    return MODELS[model](summary["frequency"], summary["recency"], summary["T"], weights=w).fit()
+    if weights_col is not None:
+        TEXT.check(weights_col, "weights_col")
+    entry = REGISTRY[model]
+    return entry.model.from_summary(summary, weights=weights_col).fit()

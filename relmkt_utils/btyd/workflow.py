@@ -22,8 +22,9 @@ import pandas as pd
 
 from ..core.errors import DataError, ParameterError
 from .choose import DISCRETE, MODELS, NAMES, fit_model
+from .registry import REGISTRY
 from .checks import spend_frequency_check
-from .covariates import BetaGeoCovariates, ParetoNBDCovariates, lr_test, segment_lr_test
+from .covariates import lr_test, segment_lr_test
 from .gammagamma import GammaGamma
 from .summary import calibration_end as split_date
 from .summary import rfm_summary
@@ -152,15 +153,16 @@ def group_tests(base: CustomerBase, customers: pd.DataFrame, columns, model: str
 def group_covariates(fit, base: CustomerBase, customers: pd.DataFrame, columns, model: str):
     """The model with every group column as 0/1 covariates (against each column's first group) for
     purchase and dropout, and its likelihood-ratio test against ``fit``: ``(results, LRTest)``."""
-    classes = {"bgnbd": BetaGeoCovariates, "pnbd": ParetoNBDCovariates}
-    if model not in classes:
-        raise ParameterError(f"group_covariates: covariates are available for {', '.join(NAMES[k] for k in classes)}, "
-                             f"not {NAMES.get(model, model)}")
+    covariate_model = REGISTRY[model].covariates if model in REGISTRY else None
+    if covariate_model is None:
+        with_covariates = [k for k, e in REGISTRY.items() if e.covariates is not None]
+        raise ParameterError(f"group_covariates: covariates are available for "
+                             f"{', '.join(NAMES[k] for k in with_covariates)}, not {NAMES.get(model, model)}")
     frame = customers.set_index("customer_id")[list(columns)].astype(str).reindex(base.summary.index)
     dummies = pd.get_dummies(frame, prefix=list(columns), prefix_sep="=", drop_first=True).astype(float)
     s = base.summary
-    cov_fit = classes[model](s["frequency"], s["recency"], s["T"], purchase_covariates=dummies,
-                             dropout_covariates=dummies).fit()
+    cov_fit = covariate_model(s["frequency"], s["recency"], s["T"], purchase_covariates=dummies,
+                              dropout_covariates=dummies).fit()
     if not cov_fit.converged or getattr(cov_fit, "unidentified", ()):   # a test of a fit that is no fit has no verdict
         raise DataError(f"the {NAMES[model]} with the groups as covariates "
                         + ("did not converge" if not cov_fit.converged else

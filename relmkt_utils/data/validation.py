@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..core.errors import Problem, rows_of, shown_values
 from .survey_items import SurveyItems
+from ..core.time import naive_dates
 from .tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO, SCHEMA, Column
 
 RULES: dict[str, str] = {
@@ -155,18 +156,15 @@ def _check_date(chk: TableCheck, col: Column, window: tuple[pd.Timestamp, pd.Tim
 
 
 def parse_dates(s: pd.Series) -> pd.Series:
-    """ISO 8601 dates as naive ``datetime64`` (NaT where a value is not a date).
-
-    Values with a UTC offset are converted to UTC and the offset dropped; values without one are
-    kept as they are. Never raises for a user's values.
+    """ISO 8601 dates as naive ``datetime64`` (NaT where a value is not a date), by the suite's one day
+    rule (:func:`relmkt_utils.core.time.naive_dates`): values with a UTC offset are converted to UTC and the
+    offset dropped; values without one are kept as they are. Never raises for a user's values.
     """
     if pd.api.types.is_datetime64_any_dtype(s):
         parsed = s
     else:
         parsed = pd.to_datetime(s.astype("string").str.strip(), format="ISO8601", errors="coerce", utc=True)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed
+    return naive_dates(parsed)
 
 
 def _numeric(chk: TableCheck, col: Column) -> pd.Series | None:

@@ -44,9 +44,10 @@ from ..core.clv import clv, present_value
 from ..core.durations import durations
 from ..core.errors import DataError, require_columns
 from ..core.estimate import Estimate, ratio_ci, z_value
-from ..core.purchases import day_log
+from ..core.purchases import day_log, to_datetime_days
+from ..core.purchases import end_day as end_day_of
 from ..core.results import StatsmodelsResults
-from ..core.time import DAYS_PER_YEAR, time_unit, to_dates
+from ..core.time import DAYS_PER_YEAR, day_number, time_unit, to_dates
 from .funnel import converted
 
 
@@ -508,10 +509,12 @@ def btyd_value_comparison(transactions: pd.DataFrame, referred_ids, observation_
     unit = time_unit(unit)
     freq, multiplier = unit.rfm_convention()
     rng = np.random.default_rng(seed)
-    end = pd.Timestamp(observation_end) if observation_end is not None else to_dates(transactions["date"]).max()
-    rfm = rfm_summary(transactions, observation_end=end, freq=freq, freq_multiplier=multiplier)
+    log = day_log(transactions, amount_col="amount")           # purchase days by the suite's one day rule
+    end_day = day_number(observation_end, "observation_end") if observation_end is not None else end_day_of(log)
+    rfm = rfm_summary(transactions, observation_end=to_datetime_days([end_day])[0], freq=freq,
+                      freq_multiplier=multiplier)
     flag = rfm.index.astype(str).isin(set(map(str, referred_ids)))
-    days = day_log(transactions, amount_col="amount").until(int(np.datetime64(end.date(), "D").astype("int64")))
+    days = log.until(end_day)
     per_day = days.summary()[["revenue", "frequency"]]          # revenue and purchase days per customer
     H = unit.whole_periods(months=horizon_months)
     k = np.arange(H + 1, dtype=float)
