@@ -135,12 +135,12 @@ CONTEXT = {
     "cronbach_alpha_min": dict(value=0.815, lower=0.80, upper=0.83, component="product value"),
     "delivered_value_mean": dict(value=0.009, lower=-0.02, upper=0.04, positive=0.498),
     "ols_r2": dict(value=0.438, outcome="satisfaction", dv=0.299),
-    "top_improvement_driver": dict(value="product value", Outcome="Satisfaction", driver="product value"),
+    "top_improvement_driver": dict(value="product value", outcome="satisfaction", driver="product value"),
     "wtp_most_valued": dict(value=2.31, lower=2.11, upper=2.51, what="a local supplier"),
     "choice_hit_rate": dict(value=0.478, tasks=4308, chance=0.25),
     "true_hit_rate": dict(value=0.679),
     "true_wtp_covered": dict(value=5, n=7),
-    "simulated_share_change": dict(value=0.027, before=0.033, after=0.060, revenue=0.615, Change="Cutting the price"),
+    "simulated_share_change": dict(value=0.027, before=0.033, after=0.060, revenue=0.615, change="cutting the price"),
     "best_lever": dict(value="a local supplier", gain=0.093),
     "mxl_simulated_share_change": dict(value=0.031, logit=0.027),
     "mxl_opposite_most_valued": dict(value=0.104, what="a local supplier"),
@@ -161,7 +161,7 @@ def test_every_sentence_composes_from_the_context_the_notebook_gives(key):
 
 def test_sentences_follow_the_sign():
     share = SPEC.sentences["simulated_share_change"]
-    ctx = dict(before=0.3, after=0.28, revenue=-0.1, Change="One year more of contract length")
+    ctx = dict(before=0.3, after=0.28, revenue=-0.1, change="one year more of contract length")
     assert "would lower our offer's share" in make("simulated_share_change", -0.02, template=share, **ctx).sentence
     assert "would raise our offer's share" in make("simulated_share_change", 0.02, template=share, **ctx).sentence
     hr = SPEC.sentences["hr_delivered_value"]

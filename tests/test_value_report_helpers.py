@@ -65,6 +65,7 @@ def test_scale_table_and_the_weakest_scale_agree_with_cronbach(survey):
     assert alpha.lower < alpha.value < alpha.upper
     items = measurement.item_table(survey)
     assert len(items) == 8 * 3 and not any("_" in c for c in items.columns)
+    assert list(items["item"][:3]) == ["item 1", "item 2", "item 3"] and not items["item"].str.contains("_").any()
 
 
 def test_mean_delivered_value_is_the_t_interval(survey):
@@ -83,7 +84,7 @@ def test_kotler_components_of_a_survey(survey):
     assert measurement.kotler_components(None) == {"value": [], "cost": []}
     ecsi = pd.DataFrame({"image_1": [1, 2], "image_2": [2, 3]})
     assert measurement.kotler_components(ecsi) == {"value": [], "cost": []}
-    beside = measurement.beside_truth(measurement.scale_table(survey), 0.84)
+    beside = measurement.beside_truth(survey, {"survey": {"derived": {"cronbach_alpha_latent": 0.84}}})
     assert (beside["true alpha (continuous answers)"] == 0.84).all()
 
 
@@ -141,6 +142,8 @@ def test_wtp_keys_headline_and_tables(choices):
     table = wtp.interval_table(w, boot, truth={"product_value": 12.0})
     assert table.index.name == "attribute" and "product value" in table.index
     assert table.loc["product value", "true value"] == 12.0
+    inside = wtp.estimates(w)["product_value"]
+    assert wtp.covered(w, {"product_value": inside.value, "service_value": 1e6}) == 1
     parts = wtp.part_worth_table(fit)
     assert list(parts["term"]) == [labels.label(t) for t in fit.params.index]
 

@@ -27,11 +27,11 @@ def correlation_heatmap(scores: pd.DataFrame, columns=None, method: str = "pears
     """Heatmap of the correlations between component scores (and outcomes if listed in ``columns``)."""
     cols = list(columns) if columns is not None else [c for c in CONSTRUCTS if c in scores.columns]
     corr = scores[cols].apply(pd.to_numeric, errors="coerce").corr(method=method)
-    ax = new_axes(f"Correlation of component scores ({method})", "component score (1-7 scale)",
+    ax = new_axes(f"Correlation of component scores ({method.capitalize()})", "component score (1-7 scale)",
                   "component score (1-7 scale)", ax=ax, figsize=(7.5, 6.2))
     labels = [_label(c) for c in cols]
     sns.heatmap(corr, vmin=-1, vmax=1, cmap="RdBu_r", center=0, annot=True, fmt=".2f", square=True,
-                xticklabels=labels, yticklabels=labels, cbar_kws={"label": f"{method} r (unitless)"}, ax=ax)
+                xticklabels=labels, yticklabels=labels, cbar_kws={"label": f"{method.capitalize()} r (unitless)"}, ax=ax)
     ax.set_xlabel("component score (1-7 scale)")
     ax.set_ylabel("component score (1-7 scale)")
     return ax
@@ -126,7 +126,8 @@ def wtp_forest(wtp: pd.DataFrame, boot: pd.DataFrame | None = None, currency: st
 def wtp_distribution_chart(spread: pd.DataFrame, currency: str = "EUR", at_means: pd.Series | None = None, ax=None):
     """Boxes of each respondent's WTP per attribute (columns of ``spread``, as
     ``MixedLogitResults.wtp_distribution``): quartiles, whiskers at the 5th and 95th percentiles,
-    no outlier points; ``at_means`` (WTP at the population means, by attribute) as diamonds."""
+    no outlier points; ``at_means`` (WTP at the population means, by attribute, or a WTP table indexed by
+    attribute) as diamonds."""
     attrs = list(spread.columns)
     ax = new_axes("Willingness to pay across respondents (mixed logit)", f"WTP ({currency} per unit)", "attribute",
                   ax=ax, figsize=(7.5, 0.5 * len(attrs) + 1.8))
@@ -134,6 +135,8 @@ def wtp_distribution_chart(spread: pd.DataFrame, currency: str = "EUR", at_means
     y = np.arange(len(attrs), dtype=float)
     ax.boxplot(data, positions=y, vert=False, whis=(5, 95), showfliers=False, widths=0.55, patch_artist=True,
                boxprops={"facecolor": PALETTE[0], "alpha": 0.45}, medianprops={"color": "#000000"})
+    if isinstance(at_means, pd.DataFrame):          # a WTP table indexed by attribute
+        at_means = at_means["wtp"]
     if at_means is not None:
         ax.scatter(pd.Series(at_means).reindex(attrs), y, marker="D", color=PALETTE[3], zorder=4,
                    label="WTP at the population means")

@@ -54,12 +54,14 @@ def weakest_scale(survey: pd.DataFrame, alpha: float = 0.05):
 
 
 def item_table(survey: pd.DataFrame) -> pd.DataFrame:
-    """Every item of every component: ``component, item, mean, sd, item-total r, alpha if deleted``."""
+    """Every item of every component: ``component, item`` (item 1, 2, ... in the order of the survey's
+    columns ``<component>_<k>``), ``mean, sd, item-total r, alpha if deleted``."""
     frames = []
     for construct, cols in detect_constructs(survey.columns).items():
         if len(cols) < 2:
             continue
         items = item_analysis(survey[cols])
+        items["item"] = [f"item {k}" for k in range(1, len(cols) + 1)]
         items.insert(0, "component", label(construct))
         frames.append(items)
     out = pd.concat(frames, ignore_index=True)
@@ -79,9 +81,10 @@ def mean_delivered_value(scores: pd.DataFrame, alpha: float = 0.05) -> tuple[Est
     return est, float((dv > 0).mean()), int(n)
 
 
-def beside_truth(scales: pd.DataFrame, latent_alpha: float) -> pd.DataFrame:
+def beside_truth(survey: pd.DataFrame, truth: dict) -> pd.DataFrame:
     """:func:`scale_table` with the generator's alpha of the continuous answers (before they are cut
-    into seven categories) beside each estimate (synthetic data)."""
-    out = scales[["component", "Cronbach's alpha", "lower", "upper"]].copy()
-    out["true alpha (continuous answers)"] = float(latent_alpha)
+    into seven categories; ``truth["survey"]["derived"]["cronbach_alpha_latent"]`` of a synthetic
+    dataset) beside each estimate."""
+    out = scale_table(survey)[["component", "Cronbach's alpha", "lower", "upper"]]
+    out["true alpha (continuous answers)"] = float(truth["survey"]["derived"]["cronbach_alpha_latent"])
     return out

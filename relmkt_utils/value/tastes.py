@@ -50,6 +50,14 @@ class Tastes:
     def n_draws(self) -> int:
         return self.fit.model.n_draws
 
+    def flag(self) -> dict:
+        """The status of the report's fit as keywords of a finding: ``{}`` when it converged with every
+        standard deviation identified, else ``status="caution"`` and the ``reason`` in a sentence."""
+        problems = [str(w) for w in self.fit.warnings]
+        if not problems and not self.fit.converged:
+            problems = ["the mixed logit did not converge"]
+        return {"status": "caution", "reason": "; ".join(problems)} if problems else {}
+
 
 def fit_tastes(choices: pd.DataFrame, attributes, n_draws: int = 500, seed: int = 0, price: str = "price") -> Tastes:
     """The mixed logit with every coefficient random (normal), price first, in two stages (module
@@ -139,12 +147,11 @@ def simulate(tastes: Tastes, offers: pd.DataFrame, attribute: str, delta: float,
     return tastes.fit.simulate_offer(offers, offer, {attribute: new}, n_draws=n_draws, seed=seed)
 
 
-def coefficient_table(tastes: Tastes, clogit, published: pd.DataFrame | None = None) -> pd.DataFrame:
+def coefficient_table(tastes: Tastes, clogit) -> pd.DataFrame:
     """:func:`.mixed_logit.mixed_logit_table` with plain names, for researchers: each coefficient's
-    population mean and standard deviation with intervals, the conditional logit's coefficient and the
-    published estimates (when given)."""
-    table = mixed_logit_table(tastes.fit, clogit, published=published).drop(columns="opposite_sign")
+    population mean and standard deviation with intervals and the conditional logit's coefficient (the
+    published estimates are in :func:`replication_table`)."""
+    table = mixed_logit_table(tastes.fit, clogit).drop(columns="opposite_sign")
     table.index = [label(v) for v in table.index]
     table.index.name = "coefficient of"
-    return table.rename(columns={"conditional_logit": "conditional logit", "published_mean": "published mean",
-                                 "published_sd": "published sd"})
+    return table.rename(columns={"conditional_logit": "conditional logit"})

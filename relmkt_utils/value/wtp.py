@@ -83,3 +83,8 @@ def generator_truth(truth: dict) -> tuple[pd.Series, dict]:
     block = truth["choices"]
     params = pd.Series({**block["betas"], "price": block["beta_price"]}, dtype=float)
     return params, dict(block["derived"]["wtp_per_level"])
+
+
+def covered(wtp: pd.DataFrame, truth: dict) -> int:
+    """How many of the true WTPs (attribute -> value) lie inside their intervals of ``wtp``."""
+    return int(sum(est.covers(truth[a]) for a, est in estimates(wtp).items() if a in truth))

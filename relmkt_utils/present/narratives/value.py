@@ -121,8 +121,8 @@ def _alpha_sentence(finding) -> str:
 
 def _share_change_sentence(finding) -> str:
     verb = "raise" if finding.value > 0 else "lower" if finding.value < 0 else "leave"
-    return ("{Change} would " + verb + " our offer's share from {before:share} to {after:share} ({value}) and "
-            "change its revenue by {revenue:change}.")
+    return ("In the simulator, {change} would " + verb + " our offer's share from {before:share} to {after:share} "
+            "({value}) and change its revenue by {revenue:change}.")
 
 
 def _hazard_sentence(finding) -> str:
@@ -142,8 +142,8 @@ SENTENCES = {
                             "than cost.",
     "ols_r2": "The eight components explain {value} of the differences in {outcome}; Kotler's equal-weight "
               "delivered value alone explains {dv:share}.",
-    "top_improvement_driver": "{Outcome} moves most with {driver}. The component to improve first, important to "
-                              "customers but rated below the other components, is {value}.",
+    "top_improvement_driver": "Of the components, {driver} moves {outcome} most. The component to improve first, "
+                              "important to customers but rated below the other components, is {value}.",
     "wtp_most_valued": "In the choice experiment, customers would pay most for {what}: {value} more{interval}.",
     "choice_hit_rate": "Customers chose the offer with the largest estimated utility (delivered value) in {value} of "
                        "{tasks:count} choices, against {chance:share} by chance.",
