@@ -144,7 +144,7 @@ CONTEXT = {
     "best_lever": dict(value="a local supplier", gain=0.093),
     "mxl_simulated_share_change": dict(value=0.031, logit=0.027),
     "mxl_opposite_most_valued": dict(value=0.104, what="a local supplier"),
-    "mxl_lr_p": dict(value=1e-9, lr=2112.7, df=6),
+    "mxl_lr_p": dict(value=1e-9),
     "dropout_share": dict(value=0.837, weeks=26.0, n=2332, never=0.86),
     "hr_delivered_value": dict(value=0.933, lower=0.883, upper=0.986),
     "dv_level_gap": dict(value=0.394, lower=0.309, upper=0.479),

@@ -156,8 +156,9 @@ SENTENCES = {
                                   "{logit:points}).",
     "mxl_opposite_most_valued": "Tastes differ: {value} of customers would rather not have {what} (their part-worth "
                                 "for it has the other sign than the average's).",
-    "mxl_lr_p": lambda f: "Letting customers differ improves the fit by a likelihood ratio of {lr:number} on "
-                          "{df:count} degrees of freedom: p " + ("" if f.value < 0.001 else "= ") + "{value}.",
+    "mxl_lr_p": lambda f: "Letting each customer have her own tastes fits the choices " + (
+        "far better than one set of tastes for all" if f.value < 0.05 else "no better than one set of tastes for all")
+        + " (likelihood-ratio test: p " + ("" if f.value < 0.001 else "= ") + "{value}).",
     "dropout_share": "Under the {weeks:count}-week rule {value} of the {n:count} surveyed customers dropped out; "
                      "{never:share} of these never bought after answering the survey.",
     "hr_delivered_value": _hazard_sentence,
