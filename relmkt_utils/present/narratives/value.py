@@ -154,8 +154,8 @@ SENTENCES = {
     "best_lever": "Of the one-unit changes of our offer, {value} gains most share: {gain:points}.",
     "mxl_simulated_share_change": "The mixed logit puts the same change at {value} (the conditional logit: "
                                   "{logit:points}).",
-    "mxl_opposite_most_valued": "Tastes differ: {value} of customers would rather not have {what} (their part-worth "
-                                "for it has the other sign than the average's).",
+    "mxl_opposite_most_valued": "Tastes differ: {value} of customers would rather not have {what}, which most "
+                                "customers value (for them its part-worth is negative).",
     "mxl_lr_p": lambda f: "Letting each customer have her own tastes fits the choices " + (
         "far better than one set of tastes for all" if f.value < 0.05 else "no better than one set of tastes for all")
         + " (likelihood-ratio test: p " + ("" if f.value < 0.001 else "= ") + "{value}).",
