@@ -620,16 +620,14 @@ def mixed_logit_table(mxl: MixedLogitResults, clogit=None, published: pd.DataFra
 
 
 def mixed_logit_wtp(mxl: MixedLogitResults, clogit_wtp: pd.DataFrame | None = None, alpha: float = 0.05,
-                    n_draws: int = 5000, seed: int = 0, simulation_error: bool = False) -> pd.DataFrame:
+                    n_draws: int = 5000, seed: int = 0) -> pd.DataFrame:
     """WTP at the population means with both intervals side by side, by attribute.
 
     Columns ``wtp, lower, upper`` (delta method, Hole 2007), ``kr_lower, kr_upper`` (Krinsky & Robb 1986,
     ``n_draws`` seeded draws) and, when ``clogit_wtp`` (a :func:`~relmkt_utils.value.choice.willingness_to_pay`
-    table) is given, ``conditional_logit_wtp`` for comparison. ``simulation_error`` adds the simulation
-    error of the draws to both intervals (:meth:`MixedLogitResults.simulation_cov`)."""
-    delta = mxl.wtp(alpha=alpha, method="delta", simulation_error=simulation_error).set_index("attribute")
-    kr = mxl.wtp(alpha=alpha, method="krinsky-robb", n_draws=n_draws, seed=seed,
-                 simulation_error=simulation_error).set_index("attribute")
+    table) is given, ``conditional_logit_wtp`` for comparison."""
+    delta = mxl.wtp(alpha=alpha, method="delta").set_index("attribute")
+    kr = mxl.wtp(alpha=alpha, method="krinsky-robb", n_draws=n_draws, seed=seed).set_index("attribute")
     out = delta[["wtp", "lower", "upper"]].join(kr[["lower", "upper"]].rename(columns=lambda c: f"kr_{c}"))
     if clogit_wtp is not None:
         out["conditional_logit_wtp"] = clogit_wtp.set_index("attribute")["wtp"].reindex(out.index)
