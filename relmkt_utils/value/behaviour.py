@@ -135,7 +135,13 @@ def delivered_value_by_level(
 def hazard_table(hr: pd.DataFrame) -> pd.DataFrame:
     """:func:`hazard_ratios` for readers: each term by its plain name with its hazard ratio and the
     hazard ratio's own 95% interval, and the p-value (a coefficient is never shown beside the hazard
-    ratio's interval: they are on different scales)."""
+    ratio's interval: they are on different scales).
+
+    Parameters
+    ----------
+    hr : DataFrame
+        a :func:`hazard_ratios` table (``term, hazard_ratio, lower, upper, p_value``).
+    """
     names = {"delivered_value": "delivered value (per point)"}
     return pd.DataFrame({"term": [names.get(t, label(t)) for t in hr["term"]],
                          "hazard ratio": hr["hazard_ratio"].to_numpy(), "lower": hr["lower"].to_numpy(),
@@ -144,7 +150,15 @@ def hazard_table(hr: pd.DataFrame) -> pd.DataFrame:
 
 def coefficient_table(fit, alpha: float = 0.05) -> pd.DataFrame:
     """The Cox coefficients b on their own scale (log hazard ratio) with their Wald interval and
-    standard error, for researchers."""
+    standard error, for researchers.
+
+    Parameters
+    ----------
+    fit : fitted results
+        a :func:`fit_dropout_cox` fit (``params``, ``bse``, ``conf_int``).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1).
+    """
     ci = fit.conf_int(alpha)
     return pd.DataFrame({"term": [label(t) for t in fit.params.index], "coefficient": fit.params.to_numpy(),
                          "lower": ci["lower"].to_numpy(), "upper": ci["upper"].to_numpy(),
@@ -154,7 +168,13 @@ def coefficient_table(fit, alpha: float = 0.05) -> pd.DataFrame:
 def dropout_summary(frame: pd.DataFrame) -> dict:
     """What the dropout rule made of the surveyed customers (:func:`value_retention_frame`): ``n``,
     ``dropped`` (count), ``dropped_share``, ``never_bought_share`` (the share of the dropouts without a
-    purchase after the survey) and ``active_median_weeks`` (median follow-up of those still active)."""
+    purchase after the survey) and ``active_median_weeks`` (median follow-up of those still active).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        one row per surveyed customer, as :func:`value_retention_frame` makes it.
+    """
     lapsed = frame[frame["dropped"] == 1]
     active = frame.loc[frame["dropped"] == 0, "duration"]
     return {"n": int(len(frame)), "dropped": int(len(lapsed)), "dropped_share": float(frame["dropped"].mean()),

@@ -239,7 +239,17 @@ def weight_shares(importance: pd.DataFrame) -> pd.DataFrame:
 
 def top_driver(importance: pd.DataFrame, outcome: str, model: str = "ols") -> str:
     """The component whose standardized coefficient for ``outcome`` is largest in absolute value (the
-    one the outcome moves with most, per standard deviation of the component)."""
+    one the outcome moves with most, per standard deviation of the component).
+
+    Parameters
+    ----------
+    importance : DataFrame
+        a :func:`standardized_coefficients` / :func:`driver_importance` table.
+    outcome : str
+        the outcome (satisfaction, repurchase_intent or nps).
+    model : {'ols', 'ordered'}, default 'ols'
+        the driver model whose coefficients are compared.
+    """
     rows = importance[(importance["outcome"] == outcome) & (importance["model"] == model)]
     if rows.empty:
         raise DataError(f"no {model} driver coefficients for outcome '{outcome}'")
@@ -251,7 +261,18 @@ def improvement_priority(ipa: pd.DataFrame, scores: pd.DataFrame, z: float = 2.0
     its performance lies below the median of the components by ``margin`` standard errors of its mean
     score, se = sd / sqrt(n); below ``z`` (2 by default) another sample could put it on the other side
     of the median line, so ``clear`` is False and ``reason`` says so in a sentence. Keys: ``component``
-    (None when no component performs below the median), ``name`` (its plain name), ``margin``, ``clear``, ``quadrant``, ``reason``."""
+    (None when no component performs below the median), ``name`` (its plain name), ``margin``, ``clear``,
+    ``quadrant``, ``reason``.
+
+    Parameters
+    ----------
+    ipa : DataFrame
+        an :func:`importance_performance` table (with its medians in ``attrs``).
+    scores : DataFrame
+        the component scores (:func:`relmkt_utils.value.value_scores`).
+    z : float, default 2.0
+        the standard errors below the median from which the ranking counts as clear.
+    """
     component = improve_first(ipa)
     if component is None:
         return {"component": None, "name": None, "margin": float("nan"), "clear": False, "quadrant": "",
@@ -273,7 +294,19 @@ def driver_table(ols: pd.DataFrame, outcome: str, ordered: pd.DataFrame | None =
     """The drivers of one outcome side by side, for researchers, by component (plain names): the OLS
     standardized coefficient ``beta`` with ``beta_lower``/``beta_upper``, the signed weight shares of the
     OLS and, when given, of the ordered logit (:func:`weight_shares`) and the generator's ``true weight``
-    (``truth``: component -> weight). ``ols`` and ``ordered`` are :func:`standardized_coefficients` tables."""
+    (``truth``: component -> weight).
+
+    Parameters
+    ----------
+    ols : DataFrame
+        the OLS :func:`standardized_coefficients` (one or more outcomes).
+    outcome : str
+        the outcome to show.
+    ordered : DataFrame or None, default None
+        the ordered logit's :func:`standardized_coefficients` for the outcome.
+    truth : dict or None, default None
+        a generator's driver weights by component (synthetic data).
+    """
     ols = weight_shares(ols[ols["outcome"] == outcome]).set_index("component")
     out = pd.DataFrame({"beta": ols["beta"], "beta_lower": ols["beta_lower"], "beta_upper": ols["beta_upper"],
                         "weight share (OLS)": ols["weight_share"]})
