@@ -102,8 +102,8 @@ def test_drivers_for_a_report(survey):
     assert r2 == pytest.approx(sm.OLS(scores["satisfaction"], X).fit().rsquared)
     assert r2_dv == pytest.approx(stats.pearsonr(scores["delivered_value"], scores["satisfaction"])[0] ** 2)
     table = value.driver_table(ols, "satisfaction", ordered, truth={"product_value": 0.3})
-    assert table["weight share (OLS)"].abs().sum() == pytest.approx(1.0)
-    assert table["weight share (ordered logit)"].abs().sum() == pytest.approx(1.0)
+    assert table["signed weight (OLS)"].abs().sum() == pytest.approx(1.0)
+    assert table["signed weight (ordered logit)"].abs().sum() == pytest.approx(1.0)
     assert table.loc["product value", "true weight"] == 0.3 and table["true weight"].isna().sum() == 7
     assert all("_" not in c for c in table.index)
 

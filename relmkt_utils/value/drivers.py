@@ -292,8 +292,9 @@ def improvement_priority(ipa: pd.DataFrame, scores: pd.DataFrame, z: float = 2.0
 def driver_table(ols: pd.DataFrame, outcome: str, ordered: pd.DataFrame | None = None,
                  truth: dict | None = None) -> pd.DataFrame:
     """The drivers of one outcome side by side, for researchers, by component (plain names): the OLS
-    standardized coefficient ``beta`` with ``beta_lower``/``beta_upper``, the signed weight shares of the
-    OLS and, when given, of the ordered logit (:func:`weight_shares`) and the generator's ``true weight``
+    standardized coefficient ``beta`` with ``beta_lower``/``beta_upper``, the signed weights
+    b_c / sum |b| of the OLS and, when given, of the ordered logit (:func:`weight_shares`; negative for a
+    cost, so not shares of a whole) and the generator's ``true weight``
     (``truth``: component -> weight).
 
     Parameters
@@ -309,10 +310,10 @@ def driver_table(ols: pd.DataFrame, outcome: str, ordered: pd.DataFrame | None =
     """
     ols = weight_shares(ols[ols["outcome"] == outcome]).set_index("component")
     out = pd.DataFrame({"beta": ols["beta"], "beta_lower": ols["beta_lower"], "beta_upper": ols["beta_upper"],
-                        "weight share (OLS)": ols["weight_share"]})
+                        "signed weight (OLS)": ols["weight_share"]})
     if ordered is not None:
         o = weight_shares(ordered[ordered["outcome"] == outcome]).set_index("component")
-        out["weight share (ordered logit)"] = o["weight_share"].reindex(out.index)
+        out["signed weight (ordered logit)"] = o["weight_share"].reindex(out.index)
     if truth:
         out["true weight"] = pd.Series(truth, dtype=float).reindex(out.index)
     out.index = [label(c) for c in out.index]
