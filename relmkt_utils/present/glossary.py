@@ -115,6 +115,21 @@ TERMS: tuple[Term, ...] = (
     Term("hazard_ratio", "hazard ratio", "风险比",
          "How much faster customers with one more unit of something drop out, at any moment: 1 means no "
          "difference, below 1 means they stay longer.", "", ("hazard ratio",)),
+    Term("driver_analysis", "driver analysis (standardized coefficients)", "驱动因素分析",
+         "Which component an outcome such as satisfaction moves with most: the outcome is regressed on the component "
+         "scores and each coefficient is put in standard deviations of the outcome per standard deviation of the "
+         "component, so components on different spreads can be compared.",
+         r"\beta_c = b_c\,\mathrm{sd}(x_c)/\mathrm{sd}(y)", ("driver analysis", "standardized coefficient")),
+    Term("ipa", "importance-performance analysis (IPA)", "重要性-绩效分析",
+         "Martilla & James (1977): each component placed by how much it matters to customers (importance) and how "
+         "well the firm does on it (performance); the one that matters much and performs below the others is "
+         "improved first ('concentrate here').", "", ("importance-performance",)),
+    Term("hit_rate", "hit rate", "命中率",
+         "The share of choices in which customers took the offer the model rates highest; choosing at random gives "
+         "one over the number of offers.", "", ("hit rate",)),
+    Term("share_simulator", "share simulator", "市场份额模拟",
+         "A choice model used to predict how customers would split among a set of offers, and how the split moves "
+         "when one offer changes.", r"s_j = e^{V_j} / \sum_k e^{V_k}", ("simulator",)),
     Term("member_get_member", "member get member (referral programme)", "成员带动成员",
          "American Express's programme rewarding members who introduce new members; any reward for a customer "
          "who brings a customer.", "", ("member get member", "member-get-member", "referral programme")),
@@ -198,6 +213,7 @@ CONCEPTS: tuple[Concept, ...] = (
               "choice"),), "delivered_value"),
     Concept("Berry's three levels of relationship marketing", "财务 / 社会 / 结构层次",
             (("01_loyalty_measurement", "survival to dropout by relationship level"),
+             ("02_delivered_value", "delivered value and dropout by relationship level"),
              ("04_retention_vs_acquisition", "retention and CLV by bond")), "berry_levels"),
     Concept("member get member (referral)", "成员带动成员",
             (("03_referral_roi", "the referral funnel, incremental customers and the programme's return; the "

@@ -41,6 +41,7 @@ from ..core.errors import DataError
 from ..core.results import StatsmodelsResults
 from ..data.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO
 
+from .labels import label
 from .scores import construct_kind
 
 OUTCOMES = ("satisfaction", "repurchase_intent", "nps")
@@ -317,3 +318,111 @@ def weight_shares(importance: pd.DataFrame) -> pd.DataFrame:
     total = out["coef"].abs().groupby([out[k] for k in keys]).transform("sum") if keys else out["coef"].abs().sum()
     out["weight_share"] = out["coef"] / total
     return out
+
+
+# ---------------------------------------------------------------------------- for a report
+
+def top_driver(importance: pd.DataFrame, outcome: str, model: str = "ols") -> str:
+    """The component whose standardized coefficient for ``outcome`` is largest in absolute value (the
+    one the outcome moves with most, per standard deviation of the component).
+
+    Parameters
+    ----------
+    importance : DataFrame
+        a :func:`standardized_coefficients` / :func:`driver_importance` table.
+    outcome : str
+        the outcome (satisfaction, repurchase_intent or nps).
+    model : {'ols', 'ordered'}, default 'ols'
+        the driver model whose coefficients are compared.
+    """
+    rows = importance[(importance["outcome"] == outcome) & (importance["model"] == model)]
+    if rows.empty:
+        raise DataError(f"no {model} driver coefficients for outcome '{outcome}'")
+    return str(rows.loc[rows["beta"].abs().idxmax(), "component"])
+
+
+def improvement_priority(ipa: pd.DataFrame, scores: pd.DataFrame, z: float = 2.0) -> dict:
+    """The component to improve first (:func:`improve_first`) and whether the data rank it clearly:
+    its performance lies below the median of the components by ``margin`` standard errors of its mean
+    score, se = sd / sqrt(n); below ``z`` (2 by default) another sample could put it on the other side
+    of the median line, so ``clear`` is False and ``reason`` says so in a sentence. Keys: ``component``
+    (None when no component performs below the median), ``name`` (its plain name), ``margin``, ``clear``,
+    ``quadrant``, ``reason``.
+
+    Parameters
+    ----------
+    ipa : DataFrame
+        an :func:`importance_performance` table (with its medians in ``attrs``).
+    scores : DataFrame
+        the component scores (:func:`relmkt_utils.value.value_scores`).
+    z : float, default 2.0
+        the standard errors below the median from which the ranking counts as clear.
+    """
+    component = improve_first(ipa)
+    if component is None:
+        return {"component": None, "name": None, "margin": float("nan"), "clear": False, "quadrant": "",
+                "reason": "no component is rated below the median of the components"}
+    row = ipa.set_index("component").loc[component]
+    x = pd.to_numeric(scores[component], errors="coerce").dropna()
+    se = float(x.std(ddof=1) / np.sqrt(len(x)))
+    margin = (ipa.attrs["performance_median"] - float(row["performance"])) / se if se > 0 else float("inf")
+    clear = bool(margin >= z)
+    reason = "" if clear else (f"its mean rating is only {margin:.1f} standard errors below the median of the components, "
+                               "so another sample of customers could rank it on the other side")
+    return {"component": component, "name": label(component), "margin": float(margin), "clear": clear,
+            "quadrant": str(row["quadrant"]),
+            "reason": reason}
+
+
+def driver_table(ols: pd.DataFrame, outcome: str, ordered: pd.DataFrame | None = None,
+                 truth: dict | None = None) -> pd.DataFrame:
+    """The drivers of one outcome side by side, for researchers, by component (plain names): the OLS
+    standardized coefficient ``beta`` with ``beta_lower``/``beta_upper``, the signed weights
+    b_c / sum |b| of the OLS and, when given, of the ordered logit (:func:`weight_shares`; negative for a
+    cost, so not shares of a whole) and the generator's ``true weight``
+    (``truth``: component -> weight).
+
+    Parameters
+    ----------
+    ols : DataFrame
+        the OLS :func:`standardized_coefficients` (one or more outcomes).
+    outcome : str
+        the outcome to show.
+    ordered : DataFrame or None, default None
+        the ordered logit's :func:`standardized_coefficients` for the outcome.
+    truth : dict or None, default None
+        a generator's driver weights by component (synthetic data).
+    """
+    ols = weight_shares(ols[ols["outcome"] == outcome]).set_index("component")
+    out = pd.DataFrame({"beta": ols["beta"], "beta_lower": ols["beta_lower"], "beta_upper": ols["beta_upper"],
+                        "signed weight (OLS)": ols["weight_share"]})
+    if ordered is not None:
+        o = weight_shares(ordered[ordered["outcome"] == outcome]).set_index("component")
+        out["signed weight (ordered logit)"] = o["weight_share"].reindex(out.index)
+    if truth:
+        out["true weight"] = pd.Series(truth, dtype=float).reindex(out.index)
+    out.index = [label(c) for c in out.index]
+    out.index.name = "component"
+    return out
+
+
+def ipa_reader_table(ipa: pd.DataFrame) -> pd.DataFrame:
+    """An :func:`importance_performance` table with plain names: component, kind, importance,
+    performance, quadrant."""
+    out = ipa[["component", "kind", "importance", "performance", "quadrant"]].copy()
+    out["component"] = [label(c) for c in out["component"]]
+    return out
+
+
+def driver_models(scores: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The driver coefficients a report needs: the OLS of every outcome in ``scores`` (for the chart)
+    and the ordered logit of ``outcome`` (to check the top driver), as two
+    :func:`standardized_coefficients` tables."""
+    return driver_importance(scores, model="ols"), standardized_coefficients(scores, outcome, model="ordered")
+
+
+def r_squared(scores: pd.DataFrame, outcome: str) -> tuple[float, float]:
+    """R² of ``outcome`` on the eight component scores and on the equal-weight delivered-value index
+    alone (OLS): how much of the outcome the components explain, and how much Kotler's index keeps."""
+    return (float(fit_driver_ols(scores, outcome).rsquared),
+            float(fit_driver_ols(scores, outcome, components=["delivered_value"]).rsquared))
