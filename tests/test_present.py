@@ -51,7 +51,7 @@ def test_html_is_escaped_and_numbers_right_aligned():
 def test_sentences_and_summaries():
     assert p_text(0.0) == "< 0.001" and p_text(0.0421) == "= 0.042"
     rows = key_numbers([("customers", 5919.0, "count"), ("ROI", -0.28, "share"), ("CLV", None, "money")], "EUR").df
-    assert rows["value"].tolist() == ["5,919", "-28.0%", "—"]
+    assert rows["value"].tolist() == ["5,919", "−28.0%", "—"]
     assert fmt(-0.0001, "share") == "0.0%"
 
 

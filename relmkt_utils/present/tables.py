@@ -93,7 +93,13 @@ def _missing(x) -> bool:
 
 def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     """One value as text for a reader (see the module docstring); ``decimals`` fixes the decimals of a
-    plain number (a table gives every value of a column the same, :func:`decimals_for`)."""
+    plain number (a table gives every value of a column the same, :func:`decimals_for`). A negative
+    number is written with the typographic minus (−), as in the prose, whatever its kind."""
+    text = _fmt(x, kind, currency, decimals)
+    return "−" + text[1:] if text.startswith("-") and kind != "text" and not isinstance(x, str) else text
+
+
+def _fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     if _missing(x):
         return MISSING
     if kind == "bool" or isinstance(x, (bool, np.bool_)):
@@ -134,7 +140,7 @@ def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
         return "0"                           # an exact zero, not "0.000" beside 0.500
     d = decimals_for([x]) if decimals is None else decimals
     text = f"{x:,.{d}f}" if d is not None else ""
-    if not text.strip("-0.,"):
+    if not text.strip("-−0.,"):
         return f"{x:.2e}"                    # tiny, or a nonzero value the column's decimals would show as 0
     return text
 
