@@ -138,7 +138,7 @@ def test_first_use_of_a_term_links_to_the_glossary_once():
 def test_the_answer_block_has_its_anchor_and_its_statuses():
     fs = [make("repeat_rate", 0.3), make("clv_mean", 5.0, status=CAUTION, reason="short history")]
     block = answer_html("Who comes back?", fs, "tafeng")
-    assert block.startswith('<div class="relmkt-answer" id="answer">') and 'class="finding caution"' in block
+    assert block.startswith('<div class="relmkt-answer" id="answer">') and 'class="finding caution money"' in block
     assert "The answer for <em>tafeng</em>" in block
 
 

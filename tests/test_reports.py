@@ -292,7 +292,7 @@ const a = document.getElementById('answer');
 if (!a) return null;
 const r = a.getBoundingClientRect();
 const top = r.top + window.scrollY, bottom = r.bottom + window.scrollY;
-const sentences = [...a.querySelectorAll('li')].map(li => li.innerText);
+const sentences = [...a.querySelectorAll('li:not(.text)')].map(li => li.innerText);   // a text finding states a direction
 document.querySelectorAll('details.relmkt-researcher').forEach(d => d.open = true);   // researchers' blocks too
 document.querySelectorAll('code, pre, .jp-InputArea').forEach(e => e.style.display = 'none');
 return {top: top, bottom: bottom, sentences: sentences, text: document.body.innerText,

@@ -285,7 +285,7 @@ STATUS_WORDS = {OK: "", CAUTION: "Caution", NOT_ESTIMABLE: "Not estimable"}
 
 def answer_html(question: str, findings: list[Finding], dataset: str = "", pending: bool = False) -> str:
     """The report's first block: the question, then one sentence per finding with its status."""
-    items = "".join(f'<li class="finding {f.status.replace(" ", "-")}">{f.sentence}</li>' for f in findings)
+    items = "".join(f'<li class="finding {f.status.replace(" ", "-")} {f.kind}">{f.sentence}</li>' for f in findings)
     on = f" for <em>{html.escape(dataset)}</em>" if dataset else ""
     if not items:
         items = ("<li>The answer appears here as the notebook runs.</li>" if pending
