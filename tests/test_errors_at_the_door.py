@@ -90,6 +90,33 @@ def test_the_sentence_names_the_argument_the_rule_and_the_value(call, sentence):
     assert _message(call) == sentence
 
 
+def test_the_helpers_of_notebook_04_check_their_arguments():
+    """retention's projection, holdout, valuation, groups and spending helpers, and core.time's day rule:
+    a wrong argument is refused at the door, not read as something else (a column name as its letters, a
+    single-cohort sBG as a pooled one)."""
+    table = pd.DataFrame([[100, 30, 25, 20], [200, 50, 40, np.nan]], columns=range(4))
+    single = retention.ShiftedBetaGeometric(np.array([100.0, 60.0, 40.0, 30.0])).fit()
+    assert _message(lambda: retention.pooled_holdout(table, calibration_periods=0)) == \
+        "calibration_periods must be a whole number >= 1 or None; got 0."
+    assert _message(lambda: retention.cohort_fit_table(table, single)) == \
+        "pooled must be the pooled sBG of fit_pooled or pooled_fit (SBGResults of a PooledShiftedBetaGeometric) or " \
+        "None; got a SBGResults."
+    assert _message(lambda: retention.projection_caveat(8, "quarters", 2.0)) == \
+        "period must be one of 'day', 'week', 'month', 'quarter', 'year'; got \"quarters\" (text)."
+    assert _message(lambda: retention.cohort_projections(models=["sbg", "weibull"])) == \
+        "models must be a list of keys of MODELS ('sbg', 'constant') or None; got a list of 2 items (unknown: 'weibull')."
+    assert _message(lambda: retention.basis("synthetic")) == \
+        'ds must be a Dataset (loaded by relmkt_utils.data.datasets.load); got "synthetic" (text).'
+    assert _message(lambda: retention.monte_carlo_check(144.0, 0.8, 0.1, seed=1, n_customers=1)) == \
+        "n_customers must be a whole number >= 2; got 1."
+    assert _message(lambda: retention.survival_by_group(pd.DataFrame(), "channel")) == \
+        'columns must be a list of column names; got "channel" (text).'
+    assert _message(lambda: retention.spending_optimum(pd.DataFrame(), 12.0, 0.008, n_boot=1)) == \
+        "n_boot must be a whole number >= 2; got 1."
+    assert _message(lambda: core.model_time_unit(None, "week", "customer_value")) == \
+        'carried must be a TimeUnit or None; got "week" (text).'
+
+
 def test_data_loaders_check_their_arguments():
     from relmkt_utils.data import datasets
     from relmkt_utils.data.synthetic import synthesize

@@ -40,6 +40,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .checks import TEXT, checked, instance
 from .errors import DataError, ParameterError
 
 DAYS_PER_YEAR = 365.25
@@ -179,6 +180,7 @@ def naive_dates(values, what: str = "dates", errors: str = "raise") -> pd.Series
     return out.dt.tz_localize(None)
 
 
+@checked(what=TEXT)
 def day_numbers(values, what: str = "dates") -> np.ndarray:
     """Calendar day numbers since 1970-01-01 (int64) by the day rule of the module docstring; a missing
     date is :data:`NAT_DAY`; text that is not a date is a DataError naming ``what``.
@@ -197,6 +199,7 @@ def day_numbers(values, what: str = "dates") -> np.ndarray:
     return days
 
 
+@checked(what=TEXT)
 def day_number(value, what: str = "date") -> int:
     """The day number of one date (a ``YYYY-MM-DD`` text, a date, a timestamp) by the same rule; a
     ParameterError naming ``what`` when it is missing or not a date.
@@ -308,6 +311,7 @@ class Period:
         return pd.Timestamp(np.datetime64(day, "D"))
 
 
+@checked(carried=instance(TimeUnit, text="a TimeUnit", none=True), who=TEXT)
 def model_time_unit(given, carried: TimeUnit | None, who: str) -> TimeUnit:
     """The time unit a prediction converts calendar horizons and annual rates with: the one the model
     carries (from the summary it was fitted to); ``given`` (an explicit ``time_unit=``) only where the

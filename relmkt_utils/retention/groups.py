@@ -26,11 +26,12 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..core.checks import TEXT, checked, dataframe, instance, number, one_of
 from ..core.errors import DataError
 from ..core.estimate import Estimate, z_value
 from ..data.tables import CHANNELS, RELATIONSHIP_LEVELS
 from ..loyalty import kaplan_meier, logrank_test
-from .cohorts import cohort_survivors, sbg_by_group
+from .cohorts import PERIODS, cohort_survivors, sbg_by_group
 
 #: Most groups a comparison draws as separate survival curves (more are drawn as points with intervals).
 MAX_CURVES = 6
@@ -126,9 +127,25 @@ def _at(km, horizon: float) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
+@checked(dropout=dataframe(), columns=instance(list, tuple, text="a list of column names"),
+         horizon=number(1, integer=True, none=True))
 def survival_by_group(dropout: pd.DataFrame, columns, horizon: int | None = None) -> list[GroupSurvival]:
     """One :class:`GroupSurvival` per column of ``columns`` present in ``dropout`` (the table of
-    :func:`relmkt_utils.loyalty.time_to_dropout` with its group columns) that has two groups or more."""
+    :func:`relmkt_utils.loyalty.time_to_dropout` with its group columns) that has two groups or more.
+
+    Parameters
+    ----------
+    dropout : DataFrame
+        the table of :func:`relmkt_utils.loyalty.time_to_dropout` with durations in days (``duration``,
+        ``dropped`` and the group columns it was given).
+    columns : list of str
+        the group columns to compare (e.g. ``['relationship_level', 'channel']``); those absent from
+        ``dropout`` or with fewer than two groups are skipped.
+    horizon : int or None, default None
+        days after acquisition at which the shares still active are compared, >= 1; None for a year where
+        the data follow customers well beyond one, else the longest whole number of 30-day months within
+        80% of the longest follow-up.
+    """
     horizon = horizon_days(dropout) if horizon is None else int(horizon)
     out = []
     for column in columns:
@@ -192,11 +209,31 @@ class GroupValue:
         return out.rename_axis(self.column.replace("_", " "))
 
 
+@checked(transactions=dataframe(), customers=dataframe(), column=TEXT, period=one_of(*PERIODS), margin=number(),
+         discount_rate=number(0, low_open=True), exclude_last=number(0, integer=True))
 def clv_by_group(transactions: pd.DataFrame, customers: pd.DataFrame, column: str, period: str, margin: float,
                  discount_rate: float, exclude_last: int = 1) -> GroupValue:
     """A pooled sBG per group of ``column`` on the acquisition cohorts by ``period`` and the CLV of a
     new customer of each (margin ``margin`` per alive customer-period, ``discount_rate`` per period).
-    Groups whose cohorts cannot be fitted are left out; with fewer than two left the ratio is NaN."""
+    Groups whose cohorts cannot be fitted are left out; with fewer than two left the ratio is NaN.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame
+        the customers table with the ``column`` to group by (and acquisition dates).
+    column : str
+        the customers column whose groups get one sBG each (e.g. ``'relationship_level'``, ``'channel'``).
+    period : {'month', 'quarter', 'year'}
+        calendar period of the acquisition cohorts.
+    margin : float
+        margin per alive customer and period, in the currency of the data.
+    discount_rate : float
+        discount rate per period, > 0.
+    exclude_last : int, default 1
+        last periods of every cohort left out, a whole number >= 0.
+    """
     table = cohort_survivors(transactions, customers, period=period, group=column, exclude_last=exclude_last)
     fits = sbg_by_group(table, discount_rate)
     fits.index = fits.index.astype(str)

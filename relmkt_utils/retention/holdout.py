@@ -26,14 +26,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import Rule, checked, dataframe, instance, number, one_of
 from ..core.errors import DataError
 from ..core.estimate import wilson_ci
+from ..core.time import UNITS
 from .cohorts import constant_retention, fit_cohorts, fit_pooled
+from .sbg import PooledShiftedBetaGeometric, SBGResults
 
 #: Mean absolute percentage error of a holdout (in percent) below which a projection "fits".
 HOLDOUT_FIT_THRESHOLD = 5.0
 #: A pooled sBG resting on fewer observed periods than this projects far beyond its data.
 MIN_PERIODS_FOR_FORECAST = 6
+
+#: The argument rule of a pooled sBG: the results of :func:`~relmkt_utils.retention.fit_pooled` or None.
+POOLED = Rule("the pooled sBG of fit_pooled or pooled_fit (SBGResults of a PooledShiftedBetaGeometric) or None",
+              lambda v: "" if v is None or (isinstance(v, SBGResults) and isinstance(v.model, PooledShiftedBetaGeometric))
+              else "fails")
 
 
 @dataclass(frozen=True)
@@ -83,10 +91,22 @@ def observed_periods(table: pd.DataFrame) -> int:
     return int(max(seen)) if seen else 0
 
 
+@checked(table=dataframe(), calibration_periods=number(1, integer=True, none=True))
 def pooled_holdout(table: pd.DataFrame, calibration_periods: int | None = None) -> Holdout:
     """Fit the pooled sBG and the constant rate to tenures 0..T_c of every cohort and compare their
     projections of the later tenures with the survivors (module docstring). ``calibration_periods``
-    defaults to half the longest observed tenure, at least 2; at least one tenure must remain."""
+    defaults to half the longest observed tenure, at least 2; at least one tenure must remain.
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort as :func:`~relmkt_utils.retention.cohort_survivors` or
+        :func:`~relmkt_utils.retention.survivor_table` lay them out (rows cohorts, columns tenures 0, 1, ...,
+        NaN where a cohort is not observed).
+    calibration_periods : int or None, default None
+        the last tenure T_c the models are fitted to, >= 1; None for half the longest observed tenure (at
+        least 2). A T_c that leaves no later tenure gives a Holdout without a table, and its reason.
+    """
     T = observed_periods(table)
     Tc = max(2, T // 2) if calibration_periods is None else int(calibration_periods)
     if T < 3 or not 1 <= Tc < T:
@@ -114,6 +134,7 @@ def pooled_holdout(table: pd.DataFrame, calibration_periods: int | None = None) 
     return Holdout(out, Tc, T, alpha=sbg.alpha, beta=sbg.beta, retention=r)
 
 
+@checked(observed=number(0, integer=True), period=one_of(*UNITS), holdout_error=number(0, none=True))
 def projection_caveat(observed: int, period: str, holdout_error: float | None) -> dict:
     """The status of a value projected by an sBG fitted to ``observed`` periods of renewals
     (``period``: month, quarter, year) with the given holdout error (percent, None when it could not
@@ -121,7 +142,18 @@ def projection_caveat(observed: int, period: str, holdout_error: float | None) -
 
     Caution when fewer than :data:`MIN_PERIODS_FOR_FORECAST` periods were observed (a lifetime is
     projected far beyond the data: an illustration of the method, not a forecast), or when the
-    projection misses its holdout by :data:`HOLDOUT_FIT_THRESHOLD` percent or more."""
+    projection misses its holdout by :data:`HOLDOUT_FIT_THRESHOLD` percent or more.
+
+    Parameters
+    ----------
+    observed : int
+        periods of renewals the sBG was fitted to (the longest observed tenure), >= 0.
+    period : {'day', 'week', 'month', 'quarter', 'year'}
+        the name of one period, as the reason says it (``'quarter'``: "6 quarters of renewals").
+    holdout_error : float or None
+        the sBG's mean absolute percentage error on the held-out periods (:meth:`Holdout.error`), in
+        percent, >= 0; None when the projection could not be checked.
+    """
     if observed < MIN_PERIODS_FOR_FORECAST:
         return {"status": "caution",
                 "reason": f"the sBG rests on {observed} {period}{'s' if observed != 1 else ''} of renewals and projects "
@@ -134,9 +166,16 @@ def projection_caveat(observed: int, period: str, holdout_error: float | None) -
     return {"status": "ok", "reason": ""}
 
 
+@checked(table=dataframe())
 def tenure_retention(table: pd.DataFrame) -> pd.DataFrame:
     """Observed retention by tenure, pooled over the cohorts that observe both periods, with Wilson
-    95% intervals: rows t = 1..T, columns ``at_risk``, ``retained``, ``retention``, ``lower``, ``upper``."""
+    95% intervals: rows t = 1..T, columns ``at_risk``, ``retained``, ``retention``, ``lower``, ``upper``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort (rows) and tenure (columns 0, 1, ...), NaN where a cohort is not observed.
+    """
     v = table.to_numpy(dtype=float)
     rows = []
     for j, t in enumerate(table.columns[1:], start=1):
@@ -149,10 +188,21 @@ def tenure_retention(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("period")
 
 
+@checked(table=dataframe(), first=number(1, integer=True), last=number(1, integer=True, none=True))
 def retention_over(table: pd.DataFrame, first: int = 2, last: int | None = None):
     """One retention rate for the renewals ``first``..``last`` (all later ones when None), pooled over
     cohorts and periods (customers retained over customers at risk), with its Wilson interval
-    (:class:`~relmkt_utils.core.estimate.Estimate`); None when no cohort is observed that long."""
+    (:class:`~relmkt_utils.core.estimate.Estimate`); None when no cohort is observed that long.
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort (rows) and tenure (columns 0, 1, ...), NaN where a cohort is not observed.
+    first : int, default 2
+        the first renewal (tenure) pooled, >= 1 (1: retention from acquisition to the first renewal).
+    last : int or None, default None
+        the last renewal pooled, >= 1; None for every later one observed.
+    """
     t = tenure_retention(table)
     t = t[(t.index >= first) & ((t.index <= last) if last is not None else True)]
     if t.empty:
@@ -160,19 +210,36 @@ def retention_over(table: pd.DataFrame, first: int = 2, last: int | None = None)
     return wilson_ci(float(t["retained"].sum()), float(t["at_risk"].sum()))
 
 
+@checked(table=dataframe())
 def pooled_fit(table: pd.DataFrame):
     """The pooled sBG of ``table`` (:func:`relmkt_utils.retention.fit_pooled`) and an empty reason, or
-    None and the sentence why it cannot be fitted (no cohort with a renewal, nobody churned)."""
+    None and the sentence why it cannot be fitted (no cohort with a renewal, nobody churned).
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort (rows) and tenure (columns 0, 1, ...), NaN where a cohort is not observed.
+    """
     try:
         return fit_pooled(table), ""
     except DataError as err:
         return None, " ".join(str(err).split())
 
 
+@checked(table=dataframe(), pooled=POOLED)
 def cohort_fit_table(table: pd.DataFrame, pooled) -> pd.DataFrame:
     """An sBG per cohort with three or more periods (:func:`relmkt_utils.retention.fit_cohorts`) and
     the pooled one (when there is one), in plain words: customers, periods, alpha, beta, retention at the first and at the
-    last observed renewal (the mean churn probability is one minus the first)."""
+    last observed renewal (the mean churn probability is one minus the first).
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort (rows) and tenure (columns 0, 1, ...), NaN where a cohort is not observed.
+    pooled : SBGResults or None
+        the pooled sBG of ``table`` (:func:`pooled_fit` or :func:`~relmkt_utils.retention.fit_pooled`),
+        its last row; None when it could not be fitted (no pooled row).
+    """
     fits = fit_cohorts(table)
     rows = [{"cohort": str(c), "customers": r["n0"], "periods": r["periods"], "α": r["alpha"], "β": r["beta"],
              "retention at the first renewal": r["retention_1"], "retention at the last renewal": r["retention_T"]}
@@ -188,9 +255,19 @@ def cohort_fit_table(table: pd.DataFrame, pooled) -> pd.DataFrame:
     return out
 
 
+@checked(table=dataframe(), pooled=instance(SBGResults, text="fitted sBG results (SBGResults)", none=True))
 def tenure_table(table: pd.DataFrame, pooled) -> pd.DataFrame:
     """Retention by tenure pooled over the cohorts beside the pooled sBG's r(t): rows customers at
-    risk, retained, observed rate (with its interval) and the sBG's rate; one column per renewal."""
+    risk, retained, observed rate (with its interval) and the sBG's rate; one column per renewal.
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort (rows) and tenure (columns 0, 1, ...), NaN where a cohort is not observed.
+    pooled : SBGResults or None
+        the sBG whose retention rate r(t) is set beside the observed one (the pooled sBG of ``table``,
+        :func:`pooled_fit`); None leaves its row empty (NaN).
+    """
     t = tenure_retention(table)
     out = pd.DataFrame({"customers at risk": t["at_risk"], "customers retained": t["retained"],
                         "observed retention": t["retention"],

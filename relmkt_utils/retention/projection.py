@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..core.checks import Rule, checked, instance
 from ..core.clv import clv
 from ..core.time import TimeUnit, calendar_period
+from ..data.dataset import Dataset
 from . import published
 from .cohorts import survivor_curves
 from .sbg import GeometricRetention, ShiftedBetaGeometric, sbg_del, sbg_derl
@@ -40,6 +42,21 @@ MODELS: dict = {
 }
 #: Renewals at which the residual value of a customer is shown beside a new customer's.
 RENEWALS = (0, 1, 3, 7)
+
+
+def _model_keys(value) -> str:
+    """Why ``value`` is not a list of keys of :data:`MODELS` ("" when it is; read when called, so that a
+    model added to :data:`MODELS` is accepted)."""
+    if value is None:
+        return ""
+    if not isinstance(value, (list, tuple)) or not value:
+        return "fails"
+    unknown = [k for k in value if not isinstance(k, str) or k not in MODELS]
+    return f"unknown: {', '.join(map(repr, unknown))}" if unknown else ""
+
+
+#: The argument rule of ``models``: a non-empty list of keys of :data:`MODELS`, or None for all of them.
+MODEL_KEYS = Rule("a list of keys of MODELS (" + ", ".join(map(repr, MODELS)) + ") or None", _model_keys)
 
 
 @dataclass
@@ -172,11 +189,23 @@ def project(survivors, calibration: int, models=("sbg", "constant")) -> tuple[pd
     return out, fits
 
 
+@checked(ds=instance(Dataset, text="a Dataset (loaded by relmkt_utils.data.datasets.load)", none=True),
+         models=MODEL_KEYS)
 def cohort_projections(ds=None, models=None) -> CohortProjections:
     """The projections of the dataset's own ``cohorts`` table, or of Fader & Hardie's (2007) two
     published cohorts when ``ds`` has none (``own`` says which). Own cohorts are fitted to the
     calibration years of ``source_figures`` in dataset.yml where it gives them, else to the first two
-    thirds of their periods; periods are the dataset's time unit."""
+    thirds of their periods; periods are the dataset's time unit.
+
+    Parameters
+    ----------
+    ds : Dataset or None, default None
+        the dataset whose ``cohorts`` table (survivors per cohort and period) is projected; None, or a
+        dataset without that table, projects Fader & Hardie's published cohorts.
+    models : list of str or None, default None
+        keys of :data:`MODELS` to fit (``'sbg'``, ``'constant'``); None for all of them. The tables and
+        lifetimes of :class:`CohortProjections` read the ``'sbg'`` and ``'constant'`` fits.
+    """
     models = tuple(MODELS) if models is None else tuple(models)
     own = ds is not None and getattr(ds, "cohorts", None) is not None
     if own:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import RATE, SEED, checked, dataframe, number, one_of
 from ..core.estimate import Estimate
 from .allocation import (PARAMS, ResponseCurves, average_and_marginal_costs, customer_equity_per_prospect,
                          equity_surface, fit_response_curves, optimal_spend)
-from .cohorts import retention_vs_acquisition_cost
+from .cohorts import PERIODS, retention_vs_acquisition_cost
 
 #: Plain names of the response curves' parameters (Blattberg & Deighton 1996).
 PARAMETER_LABELS = {"ceiling_a": "acquisition ceiling cₐ (most prospects spending can win)",
@@ -36,10 +37,23 @@ OPTIMUM_LABELS = {"acquisition_spend": "acquisition spend per prospect, A*",
                   "value_per_customer": "value of an acquired customer, V"}
 
 
+@checked(spend=dataframe(none=True), customers=dataframe(none=True), period=one_of(*PERIODS))
 def cost_table(spend: pd.DataFrame | None, customers: pd.DataFrame | None, period: str = "month") -> pd.DataFrame:
     """What keeping and winning a customer cost on average (:func:`relmkt_utils.retention.retention_vs_acquisition_cost`),
     one row per cost with a plain description; ``attrs["ratio"]`` is the spend table's acquisition
-    cost per new customer over its retention cost per retained customer (None without a spend table)."""
+    cost per new customer over its retention cost per retained customer (None without a spend table).
+
+    Parameters
+    ----------
+    spend : DataFrame or None
+        the spend table (acquisition and retention spend, new and retained customers per period); None
+        when the dataset has none.
+    customers : DataFrame or None
+        the customers table (an ``acquisition_cost`` column per customer where it has one); None when
+        the dataset has none.
+    period : {'month', 'quarter', 'year'}, default 'month'
+        calendar period of one row of the spend table, as the descriptions say it.
+    """
     c = retention_vs_acquisition_cost(spend, customers)
     what = [(f"keeping a customer one more {period}" if k == "retention" else "winning a new customer")
             + (f": {ch}" if ch != "all" else "") + (" (spend table)" if s == "spend" else " (customers table)")
@@ -141,10 +155,25 @@ class SpendingOptimum:
         return out.rename_axis("")
 
 
+@checked(spend=dataframe(), margin=number(), discount=RATE, n_boot=number(2, integer=True), seed=SEED)
 def spending_optimum(spend: pd.DataFrame, margin: float, discount: float, n_boot: int = 300,
                      seed: int = 0) -> SpendingOptimum:
     """Fit the response curves to ``spend`` and find the optimum at ``margin`` per customer and period
-    and ``discount`` per period, with delta-method and bootstrap (``n_boot`` redraws, ``seed``) intervals."""
+    and ``discount`` per period, with delta-method and bootstrap (``n_boot`` redraws, ``seed``) intervals.
+
+    Parameters
+    ----------
+    spend : DataFrame
+        the spend table (:func:`relmkt_utils.retention.fit_response_curves` names its columns).
+    margin : float
+        margin per customer and period of the spend table, in the currency of the data.
+    discount : float
+        discount rate per period of the spend table, > -1.
+    n_boot : int, default 300
+        parametric bootstrap redraws of the spend table for the bootstrap interval, >= 2.
+    seed : int, default 0
+        seed of the bootstrap, >= 0.
+    """
     fit = fit_response_curves(spend)
     return SpendingOptimum(fit, float(margin), float(discount), fit.optimum(margin, discount),
                            fit.optimum_conf_int(margin, discount),

@@ -33,24 +33,43 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..core.checks import FLAG, PROBABILITY, RATE, SEED, checked, dataframe, instance, number, numbers, one_of
 from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv
 from ..core.estimate import Estimate
 from ..core.time import TimeUnit, calendar_period
+from ..data.dataset import Dataset
 from .cohorts import PERIODS, acquisition_cost, revenue_per_alive_period
 from .equity import break_even_retention_spend, clv_cac_grid, customer_equity, retention_uplift_value
 from .holdout import projection_caveat
-from .sbg import sbg_derl
+from .sbg import SBGResults, sbg_derl
+
+#: The argument rule of a dataset.
+DATASET = instance(Dataset, text="a Dataset (loaded by relmkt_utils.data.datasets.load)")
 
 TIMINGS = {"start": "first margin at acquisition (Berger & Nasr)", "end": "margins at the end of each year (Gupta & Lehmann)"}
 
 
 # ---------------------------------------------------------------------------- section 1: closed form
 
+@checked(margin_per_year=number(), retention=PROBABILITY, annual_discount_rate=RATE,
+         horizon_years=number(0, integer=True))
 def worked_example(margin_per_year: float, retention: float, annual_discount_rate: float,
                    horizon_years: int) -> pd.DataFrame:
     """The closed-form CLV of one customer in both timing conventions: the margin multiplier, the CLV
     over an infinite horizon and over ``horizon_years`` (rows: timing). ``attrs``: ``clv_start``,
-    ``clv_end`` and ``kinds`` (the column kinds for a reader's table)."""
+    ``clv_end`` and ``kinds`` (the column kinds for a reader's table).
+
+    Parameters
+    ----------
+    margin_per_year : float
+        margin per customer and year, in the currency of the data.
+    retention : float
+        annual retention rate, in [0, 1].
+    annual_discount_rate : float
+        discount rate per year (0.1 = 10%), > -1.
+    horizon_years : int
+        years of the finite-horizon CLV, a whole number >= 0.
+    """
     i = annual_discount_rate
     rows = {label: {"margin multiplier (years of margin)": margin_multiplier(retention, i, t),
                     "CLV, infinite horizon": clv(margin_per_year, retention, i, timing=t),
@@ -63,11 +82,27 @@ def worked_example(margin_per_year: float, retention: float, annual_discount_rat
     return out
 
 
+@checked(margin_per_year=number(), retention=PROBABILITY, annual_discount_rate=RATE, seed=SEED,
+         n_customers=number(2, integer=True))
 def monte_carlo_check(margin_per_year: float, retention: float, annual_discount_rate: float, seed: int,
                       n_customers: int = 10_000) -> pd.DataFrame:
     """The closed forms beside the mean of ``n_customers`` simulated customers with geometric
     lifetimes (:func:`relmkt_utils.core.clv.simulate_clv`, seeded), the simulation's standard error and
-    the difference in standard errors (rows: timing)."""
+    the difference in standard errors (rows: timing).
+
+    Parameters
+    ----------
+    margin_per_year : float
+        margin per customer and year, in the currency of the data.
+    retention : float
+        annual retention rate, in [0, 1].
+    annual_discount_rate : float
+        discount rate per year (0.1 = 10%), > -1.
+    seed : int
+        seed of the simulation, >= 0.
+    n_customers : int, default 10000
+        simulated customers per timing convention, >= 2 (the standard error needs two).
+    """
     rows = {}
     for t, label in TIMINGS.items():
         draws = simulate_clv(margin_per_year, retention, annual_discount_rate, n_customers, seed=seed, timing=t)
@@ -81,10 +116,19 @@ def monte_carlo_check(margin_per_year: float, retention: float, annual_discount_
     return out
 
 
+@checked(retention=numbers(0, 1), discount_rates=numbers(-1, low_open=True))
 def multiplier_grid(retention=(0.6, 0.7, 0.8, 0.9), discount_rates=(0.08, 0.10, 0.12, 0.14, 0.16)) -> pd.DataFrame:
     """Gupta & Lehmann's margin multiplier r/(1+i-r) (margins at the end of each year) over annual
-    retention rates (rows) and discount rates (columns)."""
-    r, i = np.asarray(retention, float), np.asarray(discount_rates, float)
+    retention rates (rows) and discount rates (columns).
+
+    Parameters
+    ----------
+    retention : array-like, default (0.6, 0.7, 0.8, 0.9)
+        annual retention rates of the rows, each in [0, 1].
+    discount_rates : array-like, default (0.08, 0.10, 0.12, 0.14, 0.16)
+        discount rates per year of the columns, each > -1.
+    """
+    r, i = np.asarray(retention, float).ravel(), np.asarray(discount_rates, float).ravel()
     out = pd.DataFrame(margin_multiplier(r[:, None], i[None, :]), index=pd.Index(r, name="annual retention"),
                        columns=[f"discount rate {x:.0%}" for x in i])
     out.attrs["kinds"] = {"annual retention": "share", **{c: "number" for c in out.columns}}
@@ -149,11 +193,38 @@ class Basis:
         return out
 
 
+@checked(ds=DATASET, cohort_period=one_of(*PERIODS), spend_period=one_of(*PERIODS), annual_discount_rate=RATE,
+         margin_rate=PROBABILITY, margin_from_data=FLAG, margin=number(), exclude_last=number(0, integer=True),
+         inactivity_days=number(0, low_open=True), uplift=number(-1, 1))
 def basis(ds, cohort_period: str = "quarter", spend_period: str = "month", annual_discount_rate: float = 0.10,
           margin_rate: float = 0.30, margin_from_data: bool = True, margin: float = 12.0, exclude_last: int = 1,
           inactivity_days: float = 180, uplift: float = 0.05) -> Basis:
     """The :class:`Basis` of a dataset: its gross margin (:meth:`relmkt_utils.data.dataset.Dataset.gross_margin`)
-    when ``margin_from_data`` and the transactions carry one, else ``margin_rate``."""
+    when ``margin_from_data`` and the transactions carry one, else ``margin_rate``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        the dataset valued (its transactions, customers and spend tables).
+    cohort_period : {'month', 'quarter', 'year'}, default 'quarter'
+        calendar period of the acquisition cohorts.
+    spend_period : {'month', 'quarter', 'year'}, default 'month'
+        calendar period of one row of the spend table.
+    annual_discount_rate : float, default 0.10
+        discount rate per year (0.1 = 10%), > -1; converted to each period.
+    margin_rate : float, default 0.30
+        share of revenue kept as margin, in [0, 1], where the data give none (or ``margin_from_data`` is False).
+    margin_from_data : bool, default True
+        use the transactions' own margin over their amount where they have one.
+    margin : float, default 12.0
+        illustrative margin per customer and month (the worked example, the spend table).
+    exclude_last : int, default 1
+        last periods of every cohort left out, a whole number >= 0.
+    inactivity_days : float, default 180
+        days without a purchase after which a customer has lapsed, > 0.
+    uplift : float, default 0.05
+        rise of annual retention valued (0.05 = 5 points), in [-1, 1].
+    """
     own = ds.gross_margin() if margin_from_data else None
     has_margin = ds.transactions is not None and "margin" in ds.transactions.columns
     if own is not None:
@@ -413,13 +484,40 @@ class CustomerValue:
         return clv_cac_grid(self.margin, self.discount, np.round(np.linspace(0.30, 0.95, 27), 3), np.linspace(0, top, 41))
 
 
+@checked(ds=DATASET, cohorts=dataframe(), pooled=instance(SBGResults, text="fitted sBG results (SBGResults)"),
+         basis=instance(Basis, text="a Basis (retention.basis)"), dropout=dataframe(),
+         holdout_error=number(0, none=True), horizon_years=number(0, integer=True), n_draws=number(2, integer=True),
+         seed=SEED)
 def value_customers(ds, cohorts: pd.DataFrame, pooled, basis: Basis, dropout: pd.DataFrame,
                     holdout_error: float | None = None, horizon_years: int = 10, n_draws: int = 400,
                     seed: int = 0) -> CustomerValue:
     """Value the customers of a purchase log (module docstring) with the pooled sBG ``pooled`` fitted
     to ``cohorts`` (:func:`relmkt_utils.retention.cohort_survivors` by ``basis.period``), the dropout
     table of :func:`relmkt_utils.loyalty.time_to_dropout` (who is active now) and the holdout error of
-    the sBG (percent, None when it could not be checked)."""
+    the sBG (percent, None when it could not be checked).
+
+    Parameters
+    ----------
+    ds : Dataset
+        the dataset valued: its transactions, customers (acquisition costs), spend table and observation end.
+    cohorts : DataFrame
+        survivors per acquisition cohort by ``basis.period`` (:func:`relmkt_utils.retention.cohort_survivors`).
+    pooled : SBGResults
+        the pooled sBG fitted to ``cohorts`` (:func:`relmkt_utils.retention.pooled_fit`).
+    basis : Basis
+        the settings of the valuation (:func:`basis`): period, discount rate, margin rate.
+    dropout : DataFrame
+        the table of :func:`relmkt_utils.loyalty.time_to_dropout` (``active_at_end``, ``start``).
+    holdout_error : float or None, default None
+        the sBG's holdout error in percent, >= 0 (:meth:`relmkt_utils.retention.Holdout.error`); None when
+        it could not be checked.
+    horizon_years : int, default 10
+        years of the finite-horizon CLV, a whole number >= 0 (at least one period is counted).
+    n_draws : int, default 400
+        draws of the sBG's parameters for the CLV's interval, >= 2.
+    seed : int, default 0
+        seed of the parameter draws, >= 0.
+    """
     from .cohorts import constant_retention
 
     period, i = basis.period, basis.discount
