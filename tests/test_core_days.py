@@ -56,9 +56,11 @@ def test_naive_values_count_as_written_and_instants_in_utc():
 
 
 @settings(max_examples=60, deadline=None)
-@given(seconds=st.integers(-2_000_000_000, 4_000_000_000), zone=st.sampled_from(["UTC", NY, TOKYO, "Asia/Kolkata",
+@given(seconds=st.integers(-1_000_000_000, 4_000_000_000), zone=st.sampled_from(["UTC", NY, TOKYO, "Asia/Kolkata",
                                                                                   "Pacific/Kiritimati", "America/St_Johns"]))
 def test_an_instant_counts_on_its_utc_day_in_any_zone(seconds, zone):
+    # from 1938 on: before 1935 St John's kept local mean time (UTC-03:30:52), an offset in seconds that no
+    # ISO text of an export carries
     utc = pd.Timestamp(seconds, unit="s", tz="UTC")
     local = utc.tz_convert(zone)
     want = seconds // 86_400

@@ -184,6 +184,7 @@ def delivered_value_by_level(
 
 # ---------------------------------------------------------------------------- for a report
 
+@checked(hr=dataframe())
 def hazard_table(hr: pd.DataFrame) -> pd.DataFrame:
     """:func:`hazard_ratios` for readers: each term by its plain name with its hazard ratio and the
     hazard ratio's own 95% interval, and the p-value (a coefficient is never shown beside the hazard
@@ -200,6 +201,7 @@ def hazard_table(hr: pd.DataFrame) -> pd.DataFrame:
                          "upper": hr["upper"].to_numpy(), "p": hr["p_value"].to_numpy()})
 
 
+@checked(fit=instance(attributes=("params", "bse", "conf_int"), text="fitted results"), alpha=ALPHA)
 def coefficient_table(fit, alpha: float = 0.05) -> pd.DataFrame:
     """The Cox coefficients b on their own scale (log hazard ratio) with their Wald interval and
     standard error, for researchers.
@@ -217,6 +219,7 @@ def coefficient_table(fit, alpha: float = 0.05) -> pd.DataFrame:
                          "std. error": fit.bse.to_numpy()})
 
 
+@checked(frame=dataframe())
 def dropout_summary(frame: pd.DataFrame) -> dict:
     """What the dropout rule made of the surveyed customers (:func:`value_retention_frame`): ``n``,
     ``dropped`` (count), ``dropped_share``, ``never_bought_share`` (the share of the dropouts without a

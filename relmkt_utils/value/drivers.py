@@ -36,7 +36,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from ..core.checks import ALPHA, COUNT, SERIES, TEXT, checked, dataframe, instance, one_of
+from ..core.checks import ALPHA, COUNT, SERIES, TEXT, checked, dataframe, instance, number, one_of
 from ..core.errors import DataError
 from ..core.results import StatsmodelsResults
 from ..data.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO
@@ -322,6 +322,7 @@ def weight_shares(importance: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- for a report
 
+@checked(importance=dataframe(), outcome=TEXT, model=one_of("ols", "ordered"))
 def top_driver(importance: pd.DataFrame, outcome: str, model: str = "ols") -> str:
     """The component whose standardized coefficient for ``outcome`` is largest in absolute value (the
     one the outcome moves with most, per standard deviation of the component).
@@ -341,6 +342,7 @@ def top_driver(importance: pd.DataFrame, outcome: str, model: str = "ols") -> st
     return str(rows.loc[rows["beta"].abs().idxmax(), "component"])
 
 
+@checked(ipa=dataframe(), scores=dataframe(), z=number(0, low_open=True))
 def improvement_priority(ipa: pd.DataFrame, scores: pd.DataFrame, z: float = 2.0) -> dict:
     """The component to improve first (:func:`improve_first`) and whether the data rank it clearly:
     its performance lies below the median of the components by ``margin`` standard errors of its mean
@@ -374,6 +376,7 @@ def improvement_priority(ipa: pd.DataFrame, scores: pd.DataFrame, z: float = 2.0
             "reason": reason}
 
 
+@checked(ols=dataframe(), outcome=TEXT, ordered=dataframe(none=True), truth=instance(dict, none=True))
 def driver_table(ols: pd.DataFrame, outcome: str, ordered: pd.DataFrame | None = None,
                  truth: dict | None = None) -> pd.DataFrame:
     """The drivers of one outcome side by side, for researchers, by component (plain names): the OLS
