@@ -30,9 +30,10 @@ reports: $(STAMP)
 # The Spark engine of btyd.rfm_summary (extra `spark`: pyspark, about 450 MB) is installed for the tests
 # where Java runs; elsewhere its tests skip, except under CI=true, where they fail (.ci/run installs Java).
 SPARK_STAMP := $(VENV)/.relmkt-spark-installed
+SPARK_EXTRAS := .[test,spark]
 $(SPARK_STAMP): $(STAMP)
 	@if command -v java >/dev/null 2>&1; then \
-	  { $(call PIP_INSTALL,-e '.[test,spark]'); } && touch $@; \
+	  { $(call PIP_INSTALL,-e '$(SPARK_EXTRAS)'); } && touch $@; \
 	else echo "no java: extra 'spark' not installed; the Spark engine tests will skip"; fi
 
 test: $(STAMP) $(SPARK_STAMP)
