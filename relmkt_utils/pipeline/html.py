@@ -309,13 +309,17 @@ def _prose_texts(soup) -> list:
 
 def link_terms(soup, glossary: str = "../glossary.html") -> int:
     """Link the first use of each glossary term in the page's prose to its entry (the answer, results,
-    readings and narrative; never inside headings, tables, code or links). Returns how many were linked."""
+    readings and narrative; never inside headings, tables, code or links). Returns how many were linked.
+    The prose's text pieces are collected once and kept up to date as links split them."""
+    from bs4 import NavigableString
+
     from ..present.glossary import TERMS
 
+    texts = _prose_texts(soup)
     linked = 0
     for term in TERMS:
         patterns = [_term_pattern(m) for m in term.matches]
-        for node in _prose_texts(soup):
+        for i, node in enumerate(texts):
             text = str(node)
             hits = [m for m in (p.search(text) for p in patterns) if m]
             if not hits:
@@ -323,8 +327,9 @@ def link_terms(soup, glossary: str = "../glossary.html") -> int:
             m = min(hits, key=lambda h: (h.start(), -len(h.group(0))))
             a = soup.new_tag("a", href=f"{glossary}#{term.id}", attrs={"class": "relmkt-term", "title": term.definition})
             a.string = m.group(0)
-            pieces = [x for x in (text[:m.start()], a, text[m.end():]) if x != ""]
-            node.replace_with(*pieces)
+            before, after = NavigableString(text[:m.start()]), NavigableString(text[m.end():])
+            node.replace_with(*[x for x in (before, a, after) if not isinstance(x, NavigableString) or str(x)])
+            texts[i:i + 1] = [x for x in (before, after) if str(x)]     # the link's own text is not prose to link
             linked += 1
             break
     return linked
