@@ -112,9 +112,13 @@ def test_failing_cell_keeps_partial_notebook_and_others_finish(small_batch):
 
 def test_parameters_are_checked_by_type():
     nb = NOTEBOOKS / "00_data_overview.ipynb"
-    assert declared_parameters(nb) == {"dataset": "synthetic", "segment": ""}
+    assert declared_parameters(nb) == {"dataset": "synthetic", "segment": "", "segment_min_size": 50}
     with pytest.raises(ParameterError, match="must be str"):
         check_parameters(nb, {"dataset": 3})
+    with pytest.raises(ParameterError, match="must be int"):            # from the annotation, not the default
+        check_parameters(nb, {"segment_min_size": 2.5})
+    with pytest.raises(ParameterError, match="segment_min_size must be at least 1"):   # the spec's check
+        check_parameters(nb, {"segment_min_size": 0})
     check_parameters(nb, {"dataset": "cdnow"})
 
 

@@ -338,5 +338,5 @@ def test_a_parameter_the_notebook_refuses_is_a_user_mistake(project):
     shutil.copy(ROOT / "notebooks" / "03_referral_roi.ipynb", project / "nb")
     cfg = write_config(project, [{"name": "r", "notebook": "03_referral_roi", "parameters": {"bootstrap": 0}}])
     res = relmkt("run", "--config", cfg, "--quiet")
-    assert res.returncode == 2 and "bootstrap needs at least 20 resamples" in res.stdout
+    assert res.returncode == 2 and "bootstrap must be at least 20 resamples" in res.stdout   # checked before the run
     assert json.loads((project / "out" / "index.json").read_text())["runs"][0]["status"] == "invalid"
