@@ -22,6 +22,7 @@ from . import published
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
 from .bgnbd import BetaGeo, BetaGeoResults
 from .choose import DISCRETE, MODELS, NAMES, check_model, fit_model
+from .cnbd import BetaGeoCNBD, BetaGeoCNBDResults, ModifiedBetaGeoCNBD, ModifiedBetaGeoCNBDResults, simulate_cnbd
 from .checks import (calibration_vs_holdout, expected_purchases_matrix, p_alive_matrix, p_alive_summary,
                      repeat_transactions_over_time)
 from .checks import (chi_square_fit, model_check_summary, p_alive_history, period_transactions,
@@ -34,6 +35,7 @@ from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
 from .paretonbd import ParetoNBD, ParetoNBDResults
 from .persistence import load_results
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
+from .regularity import regularity_summary
 from .summary import ENGINES, calibration_end, compress_summary, rfm_summary
 
 __all__ = [
@@ -47,4 +49,6 @@ __all__ = [
     "simulate_with_covariates", "lr_test", "segment_lr_test", "LRTest", "SegmentLRTest", "customer_value",
     "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
     "spend_frequency_check",
+    "BetaGeoCNBD", "BetaGeoCNBDResults", "ModifiedBetaGeoCNBD", "ModifiedBetaGeoCNBDResults", "simulate_cnbd",
+    "regularity_summary",
 ]

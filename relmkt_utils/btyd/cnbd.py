@@ -300,19 +300,20 @@ def _tail_alive(theta, x, T, pi, t, n, k, dropout_at_zero):
 
 
 def _expected_alive(theta, x, T, pi, t, k, dropout_at_zero):
-    """E[Y(t) | alive] = sum_n P(Y(t) >= n | alive), summed in blocks of n until the terms vanish."""
+    """E[Y(t) | alive] = sum_n P(Y(t) >= n | alive), summed in blocks of n (8, 16, 32, ...) until the terms vanish."""
     t = np.broadcast_to(np.asarray(t, dtype=float), x.shape)
     total = np.zeros(x.shape)
     active = t > 0
-    start = 1
+    start, size = 1, 8
     while active.any():
-        n = np.arange(start, start + 64, dtype=float)
+        n = np.arange(start, start + size, dtype=float)
         idx = np.flatnonzero(active)
         blk = _tail_alive(theta, x[idx], T[idx], pi[idx], t[idx], n, k, dropout_at_zero)
         total[idx] += blk.sum(axis=1)
         active[idx] = blk[:, -1] > _TOL * np.maximum(total[idx], 1e-300)
-        start += 64
-        if start > 1_000_000:
+        start += size
+        size = min(2 * size, 4096)
+        if start > 10_000_000:
             raise ValueError("expected purchases: the sum over future purchases did not converge")
     return total
 
@@ -364,10 +365,10 @@ class _CNBDResults(CustomerPredictionResults):
         r"""E[X(t)] = \sum_n \frac{B(a, b+\delta+n-1)}{B(a,b)} I_{t/(\alpha+t)}(nk, r) for a customer just acquired."""
         theta = self._params_or(params)
         t = np.asarray(t, dtype=float)
-        flat = t.ravel()
-        z = np.zeros_like(flat)
+        ut, inv = np.unique(t.ravel(), return_inverse=True)
+        z = np.zeros_like(ut)
         pa, pi = _posterior(theta, z, z, z, self.k, self.dropout_at_zero)
-        out = pa * _expected_alive(theta, z, z, pi, flat, self.k, self.dropout_at_zero)
+        out = (pa * _expected_alive(theta, z, z, pi, ut, self.k, self.dropout_at_zero))[inv]
         return float(out[0]) if t.ndim == 0 else out.reshape(t.shape)
 
     def pmf(self, t, n, params=None):
@@ -495,41 +496,45 @@ class ModifiedBetaGeoCNBDResults(_CNBDResults):
 # ---------------------------------------------------------------------------- simulation
 
 def simulate_cnbd(n: int, k: int, r: float, alpha: float, a: float, b: float, T=52.0, dropout_at_zero: bool = False,
-                  seed: int = 0) -> pd.DataFrame:
+                  holdout: float = 0.0, seed: int = 0) -> pd.DataFrame:
     r"""Customers of a (M)BG/CNBD-k world (seeded): :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`,
     :math:`p \sim \mathrm{Beta}(a, b)`; a Poisson clock of rate :math:`\lambda` runs from the first purchase
     and every k-th of its events is a purchase; after each repeat purchase (and, with ``dropout_at_zero``,
-    after the first) she drops out with probability p. The clock's events on [0, T] are drawn exactly
-    (their number is Poisson, their times sorted uniforms).
+    after the first) she drops out with probability p. The clock's events on [0, T + holdout] are drawn
+    exactly (their number is Poisson, their times sorted uniforms).
 
     Returns a DataFrame (index ``customer_id``) with frequency, recency, T, litt (sum of the log
-    inter-purchase times) and the latent ``lambda_``, ``p``, ``alive`` (still alive at T)."""
+    inter-purchase times) of the purchases up to T, ``frequency_holdout`` (purchases in (T, T + holdout]),
+    and the latent ``lambda_``, ``p``, ``alive`` (still alive at T)."""
     k = check_k(k, "simulate_cnbd")
     rng = np.random.default_rng(seed)
     T = np.broadcast_to(np.asarray(T, dtype=float), (n,)).copy()
-    if np.any(T < 0):
-        raise ValueError("simulate_cnbd: T must be >= 0")
+    if np.any(T < 0) or holdout < 0:
+        raise ValueError("simulate_cnbd: T and holdout must be >= 0")
     lam = rng.gamma(r, 1.0 / alpha, n)
     p = rng.beta(a, b, n)
-    # J: repeat purchases she lives to make (dropping out right after the J-th); 0..: at once (MBG)
+    # J: repeat purchases she lives to make (dropping out right after the J-th); MBG: from 0 (gone at once)
     J = rng.geometric(np.clip(p, 1e-300, 1.0)) - (1 if dropout_at_zero else 0)
-    M = rng.poisson(lam * T)                                   # events of the clock on [0, T]
+    span = T + holdout
+    M = rng.poisson(lam * span)                                # events of the clock on [0, T + holdout]
     owner = np.repeat(np.arange(n), M)
-    u = rng.random(owner.size) * T[owner]
+    u = rng.random(owner.size) * span[owner]
     order = np.lexsort((u, owner))
     u = u[order]
     rank = np.arange(owner.size) - np.repeat(np.cumsum(M) - M, M) + 1    # 1-based rank within customer
-    N = M // k                                                 # purchases the clock allows on [0, T]
-    x = np.minimum(N, J)
-    is_buy = (rank % k == 0) & (rank // k <= x[owner])
+    is_buy = (rank % k == 0) & (rank // k <= J[owner])
     bt, bo = u[is_buy], owner[is_buy]
-    prev = np.r_[0.0, bt[:-1]]
-    first_of_owner = np.r_[True, bo[1:] != bo[:-1]]
-    gaps = np.where(first_of_owner, bt, bt - prev)
+    cal = bt <= T[bo]
+    x = np.bincount(bo[cal], minlength=n)
+    x_hold = np.bincount(bo[~cal], minlength=n)
+    bt, bo = bt[cal], bo[cal]
+    first_of_owner = np.r_[True, bo[1:] != bo[:-1]] if bo.size else np.zeros(0, dtype=bool)
+    gaps = np.where(first_of_owner, bt, bt - np.r_[0.0, bt[:-1]])
     litt = np.bincount(bo, weights=np.log(gaps), minlength=n)
     tx = np.zeros(n)
-    last = np.r_[bo[1:] != bo[:-1], True]
+    last = np.r_[bo[1:] != bo[:-1], True] if bo.size else np.zeros(0, dtype=bool)
     tx[bo[last]] = bt[last]
-    alive = J > N                                              # she would buy more than the clock allowed
-    return pd.DataFrame({"frequency": x.astype(float), "recency": tx, "T": T, "litt": litt, "lambda_": lam,
-                         "p": p, "alive": alive}, index=pd.RangeIndex(n, name="customer_id"))
+    alive = J > x                                              # she would buy again if the clock allowed
+    return pd.DataFrame({"frequency": x.astype(float), "recency": tx, "T": T, "litt": litt,
+                         "frequency_holdout": x_hold.astype(float), "lambda_": lam, "p": p, "alive": alive},
+                        index=pd.RangeIndex(n, name="customer_id"))
