@@ -31,6 +31,7 @@ from .covariates import (BetaGeoCovariates, BetaGeoCovariatesResults, LRTest, Pa
                          ParetoNBDCovariatesResults, SegmentLRTest, lr_test, segment_lr_test, simulate_with_covariates)
 from .value import customer_value
 from .gammagamma import GammaGamma, GammaGammaResults
+from .ggomnbd import GammaGompertzNBD, GammaGompertzNBDResults, simulate_ggomnbd
 from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
 from .paretonbd import ParetoNBD, ParetoNBDResults
 from .persistence import load_results
@@ -50,5 +51,5 @@ __all__ = [
     "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
     "spend_frequency_check",
     "BetaGeoCNBD", "BetaGeoCNBDResults", "ModifiedBetaGeoCNBD", "ModifiedBetaGeoCNBDResults", "simulate_cnbd",
-    "regularity_summary",
+    "regularity_summary", "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
 ]
