@@ -60,20 +60,35 @@ def _btyd_covariates(ds):
                                                                    dropout).fit()}
 
 
+def _btyd_new(ds):
+    """The models of issue 26: regularity (litt from the log), age-dependent dropout (on a GGom/NBD world:
+    the synthetic BG/NBD world puts its MLE on the Pareto/NBD boundary), duration-dependent retention."""
+    s = btyd.rfm_summary(ds.transactions, freq="D", freq_multiplier=7)
+    litt = btyd.regularity_summary(ds.transactions, freq="D", freq_multiplier=7)["litt"]
+    gg = btyd.simulate_ggomnbd(2000, 0.8, 4.0, 0.05, 1.2, 2.0, T=np.linspace(20, 100, 2000), seed=1)
+    return {"BG/CNBD-k": btyd.BetaGeoCNBD(s["frequency"], s["recency"], s["T"], litt=litt).fit(),
+            "MBG/CNBD-k": btyd.ModifiedBetaGeoCNBD(s["frequency"], s["recency"], s["T"], litt=litt).fit(),
+            "GGom/NBD": btyd.GammaGompertzNBD(gg["frequency"], gg["recency"], gg["T"]).fit(),
+            "BdW": retention.BetaDiscreteWeibull(list(retention.published.SURVIVORS["regular"][:8])).fit()}
+
+
 @pytest.fixture(scope="module")
 def models(ds):
-    return {**_btyd(ds), **_btyd_covariates(ds), **_retention(ds), **_value(ds), **_referral(ds)}
+    return {**_btyd(ds), **_btyd_covariates(ds), **_btyd_new(ds), **_retention(ds), **_value(ds), **_referral(ds)}
+
+
+NEW_MODELS = ["BG/CNBD-k", "MBG/CNBD-k", "GGom/NBD", "BdW"]
 
 
 def test_the_suite_has_these_models(models):
-    assert len(models) == 18
+    assert len(models) == 18 + len(NEW_MODELS)
 
 
 @pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "MBG/NBD", "BG/BB", "Gamma-Gamma", "sBG", "pooled sBG", "constant retention",
                                   "response curves", "conditional logit", "OLS drivers", "ordered logit drivers",
                                   "Cox of dropout on delivered value", "Cox of referred customers",
                                   "incrementality logit", "mixed logit", "BG/NBD with covariates",
-                                  "Pareto/NBD with covariates"])
+                                  "Pareto/NBD with covariates", *NEW_MODELS])
 def test_every_model_answers_the_protocol(models, name):
     res = models[name]
     for attr in PROTOCOL:

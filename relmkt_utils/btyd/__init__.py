@@ -34,7 +34,7 @@ from .gammagamma import GammaGamma, GammaGammaResults
 from .ggomnbd import GammaGompertzNBD, GammaGompertzNBDResults, simulate_ggomnbd
 from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
 from .paretonbd import ParetoNBD, ParetoNBDResults
-from .persistence import load_results
+from .persistence import SavableResults, load_results
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
 from .regularity import regularity_summary
 from .summary import ENGINES, calibration_end, compress_summary, rfm_summary
@@ -51,5 +51,5 @@ __all__ = [
     "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
     "spend_frequency_check",
     "BetaGeoCNBD", "BetaGeoCNBDResults", "ModifiedBetaGeoCNBD", "ModifiedBetaGeoCNBDResults", "simulate_cnbd",
-    "regularity_summary", "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
+    "regularity_summary", "SavableResults", "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
 ]

@@ -73,9 +73,16 @@ def _classes() -> dict:
     from .gammagamma import GammaGammaResults
     from .mbgnbd import ModifiedBetaGeoResults
     from .paretonbd import ParetoNBDResults
+    from .cnbd import BetaGeoCNBDResults, ModifiedBetaGeoCNBDResults
+    from .ggomnbd import GammaGompertzNBDResults
+    from ..retention import BdWResults
 
     return {c.__name__: c for c in (BetaGeoResults, ParetoNBDResults, GammaGammaResults, ModifiedBetaGeoResults,
-                                    BetaGeoBetaBinomResults)}
+                                    BetaGeoBetaBinomResults,
+                                    BetaGeoCNBDResults,
+                                    ModifiedBetaGeoCNBDResults,
+                                    GammaGompertzNBDResults,
+                                    BdWResults)}
 
 
 def load_results(path):
