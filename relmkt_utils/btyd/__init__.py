@@ -16,12 +16,16 @@
 * simulators with seeds (:mod:`.simulate`) and model-checking tables (:mod:`.checks`: tracking, calibration vs
   holdout, period-transactions histogram with its chi-square, tracking MAPE, P(alive) history, the
   Gamma-Gamma independence check);
-* the published CDNOW fits and a side-by-side comparison (:mod:`.published`).
+* the published CDNOW fits and a side-by-side comparison (:mod:`.published`);
+* models for regular buyers and age-dependent dropout (issue 26): :class:`BetaGeoCNBD` and
+  :class:`ModifiedBetaGeoCNBD` (Erlang-k inter-purchase times, :mod:`.cnbd`), :class:`ParetoGGG` (gamma
+  inter-purchase times with varying regularity, Gibbs sampler, :mod:`.paretoggg`), :class:`GammaGompertzNBD`
+  (Gompertz lifetimes, :mod:`.ggomnbd`), with :func:`regularity_summary` for their ``litt`` statistic.
 """
 from . import published
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
 from .bgnbd import BetaGeo, BetaGeoResults
-from .choose import DISCRETE, MODELS, NAMES, check_model, fit_model
+from .choose import DISCRETE, MODELS, NAMES, NEEDS_LITT, check_model, fit_model
 from .cnbd import BetaGeoCNBD, BetaGeoCNBDResults, ModifiedBetaGeoCNBD, ModifiedBetaGeoCNBDResults, simulate_cnbd
 from .checks import (calibration_vs_holdout, expected_purchases_matrix, p_alive_matrix, p_alive_summary,
                      repeat_transactions_over_time)
@@ -34,6 +38,7 @@ from .gammagamma import GammaGamma, GammaGammaResults
 from .ggomnbd import GammaGompertzNBD, GammaGompertzNBDResults, simulate_ggomnbd
 from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
 from .paretonbd import ParetoNBD, ParetoNBDResults
+from .paretoggg import ParetoGGG, ParetoGGGResults, simulate_paretoggg
 from .persistence import SavableResults, load_results
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
 from .regularity import regularity_summary
@@ -41,7 +46,7 @@ from .summary import ENGINES, calibration_end, compress_summary, rfm_summary
 
 __all__ = [
     "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "simulate_bgbb", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
-    "simulate_mbgnbd", "load_results", "DISCRETE", "MODELS", "NAMES", "check_model", "fit_model",
+    "simulate_mbgnbd", "load_results", "DISCRETE", "MODELS", "NAMES", "NEEDS_LITT", "check_model", "fit_model",
     "rfm_summary", "compress_summary", "ENGINES", "calibration_end", "p_alive_summary",
     "BetaGeo", "BetaGeoResults", "ParetoNBD", "ParetoNBDResults", "GammaGamma", "GammaGammaResults",
     "simulate_bgnbd", "simulate_paretonbd", "simulate_gammagamma", "simulate_transactions",
@@ -51,5 +56,5 @@ __all__ = [
     "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
     "spend_frequency_check",
     "BetaGeoCNBD", "BetaGeoCNBDResults", "ModifiedBetaGeoCNBD", "ModifiedBetaGeoCNBDResults", "simulate_cnbd",
-    "regularity_summary", "SavableResults", "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
+    "regularity_summary", "SavableResults", "ParetoGGG", "ParetoGGGResults", "simulate_paretoggg", "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
 ]

@@ -75,6 +75,7 @@ def _classes() -> dict:
     from .paretonbd import ParetoNBDResults
     from .cnbd import BetaGeoCNBDResults, ModifiedBetaGeoCNBDResults
     from .ggomnbd import GammaGompertzNBDResults
+    from .paretoggg import ParetoGGGResults
     from ..retention import BdWResults
 
     return {c.__name__: c for c in (BetaGeoResults, ParetoNBDResults, GammaGammaResults, ModifiedBetaGeoResults,
@@ -82,6 +83,7 @@ def _classes() -> dict:
                                     BetaGeoCNBDResults,
                                     ModifiedBetaGeoCNBDResults,
                                     GammaGompertzNBDResults,
+                                    ParetoGGGResults,
                                     BdWResults)}
 
 
