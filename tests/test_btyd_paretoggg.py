@@ -164,3 +164,21 @@ def test_cdnow_holdout_errors_match_the_paper():
     mae, bias = PUBLISHED_HOLDOUT["cdnow"]
     assert np.mean(np.abs(est - act)) == pytest.approx(mae, abs=0.02)
     assert est.sum() / act.sum() - 1 == pytest.approx(bias, abs=0.03)
+
+
+def test_saves_and_loads_and_predicts_for_given_customers(sim, tmp_path):
+    part = sim.iloc[:60]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = btyd.ParetoGGG(part["frequency"], part["recency"], part["T"], part["litt"]).fit(draws=20, burnin=5, thin=1,
+                                                                                             seed=3)
+    back = btyd.load_results(res.save(tmp_path / "pggg.json"))
+    assert type(back) is btyd.ParetoGGGResults and back.model is None
+    pd.testing.assert_series_equal(back.params, res.params)
+    assert back.settings == res.settings and back.llf == res.llf
+    assert back.expected_purchases_new_customer(30.0) == res.expected_purchases_new_customer(30.0)
+    back.draws_at = {"draws": 20, "burnin": 10, "thin": 1, "seed": 0}
+    pa = back.p_alive(part["frequency"], part["recency"], part["T"], part["litt"])
+    assert pa.shape == (60,) and ((pa >= 0) & (pa <= 1)).all()
+    with pytest.raises(ValueError, match="no customer data"):
+        back.p_alive()

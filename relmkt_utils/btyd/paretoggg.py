@@ -31,8 +31,9 @@ Per iteration, for every customer at once:
   in closed form); then :math:`\tau = T + \mathrm{Exp}(\mu)`, or :math:`\tau` in :math:`(t_x, T)` by
   exact rejection sampling from the equilibrium distribution of the gap in progress (bisection on the
   closed-form distribution function for the rare customer it does not settle in 50 rounds);
-* the population parameters: each rate by its conjugate gamma given the shape, each shape by slice
-  sampling, under BTYDplus' Gamma(0.001, 0.001) hyperpriors.
+* the population parameters under BTYDplus' Gamma(0.001, 0.001) hyperpriors: each shape by slice
+  sampling from its distribution with the rate integrated out, then the rate from its conjugate gamma
+  (BTYDplus slice-samples shape and rate in turn, 200 steps per iteration, to cross their ridge).
 
 The results hold the posterior medians as ``params`` (as BTYDplus reports), the covariance of the
 log-draws as ``cov_params_log`` (so ``bse`` and ``conf_int()`` are the normal approximation of the
@@ -190,23 +191,24 @@ def _draw_tau(rng, k, lam, mu, tx, T):
     return tau
 
 
-def _draw_gamma_hyper(rng, values, shape, steps=5):
-    """(shape, rate) of a Gamma population given its members ``values``: the rate from its conjugate gamma,
-    the shape by slice sampling on the log scale (Gamma(0.001, 0.001) hyperpriors)."""
+def _draw_gamma_hyper(rng, values, shape, steps=10):
+    """(shape, rate) of a Gamma population given its members ``values`` under Gamma(0.001, 0.001) hyperpriors:
+    the shape from its distribution with the rate integrated out (slice sampling on the log scale; a Gibbs
+    step on shape and rate separately crawls along their ridge), then the rate from its conjugate gamma."""
     n, sx, slx = values.size, float(values.sum()), float(np.log(values).sum())
     h1, h2 = HYPER
-    rate = rng.gamma(h1 + n * shape, 1.0 / (h2 + sx))
+    lsx = np.log(h2 + sx)
+
+    def logf(ls, i=None):
+        a = np.exp(ls)
+        return (h1 * ls - h2 * a + special.gammaln(h1 + n * a) - (h1 + n * a) * lsx + (a - 1) * slx
+                - n * special.gammaln(a))
+
+    ls = np.array([np.log(shape)])
     for _ in range(steps):
-        rate = rng.gamma(h1 + n * shape, 1.0 / (h2 + sx))
-        lr = np.log(rate)
-
-        def logf(ls):
-            a = np.exp(ls)
-            return n * (a * lr - special.gammaln(a)) + (a - 1) * slx + h1 * ls - h2 * a
-
-        shape = float(np.exp(slice_sample(lambda v, i: logf(v), np.array([np.log(shape)]), rng, width=0.5)[0]))
-    rate = rng.gamma(h1 + n * shape, 1.0 / (h2 + sx))
-    return shape, rate
+        ls = slice_sample(logf, ls, rng, width=0.5)
+    shape = float(np.exp(ls[0]))
+    return shape, float(rng.gamma(h1 + n * shape, 1.0 / (h2 + sx)))
 
 
 # ---------------------------------------------------------------------------- the sampler
