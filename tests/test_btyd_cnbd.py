@@ -2,7 +2,6 @@
 BTYDplus' published fits on CDNOW (k = 1) and on its grocery data (k = 2), the likelihood written out,
 the analytic gradient, k = 1 against the BG/NBD and MBG/NBD, the predictions against simulation, and
 parameter recovery."""
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -164,16 +164,24 @@ def test_parameter_recovery():
 
 @pytest.mark.slow
 def test_interval_coverage():
-    """95% intervals (log scale) of 40 simulated bases of 2,000 customers cover the truth about 95% of the time."""
-    hits = []
+    """95% intervals (log scale) over 40 simulated bases of 2,000 customers. Measured: in about 1 base in 6
+    the MLE sits on the other boundary of the model, s and beta running to infinity together (no
+    heterogeneity in the Gompertz scale), and the fit says so (not converged or not identified); over the
+    others the intervals cover the truth about 95% of the time."""
+    truth = np.asarray(TRUTH)
+    hits, flagged = [], 0
     for seed in range(40):
         sim = btyd.simulate_ggomnbd(2000, *TRUTH, T=np.linspace(20, 100, 2000), seed=100 + seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ci = btyd.GammaGompertzNBD(sim["frequency"], sim["recency"], sim["T"]).fit().conf_int()
-        hits.append(((ci["lower"] <= TRUTH) & (TRUTH <= ci["upper"])).to_numpy())
+            res = btyd.GammaGompertzNBD(sim["frequency"], sim["recency"], sim["T"]).fit()
+        if not res.converged or res.warnings:
+            flagged += 1
+            continue
+        ci = res.conf_int()
+        hits.append(((ci["lower"].to_numpy() <= truth) & (truth <= ci["upper"].to_numpy())))
     rate = np.mean(hits, axis=0)
-    assert np.all(rate >= 0.85), rate
+    assert flagged <= 10 and np.all(rate >= 0.85), (flagged, rate)
 
 
 def test_simulation_is_seeded():

@@ -144,6 +144,9 @@ def _summary(transactions, cal_end, obs_end):
 
 @pytest.mark.slow
 def test_grocery_matches_the_btydplus_vignette_and_paper_holdout():
+    """Measured (seed 0, BTYDplus' defaults, 9 min here): t 1.652, gamma 0.370, r 0.983, alpha 5.395, s 0.427,
+    beta 4.219 (vignette 1.695, 0.373, 0.948, 5.243, 0.432, 4.348), R-hat at most 1.06; holdout MAE 1.404 and
+    bias +0.139 (paper 1.389, +0.127); log-likelihood -14,430.1 against the MBG/CNBD-k's -14,978.2."""
     s = _summary(datasets.load("grocery").extras["purchases"], "2006-12-31", "2007-12-30")
     res = btyd.ParetoGGG(s["frequency"], s["recency"], s["T"], s["litt"]).fit(seed=0)   # BTYDplus' defaults
     assert res.converged

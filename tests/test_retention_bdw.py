@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import special, stats
+from scipy import stats
 
 from relmkt_utils import btyd, retention
 from relmkt_utils.core.errors import ParameterError

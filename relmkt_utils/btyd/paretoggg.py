@@ -63,7 +63,7 @@ from scipy import special
 
 from ..core.errors import ConvergenceWarning, DataError
 from ..core.results import MLEResults
-from .base import as_float_array, check_rft, index_of
+from .base import check_rft, index_of
 from .cnbd import check_litt
 from .persistence import SavableResults
 
@@ -256,7 +256,7 @@ def gelman_rubin(chains: np.ndarray) -> np.ndarray:
     if c.shape[0] == 1:
         h = c.shape[1] // 2
         c = np.stack([c[0, :h], c[0, h:2 * h]])
-    m, n = c.shape[0], c.shape[1]
+    n = c.shape[1]
     means = c.mean(axis=1)
     W = c.var(axis=1, ddof=1).mean(axis=0)
     B = n * means.var(axis=0, ddof=1)
