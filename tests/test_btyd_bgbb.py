@@ -136,7 +136,7 @@ def test_predictions_accept_params_and_default_to_the_fitted_donors(res):
     assert len(res.p_alive()) == 22
     p2 = res.params.to_numpy() * 1.1
     assert not np.allclose(res.p_alive(params=p2), res.p_alive())
-    assert res.clv(10.0, horizon_months=60).shape == (22,)
+    assert res.clv(10.0, horizon_months=60, time_unit="year").shape == (22,)   # opportunities a year apart
 
 
 def test_parameter_recovery_on_simulated_donors():

@@ -94,7 +94,8 @@ def test_repeat_transactions_in_weeks_measured_in_days():
     s = rfm_summary(tx, freq="D", freq_multiplier=7, calibration_end="1997-09-30")
     res = BetaGeo(s.frequency, s.recency, s["T"]).fit()
     weekly = repeat_transactions_over_time(tx, res, freq="D", freq_multiplier=7, calibration_end="1997-09-30")
-    daily = repeat_transactions_over_time(tx, res, freq="D", calibration_end="1997-09-30")
+    unitless = BetaGeo(s.frequency.to_numpy(), s.recency.to_numpy(), s["T"].to_numpy()).results_at(res.params)
+    daily = repeat_transactions_over_time(tx, unitless, freq="D", freq_multiplier=1, calibration_end="1997-09-30")
     assert len(weekly) == 78 and weekly.index[1] - weekly.index[0] == pd.Timedelta(days=7)
     assert np.array_equal(weekly["actual_cum"], daily["actual_cum"].to_numpy()[6::7])
     assert weekly["calibration"].sum() == 39  # 1997-01-01 + 39 weeks - 1 day = 1997-09-30

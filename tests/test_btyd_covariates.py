@@ -11,7 +11,6 @@ from scipy import stats
 from relmkt_utils import btyd
 from relmkt_utils.core.errors import DataError, ParameterError
 from relmkt_utils.core.optimize import newton_fit, numerical_gradient
-from relmkt_utils.core.results import MLEResults
 
 TRUE_BG = {"r": 0.6, "alpha": 5.0, "a": 0.8, "b": 2.5, "purchase:x1": 0.4, "purchase:x2": -0.3,
            "dropout_a:x2": 0.6, "dropout_b:x2": -0.5}
@@ -88,7 +87,7 @@ def test_real_valued_parameter_recovers_the_normal_mle():
 
 # ---------------------------------------------------------------------- the models
 @pytest.mark.parametrize("cls, truth, kind", [(btyd.BetaGeoCovariates, TRUE_BG, "bgnbd"),
-                                              (btyd.ParetoNBDCovariates, TRUE_PN, "paretonbd")])
+                                              (btyd.ParetoNBDCovariates, TRUE_PN, "pnbd")])
 def test_analytic_gradient(cls, truth, kind):
     sim, cov = world(kind, truth, 600, seed=5)
     m = cls(sim.frequency, sim.recency, sim["T"], cov, cov[["x2"]])
@@ -136,7 +135,7 @@ def test_a_customer_with_covariates_is_a_bgnbd_customer_with_her_own_parameters(
 
 
 def test_coefficients_zero_give_the_model_without_covariates():
-    sim, cov = world("paretonbd", TRUE_PN, 800, seed=3)
+    sim, cov = world("pnbd", TRUE_PN, 800, seed=3)
     m = btyd.ParetoNBDCovariates(sim.frequency, sim.recency, sim["T"], cov, cov[["x2"]])
     base = btyd.ParetoNBD(sim.frequency, sim.recency, sim["T"])
     th0 = [0.6, 5.0, 0.8, 12.0]
@@ -144,14 +143,14 @@ def test_coefficients_zero_give_the_model_without_covariates():
     assert res.llf == pytest.approx(bres.llf, rel=1e-10)
     np.testing.assert_allclose(res.p_alive(), bres.p_alive(), rtol=1e-9)
     np.testing.assert_allclose(res.expected_purchases(20), bres.expected_purchases(20), rtol=1e-9)
-    np.testing.assert_allclose(res.clv(30.0), bres.clv(30.0), rtol=1e-9)
+    np.testing.assert_allclose(res.clv(30.0, time_unit="week"), bres.clv(30.0, time_unit="week"), rtol=1e-9)
     np.testing.assert_allclose(res.expected_purchases_new_customer(np.array([5.0, 50.0])),
                                bres.expected_purchases_new_customer(np.array([5.0, 50.0])), rtol=1e-10)
     assert res.p_alive().index.equals(cov.index)
 
 
 def test_one_dataset_recovers_its_effects_and_beats_the_model_without_them():
-    sim, cov = world("paretonbd", TRUE_PN, 4000, seed=11)
+    sim, cov = world("pnbd", TRUE_PN, 4000, seed=11)
     res = btyd.ParetoNBDCovariates(sim.frequency, sim.recency, sim["T"], purchase_covariates=cov,
                                    dropout_covariates=cov[["x2"]]).fit()
     assert res.converged and res.warnings == []
@@ -203,7 +202,7 @@ def test_interval_coverage_of_the_coefficients():
         assert 88 <= h <= 100, (k, h)
     hits_pn = {k: 0 for k in TRUE_PN}
     for d in range(40):
-        sim, cov = world("paretonbd", TRUE_PN, 2000, seed=5000 + d)
+        sim, cov = world("pnbd", TRUE_PN, 2000, seed=5000 + d)
         res = btyd.ParetoNBDCovariates(sim.frequency, sim.recency, sim["T"], cov, cov[["x2"]]).fit()
         ci = res.conf_int()
         for k, v in TRUE_PN.items():
@@ -320,7 +319,7 @@ def test_segment_lr_test_for_spend_and_bad_input():
     res = btyd.segment_lr_test(sim, "seg", model="gammagamma")
     assert res.df == 3 and 0 <= res.pvalue <= 1 and list(res.table.index) == ["p", "q", "gamma"]
     pn = btyd.simulate_paretonbd(1000, 0.6, 5.0, 0.8, 12.0, T=40.0, seed=9)
-    assert btyd.segment_lr_test(pn, np.where(np.arange(1000) % 2 == 0, "A", "B"), model="paretonbd").df == 4
+    assert btyd.segment_lr_test(pn, np.where(np.arange(1000) % 2 == 0, "A", "B"), model="pnbd").df == 4
     with pytest.raises(DataError, match="no column"):
         btyd.segment_lr_test(sim, "region")
     with pytest.raises(DataError, match="only one value"):

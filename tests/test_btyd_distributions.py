@@ -27,8 +27,8 @@ def cdnow_cal():
 @pytest.fixture(scope="module")
 def fits(cdnow_cal):
     args = (cdnow_cal.frequency, cdnow_cal.recency, cdnow_cal["T"])
-    return {"BG/NBD": btyd.BetaGeo(*args).fit(), "Pareto/NBD": btyd.ParetoNBD(*args).fit(),
-            "MBG/NBD": btyd.ModifiedBetaGeo(*args).fit()}
+    return {"BG/NBD": btyd.BetaGeo(*args, time_unit="week").fit(), "Pareto/NBD": btyd.ParetoNBD(*args, time_unit="week").fit(),
+            "MBG/NBD": btyd.ModifiedBetaGeo(*args, time_unit="week").fit()}
 
 
 def _at(cls, params):

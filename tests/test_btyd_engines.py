@@ -146,6 +146,59 @@ def test_time_zone_aware_dates_are_cut_in_utc():
     assert_same(btyd.rfm_summary(tokyo, freq="D"), btyd.rfm_summary(utc_days, freq="D"))
 
 
+# Purchases at time-zone edges (local clock, zone): late evening in New York is the next UTC day, early
+# morning in Tokyo the previous one, and the daylight-saving night moves the offset.
+TZ_EDGE = [
+    ("ny", "2020-01-01 23:30", "America/New_York"), ("ny", "2020-01-02 00:30", "America/New_York"),
+    ("ny", "2020-01-05 12:00", "America/New_York"),
+    ("tokyo", "2020-01-01 23:30", "Asia/Tokyo"), ("tokyo", "2020-01-02 00:30", "Asia/Tokyo"),
+    ("tokyo", "2020-01-03 08:59", "Asia/Tokyo"), ("tokyo", "2020-01-03 09:00", "Asia/Tokyo"),
+    ("dst", "2020-03-08 01:30", "America/New_York"), ("dst", "2020-03-08 23:30", "America/New_York"),
+    ("utc", "2019-12-31 23:59:59", "UTC"), ("utc", "2020-01-02 00:00", "UTC"),
+]
+
+
+def tz_edge_log() -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(the log with time-zone-aware dates, the same log with each purchase's UTC day as a naive date, the
+    dates as ISO text with their own offsets)."""
+    stamps = [pd.Timestamp(clock, tz=zone) for _, clock, zone in TZ_EDGE]
+    ids = [c for c, _, _ in TZ_EDGE]
+    amounts = np.arange(1.0, len(TZ_EDGE) + 1)
+    aware = pd.DataFrame({"customer_id": ids, "date": pd.Series([s.tz_convert("UTC") for s in stamps])
+                          .dt.tz_convert("America/New_York"), "amount": amounts})
+    utc_days = pd.DataFrame({"customer_id": ids, "amount": amounts,
+                             "date": pd.to_datetime([s.tz_convert("UTC").strftime("%Y-%m-%d") for s in stamps])})
+    return aware, utc_days[["customer_id", "date", "amount"]], [s.isoformat() for s in stamps]
+
+
+TZ_OPTIONS = [dict(freq="D", observation_end="2020-03-10"), dict(freq="W", observation_end="2020-03-10"),
+              dict(freq="D", observation_end="2020-03-10", calibration_end="2020-01-02")]
+
+
+def test_the_tz_edge_log_tells_the_day_rules_apart():
+    aware, utc_days, _ = tz_edge_log()
+    local_days = aware.assign(date=[pd.Timestamp(c) for _, c, _ in TZ_EDGE])       # the local clock's day
+    opts = TZ_OPTIONS[0]
+    assert not btyd.rfm_summary(local_days, **opts).equals(btyd.rfm_summary(utc_days, **opts))
+    for o in TZ_OPTIONS:
+        assert_same(btyd.rfm_summary(aware, **o), btyd.rfm_summary(utc_days, **o))
+
+
+@pytest.mark.parametrize("opts", TZ_OPTIONS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+def test_duckdb_and_pandas_agree_on_the_day_rule_at_time_zone_edges(duck, tmp_path, opts):
+    """One day rule on every source: a tz-aware pandas frame, Parquet with tz-aware timestamps, Parquet and
+    CSV with naive UTC wall clocks, CSV text with mixed UTC offsets; DuckDB and pandas."""
+    aware, utc_days, text = tz_edge_log()
+    want = btyd.rfm_summary(utc_days, **opts)
+    aware.to_parquet(tmp_path / "aware.parquet")
+    utc_days.to_parquet(tmp_path / "naive.parquet")
+    aware.assign(date=text).to_csv(tmp_path / "offsets.csv", index=False)
+    sources = [aware, tmp_path / "aware.parquet", tmp_path / "naive.parquet", tmp_path / "offsets.csv"]
+    for source in sources:
+        assert_same(btyd.rfm_summary(source, engine="duckdb", **opts), want)
+        assert_same(btyd.rfm_summary(source, engine="pandas", **opts), want)
+
+
 @st.composite
 def random_logs(draw):
     n = draw(st.integers(1, 40))
@@ -377,6 +430,7 @@ def test_duckdb_cuts_a_big_log_into_ranges_of_customers(duck, tmp_path, monkeypa
 
 def _n_queries(path, memory_limit) -> int:
     """How many queries DuckDB's summary of ``path`` takes within ``memory_limit``."""
-    with engines._runner("duckdb", path, "customer_id", memory_limit, None, None, None) as runner:
-        base, spec = engines._plan(runner, path, None, "W", None, "customer_id", "date", "amount", 1)
+    options = engines.SummaryOptions.of(freq="W", freq_multiplier=1)
+    with engines._runner("duckdb", path, options, engines.EngineSettings(memory_limit=memory_limit)) as runner:
+        base, spec = engines._plan(runner, path, options)
         return len(engines._queries(runner, base, spec, compress=False))

@@ -15,7 +15,7 @@ import pytest
 from relmkt_utils import btyd
 from relmkt_utils.btyd import engines
 from relmkt_utils.core.errors import DataError
-from test_btyd_engines import assert_same, edge_log, need
+from test_btyd_engines import TZ_OPTIONS, assert_same, edge_log, need, tz_edge_log
 
 # pyspark 4.3 warns that it does not yet "fully support" pandas 3, and calls astype(copy=False)
 pytestmark = [pytest.mark.filterwarnings("ignore:.*PySpark does not yet fully support pandas"),
@@ -85,3 +85,24 @@ def test_user_mistakes_are_sentences_on_spark(spark):
         btyd.rfm_summary(frame, customer_col="buyer")
     with pytest.raises(DataError, match="engine='spark'"):
         btyd.rfm_summary(frame, engine="duckdb")
+
+
+def test_spark_follows_the_day_rule_whatever_the_session_time_zone(spark, tmp_path):
+    """Instants (Spark TIMESTAMP, tz-aware Parquet, text with offsets) on their UTC day, naive values as
+    written, with the session in Los Angeles: the pandas summary of the UTC days."""
+    aware, utc_days, text = tz_edge_log()
+    aware.to_parquet(tmp_path / "aware.parquet")
+    utc_days.to_parquet(tmp_path / "naive.parquet")
+    aware.assign(date=text).to_csv(tmp_path / "offsets.csv", index=False)
+    before = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "America/Los_Angeles")
+    try:
+        frame = spark.createDataFrame(aware)                      # a Spark TIMESTAMP column: instants
+        sources = [frame, aware, str(tmp_path / "aware.parquet"), str(tmp_path / "naive.parquet"),
+                   str(tmp_path / "offsets.csv")]
+        for opts in TZ_OPTIONS:
+            want = btyd.rfm_summary(utc_days, **opts)
+            for source in sources:
+                assert_same(btyd.rfm_summary(source, engine="spark", spark=spark, **opts), want)
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", before)

@@ -31,7 +31,7 @@ def cdnow_cal():
 
 @pytest.fixture(scope="module")
 def bg(cdnow_cal):
-    return BetaGeo(cdnow_cal.frequency, cdnow_cal.recency, cdnow_cal["T"]).fit()
+    return BetaGeo(cdnow_cal.frequency, cdnow_cal.recency, cdnow_cal["T"], time_unit="week").fit()
 
 
 @pytest.fixture(scope="module")
@@ -243,8 +243,10 @@ def test_clv_discounting(bg, cdnow_cal):
     v = 1.10 ** (-np.arange(1, 53) / (365.25 / 7))
     cum = np.stack([np.zeros(len(rep))] + [np.asarray(bg.expected_purchases(k)) for k in range(1, 53)], axis=1)
     np.testing.assert_allclose(clv1, 0.3 * spend * (np.diff(cum, axis=1) @ v), rtol=1e-10)
-    # a month is 30.44 days: time_unit="day" turns 1 month into 30 daily periods
-    flat = bg.clv(10.0, margin=1.0, annual_discount_rate=0.0, horizon_months=1, time_unit="day")
+    # a month is 30.44 days: time_unit="day" (for a model built without a unit) turns 1 month into 30 periods
+    unitless = BetaGeo(cdnow_cal.frequency.to_numpy(), cdnow_cal.recency.to_numpy(),
+                       cdnow_cal["T"].to_numpy()).results_at(bg.params)
+    flat = unitless.clv(10.0, margin=1.0, annual_discount_rate=0.0, horizon_months=1, time_unit="day")
     np.testing.assert_allclose(flat, 10 * bg.expected_purchases(30), rtol=1e-10)
     with pytest.raises(ValueError, match="monetary_value"):
         bg.clv(gg, horizon_months=1)

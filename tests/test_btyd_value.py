@@ -27,7 +27,7 @@ def calibration(n, seed, T_range=(20.0, 52.0)):
 
 
 def fit(sim):
-    bg = btyd.BetaGeo(sim["frequency"], sim["recency"], sim["T"]).fit()
+    bg = btyd.BetaGeo(sim["frequency"], sim["recency"], sim["T"], time_unit="week").fit()   # the world is in weeks
     rep = sim[(sim["frequency"] > 0) & (sim["monetary_value"] > 0)]
     gg = btyd.GammaGamma(rep["frequency"], rep["monetary_value"]).fit()
     return bg, gg
@@ -77,7 +77,7 @@ def test_the_alive_factorization_equals_direct_evaluation(fitted):
     np.testing.assert_allclose(a["clv"], b["clv"], rtol=1e-12)
     np.testing.assert_allclose(a[["clv_lower", "clv_upper"]], b[["clv_lower", "clv_upper"]], rtol=1e-5)
     pn_world = btyd.simulate_paretonbd(800, 0.55, 10.6, 0.6, 11.7, T=sim["T"].to_numpy()[:800], seed=3)
-    pn = btyd.ParetoNBD(pn_world["frequency"], pn_world["recency"], pn_world["T"]).fit()
+    pn = btyd.ParetoNBD(pn_world["frequency"], pn_world["recency"], pn_world["T"], time_unit="week").fit()
     via = btyd.customer_value(pn, 20.0, pn_world, n_boot=5)      # a fixed spend per purchase
     assert via["expected_spend"].eq(20.0).all()
     np.testing.assert_allclose(via["clv"], pn.clv(20.0), rtol=1e-10)
@@ -123,7 +123,8 @@ def test_models_with_covariates(fitted):
     sim, _, gg = fitted
     rng = np.random.default_rng(4)
     sim = sim.assign(z=rng.normal(size=len(sim)))
-    res = btyd.BetaGeoCovariates(sim["frequency"], sim["recency"], sim["T"], purchase_covariates=sim[["z"]]).fit()
+    res = btyd.BetaGeoCovariates(sim["frequency"], sim["recency"], sim["T"], purchase_covariates=sim[["z"]],
+                                 time_unit="week").fit()
     v = btyd.customer_value(res, gg, sim, n_boot=10, seed=1, method="bootstrap")
     np.testing.assert_allclose(v["clv"], res.clv(gg, monetary_value=sim["monetary_value"]), rtol=1e-12)
     assert v.attrs["failed_replicates"] == 0 and v.attrs["n_replicates"] == 10

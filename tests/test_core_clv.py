@@ -129,7 +129,7 @@ def test_present_value_conventions_and_agreement_with_closed_forms():
 
 @settings(max_examples=60, deadline=None)
 @given(st.floats(0.01, 0.98), st.floats(0.001, 0.3), st.floats(0.001, 0.01))
-def test_clv_rises_with_retention(r, i, dr):
+def test_clv_rises_with_retention_in_both_conventions(r, i, dr):
     """More retention, more value, in both conventions and at any horizon."""
     for timing in ("start", "end"):
         assert clv(10.0, min(r + dr, 0.99), i, timing=timing) > clv(10.0, r, i, timing=timing)

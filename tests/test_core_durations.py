@@ -1,5 +1,4 @@
 """Durations to dropout under the suite's one lapse rule (relmkt_utils.core.durations)."""
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings

@@ -257,3 +257,16 @@ def test_unreadable_files_become_problems_not_exceptions(tmp_path, monkeypatch):
     problems = datasets.validate(CORPUS / "valid")
     assert {p.code for p in problems} == {"unreadable"} and len(problems) == 7   # one per table
     assert problems[0].detail == "something unexpected"
+
+
+def test_gross_margin_is_margin_over_revenue_or_none():
+    """Dataset.gross_margin(): the transactions' margin over their amount (Ta Feng's sales price minus cost
+    over sales price), None when the data cannot give it."""
+    from relmkt_utils.data.dataset import Dataset
+
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05"]),
+                       "amount": [100.0, 50.0, 250.0], "margin": [20.0, -5.0, 45.0]})
+    assert Dataset("x", {}, transactions=tx).gross_margin() == pytest.approx(60.0 / 400.0)
+    assert Dataset("x", {}, transactions=tx.drop(columns="margin")).gross_margin() is None
+    assert Dataset("x", {}).gross_margin() is None
+    assert Dataset("x", {}, transactions=tx.assign(amount=0.0)).gross_margin() is None

@@ -51,7 +51,7 @@ def test_html_is_escaped_and_numbers_right_aligned():
 def test_sentences_and_summaries():
     assert p_text(0.0) == "< 0.001" and p_text(0.0421) == "= 0.042"
     rows = key_numbers([("customers", 5919.0, "count"), ("ROI", -0.28, "share"), ("CLV", None, "money")], "EUR").df
-    assert rows["value"].tolist() == ["5,919", "-28.0%", "—"]
+    assert rows["value"].tolist() == ["5,919", "−28.0%", "—"]
     assert fmt(-0.0001, "share") == "0.0%"
 
 
@@ -66,7 +66,8 @@ def test_escape_shows_values_as_typed():
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none()), min_size=1, max_size=20))
 def test_every_number_becomes_text_without_none_or_nan(values):
-    out = formatted(pd.DataFrame({"value": values, "share": values, "revenue": values}), "EUR")
+    shares = [v if v is None or not math.isfinite(v) else abs(v) % 1 for v in values]   # a share lies in [0, 1]
+    out = formatted(pd.DataFrame({"value": values, "share": shares, "revenue": values}), "EUR")
     cells = out.to_numpy().ravel().tolist()
     assert all(isinstance(c, str) and c not in ("None", "nan", "NaN") for c in cells)
     # a whole number is not shown as "5.000", and a nonzero number never as zero
@@ -87,8 +88,8 @@ def test_rows_of_their_own_kind_and_decimals():
 
     pnl = formatted(program_pnl(520.88, 46.87, 723, 25, 15, 5000).set_index("line"), "EUR")
     amounts = dict(zip(pnl["line"], pnl["amount"]))
-    assert amounts["ROI"] == "-28.0%" and amounts["incremental customers"] == "521"
-    assert amounts["rewarded conversions (incl. cannibalized)"] == "723" and amounts["total cost"] == "33,920.00 EUR"
+    assert amounts["ROI"] == "−28.0%" and amounts["incremental customers"] == "521"
+    assert amounts["rewarded conversions (including those that would have come anyway)"] == "723" and amounts["total cost"] == "33,920.00 EUR"
     rec = formatted(recovery_table({"lift": Estimate(0.1732, 0.1521, 0.1943, 0.0107),
                                     "customers": Estimate(520.88, 457.9, 583.8, 32.1)},
                                    {"lift": 0.1475, "customers": 443.9}))
@@ -101,3 +102,13 @@ def test_rows_of_their_own_kind_and_decimals():
     inc = formatted(incrementality_test(outcomes).table)
     cells = dict(zip(inc[""], inc["program"]))
     assert cells["customers"] == "200" and cells["share with >= 1 new customer"].endswith("%")
+
+
+def test_a_share_above_one_is_refused_not_printed_as_8500_percent():
+    """Issue 21: the Reichheld & Sasser table printed 85% as 8,500% (a share multiplied by 100 twice)."""
+    import pytest
+
+    with pytest.raises(ValueError, match="share but holds 85"):
+        formatted(pd.DataFrame({"profit share": [85.0, 50.0]}))
+    assert formatted(pd.DataFrame({"profit change": [0.85, 1.6]}))["profit change"].tolist() == ["+85.0%", "+160.0%"]
+    assert formatted(pd.DataFrame({"uplift": [-0.05]}))["uplift"].tolist() == ["−5.0%"]

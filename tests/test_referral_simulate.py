@@ -1,5 +1,4 @@
 """The referral simulator: determinism, table shapes, and truth that matches a large sample."""
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -88,6 +88,16 @@ def test_retention_by_group_orders_relationship_levels():
     for lv, p in churn.items():
         assert out.loc[lv, "retention_lower"] < 1 - p < out.loc[lv, "retention_upper"]
     assert out.loc["financial", "retention"] < out.loc["social", "retention"] < out.loc["structural", "retention"]
+    # the one geometric estimator (retention.GeometricRetention) makes the numbers and the interval
+    from relmkt_utils.retention import GeometricRetention
+    tab = cohort_survivors(tx, customers, period="year", group="relationship_level", exclude_last=0,
+                           observation_end="2025-12-31")
+    fit = GeometricRetention(tab.xs("social")).fit()
+    assert out.loc["social", "retention"] == fit.retention
+    assert out.loc["social", ["retention_lower", "retention_upper"]].tolist() == fit.conf_int().iloc[0].tolist()
+    ninety = retention_by_group(tx, customers, group="relationship_level", period="year", exclude_last=0,
+                                observation_end="2025-12-31", alpha=0.10)
+    assert (ninety["retention_upper"] - ninety["retention_lower"] < out["retention_upper"] - out["retention_lower"]).all()
 
 
 def test_costs_on_the_tiny_valid_dataset():

@@ -64,3 +64,39 @@ def test_equity_surface_marks_the_optimum():
     x, y = ax.lines[-1].get_data()
     assert x[0] == pytest.approx(opt.acquisition_spend) and y[0] == pytest.approx(opt.retention_spend)
     plt.close("all")
+
+
+def test_notebook_04_panels_are_labelled_and_readable():
+    """The figures of notebook 04's helpers: a panel per cohort (survivors and retention, every model of
+    retention.MODELS), survival by group (curves up to six groups, points with intervals beyond), CLV by group
+    (labels only where they cannot overlap)."""
+    from relmkt_utils.loyalty import time_to_dropout
+    from relmkt_utils.retention import GroupValue, cohort_projections, survival_by_group
+
+    proj = cohort_projections()
+    for kind in ("survivors", "retention"):
+        fig = rp.projection_panels(proj, kind)
+        assert len(fig.axes) == len(proj.frames)
+        for ax in fig.axes:
+            _check(ax)
+            assert len(ax.lines) <= 8
+    rng = np.random.default_rng(0)
+    n = 400
+    tx = pd.DataFrame({"customer_id": np.repeat(np.arange(n), 2),
+                       "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, 2 * n), "D"),
+                       "amount": 10.0})
+    cust = pd.DataFrame({"customer_id": np.arange(n), "level": np.array(list("abcdefgh"))[np.arange(n) % 8],
+                         "pair": np.array(["x", "y"])[np.arange(n) % 2]})
+    dropout = time_to_dropout(tx, cust, observation_end="2024-12-31", inactivity_days=60, group_cols=["level", "pair"])
+    comparisons = survival_by_group(dropout, ["level", "pair"], horizon=60)
+    fig = rp.group_survival(comparisons)
+    many, two = fig.axes[:2]
+    _check(many)
+    _check(two)
+    assert len(many.collections) >= 1 and not many.get_legend()          # eight groups: points with intervals
+    assert two.get_legend() is not None                                    # two groups: curves with a legend
+    fits = pd.DataFrame({"clv": np.linspace(10, 80, 8), "retention_1": 0.5}, index=list("abcdefgh"))
+    ax = rp.clv_by_group(GroupValue("level", "best_vs_worst_group", fits, "h", "a"), "EUR")
+    _check(ax)
+    assert not ax.texts                                                     # eight bars: no labels to overlap
+    plt.close("all")

@@ -1,4 +1,4 @@
-"""Tests of the synthetic world (relmkt_utils.synthetic): determinism, table rules, and truth recovery."""
+"""Tests of the synthetic world (relmkt_utils.data.synthetic): determinism, table rules, and truth recovery."""
 from __future__ import annotations
 
 import importlib.util
@@ -179,7 +179,7 @@ def test_csv_text_follows_rules():
 def test_loads_with_datasets_module():
     datasets = _datasets_module()
     if datasets is None:
-        pytest.skip("relmkt_utils.datasets.load not available")
+        pytest.skip("relmkt_utils.data.datasets.load not available")
     d = datasets.load(COMMITTED)
     assert all(getattr(d, t) is not None for t in TABLE_NAMES)
     assert d.truth["bgnbd"]["r"] == DEFAULT_TRUTH["bgnbd"]["r"]

@@ -74,6 +74,44 @@ def test_fast_solver_matches_statsmodels():
     assert ll == pytest.approx(fit.llf, abs=1e-6)
 
 
+def test_one_solver_weights_count_a_task_as_its_copies():
+    """A task of weight k gives the fit of k copies of its rows (the bootstrap's resampling), groups in any
+    order give the same fit, and the solver is the suite's optimizer (core.optimize.newton_fit)."""
+    choices, _ = simulate_choices(n_respondents=40, n_tasks=5, seed=4)
+    fit = fit_conditional_logit(choices, warm_start=False)
+    X, y, g = fit.model.exog, fit.model.endog, fit.model.groups
+    labels = np.unique(g, return_inverse=True)[1]
+    k = np.random.default_rng(0).integers(0, 4, labels.max() + 1)
+    rows = np.concatenate([np.flatnonzero(labels == t) for t in range(k.size) for _ in range(k[t])])
+    copies = np.repeat(np.arange(k.sum()), np.bincount(labels)[np.repeat(np.arange(k.size), k)])
+    b_w, cov_w, ll_w = fit_clogit_arrays(X, y, g, weights=k.astype(float))
+    b_c, cov_c, ll_c = fit_clogit_arrays(X[rows], y[rows], copies)
+    np.testing.assert_allclose(b_w, b_c, rtol=1e-9)
+    np.testing.assert_allclose(cov_w, cov_c, rtol=1e-7)
+    assert ll_w == pytest.approx(ll_c, rel=1e-12)
+    shuffled = np.random.default_rng(1).permutation(len(y))
+    np.testing.assert_allclose(fit_clogit_arrays(X[shuffled], y[shuffled], g[shuffled])[0],
+                               fit_clogit_arrays(X, y, g)[0], rtol=1e-9)
+
+
+def test_solver_keeps_the_numbers_of_the_two_newton_loops_it_replaced():
+    """The estimates and WTP bootstrap of the synthetic dataset as the two hand-written Newton loops gave
+    them before they became one solver on core.optimize (recorded from main at 4425ee0)."""
+    from relmkt_utils.data import datasets
+    from relmkt_utils.value.choice import _prepare
+
+    choices = datasets.load("synthetic").choices
+    _, X, y, g, _ = _prepare(choices, None, "price")
+    b, cov, ll = fit_clogit_arrays(X.to_numpy(), y, g)
+    np.testing.assert_allclose(b, [0.61432289, 0.39141514, 0.2894524, 0.11030956, -0.24742546, -0.13506934,
+                                   -0.18144402, -0.0547551], rtol=1e-7)
+    np.testing.assert_allclose(np.sqrt(np.diag(cov))[[0, 7]], [0.02237942, 0.00218529], rtol=1e-6)
+    assert ll == pytest.approx(-2346.669331656555, abs=1e-9)
+    boot = bootstrap_wtp(choices, n_boot=100, seed=3).set_index("attribute")
+    np.testing.assert_allclose(boot.loc["product_value", ["boot_mean", "boot_se", "lower", "upper"]].to_numpy(float),
+                               [11.211072, 0.476357, 10.326595, 12.184095], rtol=1e-6)
+
+
 def test_bootstrap_agrees_with_delta_method_and_is_seeded(world):
     choices, truth, fit = world
     boot = bootstrap_wtp(choices, n_boot=80, seed=7).set_index("attribute")

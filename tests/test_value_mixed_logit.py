@@ -36,6 +36,29 @@ def _small(seed=3, n=60, tasks=4, sds=None):
 
 # ---------------------------------------------------------------------------- draws
 
+def _radical_inverse_draws(n_points, dims, seed, skip):
+    """The hand-written Halton draws the suite used before scipy.stats.qmc (main at 4425ee0): radical
+    inverses of the indices skip..skip+n-1 in the first primes, shifted by a seeded uniform modulo 1."""
+    primes = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97)
+    idx = np.arange(skip, skip + n_points, dtype=np.int64)
+    out = np.empty((n_points, dims))
+    for d in range(dims):
+        base, value, factor, i = primes[d], np.zeros(n_points), 1.0 / primes[d], idx.copy()
+        while np.any(i > 0):
+            value += (i % base) * factor
+            i //= base
+            factor /= base
+        out[:, d] = value
+    if seed is not None:
+        out = (out + np.random.default_rng(seed).uniform(size=dims)) % 1.0
+    return np.clip(out, 1e-12, 1 - 1e-12)
+
+
+@pytest.mark.parametrize("n, dims, seed, skip", [(3000, 6, 0, 10), (1000, 6, None, 100), (500, 25, 7, 10), (37, 3, 3, 0)])
+def test_halton_draws_from_scipy_qmc_are_the_same_numbers_as_the_hand_written_ones(n, dims, seed, skip):
+    assert np.array_equal(halton(n, dims, seed=seed, skip=skip), _radical_inverse_draws(n, dims, seed, skip))
+
+
 def test_halton_is_the_radical_inverse_sequence_and_the_shift_is_seeded():
     plain = halton(4, 2, seed=None, skip=1)
     np.testing.assert_allclose(plain[:, 0], [1 / 2, 1 / 4, 3 / 4, 1 / 8])        # base 2: 1, 2, 3, 4

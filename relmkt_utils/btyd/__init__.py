@@ -2,7 +2,9 @@
 
 * :func:`rfm_summary` — transaction log to (frequency, recency, T, monetary_value) per customer,
   with Lifetimes 0.11.3's conventions, vectorized; from a DataFrame, Parquet/CSV files (DuckDB, out of
-  core) or a Spark DataFrame (:mod:`.engines`), and :func:`compress_summary` (distinct rows + weights);
+  core) or a Spark DataFrame (:mod:`.engines`), and :func:`compress_summary` (distinct rows + weights).
+  The summary records its period (``attrs``: ``freq``, ``freq_multiplier``, ``time_unit``), and models
+  built from it keep it, so no prediction needs a time unit of its own (:mod:`.base`);
 * :class:`BetaGeo` (BG/NBD), :class:`ParetoNBD`, :class:`GammaGamma` — statsmodels-style models whose
   ``fit()`` returns results (``params``, ``bse``, ``conf_int()``, ``llf``, ``aic``, ``summary()``) with
   the predictions: ``expected_purchases``, ``p_alive``, ``expected_purchases_new_customer``,
@@ -21,32 +23,36 @@
   :class:`ModifiedBetaGeoCNBD` (Erlang-k inter-purchase times, :mod:`.cnbd`), :class:`ParetoGGG` (gamma
   inter-purchase times with varying regularity, Gibbs sampler, :mod:`.paretoggg`), :class:`GammaGompertzNBD`
   (Gompertz lifetimes, :mod:`.ggomnbd`), with :func:`regularity_summary` for their ``litt`` statistic.
+
+Every model registers itself when it is defined (:mod:`.registry`); ``MODELS``, ``NAMES`` and ``DISCRETE``
+(:mod:`.choose`) are views of that registry.
 """
-from . import published
+from . import published, workflow
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
 from .bgnbd import BetaGeo, BetaGeoResults
-from .choose import DISCRETE, MODELS, NAMES, NEEDS_LITT, check_model, fit_model
+from .checks import (calibration_vs_holdout, chi_square_fit, expected_purchases_matrix, model_check_summary,
+                     p_alive_history, p_alive_matrix, p_alive_summary, period_transactions,
+                     repeat_transactions_over_time, spend_frequency_check, tracking_mape)
+from .choose import DISCRETE, MODELS, NAMES, check_model, fit_model
 from .cnbd import BetaGeoCNBD, BetaGeoCNBDResults, ModifiedBetaGeoCNBD, ModifiedBetaGeoCNBDResults, simulate_cnbd
-from .checks import (calibration_vs_holdout, expected_purchases_matrix, p_alive_matrix, p_alive_summary,
-                     repeat_transactions_over_time)
-from .checks import (chi_square_fit, model_check_summary, p_alive_history, period_transactions,
-                     spend_frequency_check, tracking_mape)
 from .covariates import (BetaGeoCovariates, BetaGeoCovariatesResults, LRTest, ParetoNBDCovariates,
                          ParetoNBDCovariatesResults, SegmentLRTest, lr_test, segment_lr_test, simulate_with_covariates)
-from .value import customer_value
 from .gammagamma import GammaGamma, GammaGammaResults
 from .ggomnbd import GammaGompertzNBD, GammaGompertzNBDResults, simulate_ggomnbd
 from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
-from .paretonbd import ParetoNBD, ParetoNBDResults
+from .options import ENGINES
 from .paretoggg import ParetoGGG, ParetoGGGResults, simulate_paretoggg
+from .paretonbd import ParetoNBD, ParetoNBDResults
 from .persistence import SavableResults, load_results
-from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
+from .registry import REGISTRY
 from .regularity import regularity_summary
-from .summary import ENGINES, calibration_end, compress_summary, rfm_summary
+from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
+from .summary import calibration_end, compress_summary, rfm_summary
+from .value import customer_value
 
 __all__ = [
     "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "simulate_bgbb", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
-    "simulate_mbgnbd", "load_results", "DISCRETE", "MODELS", "NAMES", "NEEDS_LITT", "check_model", "fit_model",
+    "simulate_mbgnbd", "load_results", "DISCRETE", "MODELS", "NAMES", "REGISTRY", "check_model", "fit_model",
     "rfm_summary", "compress_summary", "ENGINES", "calibration_end", "p_alive_summary",
     "BetaGeo", "BetaGeoResults", "ParetoNBD", "ParetoNBDResults", "GammaGamma", "GammaGammaResults",
     "simulate_bgnbd", "simulate_paretonbd", "simulate_gammagamma", "simulate_transactions",
@@ -54,7 +60,8 @@ __all__ = [
     "BetaGeoCovariates", "BetaGeoCovariatesResults", "ParetoNBDCovariates", "ParetoNBDCovariatesResults",
     "simulate_with_covariates", "lr_test", "segment_lr_test", "LRTest", "SegmentLRTest", "customer_value",
     "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
-    "spend_frequency_check",
+    "spend_frequency_check", "workflow",
     "BetaGeoCNBD", "BetaGeoCNBDResults", "ModifiedBetaGeoCNBD", "ModifiedBetaGeoCNBDResults", "simulate_cnbd",
-    "regularity_summary", "SavableResults", "ParetoGGG", "ParetoGGGResults", "simulate_paretoggg", "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
+    "regularity_summary", "SavableResults", "ParetoGGG", "ParetoGGGResults", "simulate_paretoggg",
+    "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
 ]

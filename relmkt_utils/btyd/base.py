@@ -1,5 +1,17 @@
 """Shared plumbing of the BTYD models: input checks, grouping rows into sufficient statistics,
-the warm-started fit and the per-customer CLV of the results."""
+the warm-started fit, the time unit a model takes from its summary, and the per-customer CLV of the
+results.
+
+**Time travels with the data.** :func:`~relmkt_utils.btyd.rfm_summary` records its period (``freq``,
+``freq_multiplier`` and the ``time_unit``) in the summary's ``attrs``, which pandas hands on to the
+summary's columns; a model built from the summary (``BetaGeo.from_summary(summary)``, or
+``BetaGeo(summary["frequency"], summary["recency"], summary["T"])``) keeps that period, and so do its
+results (``results.period``, ``results.time_unit``; saved and loaded with them). A model built from bare
+arrays has no unit unless ``time_unit=`` is given; a prediction that converts calendar terms
+(``horizon_months``, ``annual_discount_rate``) then says so (:func:`relmkt_utils.core.time.model_time_unit`).
+pandas keeps a summary's attrs on columns computed from it (``s["T"] * 7`` still says "week"): to rescale,
+pass numpy arrays (``.to_numpy()``) and ``time_unit=``.
+"""
 from __future__ import annotations
 
 import warnings
@@ -8,18 +20,40 @@ from abc import ABC, abstractmethod
 import numpy as np
 import pandas as pd
 
+from ..core.checks import checked, number, numbers
 from ..core.clv import present_value
 from ..core.errors import DataError
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults
+from ..core.time import Period, model_time_unit, same_unit
 from ..core.time import time_unit as as_time_unit
 from .persistence import SavableResults
+from .registry import Registered
+
+#: Rules of the arguments the predictions share (:mod:`relmkt_utils.core.checks`).
+HORIZON = number(0, low_open=True)               # months
+ANNUAL_RATE = number(-1, low_open=True)          # per year, e.g. 0.10
+MARGIN = number(0)                               # the share of spend that is profit
+PERIODS_AHEAD = numbers(0)                       # periods ahead, in the model's time unit
+
+
+def _text_sample(values) -> str:
+    sample = [v for v in pd.unique(pd.Series(np.asarray(values, dtype=object).ravel()).astype(str))][:3]
+    return ", ".join(repr(v) for v in sample)
 
 
 def as_float_array(values, name: str, model: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=float).ravel()
+    """``values`` as a 1-d float array of finite numbers; a DataError naming the argument (and the
+    column it came from) for text or missing values."""
+    column = getattr(values, "name", None)
+    where = name if not isinstance(column, str) or column == name else f"{name} (column {column!r})"
+    try:
+        arr = np.asarray(values, dtype=float).ravel()
+    except (ValueError, TypeError):
+        raise DataError(f"{model}: {where} must hold numbers, but holds text such as {_text_sample(values)}; "
+                        "convert it with pandas.to_numeric") from None
     if not np.all(np.isfinite(arr)):
-        raise DataError(f"{model}: {name} has missing or infinite values")
+        raise DataError(f"{model}: {where} has missing or infinite values")
     return arr
 
 
@@ -27,7 +61,7 @@ def check_weights(weights, n: int, model: str) -> np.ndarray | None:
     """Optional weights (the number of customers each row stands for): finite, >= 0, one per row."""
     if weights is None:
         return None
-    w = np.asarray(weights, dtype=float).ravel()
+    w = as_float_array(weights, "weights", model)
     if len(w) != n or not np.all(np.isfinite(w)) or np.any(w < 0):
         raise DataError(f"{model}: weights must be finite, non-negative and one per customer ({n})")
     if w.sum() <= 0:
@@ -110,6 +144,26 @@ def _exact_key(columns):
     return key
 
 
+def period_of(columns, time_unit, who: str) -> Period | None:
+    """The period of the data a model is built from: the one rfm_summary recorded (in the ``attrs`` of
+    the summary or of its columns), else ``Period.of(time_unit)``, else None. A ``time_unit`` that
+    contradicts the recorded one, or columns from summaries of different periods, are a DataError."""
+    found = [p for p in (Period.of_attrs(getattr(c, "attrs", None)) for c in columns) if p is not None]
+    carried = found[0] if found else None
+    if any(not same_unit(p.time_unit, carried.time_unit) for p in found):
+        raise DataError(f"{who}: the columns come from summaries in different time units "
+                        f"({', '.join(sorted({p.time_unit.name for p in found}))})")
+    if time_unit is None:
+        return carried
+    unit = as_time_unit(time_unit)
+    if carried is None:
+        return Period.of(unit)
+    if not same_unit(unit, carried.time_unit):
+        raise DataError(f"{who}: time_unit={str(time_unit)!r} contradicts the summary's time unit "
+                        f"({carried.time_unit.name}), which rfm_summary recorded; leave time_unit out")
+    return carried
+
+
 def discounted_sum(cum_purchases, spend, margin: float, discount_rate: float, horizon: int) -> np.ndarray:
     r"""CLV as the present value of the expected purchases of each period (the convention of Lifetimes'
     ``customer_lifetime_value``; Fader, Hardie & Lee 2005, "RFM and CLV"):
@@ -131,28 +185,62 @@ def subsample_rows(n_rows: int, size: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, size, replace=False))
 
 
-class CustomerModel(ABC):
+class CustomerModel(Registered, ABC):
     """Shared part of the BG/NBD and Pareto/NBD models of (frequency, recency, T) per customer.
 
     The constructor checks the data (and optional ``weights``, the number of customers each row stands
-    for); ``_grouped()`` collapses identical rows once and hands them, with their summed weights, to the
-    subclass's ``_sufficient(x, tx, T, w)``; ``fit()`` runs Newton's method on the subclass's
-    ``_objective_on(data, theta, order)``, first on a random subsample of ``warm_size`` rows when there
-    are more than ``warm_rows`` distinct rows (weights scaled up), then on all rows from there.
+    for) and finds the model's time unit (module docstring: the period recorded on the summary, or
+    ``time_unit=``); ``_grouped()`` collapses identical rows once and hands them, with their summed
+    weights, to the subclass's ``_sufficient(x, tx, T, w)``; ``fit()`` runs Newton's method on the
+    subclass's ``_objective_on(data, theta, order)``, first on a random subsample of ``warm_size`` rows
+    when there are more than ``warm_rows`` distinct rows (weights scaled up), then on all rows from there.
     """
 
-    model_name = "model"
     param_names: list[str] = []
     results_cls = MLEResults
+    #: the summary columns of (frequency, recency, T) for :meth:`from_summary`
+    summary_columns = ("frequency", "recency", "T")
     analytic_hessian = True
     warm_rows, warm_size = 200_000, 50_000
 
-    def __init__(self, frequency, recency, T, weights=None):
+    def __init__(self, frequency, recency, T, weights=None, *, time_unit=None):
         self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
         self.index = index_of(frequency)
         self.weights = check_weights(weights, len(self.frequency), self.model_name)
         self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
+        self.period = period_of((frequency, recency, T), time_unit, self.model_name)
         self._data = None
+
+    @classmethod
+    def from_summary(cls, summary: pd.DataFrame, weights=None, *, time_unit=None, **kwargs):
+        """The model of a summary's ``summary_columns`` (e.g. frequency, recency, T of
+        :func:`~relmkt_utils.btyd.rfm_summary`), with the period the summary recorded (or ``time_unit``
+        for a summary without one). ``weights``: a column name or one weight per row."""
+        if not isinstance(summary, pd.DataFrame):
+            raise DataError(f"{cls.model_name}: from_summary needs a summary DataFrame, got {type(summary).__name__}")
+        missing = [c for c in cls.summary_columns if c not in summary.columns]
+        if missing:
+            raise DataError(f"{cls.model_name}: the summary has no column(s) {missing} "
+                            f"(found {', '.join(map(str, summary.columns[:8]))})")
+        if isinstance(weights, str):
+            if weights not in summary.columns:
+                raise DataError(f"{cls.model_name}: the summary has no weights column {weights!r}")
+            weights = summary[weights]
+        period = period_of([summary], time_unit, cls.model_name)
+        unit = None if period is None else period.time_unit
+        model = cls(*[summary[c] for c in cls.summary_columns], weights=weights, time_unit=unit, **kwargs)
+        model.period = period
+        return model
+
+    @property
+    def time_unit(self):
+        """The model's time unit (a :class:`~relmkt_utils.core.time.TimeUnit`), or None when unknown."""
+        return None if self.period is None else self.period.time_unit
+
+    def _finish(self, res):
+        """The results of a fit or of ``results_at``, carrying the model's period."""
+        res.period = self.period
+        return res
 
     @abstractmethod
     def _sufficient(self, x, tx, T, w) -> dict:
@@ -192,11 +280,13 @@ class CustomerModel(ABC):
         unknown (NaN) and ``converged`` is False."""
         p = np.asarray(params, dtype=float)
         names = self.param_names
-        return self.results_cls(model=self, params=pd.Series(p, index=names, name="params"),
-                                cov_params_log=pd.DataFrame(np.nan, index=names, columns=names),
-                                llf=self.loglike(p), nobs=self.nobs, converged=False, model_name=self.model_name,
-                                warnings=["evaluated at given parameters, not fitted"])
+        return self._finish(self.results_cls(model=self, params=pd.Series(p, index=names, name="params"),
+                                             cov_params_log=pd.DataFrame(np.nan, index=names, columns=names),
+                                             llf=self.loglike(p), nobs=self.nobs, converged=False,
+                                             model_name=self.model_name,
+                                             warnings=["evaluated at given parameters, not fitted"]))
 
+    @checked(maxiter=number(1, integer=True))
     def fit(self, start_params=None, maxiter: int = 200):
         """Maximum likelihood by Newton's method on the log-parameters (:func:`relmkt_utils.core.optimize.newton_fit`)."""
         if not np.any(self.frequency > 0):
@@ -213,26 +303,50 @@ class CustomerModel(ABC):
             with warnings.catch_warnings():  # only a start: the fit on all rows speaks for itself
                 warnings.simplefilter("ignore")
                 x0 = newton_fit(lambda th, o: self._objective_on(sub, th, o), x0, self.param_names, **kw).params.values
-        return newton_fit(self._objective, x0, self.param_names, **kw)
+        return self._finish(newton_fit(self._objective, x0, self.param_names, **kw))
 
 
 class CustomerPredictionResults(SavableResults, MLEResults):
     """Shared part of the BG/NBD and Pareto/NBD results: customer arguments default to the fitted data,
     every prediction can be evaluated at other ``params`` (e.g. draws for an interval), and
-    :meth:`clv` values the expected purchases over a calendar horizon."""
+    :meth:`clv` values the expected purchases over a calendar horizon in the model's time unit."""
 
     model_label = "model"
+    #: whether E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) x a part free of t_x (:mod:`.value` uses it)
+    factorizes = False
 
+    @property
+    def period(self):
+        """The period of the summary the model was fitted to (:class:`~relmkt_utils.core.time.Period`),
+        or None when the model was built from bare arrays without ``time_unit=``."""
+        if "_period" in self.__dict__:
+            return self.__dict__["_period"]
+        return getattr(self.model, "period", None)
+
+    @period.setter
+    def period(self, value):
+        self.__dict__["_period"] = value
+
+    @property
+    def time_unit(self):
+        """The model's time unit (:class:`~relmkt_utils.core.time.TimeUnit`), or None when unknown."""
+        return None if self.period is None else self.period.time_unit
+
+    def _unit(self, given, what: str):
+        """The time unit of a calendar conversion (:func:`relmkt_utils.core.time.model_time_unit`)."""
+        return model_time_unit(given, self.time_unit, f"{self.model_label} {what}")
+
+    @checked(margin=MARGIN, annual_discount_rate=ANNUAL_RATE, horizon_months=HORIZON)
     def clv(self, spend, margin: float = 1.0, annual_discount_rate: float = 0.10, horizon_months: float = 12,
-            time_unit="week", frequency=None, recency=None, T=None, monetary_value=None, params=None):
+            time_unit=None, frequency=None, recency=None, T=None, monetary_value=None, params=None):
         """Discounted customer lifetime value over ``horizon_months`` (see :func:`discounted_sum`).
 
-        The model's time unit (``time_unit``, the unit of recency and T: ``"week"`` for weeks measured
-        in days) converts the calendar horizon into whole periods and ``annual_discount_rate`` into a
-        rate per period (:mod:`relmkt_utils.core.time`). ``spend`` is a fitted Gamma-Gamma (its
-        conditional expected spend for the customers' ``monetary_value``) or the expected spend per
-        purchase (scalar or one per customer)."""
-        unit = as_time_unit(time_unit)
+        The model's time unit (that of recency and T, taken from the summary it was fitted to; or
+        ``time_unit`` for a model built from bare arrays) converts the calendar horizon into whole
+        periods and ``annual_discount_rate`` into a rate per period (:mod:`relmkt_utils.core.time`).
+        ``spend`` is a fitted Gamma-Gamma (its conditional expected spend for the customers'
+        ``monetary_value``) or the expected spend per purchase (scalar or one per customer)."""
+        unit = self._unit(time_unit, "clv")
         horizon = unit.whole_periods(months=horizon_months)
         rate = unit.rate_per_period(annual_discount_rate)
         x, tx, T_, idx = self._rft(frequency, recency, T)
@@ -257,7 +371,7 @@ class CustomerPredictionResults(SavableResults, MLEResults):
 
 def spend_per_purchase(spend, frequency: np.ndarray, monetary_value=None) -> np.ndarray:
     """Expected spend per purchase of each customer: a fitted Gamma-Gamma's conditional expectation
-    (for ``monetary_value``, or its own fitted customers), or ``spend`` itself broadcast."""
+    (for ``monetary_value``, or its own fitted customers), or ``spend`` itself broadcast (numbers >= 0)."""
     if hasattr(spend, "expected_spend"):
         if monetary_value is None:
             m = spend.model
@@ -267,4 +381,8 @@ def spend_per_purchase(spend, frequency: np.ndarray, monetary_value=None) -> np.
                 raise ValueError("clv: the Gamma-Gamma model was fitted on other customers; pass monetary_value")
             return np.asarray(spend.expected_spend(), dtype=float)
         return np.asarray(spend.expected_spend(frequency=frequency, monetary_value=monetary_value), dtype=float)
-    return np.broadcast_to(np.asarray(spend, dtype=float), frequency.shape)
+    numbers(0).check(spend, "spend")
+    s = np.asarray(spend, dtype=float)
+    if s.ndim and s.size not in (1, frequency.size):
+        raise DataError(f"clv: spend has {s.size} values for {frequency.size} customers (give one, or one per customer)")
+    return np.broadcast_to(s.ravel() if s.ndim else s, frequency.shape)

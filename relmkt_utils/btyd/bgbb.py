@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..core.checks import checked, number, numbers
 from ..core.errors import DataError, ParameterError
-from ..core.time import time_unit as as_time_unit
-from .base import (CustomerModel, CustomerPredictionResults, as_float_array, check_weights, factorize_rows,
-                   index_of)
+from .base import (ANNUAL_RATE, HORIZON, MARGIN, CustomerModel, CustomerPredictionResults, as_float_array,
+                   check_weights, factorize_rows, index_of, period_of)
 
 NAMES = ["alpha", "beta", "gamma", "delta"]
 MODEL = "BG/BB"
@@ -157,73 +157,6 @@ def _objective(d, theta, order):
     return -ll, -g, -H
 
 
-class BetaGeoBetaBinom(CustomerModel):
-    """BG/BB model of (frequency, recency, n_periods) per customer; ``fit()`` returns
-    :class:`BetaGeoBetaBinomResults` (Newton on the log-parameters, analytic gradient and Hessian).
-
-    Parameters
-    ----------
-    frequency : transactions :math:`x` in the ``n_periods`` opportunities (whole numbers)
-    recency : the opportunity of the last transaction, :math:`t_x` (0 when x = 0)
-    n_periods : opportunities observed, :math:`n` (whole numbers >= 1)
-    weights : optional number of customers each row stands for (a summary with counts)
-    """
-
-    model_name = MODEL
-    param_names = NAMES
-
-    def __init__(self, frequency, recency, n_periods, weights=None):
-        self.frequency, self.recency, self.T = check_xtn(frequency, recency, n_periods)
-        self.index = index_of(frequency)
-        self.weights = check_weights(weights, len(self.frequency), self.model_name)
-        self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
-        self._data = None
-
-    @property
-    def n_periods(self) -> np.ndarray:
-        """The opportunities each customer was observed for (:math:`n`)."""
-        return self.T
-
-    @property
-    def results_cls(self):
-        return BetaGeoBetaBinomResults
-
-    def _sufficient(self, x, tx, T, w) -> dict:
-        return _build(x, tx, T, w)
-
-    def _objective_on(self, data, theta, order):
-        return _objective(data, theta, order)
-
-    def loglike_obs(self, params) -> np.ndarray:
-        """Log-likelihood of each customer (ungrouped) at ``params`` = (alpha, beta, gamma, delta)."""
-        return _loglik_rows(np.asarray(params, dtype=float), self.frequency, self.recency, self.T)
-
-    def start_params(self) -> np.ndarray:
-        """alpha, beta from the mean transaction rate per opportunity (prior mean of p); gamma = delta = 1."""
-        w = np.ones_like(self.T) if self.weights is None else self.weights
-        rate = float(np.clip((w @ self.frequency) / max(w @ self.T, 1e-12), 0.05, 0.95))
-        return np.array([rate, 1.0 - rate, 1.0, 1.0])
-
-
-def _loglik_rows(theta, x, tx, n) -> np.ndarray:
-    """log L per row, evaluated once per distinct (x, t_x, n)."""
-    codes, first = factorize_rows([x, tx, n])
-    return _row_loglik(theta, _build(x[first], tx[first], n[first]))[codes]
-
-
-def _gamma_ratio_diff(ga, de, lo, hi):
-    r"""\frac{\delta}{\gamma-1}\frac{\Gamma(\gamma+\delta)}{\Gamma(1+\delta)}\Big[\frac{\Gamma(1+\delta+lo)}{\Gamma(\gamma+\delta+lo)}
-    - \frac{\Gamma(1+\delta+hi)}{\Gamma(\gamma+\delta+hi)}\Big] = \sum_{k=lo+1}^{hi} B(\gamma, \delta+k)/B(\gamma,\delta)
-    (for whole lo < hi): the expected opportunities alive in (lo, hi]. Continuous in gamma at 1."""
-    gl = special.gammaln
-    if abs(ga - 1) < 1e-7:
-        return 0.5 * (_gamma_ratio_diff(1 - 1e-6, de, lo, hi) + _gamma_ratio_diff(1 + 1e-6, de, lo, hi))
-    c = np.log(de) + gl(ga + de) - gl(1 + de)
-    u1 = gl(1 + de + lo) - gl(ga + de + lo)
-    u2 = gl(1 + de + hi) - gl(ga + de + hi)
-    return np.exp(c + u1) * -np.expm1(u2 - u1) / (ga - 1)
-
-
 class BetaGeoBetaBinomResults(CustomerPredictionResults):
     """Fitted BG/BB with the predictions of FHS (2010). Customer arguments (frequency, recency,
     n_periods) default to the fitted data; every prediction takes ``params`` too."""
@@ -251,12 +184,14 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
               - special.betaln(ga, de) - self._log_l(theta, x, tx, n))
         return self._wrap(np.exp(lp), idx)
 
+    @checked(n=numbers(0))
     def expected_purchases_new_customer(self, n, params=None):
         r"""E[X(n)]: expected transactions of a new customer in her first ``n`` opportunities (eq. 8)."""
         al, be, ga, de = self._params_or(params)
         n = np.asarray(n, dtype=float)
         return al / (al + be) * _gamma_ratio_diff(ga, de, 0.0, n)
 
+    @checked(t=number(0))
     def expected_purchases(self, t, frequency=None, recency=None, n_periods=None, params=None):
         r"""E[X(n, n + n^*) | x, t_x, n]: expected transactions in the next ``t`` = :math:`n^*` opportunities (eq. 13)."""
         al, be, ga, de = theta = self._params_or(params)
@@ -264,16 +199,18 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
         lead = np.exp(special.betaln(al + x + 1, be + n - x) - special.betaln(al, be) - self._log_l(theta, x, tx, n))
         return self._wrap(lead * _gamma_ratio_diff(ga, de, n, n + float(t)), idx)
 
-    def dert(self, annual_discount_rate: float = 0.10, time_unit="year", frequency=None, recency=None,
+    @checked(annual_discount_rate=number(0, low_open=True))
+    def dert(self, annual_discount_rate: float = 0.10, time_unit=None, frequency=None, recency=None,
              n_periods=None, params=None):
         r"""Discounted expected residual transactions (FHS 2010, eq. 14): the transactions from opportunity
         n + 1 on, one at opportunity n + k counted as :math:`(1+d)^{-k}`.
 
-        ``time_unit`` is the spacing of the opportunities (``"year"`` for annual ones, as in the donations
-        data); ``annual_discount_rate`` becomes :math:`d` per opportunity by
+        The model's time unit is the spacing of the opportunities (a year for annual ones, as in the
+        donations data: ``BetaGeoBetaBinom(..., time_unit="year")``, or ``time_unit="year"`` here for a
+        model built without one); ``annual_discount_rate`` becomes :math:`d` per opportunity by
         :meth:`relmkt_utils.core.time.TimeUnit.rate_per_period`. Multiply by a value per transaction
         for the residual lifetime value."""
-        d = as_time_unit(time_unit).rate_per_period(annual_discount_rate)
+        d = self._unit(time_unit, "dert").rate_per_period(annual_discount_rate)
         if d <= 0:
             raise ParameterError(f"{self.model_label}: DERT needs a positive discount rate, got {annual_discount_rate!r}")
         al, be, ga, de = theta = self._params_or(params)
@@ -283,12 +220,14 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
         z = 1.0 / (1.0 + d)
         return self._wrap(np.exp(lp) * special.hyp2f1(1.0, de + n + 1, ga + de + n + 1, z), idx)
 
+    @checked(n=numbers(0), x=numbers())
     def pmf(self, n, x, params=None):
         r"""P(X(n) = x): probability that a new customer makes ``x`` transactions in her first ``n``
         opportunities (eq. 7); numpy-broadcasting in ``n`` and ``x``."""
         al, be, ga, de = self._params_or(params)
         return _pmf(al, be, ga, de, n, x)
 
+    @checked(t=number(0, integer=True), k=number(integer=True))
     def conditional_pmf(self, t, k, frequency=None, recency=None, n_periods=None, params=None):
         r"""P(X(n, n+t) = k | x, t_x, n): probability of ``k`` transactions in the next ``t`` opportunities
         (the mixture of the module docstring). ``t`` and ``k`` are scalars; one value per customer."""
@@ -299,12 +238,82 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
         new = _pmf(al + x, be + n - x, ga, de + n, float(t), float(k))
         return self._wrap(pi * new + (1 - pi) * (float(k) == 0), idx)
 
+    @checked(margin=MARGIN, annual_discount_rate=ANNUAL_RATE, horizon_months=HORIZON)
     def clv(self, spend, margin: float = 1.0, annual_discount_rate: float = 0.10, horizon_months: float = 12,
-            time_unit="year", frequency=None, recency=None, n_periods=None, monetary_value=None, params=None):
+            time_unit=None, frequency=None, recency=None, n_periods=None, monetary_value=None, params=None):
         """Discounted value of the expected transactions over ``horizon_months`` (see
-        :meth:`CustomerPredictionResults.clv`), opportunities spaced by ``time_unit`` (default a year)."""
+        :meth:`CustomerPredictionResults.clv`), opportunities spaced by the model's time unit (see :meth:`dert`)."""
         return super().clv(spend, margin, annual_discount_rate, horizon_months, time_unit, frequency, recency,
                            n_periods, monetary_value, params)
+
+
+
+def _loglik_rows(theta, x, tx, n) -> np.ndarray:
+    """log L per row, evaluated once per distinct (x, t_x, n)."""
+    codes, first = factorize_rows([x, tx, n])
+    return _row_loglik(theta, _build(x[first], tx[first], n[first]))[codes]
+
+
+def _gamma_ratio_diff(ga, de, lo, hi):
+    r"""\frac{\delta}{\gamma-1}\frac{\Gamma(\gamma+\delta)}{\Gamma(1+\delta)}\Big[\frac{\Gamma(1+\delta+lo)}{\Gamma(\gamma+\delta+lo)}
+    - \frac{\Gamma(1+\delta+hi)}{\Gamma(\gamma+\delta+hi)}\Big] = \sum_{k=lo+1}^{hi} B(\gamma, \delta+k)/B(\gamma,\delta)
+    (for whole lo < hi): the expected opportunities alive in (lo, hi]. Continuous in gamma at 1."""
+    gl = special.gammaln
+    if abs(ga - 1) < 1e-7:
+        return 0.5 * (_gamma_ratio_diff(1 - 1e-6, de, lo, hi) + _gamma_ratio_diff(1 + 1e-6, de, lo, hi))
+    c = np.log(de) + gl(ga + de) - gl(1 + de)
+    u1 = gl(1 + de + lo) - gl(ga + de + lo)
+    u2 = gl(1 + de + hi) - gl(ga + de + hi)
+    return np.exp(c + u1) * -np.expm1(u2 - u1) / (ga - 1)
+
+
+class BetaGeoBetaBinom(CustomerModel, key="bgbb", name=MODEL, data="discrete", rank=4):
+    """BG/BB model of (frequency, recency, n_periods) per customer; ``fit()`` returns
+    :class:`BetaGeoBetaBinomResults` (Newton on the log-parameters, analytic gradient and Hessian).
+
+    Parameters
+    ----------
+    frequency : transactions :math:`x` in the ``n_periods`` opportunities (whole numbers)
+    recency : the opportunity of the last transaction, :math:`t_x` (0 when x = 0)
+    n_periods : opportunities observed, :math:`n` (whole numbers >= 1)
+    weights : optional number of customers each row stands for (a summary with counts)
+    time_unit : the spacing of the opportunities (``"year"`` for an annual fund drive), which turns
+        calendar horizons and annual rates into opportunities (:meth:`BetaGeoBetaBinomResults.dert`,
+        ``clv``); needed only there
+    """
+
+    param_names = NAMES
+    results_cls = BetaGeoBetaBinomResults
+    summary_columns = ("frequency", "recency", "n_periods")
+
+    def __init__(self, frequency, recency, n_periods, weights=None, *, time_unit=None):
+        self.frequency, self.recency, self.T = check_xtn(frequency, recency, n_periods)
+        self.index = index_of(frequency)
+        self.weights = check_weights(weights, len(self.frequency), self.model_name)
+        self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
+        self.period = period_of((frequency, recency, n_periods), time_unit, self.model_name)
+        self._data = None
+
+    @property
+    def n_periods(self) -> np.ndarray:
+        """The opportunities each customer was observed for (:math:`n`)."""
+        return self.T
+
+    def _sufficient(self, x, tx, T, w) -> dict:
+        return _build(x, tx, T, w)
+
+    def _objective_on(self, data, theta, order):
+        return _objective(data, theta, order)
+
+    def loglike_obs(self, params) -> np.ndarray:
+        """Log-likelihood of each customer (ungrouped) at ``params`` = (alpha, beta, gamma, delta)."""
+        return _loglik_rows(np.asarray(params, dtype=float), self.frequency, self.recency, self.T)
+
+    def start_params(self) -> np.ndarray:
+        """alpha, beta from the mean transaction rate per opportunity (prior mean of p); gamma = delta = 1."""
+        w = np.ones_like(self.T) if self.weights is None else self.weights
+        rate = float(np.clip((w @ self.frequency) / max(w @ self.T, 1e-12), 0.05, 0.95))
+        return np.array([rate, 1.0 - rate, 1.0, 1.0])
 
 
 def _pmf(al, be, ga, de, n, x):
@@ -331,6 +340,8 @@ def _pmf(al, be, ga, de, n, x):
     return out.reshape(shape) if shape else float(out[0])
 
 
+@checked(n=number(1, integer=True), alpha=number(0, low_open=True), beta=number(0, low_open=True), gamma=number(0, low_open=True),
+         delta=number(0, low_open=True), n_periods=numbers(1), seed=number(0, integer=True))
 def simulate_bgbb(n: int, alpha: float, beta: float, gamma: float, delta: float, n_periods=6, seed: int = 0) -> pd.DataFrame:
     r"""Customers of a BG/BB world (seeded): :math:`p \sim \mathrm{Beta}(\alpha,\beta)`,
     :math:`\theta \sim \mathrm{Beta}(\gamma,\delta)`; the customer survives each opportunity's start with

@@ -29,13 +29,126 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .base import CustomerModel, CustomerPredictionResults
+from ..core.checks import checked, numbers
+from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults
 from .distributions import ContinuousDistributionsMixin, _gauss_series, bgnbd_expected_new, bgnbd_pmf
 
 NAMES = ["r", "alpha", "a", "b"]
 
 
-class BetaGeo(CustomerModel):
+def log_odds_dead(r, al, a, b, x, tx, T, first_purchase_dropout: bool = False):
+    r"""The posterior log-odds of having dropped out, :math:`u = \log\frac{P(\text{dead} \mid x, t_x, T)}{P(\text{alive} \mid x, t_x, T)}`,
+    shared by the BG/NBD, the MBG/NBD and their covariate forms (numpy-broadcasting; the parameters may be
+    one per customer):
+
+    * BG/NBD (FHL 2005, eq. 11): :math:`u = \log\frac{a}{b+x-1} + (r+x)\log\frac{\alpha+T}{\alpha+t_x}` for
+      :math:`x > 0`, and :math:`-\infty` for :math:`x = 0` (she can only drop out right after a repeat purchase);
+    * MBG/NBD (``first_purchase_dropout``, Batislam et al. 2007): :math:`b+x` in place of :math:`b+x-1`,
+      for every x (she may drop out right after her first purchase too).
+
+    P(alive) is :math:`1/(1+e^u)`, and the log-likelihood of the customer is the part free of
+    :math:`t_x` plus :math:`\mathrm{softplus}(u)`."""
+    x, tx, T = (np.asarray(v, dtype=float) for v in (x, tx, T))
+    lg = np.log(al + T) - np.log(al + tx)
+    if first_purchase_dropout:
+        return np.log(a) - np.log(b + x) + (r + x) * lg
+    p = x > 0
+    u = np.log(a) - np.log(np.where(p, b + x - 1, 1.0)) + (r + x) * lg
+    return np.where(p, u, -np.inf)
+
+
+def posterior(r, al, a, b, x, tx, T, first_purchase_dropout: bool = False):
+    """P(alive | x, t_x, T) and the BG/NBD parameters of a customer alive at T, given her past:
+    (r + x, alpha + T, a, b + x) for the BG/NBD, (r + x, alpha + T, a, b + x + 1) for the MBG/NBD (a
+    customer alive at T is, by memorylessness, a new BG/NBD customer with these parameters;
+    :mod:`.distributions`)."""
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    pa = special.expit(-log_odds_dead(r, al, a, b, x, tx, T, first_purchase_dropout))
+    return pa, (r + x, al + T, a + 0 * x, b + x + (1 if first_purchase_dropout else 0))
+
+
+def _hyp2f1_euler_tail(a, b, r, x, z):
+    r"""(1-z)^{a-1} 2F1(a+b-1-r, a-1; a+b+x-1; z) = (1-z)^{r+x} 2F1(r+x, b+x; a+b+x-1; z) (Euler)."""
+    out = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    bad = ~np.isfinite(out)
+    if np.any(bad):  # scipy's 2F1 can return nan for negative a, b and large c: sum the series directly
+        xb, zb = np.broadcast_to(x, out.shape)[bad], np.broadcast_to(z, out.shape)[bad]
+        out = np.array(out, dtype=float)
+        out[bad] = np.exp((a - 1) * np.log1p(-zb)) * _gauss_series(a + b - 1 - r, a - 1, a + b + xb - 1, zb)
+    return out
+
+
+class BetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
+    """Fitted BG/NBD with the predictions of FHL (2005), the pmf, the conditional pmf and DERT
+    (:mod:`.distributions`). Customer arguments default to the fitted data."""
+
+    model_label = "BG/NBD"
+    factorizes = True
+
+    def p_alive(self, frequency=None, recency=None, T=None, params=None):
+        r"""P(alive | x, t_x, T) = 1 / (1 + \delta_{x>0} \frac{a}{b+x-1} (\frac{\alpha+T}{\alpha+t_x})^{r+x}) (FHL 2005, eq. 11).
+
+        Equal to 1 for x = 0: in the BG/NBD a customer can only drop out right after a repeat purchase,
+        so every one-time buyer is "alive" by construction; read a mean P(alive) with the share of
+        customers without a repeat purchase beside it."""
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        return self._wrap(posterior(*self._params_or(params), x, tx, T_)[0], idx)
+
+    @checked(t=PERIODS_AHEAD)
+    def expected_purchases_new_customer(self, t, params=None):
+        r"""Unconditional E[X(t)] for a customer just acquired (FHL 2005, eq. 7):
+
+        .. math:: E[X(t)] = \frac{a+b-1}{a-1}\Big[1 - \big(\tfrac{\alpha}{\alpha+t}\big)^r
+                  {}_2F_1\big(r, b; a+b-1; \tfrac{t}{\alpha+t}\big)\Big]
+
+        computed with Euler's transformation as :math:`1-(1-z)^{a-1}\,{}_2F_1(a+b-1-r, a-1; a+b-1; z)`."""
+        r, al, a, b = self._params_or(params)
+        t = np.asarray(t, dtype=float)
+        return _cond_expected(r, al, a, b, np.zeros_like(t), np.zeros_like(t), np.zeros_like(t), t)
+
+    @checked(t=PERIODS_AHEAD)
+    def expected_purchases(self, t, frequency=None, recency=None, T=None, params=None):
+        r"""Conditional expected repeat purchases in the next ``t`` periods (FHL 2005, eq. 10):
+
+        .. math:: E[Y(t)\mid x,t_x,T] = \frac{a+b+x-1}{a-1}
+            \frac{1 - \big(\frac{\alpha+T}{\alpha+T+t}\big)^{r+x} {}_2F_1\big(r+x, b+x; a+b+x-1; \frac{t}{\alpha+T+t}\big)}
+                 {1 + \delta_{x>0}\frac{a}{b+x-1}\big(\frac{\alpha+T}{\alpha+t_x}\big)^{r+x}}
+        """
+        r, al, a, b = self._params_or(params)
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        return self._wrap(_cond_expected(r, al, a, b, x, tx, T_, float(t)), idx)
+
+    @checked(t=PERIODS_AHEAD, n=numbers())
+    def pmf(self, t, n, params=None):
+        r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (FHL 2005,
+        eq. 8; :func:`.distributions.bgnbd_pmf`); numpy-broadcasting in ``t`` and ``n``."""
+        return bgnbd_pmf(t, n, *self._params_or(params))
+
+    def _posterior(self, theta, x, tx, T):
+        """P(alive) and the parameters of an alive customer, (r+x, alpha+T, a, b+x) (:func:`posterior`)."""
+        return posterior(*theta, x, tx, T)
+
+    @staticmethod
+    def _new_pmf(t, n, *post):
+        return bgnbd_pmf(t, n, *post)
+
+    @staticmethod
+    def _new_expected(t, *post):
+        return bgnbd_expected_new(t, *post)
+
+
+def _cond_expected(r, al, a, b, x, tx, T, t):
+    x, tx, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T, t)))
+    if abs(a - 1) < 1e-7:  # removable singularity at a = 1: average the two sides
+        return 0.5 * (_cond_expected(r, al, 1 - 1e-6, b, x, tx, T, t) + _cond_expected(r, al, 1 + 1e-6, b, x, tx, T, t))
+    if np.any(np.abs(a + b + x - 1) < 1e-7):  # removable singularity at a + b + x = 1 (2F1 with c = 0)
+        return 0.5 * (_cond_expected(r, al, a, b - 1e-6, x, tx, T, t) + _cond_expected(r, al, a, b + 1e-6, x, tx, T, t))
+    z = t / (al + T + t)
+    num = (a + b + x - 1) / (a - 1) * (1 - _hyp2f1_euler_tail(a, b, r, x, z))
+    return num * special.expit(-log_odds_dead(r, al, a, b, x, tx, T))
+
+
+class BetaGeo(CustomerModel, key="bgnbd", name="BG/NBD", data="continuous", segment_test=True, rank=1):
     """BG/NBD model of (frequency, recency, T) per customer; ``fit()`` returns :class:`BetaGeoResults`.
 
     Parameters
@@ -44,14 +157,11 @@ class BetaGeo(CustomerModel):
     recency : time of the last repeat purchase since the first purchase, :math:`t_x` (0 when x = 0)
     T : time since the first purchase to the end of observation
     weights : optional number of customers each row stands for
+    time_unit : the unit of recency and T when the data do not carry it (module :mod:`.base`)
     """
 
-    model_name = "BG/NBD"
     param_names = NAMES
-
-    @property
-    def results_cls(self):
-        return BetaGeoResults
+    results_cls = BetaGeoResults
 
     def loglike_obs(self, params) -> np.ndarray:
         """Log-likelihood of each customer (ungrouped) at ``params`` = (r, alpha, a, b)."""
@@ -59,10 +169,7 @@ class BetaGeo(CustomerModel):
         x, tx, T = self.frequency, self.recency, self.T
         ll = (special.gammaln(r + x) - special.gammaln(r) + r * np.log(al)
               + special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(al + T))
-        p = x > 0
-        u = np.log(a) - np.log(b + x[p] - 1) + (r + x[p]) * (np.log(al + T[p]) - np.log(al + tx[p]))
-        ll[p] += np.logaddexp(0.0, u)
-        return ll
+        return ll + np.logaddexp(0.0, log_odds_dead(r, al, a, b, x, tx, T))
 
     def _sufficient(self, x, tx, T, w) -> dict:
         return _build(x, tx, T, w)
@@ -137,92 +244,3 @@ def _objective(d, theta, order):
     H[3, 3] += nx @ tg(b + ux) - t_abx - W * tg(b) + W * tg(a + b)
     H = np.triu(H) + np.triu(H, 1).T
     return -ll, -g, -H
-
-
-def _hyp2f1_euler_tail(a, b, r, x, z):
-    r"""(1-z)^{a-1} 2F1(a+b-1-r, a-1; a+b+x-1; z) = (1-z)^{r+x} 2F1(r+x, b+x; a+b+x-1; z) (Euler)."""
-    out = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-    bad = ~np.isfinite(out)
-    if np.any(bad):  # scipy's 2F1 can return nan for negative a, b and large c: sum the series directly
-        xb, zb = np.broadcast_to(x, out.shape)[bad], np.broadcast_to(z, out.shape)[bad]
-        out = np.array(out, dtype=float)
-        out[bad] = np.exp((a - 1) * np.log1p(-zb)) * _gauss_series(a + b - 1 - r, a - 1, a + b + xb - 1, zb)
-    return out
-
-
-class BetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
-    """Fitted BG/NBD with the predictions of FHL (2005), the pmf, the conditional pmf and DERT
-    (:mod:`.distributions`). Customer arguments default to the fitted data."""
-
-    model_label = "BG/NBD"
-
-    def p_alive(self, frequency=None, recency=None, T=None, params=None):
-        r"""P(alive | x, t_x, T) = 1 / (1 + \delta_{x>0} \frac{a}{b+x-1} (\frac{\alpha+T}{\alpha+t_x})^{r+x}) (FHL 2005, eq. 11).
-
-        Equal to 1 for x = 0: in the BG/NBD a customer can only drop out right after a repeat purchase,
-        so every one-time buyer is "alive" by construction; read a mean P(alive) with the share of
-        customers without a repeat purchase beside it."""
-        r, al, a, b = self._params_or(params)
-        x, tx, T_, idx = self._rft(frequency, recency, T)
-        out = np.ones_like(x)
-        p = x > 0
-        u = np.log(a) - np.log(b + x[p] - 1) + (r + x[p]) * (np.log(al + T_[p]) - np.log(al + tx[p]))
-        out[p] = special.expit(-u)
-        return self._wrap(out, idx)
-
-    def expected_purchases_new_customer(self, t, params=None):
-        r"""Unconditional E[X(t)] for a customer just acquired (FHL 2005, eq. 7):
-
-        .. math:: E[X(t)] = \frac{a+b-1}{a-1}\Big[1 - \big(\tfrac{\alpha}{\alpha+t}\big)^r
-                  {}_2F_1\big(r, b; a+b-1; \tfrac{t}{\alpha+t}\big)\Big]
-
-        computed with Euler's transformation as :math:`1-(1-z)^{a-1}\,{}_2F_1(a+b-1-r, a-1; a+b-1; z)`."""
-        r, al, a, b = self._params_or(params)
-        t = np.asarray(t, dtype=float)
-        return _cond_expected(r, al, a, b, np.zeros_like(t), np.zeros_like(t), np.zeros_like(t), t)
-
-    def expected_purchases(self, t, frequency=None, recency=None, T=None, params=None):
-        r"""Conditional expected repeat purchases in the next ``t`` periods (FHL 2005, eq. 10):
-
-        .. math:: E[Y(t)\mid x,t_x,T] = \frac{a+b+x-1}{a-1}
-            \frac{1 - \big(\frac{\alpha+T}{\alpha+T+t}\big)^{r+x} {}_2F_1\big(r+x, b+x; a+b+x-1; \frac{t}{\alpha+T+t}\big)}
-                 {1 + \delta_{x>0}\frac{a}{b+x-1}\big(\frac{\alpha+T}{\alpha+t_x}\big)^{r+x}}
-        """
-        r, al, a, b = self._params_or(params)
-        x, tx, T_, idx = self._rft(frequency, recency, T)
-        return self._wrap(_cond_expected(r, al, a, b, x, tx, T_, float(t)), idx)
-
-    def pmf(self, t, n, params=None):
-        r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (FHL 2005,
-        eq. 8; :func:`.distributions.bgnbd_pmf`); numpy-broadcasting in ``t`` and ``n``."""
-        return bgnbd_pmf(t, n, *self._params_or(params))
-
-    def _posterior(self, theta, x, tx, T):
-        """P(alive) and the parameters of an alive customer, (r+x, alpha+T, a, b+x) (:mod:`.distributions`)."""
-        r, al, a, b = theta
-        pa = np.ones_like(x)
-        p = x > 0
-        pa[p] = special.expit(-(np.log(a) - np.log(b + x[p] - 1) + (r + x[p]) * (np.log(al + T[p]) - np.log(al + tx[p]))))
-        return pa, (r + x, al + T, a + 0 * x, b + x)
-
-    @staticmethod
-    def _new_pmf(t, n, *post):
-        return bgnbd_pmf(t, n, *post)
-
-    @staticmethod
-    def _new_expected(t, *post):
-        return bgnbd_expected_new(t, *post)
-
-
-def _cond_expected(r, al, a, b, x, tx, T, t):
-    x, tx, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T, t)))
-    if abs(a - 1) < 1e-7:  # removable singularity at a = 1: average the two sides
-        return 0.5 * (_cond_expected(r, al, 1 - 1e-6, b, x, tx, T, t) + _cond_expected(r, al, 1 + 1e-6, b, x, tx, T, t))
-    if np.any(np.abs(a + b + x - 1) < 1e-7):  # removable singularity at a + b + x = 1 (2F1 with c = 0)
-        return 0.5 * (_cond_expected(r, al, a, b - 1e-6, x, tx, T, t) + _cond_expected(r, al, a, b + 1e-6, x, tx, T, t))
-    z = t / (al + T + t)
-    num = (a + b + x - 1) / (a - 1) * (1 - _hyp2f1_euler_tail(a, b, r, x, z))
-    p = x > 0
-    u = np.full_like(x, -np.inf)
-    u[p] = np.log(a) - np.log(b + x[p] - 1) + (r + x[p]) * (np.log(al + T[p]) - np.log(al + tx[p]))
-    return num * special.expit(-u)

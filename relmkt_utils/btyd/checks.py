@@ -1,22 +1,67 @@
 """Model-checking tables for fitted BTYD models (the figures of Fader, Hardie & Lee 2005).
 
-Every function returns a tidy DataFrame; ``relmkt_utils.plots.btyd`` draws them. The fitted model must
-be in the same time unit as ``freq`` (weeks for ``"W"``, days for ``"D"``).
+Every function returns a tidy DataFrame; ``relmkt_utils.plots.btyd`` draws them. The functions that
+cut a transaction log into periods (:func:`repeat_transactions_over_time`, :func:`p_alive_history`) take
+the period from the results (the one their summary recorded, :mod:`.base`); ``freq`` and
+``freq_multiplier`` are needed only for a model that does not know its time unit, and a period whose
+time unit contradicts the model's is a DataError.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from ..core.checks import checked, instance, number, one_of
 from ..core.errors import DataError, ParameterError
+from ..core.time import FREQS, Period, day_number, same_unit
+from . import engines
+from .numpy_engine import customer_periods, log_days, runs
 
-from .summary import FREQS, _customer_periods, _days, _period_codes, _period_start, _runs, _scalar_day
+FITTED = instance(attributes=("p_alive", "expected_purchases"), text="fitted BTYD results (e.g. BetaGeo(...).fit())")
 
 
-def repeat_transactions_over_time(transactions, results, freq: str = "W", observation_end=None,
+def history_period(results, freq, freq_multiplier, who: str) -> Period:
+    """The period in which a history function cuts a log: the results' (from their summary), or the
+    ``freq`` and ``freq_multiplier`` given for a model that has none. A given period whose time unit is not
+    the model's is a DataError; ``freq`` alone keeps the model's unit (e.g. ``freq="W"`` for a week model:
+    calendar weeks)."""
+    if freq is not None:
+        one_of(*FREQS).check(freq, "freq")
+    if freq_multiplier is not None:
+        number(0, low_open=True).check(freq_multiplier, "freq_multiplier")
+    carried = getattr(results, "period", None)
+    if freq is None and freq_multiplier is None:
+        if carried is None:
+            raise DataError(f"{who}: the model does not know its time unit; build it from an rfm_summary (which "
+                            "records its period) or pass freq= and freq_multiplier= (e.g. freq='D', "
+                            "freq_multiplier=7 for weeks measured in days)")
+        return carried
+    if freq is None:
+        freq = carried.freq if carried is not None else "D"
+    if freq_multiplier is None:
+        freq_multiplier = (carried.time_unit.days / Period(freq).time_unit.days) if carried is not None else 1.0
+    period = Period(freq, freq_multiplier)
+    if carried is not None and not same_unit(period.time_unit, carried.time_unit):
+        raise DataError(f"{who}: freq={freq!r}, freq_multiplier={freq_multiplier:g} measure time in "
+                        f"{period.time_unit.label()}, but the model is in {carried.time_unit.label()} (from its "
+                        "summary); leave freq and freq_multiplier out")
+    return period
+
+
+def check_summary_unit(summary: pd.DataFrame, results, who: str) -> None:
+    """A summary recorded in another time unit than the model's: a DataError."""
+    s = Period.of_attrs(getattr(summary, "attrs", None))
+    m = getattr(results, "time_unit", None)
+    if s is not None and m is not None and not same_unit(s.time_unit, m):
+        raise DataError(f"{who}: the summary is in {s.time_unit.label()} and the model in {m.label()}; "
+                        "summarise in the model's time unit")
+
+
+@checked(results=FITTED)
+def repeat_transactions_over_time(transactions, results, freq: str | None = None, observation_end=None,
                                   calibration_end=None, customer_col: str = "customer_id",
-                                  date_col: str = "date", freq_multiplier: int = 1, *, engine: str | None = None,
-                                  **engine_options) -> pd.DataFrame:
+                                  date_col: str = "date", freq_multiplier: int | None = None, *,
+                                  engine: str | None = None, **engine_options) -> pd.DataFrame:
     r"""Actual vs expected repeat transactions, period by period (FHL 2005, Figures 2 and 3).
 
     Purchases are cut to periods of ``freq`` and merged within a period, as in :func:`rfm_summary`;
@@ -27,9 +72,11 @@ def repeat_transactions_over_time(transactions, results, freq: str = "W", observ
     unconditional expectation for a new customer (``results.expected_purchases_new_customer``),
     summed over all customers born by then.
 
-    With ``freq_multiplier`` :math:`m` (as in :func:`rfm_summary`) the model's time unit is :math:`m`
-    periods: the expectation is evaluated at :math:`(k - b_i)/m` and the rows are blocks of :math:`m`
-    periods (``freq="D", freq_multiplier=7``: weeks of the log, counted from its first day, as in the paper).
+    The periods are the model's (:func:`history_period`: those of the summary it was fitted to, or
+    ``freq`` and ``freq_multiplier`` for a model without a time unit). With ``freq_multiplier`` :math:`m`
+    the model's time unit is :math:`m` periods: the expectation is evaluated at :math:`(k - b_i)/m` and the
+    rows are blocks of :math:`m` periods (``freq="D", freq_multiplier=7``: weeks of the log, counted from
+    its first day, as in the paper).
 
     ``transactions`` may be a pandas DataFrame or, as in :func:`rfm_summary`, Parquet/CSV files or a
     Spark DataFrame whose counts per period are made by DuckDB or Spark (``engine``, and
@@ -39,19 +86,19 @@ def repeat_transactions_over_time(transactions, results, freq: str = "W", observ
     (periods since the first), ``actual``, ``model`` (incremental), ``actual_cum``, ``model_cum``
     and ``calibration`` (True for periods on or before ``calibration_end``).
     """
-    if freq not in FREQS:
-        raise ParameterError(f"repeat_transactions_over_time: freq must be one of {FREQS}")
-    if int(freq_multiplier) != freq_multiplier or freq_multiplier < 1:
-        raise ParameterError(f"repeat_transactions_over_time: freq_multiplier must be a whole number >= 1, got {freq_multiplier!r}")
-    m = int(freq_multiplier)
+    who = "repeat_transactions_over_time"
+    period = history_period(results, freq, freq_multiplier, who)
+    freq = period.freq
+    if int(period.multiplier) != period.multiplier:
+        raise ParameterError(f"{who}: the model's time unit must be a whole number of {freq} periods (freq_multiplier "
+                             f"{period.multiplier:g}); summarise in days or weeks to track it")
+    m = int(period.multiplier)
     if isinstance(transactions, pd.DataFrame) and engine in (None, "pandas"):
-        p0, end_p, actual, births = _period_counts(transactions, freq, observation_end, customer_col, date_col)
+        p0, end_p, actual, births = _period_counts(transactions, period, observation_end, customer_col, date_col)
     else:  # a Parquet/CSV log or a Spark DataFrame: the counts come from DuckDB or Spark
-        from .engines import period_counts
-
-        p0, end_p, actual, births = period_counts(transactions, freq=freq, observation_end=observation_end,
-                                                  customer_col=customer_col, date_col=date_col, engine=engine,
-                                                  **engine_options)
+        p0, end_p, actual, births = engines.period_counts(transactions, freq=freq, observation_end=observation_end,
+                                                          customer_col=customer_col, date_col=date_col, engine=engine,
+                                                          **engine_options)
     K = int(end_p - p0) + 1
     k = np.arange(K)
     # cumulative expectation at the end of period k: sum_b n_b E[X(k - b)]
@@ -66,25 +113,29 @@ def repeat_transactions_over_time(transactions, results, freq: str = "W", observ
         "model": np.diff(np.r_[0.0, model_cum[ends]]),
         "actual_cum": actual_cum[ends],
         "model_cum": model_cum[ends],
-    }, index=pd.DatetimeIndex([_period_start(p0 + i, freq) for i in block_starts], name="period"))
+    }, index=pd.DatetimeIndex([period.start(p0 + i) for i in block_starts], name="period"))
     if calibration_end is not None:
-        cal_p = _period_codes(np.array([_scalar_day(calibration_end)]), freq)[0]
+        cal_p = period.codes(day_number(calibration_end, f"{who}: calibration_end"))
         out["calibration"] = (p0 + ends) <= cal_p
     else:
         out["calibration"] = True
+    out.attrs.update(period.attrs())          # rows are blocks of the model's time unit
     return out
 
 
-def _period_counts(transactions, freq, observation_end, customer_col, date_col):
+def _period_counts(transactions, period: Period, observation_end, customer_col, date_col):
     """(first period of the log, last period, repeat transactions per period, births per period)."""
-    days = _days(transactions[date_col])
+    for col in (customer_col, date_col):
+        if col not in transactions.columns:
+            raise DataError(f"repeat_transactions_over_time: transactions has no column {col!r}")
+    days = log_days(transactions[date_col])
     codes, _ = pd.factorize(transactions[customer_col])
-    period = _period_codes(days, freq)
-    end_day = int(days.max()) if observation_end is None else _scalar_day(observation_end)
-    end_p = _period_codes(np.array([end_day]), freq)[0]
-    keep = period <= end_p
-    c, p, _ = _customer_periods(codes[keep], period[keep], None)
-    starts = _runs(c)
+    codes_p = period.codes(days)
+    end_day = int(days.max()) if observation_end is None else day_number(observation_end, "observation_end")
+    end_p = int(period.codes(end_day))
+    keep = codes_p <= end_p
+    c, p, _ = customer_periods(codes[keep], codes_p[keep], None)
+    starts = runs(c)
     is_first = np.zeros(c.size, dtype=bool)
     is_first[starts] = True
     p0 = int(p.min())
@@ -94,6 +145,7 @@ def _period_counts(transactions, freq, observation_end, customer_col, date_col):
     return p0, end_p, actual, births
 
 
+@checked(results=FITTED, max_frequency=number(1, integer=True))
 def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 7) -> pd.DataFrame:
     r"""Mean holdout purchases by calibration frequency: actual vs the model's conditional expectation
     :math:`E[Y(t^*) \mid x, t_x, T]` with :math:`t^*` = ``duration_holdout`` (FHL 2005, Figure 4).
@@ -104,6 +156,10 @@ def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 
 
     Returns index ``frequency`` with ``n_customers``, ``actual`` and ``model``."""
     need = {"frequency", "recency", "T", "frequency_holdout", "duration_holdout"}
+    if not isinstance(summary, pd.DataFrame):
+        raise DataError(f"calibration_vs_holdout: summary must be a DataFrame (rfm_summary with calibration_end), "
+                        f"got {type(summary).__name__}")
+    check_summary_unit(summary, results, "calibration_vs_holdout")
     if not need <= set(summary.columns):
         raise DataError(f"calibration_vs_holdout: summary lacks columns {sorted(need - set(summary.columns))}")
     t_star = summary["duration_holdout"].to_numpy(float)
@@ -121,12 +177,16 @@ def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 
     return out
 
 
+@checked(results=FITTED, T=number(0, low_open=True), max_frequency=number(0, integer=True, none=True),
+         max_recency=number(0, none=True))
 def p_alive_matrix(results, T: float, max_frequency: int | None = None, max_recency: float | None = None) -> pd.DataFrame:
     """P(alive) for every whole frequency 0..max_frequency (rows) and recency 0..max_recency (columns)
     of a customer observed for ``T`` periods. Cells with frequency 0 and recency > 0 cannot occur and are NaN."""
     return _matrix(lambda x, tx, TT: results.p_alive(x, tx, TT), results, T, max_frequency, max_recency)
 
 
+@checked(results=FITTED, t=number(0), T=number(0, low_open=True),
+         max_frequency=number(0, integer=True, none=True), max_recency=number(0, none=True))
 def expected_purchases_matrix(results, t: float, T: float, max_frequency: int | None = None,
                               max_recency: float | None = None) -> pd.DataFrame:
     """Conditional expected purchases in the next ``t`` periods over the frequency x recency grid
@@ -163,23 +223,8 @@ def p_alive_summary(p_alive, frequency) -> dict:
 
 
 # ------------------------------------------------------------------------------ checks Lifetimes users know
-def _pmf_of(results):
-    """P(X(t) = n) of the results: their own ``pmf(t, n)``, else the BG/NBD or Pareto/NBD formula of
-    :mod:`relmkt_utils.btyd.distributions` at their parameters."""
-    if hasattr(results, "pmf"):
-        return results.pmf
-    from .bgnbd import BetaGeoResults
-    from .distributions import bgnbd_pmf, pnbd_pmf
-    from .paretonbd import ParetoNBDResults
-
-    theta = results.params.to_numpy(dtype=float)
-    if isinstance(results, BetaGeoResults):
-        return lambda t, n: bgnbd_pmf(t, n, *theta)
-    if isinstance(results, ParetoNBDResults):
-        return lambda t, n: pnbd_pmf(t, n, *theta)
-    raise ValueError(f"period_transactions: {type(results).__name__} has no pmf(t, n)")
-
-
+@checked(results=instance(attributes=("pmf",), text="fitted BTYD results with a pmf (e.g. BetaGeo(...).fit())"),
+         max_frequency=number(1, integer=True))
 def period_transactions(results, max_frequency: int = 7) -> pd.DataFrame:
     r"""Period-transactions histogram: how many calibration customers made 0, 1, ..., ``max_frequency``
     or more repeat purchases, actual vs the model (Fader, Hardie & Lee 2007, "Creating a fit histogram for
@@ -191,13 +236,14 @@ def period_transactions(results, max_frequency: int = 7) -> pd.DataFrame:
     Returns index ``frequency`` (0..k; the last row is "k or more") with ``actual``, ``model`` and
     ``label`` ("0", ..., "7+"); ``attrs["n_params"]`` is the number of fitted parameters."""
     k = int(max_frequency)
-    if k != max_frequency or k < 1:
-        raise ParameterError(f"period_transactions: max_frequency must be a whole number >= 1, got {max_frequency!r}")
     m = results.model
+    if m is None:
+        raise DataError("period_transactions: these results carry no customers (loaded from a file); fit the model "
+                        "to the summary to compare with it")
     x, T = np.asarray(m.frequency, dtype=float), np.asarray(m.T, dtype=float)
     w = np.ones_like(x) if m.weights is None else np.asarray(m.weights, dtype=float)
     N = float(w.sum())
-    pmf = _pmf_of(results)
+    pmf = results.pmf
     expected = np.empty(k + 1)
     if hasattr(m, "covariate_frame"):          # each customer at her own parameters
         for n in range(k):
@@ -216,6 +262,7 @@ def period_transactions(results, max_frequency: int = 7) -> pd.DataFrame:
     return out
 
 
+@checked(n_params=number(0, integer=True, none=True), min_expected=number(0, low_open=True))
 def chi_square_fit(table: pd.DataFrame, n_params: int | None = None, min_expected: float = 5.0) -> dict:
     r"""Pearson chi-square goodness of fit of a histogram (:func:`period_transactions`):
     :math:`\chi^2 = \sum_c (O_c - E_c)^2/E_c` over cells pooled (neighbours merged, from the top) until each
@@ -288,31 +335,36 @@ def model_check_summary(histogram: pd.DataFrame | None = None, tracking: pd.Data
     return pd.DataFrame(rows, columns=["check", "value", "df", "p_value", "detail"])
 
 
-def p_alive_history(transactions: pd.DataFrame, results, customer_id, freq: str = "D", freq_multiplier: float = 1,
-                    observation_end=None, customer_col: str = "customer_id", date_col: str = "date") -> pd.DataFrame:
+@checked(results=FITTED)
+def p_alive_history(transactions: pd.DataFrame, results, customer_id, freq: str | None = None,
+                    freq_multiplier: float | None = None, observation_end=None, customer_col: str = "customer_id",
+                    date_col: str = "date") -> pd.DataFrame:
     r"""P(alive) of one customer over time, as her history unfolds (Lifetimes' ``calculate_alive_path``).
 
     On every period from her first purchase to ``observation_end`` (default: the last date of the log),
-    her history so far is summarised as :func:`rfm_summary` would (purchases merged per ``freq`` period;
-    recency and T in periods divided by ``freq_multiplier``, the model's time unit) and the model's
-    :math:`P(\text{alive} \mid x, t_x, T)` is evaluated at it: it jumps up at each purchase and decays
-    while she stays away. A model with covariates uses her fitted covariates.
+    her history so far is summarised as :func:`rfm_summary` would, in the model's period (that of the
+    summary it was fitted to, :func:`history_period`; ``freq`` and ``freq_multiplier`` only for a model
+    without one: purchases merged per ``freq`` period, recency and T in periods divided by
+    ``freq_multiplier``), and the model's :math:`P(\text{alive} \mid x, t_x, T)` is evaluated at it: it
+    jumps up at each purchase and decays while she stays away. A model with covariates uses her fitted
+    covariates.
 
     Returns one row per period (index ``date``: the period's start) with ``T``, ``frequency``,
     ``recency``, ``p_alive`` and ``purchase`` (True in periods with a purchase)."""
-    if freq not in FREQS:
-        raise ParameterError(f"p_alive_history: freq must be one of {FREQS}")
-    if not (np.isfinite(freq_multiplier) and freq_multiplier > 0):
-        raise ParameterError(f"p_alive_history: freq_multiplier must be a positive number, got {freq_multiplier!r}")
+    period = history_period(results, freq, freq_multiplier, "p_alive_history")
+    freq_multiplier = period.multiplier
+    if not isinstance(transactions, pd.DataFrame):
+        raise DataError(f"p_alive_history: transactions must be a DataFrame (the log), got {type(transactions).__name__}")
     for col in (customer_col, date_col):
         if col not in transactions.columns:
             raise DataError(f"p_alive_history: transactions has no column {col!r}")
     mine = transactions[customer_col] == customer_id
     if not mine.any():
         raise DataError(f"p_alive_history: customer {customer_id!r} has no transaction")
-    end_day = int(_days(transactions[date_col]).max()) if observation_end is None else _scalar_day(observation_end)
-    periods = np.unique(_period_codes(_days(transactions.loc[mine, date_col]), freq))
-    end_p = int(_period_codes(np.array([end_day]), freq)[0])
+    end_day = (int(log_days(transactions[date_col]).max()) if observation_end is None
+               else day_number(observation_end, "p_alive_history: observation_end"))
+    periods = np.unique(period.codes(log_days(transactions.loc[mine, date_col])))
+    end_p = int(period.codes(end_day))
     periods = periods[periods <= end_p]
     if periods.size == 0:
         raise DataError(f"p_alive_history: customer {customer_id!r} has no transaction by the observation end")
@@ -323,10 +375,13 @@ def p_alive_history(transactions: pd.DataFrame, results, customer_id, freq: str 
     T = (grid - periods[0]) / freq_multiplier
     kw = results.customer_covariates(customer_id) if hasattr(results, "customer_covariates") else {}
     p = np.asarray(results.p_alive(x, tx, T, **kw), dtype=float)
-    return pd.DataFrame({"T": T, "frequency": x, "recency": tx, "p_alive": p, "purchase": np.isin(grid, periods)},
-                        index=pd.DatetimeIndex([_period_start(int(g), freq) for g in grid], name="date"))
+    out = pd.DataFrame({"T": T, "frequency": x, "recency": tx, "p_alive": p, "purchase": np.isin(grid, periods)},
+                       index=pd.DatetimeIndex([period.start(int(g)) for g in grid], name="date"))
+    out.attrs.update(period.attrs())          # T and recency are in this period's time unit
+    return out
 
 
+@checked(alpha=number(0, 1, low_open=True, high_open=True), method=one_of("pearson", "spearman"))
 def spend_frequency_check(summary: pd.DataFrame, alpha: float = 0.05, method: str = "pearson") -> pd.DataFrame:
     r"""The Gamma-Gamma model's independence assumption: among repeat buyers, is the average spend per
     purchase (``monetary_value``) correlated with the number of repeat purchases (``frequency``)?

@@ -21,7 +21,8 @@ covariates and :math:`z_i` the dropout covariates of customer *i*:
   in the separate one, so :func:`lr_test` compares them.
 
 Given her parameters the customer's likelihood is the model's own (FHL 2005, eq. 6; Fader & Hardie 2005,
-note 009, for the Pareto/NBD), evaluated row by row in log space as in :mod:`.bgnbd` and :mod:`.paretonbd`.
+note 009, for the Pareto/NBD), evaluated row by row in log space by the same functions as the models
+without covariates (:func:`.bgnbd.log_odds_dead`, :func:`.paretonbd.row_loglik`).
 
 **Parameters and fit.** ``params`` holds ``r, alpha, a, b`` (or ``r, alpha, s, beta``: the base values
 :math:`\alpha_0, a_0, \dots` at covariates 0) and the coefficients ``purchase:<column>``,
@@ -54,15 +55,17 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from ..core.checks import checked, number, numbers
 from ..core.errors import DataError, EstimationWarning, ParameterError
 from ..core.optimize import newton_fit
-from ..core.time import time_unit as as_time_unit
-from .base import (CustomerModel, CustomerPredictionResults, check_rft, check_weights, discounted_sum, group_rows,
-                   index_of, spend_per_purchase)
-from .bgnbd import BetaGeo
+from ..core.time import same_unit
+from .base import (ANNUAL_RATE, HORIZON, MARGIN, PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, check_rft,
+                   check_weights, discounted_sum, group_rows, index_of, period_of, spend_per_purchase)
+from .bgnbd import BetaGeo, log_odds_dead, posterior
 from .distributions import bgnbd_expected_new, bgnbd_pmf, pnbd_pmf
-from .gammagamma import GammaGamma
-from .paretonbd import ParetoNBD, _expm1_ratio, _hyp2f1_1pc_any
+from .paretonbd import ParetoNBD, _expm1_ratio, row_loglik, row_terms
+from .registry import REGISTRY, entry
+from .simulate import simulate_bgnbd, simulate_paretonbd
 
 
 # ------------------------------------------------------------------------------------------ design matrices
@@ -128,15 +131,14 @@ def _bg_rows(r, al, a, b, x, tx, T, deriv: bool):
     gl = special.gammaln
     lal, LT, Ltx = np.log(al), np.log(al + T), np.log(al + tx)
     ll = gl(r + x) - gl(r) + r * lal + gl(b + x) - gl(a + b + x) - gl(b) + gl(a + b) - (r + x) * LT
-    p = x > 0
-    bx = np.where(p, b + x - 1, 1.0)
-    lg = LT - Ltx
-    u = np.log(a) - np.log(bx) + (r + x) * lg
-    ll = ll + np.where(p, np.logaddexp(0.0, u), 0.0)
+    u = log_odds_dead(r, al, a, b, x, tx, T)           # -inf for x = 0
+    ll = ll + np.logaddexp(0.0, u)
     if not deriv:
         return ll, None
     dg = special.digamma
-    s = np.where(p, special.expit(u), 0.0)
+    bx = np.where(x > 0, b + x - 1, 1.0)
+    lg = LT - Ltx
+    s = special.expit(u)
     psi_ab, psi_abx = dg(a + b), dg(a + b + x)
     d = np.stack([
         dg(r + x) - dg(r) + lal - LT + s * lg,
@@ -145,260 +147,6 @@ def _bg_rows(r, al, a, b, x, tx, T, deriv: bool):
         dg(b + x) - psi_abx - dg(b) + psi_ab - s / bx,
     ])
     return ll, d
-
-
-def _tail_rows(r, al, s, be, x, t, deriv: bool):
-    r"""Pareto/NBD tail term E(t) = log[(r+s+x) J(t)] of each row at individual (alpha, beta), with its
-    gradient in (r, alpha, s, beta); the row-wise form of :func:`relmkt_utils.btyd.paretonbd` ``_log_tail``."""
-    swap = al < be
-    k = swap.astype(float)
-    C = r + s + x + 1.0
-    P = np.where(swap, s + 1.0, r + x)
-    z = np.where(swap, (be - al) / (be + t), (al - be) / (al + t))
-    P, C, z = (np.ascontiguousarray(v, dtype=float) for v in np.broadcast_arrays(P, C, z))
-    G, GP, GC, Gz = _hyp2f1_1pc_any(P, C, z)
-    la, lb = np.log(al + t), np.log(be + t)
-    E = -(r + x - k) * la - (s + k) * lb + np.log(G)
-    if not deriv:
-        return E, None
-    iG = 1.0 / G
-    dz_da = np.where(swap, -1.0 / (be + t), (be + t) / (al + t) ** 2)
-    dz_db = np.where(swap, (al + t) / (be + t) ** 2, -1.0 / (al + t))
-    dE = np.stack([
-        -la + (GP * (1.0 - k) + GC) * iG,
-        -(r + x - k) / (al + t) + Gz * dz_da * iG,
-        -lb + (GP * k + GC) * iG,
-        -(s + k) / (be + t) + Gz * dz_db * iG,
-    ])
-    return E, dE
-
-
-def _pareto_terms(r, al, s, be, x, tx, T, deriv: bool):
-    """A (alive-at-T term), the log-sum-exp of the likelihood bracket and its gradient, row by row."""
-    E1, dE1 = _tail_rows(r, al, s, be, x, tx, deriv)
-    E2, dE2 = _tail_rows(r, al, s, be, x, T, deriv)
-    lnk = np.log(s) - np.log(r + s + x)
-    A = -(r + x) * np.log(al + T) - s * np.log(be + T)
-    B1, B2 = lnk + E1, lnk + E2
-    M = np.maximum(A, B1)
-    lse = M + np.log(np.exp(A - M) + np.exp(B1 - M) - np.exp(B2 - M))
-    if not deriv:
-        return A, lse, None
-    wA, w1, w2 = np.exp(A - lse), np.exp(B1 - lse), np.exp(B2 - lse)
-    irsx = 1.0 / (r + s + x)
-    d = np.stack([
-        -wA * np.log(al + T) - (w1 - w2) * irsx,
-        -wA * (r + x) / (al + T),
-        -wA * np.log(be + T) + (w1 - w2) * (1.0 / s - irsx),
-        -wA * s / (be + T),
-    ]) + w1 * dE1 - w2 * dE2
-    return A, lse, d
-
-
-def _pareto_rows(r, al, s, be, x, tx, T, deriv: bool):
-    _, lse, d = _pareto_terms(r, al, s, be, x, tx, T, deriv)
-    ll = special.gammaln(r + x) - special.gammaln(r) + r * np.log(al) + s * np.log(be) + lse
-    if not deriv:
-        return ll, None
-    d = d + np.stack([special.digamma(r + x) - special.digamma(r) + np.log(al), r / al, np.log(be), s / be])
-    return ll, d
-
-
-# ------------------------------------------------------------------------------------------ the models
-class _CovariateModel(CustomerModel):
-    """Shared part of the BTYD models with covariates (see the module docstring)."""
-
-    base_cls = BetaGeo
-    base_names: list[str] = []
-
-    def __init__(self, frequency, recency, T, purchase_covariates=None, dropout_covariates=None, weights=None):
-        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
-        self.index = index_of(frequency)
-        n = len(self.frequency)
-        self.weights = check_weights(weights, n, self.model_name)
-        self.nobs = float(n if self.weights is None else self.weights.sum())
-        self.X, self.purchase_columns = _design(purchase_covariates, "purchase", n, self.index, self.model_name)
-        self.Z, self.dropout_columns = _design(dropout_covariates, "dropout", n, self.index, self.model_name)
-        if not self.purchase_columns and not self.dropout_columns:
-            raise ParameterError(f"{self.model_name}: give purchase_covariates and/or dropout_covariates "
-                                 f"(without covariates use btyd.{self.base_cls.__name__})")
-        self._data = None
-
-    # names and layout of the parameter vector
-    @property
-    def param_names(self) -> list[str]:
-        return list(self.base_names) + _columns(self.purchase_columns, "purchase") + self._dropout_names()
-
-    @property
-    def positive(self) -> np.ndarray:
-        return np.arange(len(self.param_names)) < len(self.base_names)
-
-    def _dropout_names(self) -> list[str]:
-        return _columns(self.dropout_columns, "dropout")
-
-    def _split(self, theta):
-        theta = np.asarray(theta, dtype=float)
-        kp = len(self.purchase_columns)
-        return theta[:4], theta[4:4 + kp], theta[4 + kp:]
-
-    def with_weights(self, weights):
-        """The same model (data and covariates) with other weights, e.g. bootstrap counts of customers."""
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        new.weights = check_weights(weights, len(self.frequency), self.model_name)
-        new.nobs = float(new.weights.sum())
-        new._data = None
-        return new
-
-    def covariate_frame(self) -> dict:
-        """The fitted customers' covariates as the keyword arguments of the predictions."""
-        return {"purchase_covariates": pd.DataFrame(self.X, columns=self.purchase_columns, index=self.index),
-                "dropout_covariates": pd.DataFrame(self.Z, columns=self.dropout_columns, index=self.index)}
-
-    def _sufficient(self, x, tx, T, w) -> dict:  # pragma: no cover - the covariate models group in _grouped
-        raise NotImplementedError
-
-    def _grouped(self) -> dict:
-        if self._data is None:
-            cols = [self.T, self.frequency, self.recency] + list(self.X.T) + list(self.Z.T)
-            pos, w = group_rows(cols, self.weights)
-            keep = w > 0
-            pos, w = pos[keep], w[keep]
-            self._data = dict(x=self.frequency[pos], tx=self.recency[pos], T=self.T[pos], X=self.X[pos],
-                              Z=self.Z[pos], w=w, W=w.sum())
-        return self._data
-
-    def _objective_on(self, d, theta, order):
-        ind = self._individual(theta, d["X"], d["Z"])
-        ll, drow = self._rows(*ind, d["x"], d["tx"], d["T"], order >= 1)
-        f = -float(d["w"] @ ll)
-        if order == 0:
-            return f if np.isfinite(f) else np.inf
-        return f, -self._chain(theta, d, ind, drow * d["w"])
-
-    def loglike_obs(self, params) -> np.ndarray:
-        """Log-likelihood of each customer (ungrouped) at ``params``."""
-        ind = self._individual(params, self.X, self.Z)
-        return self._rows(*ind, self.frequency, self.recency, self.T, False)[0]
-
-    def start_params(self) -> np.ndarray:
-        """The model without covariates, fitted to the same customers, and coefficients 0."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            base = self.base_cls(self.frequency, self.recency, self.T, weights=self.weights).fit()
-        return np.r_[base.params.to_numpy(dtype=float), np.zeros(len(self.param_names) - 4)]
-
-    def fit(self, start_params=None, maxiter: int = 200):
-        """Maximum likelihood (Newton on log base parameters and raw coefficients, analytic gradient)."""
-        if not np.any(self.frequency > 0):
-            raise DataError(f"{self.model_name}: no customer has a repeat purchase, so the purchase and dropout "
-                            "processes cannot be told apart; the model needs repeat buyers")
-        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
-        return newton_fit(self._objective, x0, self.param_names, results_cls=self.results_cls, model=self,
-                          nobs=self.nobs, model_name=self.model_name, analytic_hessian=False, maxiter=maxiter,
-                          positive=self.positive)
-
-    def results_at(self, params):
-        """Results at given parameters, without fitting (covariance NaN, ``converged`` False)."""
-        p = np.asarray(params, dtype=float)
-        names = self.param_names
-        return self.results_cls(model=self, params=pd.Series(p, index=names, name="params"),
-                                cov_params_log=pd.DataFrame(np.nan, index=names, columns=names),
-                                llf=self.loglike(p), nobs=self.nobs, converged=False, model_name=self.model_name,
-                                warnings=["evaluated at given parameters, not fitted"], positive=self.positive)
-
-
-class BetaGeoCovariates(_CovariateModel):
-    r"""BG/NBD with time-invariant covariates (module docstring); ``fit()`` returns :class:`BetaGeoCovariatesResults`.
-
-    Parameters
-    ----------
-    frequency, recency, T, weights : as :class:`~relmkt_utils.btyd.BetaGeo`
-    purchase_covariates : DataFrame of numeric columns :math:`x_i` scaling
-        :math:`\alpha_i = \alpha_0 e^{-\gamma_1^\top x_i}` (coefficients ``purchase:<column>``)
-    dropout_covariates : DataFrame of numeric columns :math:`z_i` scaling
-        :math:`a_i = a_0 e^{\gamma_2^\top z_i}`, :math:`b_i = b_0 e^{\gamma_3^\top z_i}`
-        (``dropout_a:<column>``, ``dropout_b:<column>``)
-    shared_dropout : one coefficient per dropout column for both a and b (CLVTools' form,
-        ``dropout:<column>``) instead of one each
-    """
-
-    model_name = "BG/NBD with covariates"
-    base_cls = BetaGeo
-    base_names = ["r", "alpha", "a", "b"]
-
-    def __init__(self, frequency, recency, T, purchase_covariates=None, dropout_covariates=None, weights=None,
-                 shared_dropout: bool = False):
-        self.shared_dropout = bool(shared_dropout)
-        super().__init__(frequency, recency, T, purchase_covariates, dropout_covariates, weights)
-
-    @property
-    def results_cls(self):
-        return BetaGeoCovariatesResults
-
-    def _dropout_names(self) -> list[str]:
-        if self.shared_dropout:
-            return _columns(self.dropout_columns, "dropout")
-        return _columns(self.dropout_columns, "dropout_a") + _columns(self.dropout_columns, "dropout_b")
-
-    def _individual(self, theta, X, Z):
-        """(r, alpha_i, a_i, b_i) of each row."""
-        (r, al0, a0, b0), gp, gd = self._split(theta)
-        al = al0 * np.exp(-(X @ gp))
-        kz = len(self.dropout_columns)
-        ga = gd[:kz]
-        gb = ga if self.shared_dropout else gd[kz:2 * kz]
-        return r, al, a0 * np.exp(Z @ ga), b0 * np.exp(Z @ gb)
-
-    @staticmethod
-    def _rows(r, al, a, b, x, tx, T, deriv):
-        return _bg_rows(r, al, a, b, x, tx, T, deriv)
-
-    def _chain(self, theta, d, ind, wd):
-        """Gradient in theta from the weighted row derivatives ``wd`` (4 x rows) in (r, alpha_i, a_i, b_i)."""
-        (r, al0, a0, b0), _, _ = self._split(theta)
-        _, al, a, b = ind
-        ga_ = wd[1] * al          # d ll / d log alpha_i, weighted
-        ha, hb = wd[2] * a, wd[3] * b
-        g = [wd[0].sum(), ga_.sum() / al0, ha.sum() / a0, hb.sum() / b0, -(d["X"].T @ ga_)]
-        if self.shared_dropout:
-            g.append(d["Z"].T @ (ha + hb))
-        else:
-            g += [d["Z"].T @ ha, d["Z"].T @ hb]
-        return np.concatenate([np.atleast_1d(v) for v in g])
-
-
-class ParetoNBDCovariates(_CovariateModel):
-    r"""Pareto/NBD with time-invariant covariates (module docstring); ``fit()`` returns
-    :class:`ParetoNBDCovariatesResults`.
-
-    ``purchase_covariates`` scale :math:`\alpha_i = \alpha_0 e^{-\gamma_1^\top x_i}` (``purchase:<column>``),
-    ``dropout_covariates`` scale :math:`\beta_i = \beta_0 e^{-\gamma_2^\top z_i}` (``dropout:<column>``);
-    other arguments as :class:`~relmkt_utils.btyd.ParetoNBD`."""
-
-    model_name = "Pareto/NBD with covariates"
-    base_cls = ParetoNBD
-    base_names = ["r", "alpha", "s", "beta"]
-
-    @property
-    def results_cls(self):
-        return ParetoNBDCovariatesResults
-
-    def _individual(self, theta, X, Z):
-        """(r, alpha_i, s, beta_i) of each row."""
-        (r, al0, s, be0), gp, gd = self._split(theta)
-        return r, al0 * np.exp(-(X @ gp)), s, be0 * np.exp(-(Z @ gd))
-
-    @staticmethod
-    def _rows(r, al, s, be, x, tx, T, deriv):
-        return _pareto_rows(r, al, s, be, x, tx, T, deriv)
-
-    def _chain(self, theta, d, ind, wd):
-        (r, al0, s, be0), _, _ = self._split(theta)
-        _, al, _, be = ind
-        ga_, gb_ = wd[1] * al, wd[3] * be
-        return np.concatenate([[wd[0].sum(), ga_.sum() / al0, wd[2].sum(), gb_.sum() / be0],
-                               -(d["X"].T @ ga_), -(d["Z"].T @ gb_)])
 
 
 # ------------------------------------------------------------------------------------------ the results
@@ -476,6 +224,7 @@ class _CovariateResults(CustomerPredictionResults):
         return {"purchase_covariates": pd.DataFrame(m.X[[pos]], columns=m.purchase_columns),
                 "dropout_covariates": pd.DataFrame(m.Z[[pos]], columns=m.dropout_columns)}
 
+    @checked(t=PERIODS_AHEAD)
     def expected_purchases_new_customer(self, t, purchase_covariates=None, dropout_covariates=None, params=None):
         r"""E[X(t)] of a customer just acquired. With covariates: one value per row (``t`` broadcast);
         without: the average over the fitted customers' covariates (weighted), in the shape of ``t`` — the
@@ -494,6 +243,7 @@ class _CovariateResults(CustomerPredictionResults):
         X, Z = self._cov(purchase_covariates, dropout_covariates, n, False)
         return self._new_expected(np.asarray(t, dtype=float), *m._individual(theta, X, Z))
 
+    @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, purchase_covariates=None, dropout_covariates=None, params=None):
         """P(X(t) = n) of a new customer, one value per fitted customer (``t`` broadcast, e.g. each
         customer's own T for the period-transactions histogram) or per row of the given covariates."""
@@ -505,12 +255,13 @@ class _CovariateResults(CustomerPredictionResults):
             X, Z = self._cov(purchase_covariates, dropout_covariates, rows, False)
         return self._new_pmf(t, n, *self.model._individual(theta, X, Z))
 
+    @checked(margin=MARGIN, annual_discount_rate=ANNUAL_RATE, horizon_months=HORIZON)
     def clv(self, spend, margin: float = 1.0, annual_discount_rate: float = 0.10, horizon_months: float = 12,
-            time_unit="week", frequency=None, recency=None, T=None, monetary_value=None, purchase_covariates=None,
+            time_unit=None, frequency=None, recency=None, T=None, monetary_value=None, purchase_covariates=None,
             dropout_covariates=None, params=None):
         """Discounted CLV over ``horizon_months`` as :meth:`relmkt_utils.btyd.BetaGeoResults.clv`, each
-        customer at her own parameters."""
-        unit = as_time_unit(time_unit)
+        customer at her own parameters, in the model's time unit."""
+        unit = self._unit(time_unit, "clv")
         horizon = unit.whole_periods(months=horizon_months)
         rate = unit.rate_per_period(annual_discount_rate)
         x, tx, T_, X, Z, idx = self._customers(frequency, recency, T, purchase_covariates, dropout_covariates)
@@ -526,6 +277,7 @@ class _CovariateResults(CustomerPredictionResults):
         ind = self.model._individual(self._params_or(params), X, Z)
         return self._wrap(self._p_alive(ind, x, tx, T_), idx)
 
+    @checked(t=PERIODS_AHEAD)
     def expected_purchases(self, t, frequency=None, recency=None, T=None, purchase_covariates=None,
                            dropout_covariates=None, params=None):
         """Conditional expected purchases in the next ``t`` periods, each customer at her own parameters."""
@@ -545,15 +297,12 @@ class BetaGeoCovariatesResults(_CovariateResults):
 
     @staticmethod
     def _p_alive(ind, x, tx, T):
-        r, al, a, b = ind
-        p = x > 0
-        bx = np.where(p, b + x - 1, 1.0)
-        u = np.log(a) - np.log(bx) + (r + x) * (np.log(al + T) - np.log(al + tx))
-        return np.where(p, special.expit(-u), 1.0)
+        return posterior(*ind, x, tx, T)[0]
 
     @staticmethod
     def _alive_expected(ind, t, x, T):
-        """E[Y(t) | alive]: a new customer with the posterior parameters (r+x, alpha_i+T, a_i, b_i+x)."""
+        """E[Y(t) | alive]: a new customer with the posterior parameters (r+x, alpha_i+T, a_i, b_i+x)
+        (:func:`relmkt_utils.btyd.bgnbd.posterior`)."""
         r, al, a, b = ind
         bb = b + x
         c0 = np.abs(a + bb - 1) < 1e-7     # removable singularity of 2F1 at c = 0: average the two sides
@@ -581,7 +330,7 @@ class ParetoNBDCovariatesResults(_CovariateResults):
     def _p_alive(ind, x, tx, T):
         r, al, s, be = ind
         al, be = np.broadcast_to(al, x.shape), np.broadcast_to(be, x.shape)
-        A, lse, _ = _pareto_terms(r, al, s, be, x, tx, T, False)
+        A, lse, _ = row_terms(r, al, s, be, x, tx, T, False)
         return np.exp(A - lse)
 
     @staticmethod
@@ -598,10 +347,209 @@ class ParetoNBDCovariatesResults(_CovariateResults):
         return np.asarray(pnbd_pmf(t, n, r, al, s, be), dtype=float)
 
 
+# ------------------------------------------------------------------------------------------ the models
+class _CovariateModel(CustomerModel):
+    """Shared part of the BTYD models with covariates (see the module docstring)."""
+
+    base_cls = BetaGeo
+    base_names: list[str] = []
+
+    def __init__(self, frequency, recency, T, purchase_covariates=None, dropout_covariates=None, weights=None, *,
+                 time_unit=None):
+        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
+        self.index = index_of(frequency)
+        n = len(self.frequency)
+        self.weights = check_weights(weights, n, self.model_name)
+        self.nobs = float(n if self.weights is None else self.weights.sum())
+        self.period = period_of((frequency, recency, T), time_unit, self.model_name)
+        self.X, self.purchase_columns = _design(purchase_covariates, "purchase", n, self.index, self.model_name)
+        self.Z, self.dropout_columns = _design(dropout_covariates, "dropout", n, self.index, self.model_name)
+        if not self.purchase_columns and not self.dropout_columns:
+            raise ParameterError(f"{self.model_name}: give purchase_covariates and/or dropout_covariates "
+                                 f"(without covariates use btyd.{self.base_cls.__name__})")
+        self._data = None
+
+    # names and layout of the parameter vector
+    @property
+    def param_names(self) -> list[str]:
+        return list(self.base_names) + _columns(self.purchase_columns, "purchase") + self._dropout_names()
+
+    @property
+    def positive(self) -> np.ndarray:
+        return np.arange(len(self.param_names)) < len(self.base_names)
+
+    def _dropout_names(self) -> list[str]:
+        return _columns(self.dropout_columns, "dropout")
+
+    def _split(self, theta):
+        theta = np.asarray(theta, dtype=float)
+        kp = len(self.purchase_columns)
+        return theta[:4], theta[4:4 + kp], theta[4 + kp:]
+
+    def with_weights(self, weights):
+        """The same model (data and covariates) with other weights, e.g. bootstrap counts of customers."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.weights = check_weights(weights, len(self.frequency), self.model_name)
+        new.nobs = float(new.weights.sum())
+        new._data = None
+        return new
+
+    def covariate_frame(self) -> dict:
+        """The fitted customers' covariates as the keyword arguments of the predictions."""
+        return {"purchase_covariates": pd.DataFrame(self.X, columns=self.purchase_columns, index=self.index),
+                "dropout_covariates": pd.DataFrame(self.Z, columns=self.dropout_columns, index=self.index)}
+
+    def _sufficient(self, x, tx, T, w) -> dict:  # pragma: no cover - the covariate models group in _grouped
+        raise NotImplementedError
+
+    def _grouped(self) -> dict:
+        if self._data is None:
+            cols = [self.T, self.frequency, self.recency] + list(self.X.T) + list(self.Z.T)
+            pos, w = group_rows(cols, self.weights)
+            keep = w > 0
+            pos, w = pos[keep], w[keep]
+            self._data = dict(x=self.frequency[pos], tx=self.recency[pos], T=self.T[pos], X=self.X[pos],
+                              Z=self.Z[pos], w=w, W=w.sum())
+        return self._data
+
+    def _objective_on(self, d, theta, order):
+        ind = self._individual(theta, d["X"], d["Z"])
+        ll, drow = self._rows(*ind, d["x"], d["tx"], d["T"], order >= 1)
+        f = -float(d["w"] @ ll)
+        if order == 0:
+            return f if np.isfinite(f) else np.inf
+        return f, -self._chain(theta, d, ind, drow * d["w"])
+
+    def loglike_obs(self, params) -> np.ndarray:
+        """Log-likelihood of each customer (ungrouped) at ``params``."""
+        ind = self._individual(params, self.X, self.Z)
+        return self._rows(*ind, self.frequency, self.recency, self.T, False)[0]
+
+    def start_params(self) -> np.ndarray:
+        """The model without covariates, fitted to the same customers, and coefficients 0."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            base = self.base_cls(self.frequency, self.recency, self.T, weights=self.weights).fit()  # no unit needed
+        return np.r_[base.params.to_numpy(dtype=float), np.zeros(len(self.param_names) - 4)]
+
+    @checked(maxiter=number(1, integer=True))
+    def fit(self, start_params=None, maxiter: int = 200):
+        """Maximum likelihood (Newton on log base parameters and raw coefficients, analytic gradient)."""
+        if not np.any(self.frequency > 0):
+            raise DataError(f"{self.model_name}: no customer has a repeat purchase, so the purchase and dropout "
+                            "processes cannot be told apart; the model needs repeat buyers")
+        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
+        return self._finish(newton_fit(self._objective, x0, self.param_names, results_cls=self.results_cls,
+                                       model=self, nobs=self.nobs, model_name=self.model_name,
+                                       analytic_hessian=False, maxiter=maxiter, positive=self.positive))
+
+    def results_at(self, params):
+        """Results at given parameters, without fitting (covariance NaN, ``converged`` False)."""
+        p = np.asarray(params, dtype=float)
+        names = self.param_names
+        return self._finish(self.results_cls(model=self, params=pd.Series(p, index=names, name="params"),
+                                             cov_params_log=pd.DataFrame(np.nan, index=names, columns=names),
+                                             llf=self.loglike(p), nobs=self.nobs, converged=False,
+                                             model_name=self.model_name,
+                                             warnings=["evaluated at given parameters, not fitted"],
+                                             positive=self.positive))
+
+
+class BetaGeoCovariates(_CovariateModel, key="bgnbd_covariates", name="BG/NBD with covariates", data="covariates",
+                        savable=False, base="bgnbd", rank=6):
+    r"""BG/NBD with time-invariant covariates (module docstring); ``fit()`` returns :class:`BetaGeoCovariatesResults`.
+
+    Parameters
+    ----------
+    frequency, recency, T, weights : as :class:`~relmkt_utils.btyd.BetaGeo`
+    purchase_covariates : DataFrame of numeric columns :math:`x_i` scaling
+        :math:`\alpha_i = \alpha_0 e^{-\gamma_1^\top x_i}` (coefficients ``purchase:<column>``)
+    dropout_covariates : DataFrame of numeric columns :math:`z_i` scaling
+        :math:`a_i = a_0 e^{\gamma_2^\top z_i}`, :math:`b_i = b_0 e^{\gamma_3^\top z_i}`
+        (``dropout_a:<column>``, ``dropout_b:<column>``)
+    shared_dropout : one coefficient per dropout column for both a and b (CLVTools' form,
+        ``dropout:<column>``) instead of one each
+    """
+
+    base_cls = BetaGeo
+    base_names = ["r", "alpha", "a", "b"]
+    results_cls = BetaGeoCovariatesResults
+    simulator = staticmethod(simulate_bgnbd)
+
+    def __init__(self, frequency, recency, T, purchase_covariates=None, dropout_covariates=None, weights=None,
+                 shared_dropout: bool = False, *, time_unit=None):
+        self.shared_dropout = bool(shared_dropout)
+        super().__init__(frequency, recency, T, purchase_covariates, dropout_covariates, weights, time_unit=time_unit)
+
+    def _dropout_names(self) -> list[str]:
+        if self.shared_dropout:
+            return _columns(self.dropout_columns, "dropout")
+        return _columns(self.dropout_columns, "dropout_a") + _columns(self.dropout_columns, "dropout_b")
+
+    def _individual(self, theta, X, Z):
+        """(r, alpha_i, a_i, b_i) of each row."""
+        (r, al0, a0, b0), gp, gd = self._split(theta)
+        al = al0 * np.exp(-(X @ gp))
+        kz = len(self.dropout_columns)
+        ga = gd[:kz]
+        gb = ga if self.shared_dropout else gd[kz:2 * kz]
+        return r, al, a0 * np.exp(Z @ ga), b0 * np.exp(Z @ gb)
+
+    @staticmethod
+    def _rows(r, al, a, b, x, tx, T, deriv):
+        return _bg_rows(r, al, a, b, x, tx, T, deriv)
+
+    def _chain(self, theta, d, ind, wd):
+        """Gradient in theta from the weighted row derivatives ``wd`` (4 x rows) in (r, alpha_i, a_i, b_i)."""
+        (r, al0, a0, b0), _, _ = self._split(theta)
+        _, al, a, b = ind
+        ga_ = wd[1] * al          # d ll / d log alpha_i, weighted
+        ha, hb = wd[2] * a, wd[3] * b
+        g = [wd[0].sum(), ga_.sum() / al0, ha.sum() / a0, hb.sum() / b0, -(d["X"].T @ ga_)]
+        if self.shared_dropout:
+            g.append(d["Z"].T @ (ha + hb))
+        else:
+            g += [d["Z"].T @ ha, d["Z"].T @ hb]
+        return np.concatenate([np.atleast_1d(v) for v in g])
+
+
+class ParetoNBDCovariates(_CovariateModel, key="pnbd_covariates", name="Pareto/NBD with covariates",
+                          data="covariates", savable=False, base="pnbd", rank=7):
+    r"""Pareto/NBD with time-invariant covariates (module docstring); ``fit()`` returns
+    :class:`ParetoNBDCovariatesResults`.
+
+    ``purchase_covariates`` scale :math:`\alpha_i = \alpha_0 e^{-\gamma_1^\top x_i}` (``purchase:<column>``),
+    ``dropout_covariates`` scale :math:`\beta_i = \beta_0 e^{-\gamma_2^\top z_i}` (``dropout:<column>``);
+    other arguments as :class:`~relmkt_utils.btyd.ParetoNBD`."""
+
+    base_cls = ParetoNBD
+    base_names = ["r", "alpha", "s", "beta"]
+    results_cls = ParetoNBDCovariatesResults
+    simulator = staticmethod(simulate_paretonbd)
+
+    def _individual(self, theta, X, Z):
+        """(r, alpha_i, s, beta_i) of each row."""
+        (r, al0, s, be0), gp, gd = self._split(theta)
+        return r, al0 * np.exp(-(X @ gp)), s, be0 * np.exp(-(Z @ gd))
+
+    @staticmethod
+    def _rows(r, al, s, be, x, tx, T, deriv):
+        return row_loglik(r, al, s, be, x, tx, T, deriv)
+
+    def _chain(self, theta, d, ind, wd):
+        (r, al0, s, be0), _, _ = self._split(theta)
+        _, al, _, be = ind
+        ga_, gb_ = wd[1] * al, wd[3] * be
+        return np.concatenate([[wd[0].sum(), ga_.sum() / al0, wd[2].sum(), gb_.sum() / be0],
+                               -(d["X"].T @ ga_), -(d["Z"].T @ gb_)])
+
+
 # ------------------------------------------------------------------------------------------ simulation
 def simulate_with_covariates(model: str, params: dict, purchase_covariates=None, dropout_covariates=None, T=52.0,
                              seed: int = 0, shared_dropout: bool = False) -> pd.DataFrame:
-    """Customers of a BG/NBD (``model="bgnbd"``) or Pareto/NBD (``"paretonbd"``) world with covariates.
+    """Customers of a BG/NBD (``model="bgnbd"``) or Pareto/NBD (``"pnbd"``) world with covariates: the
+    covariate variant of the model with that key in the registry (:mod:`.registry`).
 
     ``params`` uses the names of the fitted model (``r``, ``alpha``, ``a``, ``b`` or ``s``, ``beta``, and
     ``purchase:<column>``, ``dropout_a:<column>``, ... ; a missing coefficient is 0), so the truth can be
@@ -609,11 +557,11 @@ def simulate_with_covariates(model: str, params: dict, purchase_covariates=None,
     (alpha_i, a_i, b_i) or (alpha_i, beta_i) is drawn into :func:`~relmkt_utils.btyd.simulate_bgnbd` /
     :func:`~relmkt_utils.btyd.simulate_paretonbd`, which take per-customer parameters. Returns their frame
     (frequency, recency, T and the latent draws), indexed like the covariates."""
-    from .simulate import simulate_bgnbd, simulate_paretonbd
-
-    cls = {"bgnbd": BetaGeoCovariates, "paretonbd": ParetoNBDCovariates}.get(model)
+    base = entry(model) if isinstance(model, str) else None
+    cls = None if base is None else base.covariates
     if cls is None:
-        raise ParameterError(f"simulate_with_covariates: model must be 'bgnbd' or 'paretonbd', got {model!r}")
+        keys = [e.base for e in REGISTRY.values() if e.base]
+        raise ParameterError(f"simulate_with_covariates: model must be one of {', '.join(map(repr, keys))}, got {model!r}")
     ref = purchase_covariates if purchase_covariates is not None else dropout_covariates
     if ref is None:
         raise ParameterError("simulate_with_covariates: give purchase_covariates and/or dropout_covariates")
@@ -630,10 +578,7 @@ def simulate_with_covariates(model: str, params: dict, purchase_covariates=None,
     if any(k not in params for k in shell.base_names):
         raise ParameterError(f"simulate_with_covariates: give the base parameters {shell.base_names}")
     r, p2, p3, p4 = (np.broadcast_to(v, (n,)) for v in shell._individual(theta, shell.X, shell.Z))
-    if model == "bgnbd":
-        out = simulate_bgnbd(n, r, p2, p3, p4, T=T, seed=seed)
-    else:
-        out = simulate_paretonbd(n, r, p2, p3, p4, T=T, seed=seed)
+    out = cls.simulator(n, r, p2, p3, p4, T=T, seed=seed)
     if isinstance(ref, (pd.DataFrame, pd.Series)):
         out.index = ref.index
     return out
@@ -691,7 +636,7 @@ def lr_test(restricted, full) -> LRTest:
     0 with a warning."""
     for name, res in (("restricted", restricted), ("full", full)):
         if not hasattr(res, "llf") or not hasattr(res, "params"):
-            raise ValueError(f"lr_test: {name} must be fitted results with llf and params")
+            raise ParameterError(f"lr_test: {name} must be fitted results (with llf and params), got {type(res).__name__}")
     df = len(full.params) - len(restricted.params)
     if df <= 0:
         raise ParameterError(f"lr_test: the full model ({_label(full)}, {len(full.params)} parameters) must have more "
@@ -699,6 +644,10 @@ def lr_test(restricted, full) -> LRTest:
     n_r, n_f = float(getattr(restricted, "nobs", np.nan)), float(getattr(full, "nobs", np.nan))
     if np.isfinite(n_r) and np.isfinite(n_f) and not np.isclose(n_r, n_f):
         raise ParameterError(f"lr_test: the models were fitted to different data ({n_r:g} and {n_f:g} customers)")
+    u_r, u_f = getattr(restricted, "time_unit", None), getattr(full, "time_unit", None)
+    if u_r is not None and u_f is not None and not same_unit(u_r, u_f):
+        raise ParameterError(f"lr_test: the models were fitted in different time units ({u_r.name} and {u_f.name}), "
+                             "so their likelihoods are not comparable")
     notes = []
     for name, res in (("restricted", restricted), ("full", full)):
         if not bool(getattr(res, "converged", True)):
@@ -714,16 +663,10 @@ def lr_test(restricted, full) -> LRTest:
     return LRTest(stat, int(df), float(stats.chi2.sf(stat, df)), llr, llf, _label(restricted), _label(full), tuple(notes))
 
 
-_SEGMENT_MODELS = {"bgnbd": BetaGeo, "paretonbd": ParetoNBD, "pnbd": ParetoNBD, "gammagamma": GammaGamma}
-
-
-def _segment_model(model):
-    if not isinstance(model, str):
-        return model
-    if model == "mbgnbd":
-        from .mbgnbd import ModifiedBetaGeo
-        return ModifiedBetaGeo
-    return _SEGMENT_MODELS.get(model)
+def _segment_entry(model):
+    """The registry entry of a segment-testable model key or class, or None."""
+    e = entry(model)
+    return e if e is not None and e.segment_test else None
 
 
 def segment_lr_test(summary: pd.DataFrame, segment, model="bgnbd", min_customers: int = 30) -> SegmentLRTest:
@@ -736,9 +679,10 @@ def segment_lr_test(summary: pd.DataFrame, segment, model="bgnbd", min_customers
 
     ``summary`` is :func:`~relmkt_utils.btyd.rfm_summary` (frequency, recency, T; monetary_value for
     ``model="gammagamma"``, which uses the repeat buyers with a positive mean spend); ``segment`` the name
-    of a column of ``summary`` or one label per row; ``model`` ``"bgnbd"``, ``"paretonbd"`` (or ``"pnbd"``),
-    ``"mbgnbd"``, ``"gammagamma"`` or a model class taking (frequency, recency, T). Segments need ``min_customers``
-    customers each (and some repeat buyers)."""
+    of a column of ``summary`` or one label per row; ``model`` the key of a registered model that can be
+    fitted per segment (``"bgnbd"``, ``"pnbd"``, ``"mbgnbd"``, ``"gammagamma"``; :mod:`.registry`) or its
+    class. Segments need ``min_customers`` customers each (and some repeat buyers)."""
+    number(2, integer=True).check(min_customers, "min_customers")
     if isinstance(segment, str):
         if segment not in summary.columns:
             raise DataError(f"segment_lr_test: summary has no column {segment!r}")
@@ -751,20 +695,21 @@ def segment_lr_test(summary: pd.DataFrame, segment, model="bgnbd", min_customers
         raise DataError(f"segment_lr_test: {len(seg)} segment labels for {len(summary)} customers")
     if seg.isna().any():
         raise DataError(f"segment_lr_test: segment {name!r} is missing for {int(seg.isna().sum())} customer(s)")
-    cls = _segment_model(model)
-    if cls is None:
-        raise ParameterError(f"segment_lr_test: model must be one of {sorted([*_SEGMENT_MODELS, 'mbgnbd'])} or a model "
-                             f"class, got {model!r}")
-    need = ["frequency", "monetary_value"] if cls is GammaGamma else ["frequency", "recency", "T"]
+    found = _segment_entry(model)
+    if found is None:
+        keys = [e.key for e in REGISTRY.values() if e.segment_test]
+        raise ParameterError(f"segment_lr_test: model must be one of {', '.join(map(repr, keys))} or its class, "
+                             f"got {model!r}")
+    cls = found.model
+    need = list(cls.summary_columns)
     if not set(need) <= set(summary.columns):
         raise DataError(f"segment_lr_test: summary lacks column(s) {sorted(set(need) - set(summary.columns))}")
-    if cls is GammaGamma:
+    if found.data == "spend":                      # the repeat buyers with a positive mean spend
         keep = (summary["frequency"] > 0) & (summary["monetary_value"] > 0)
         data, seg = summary[keep], seg[keep]
-        make = lambda d: GammaGamma(d["frequency"], d["monetary_value"])
     else:
         data = summary
-        make = lambda d: cls(d["frequency"], d["recency"], d["T"])
+    make = cls.from_summary
     levels = sorted(pd.unique(seg), key=str)
     if len(levels) < 2:
         raise DataError(f"segment_lr_test: segment {name!r} has only one value ({levels}); nothing to compare")
@@ -781,7 +726,7 @@ def segment_lr_test(summary: pd.DataFrame, segment, model="bgnbd", min_customers
     notes = tuple(f"The fit for {lab} did not converge; the test is not reliable."
                   for lab, r in [("all customers", pooled), *separate.items()] if not r.converged)
     table = pd.DataFrame({"pooled": pooled.params, **{str(lev): r.params for lev, r in separate.items()}})
-    label = getattr(cls, "model_name", getattr(cls, "__name__", str(model)))
+    label = found.name
     return SegmentLRTest(stat, int(df), float(stats.chi2.sf(stat, df)), float(pooled.llf), llf_sep,
                          f"one {label} for every {name}", f"one {label} per {name} ({len(levels)} groups)",
                          notes, table=table, n_customers=sizes.reindex(levels))

@@ -12,15 +12,20 @@ summary **once**, as SQL text (:func:`summary_sql`), and runs that same text on
 
 Why SQL text, not an expression library such as ibis: the summary is four GROUP BYs, two joins and
 some integer arithmetic, which both engines read in the same ANSI SQL; the only differences between
-the dialects are three spellings (identifier quotes, the day number of a date, the name of the text
-type: :class:`Dialect`). Generating the text in one place keeps the two engines from drifting apart
+the dialects are a few spellings (identifier quotes, the name of the text type, and the day number of a
+date, of an instant and of ISO text: :class:`Dialect`). Generating the text in one place keeps the two engines from drifting apart
 without a dependency of ~10 packages whose Spark and DuckDB backends pin their own versions, and the
 query can be printed and run anywhere (``spark-sql``, a warehouse). The pandas path stays numpy (it is
 several times faster than any of them in memory); ``tests/test_btyd_engines.py`` checks the three
 give the same table to 1e-9, including a property test over random logs for DuckDB.
 
 The SQL works on a normalized relation ``(customer_id, day, amount)``, where ``day`` is the calendar
-day number since 1970-01-01 (:func:`_normalized`); everything after that is one text for both engines:
+day number since 1970-01-01 by the suite's one day rule (:func:`relmkt_utils.core.time.day_numbers`,
+:func:`_day_sql`): a date, a timestamp without a time zone (DuckDB ``TIMESTAMP``, Spark
+``TIMESTAMP_NTZ``) or ISO text without an offset counts on the day it is written with; an instant (DuckDB
+``TIMESTAMPTZ``, Spark ``TIMESTAMP``, text with an offset) on its day in UTC, whatever the session's time
+zone; a pandas DataFrame's dates are numbered in Python by the very function the pandas engine uses.
+Everything after that is one text for both engines:
 
 1. ``tx``: purchases with their period ``p`` (the day, or the Monday-based week ``floor((day-4)/7)``),
    kept when the period is not after the observation end's (calibration: days up to its end);
@@ -54,7 +59,10 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError, ParameterError
-from .summary import ENGINES, _MONDAY_1970, _pandas_summary, _scalar_day, check_options, compress_summary
+from ..core.time import MONDAY_1970, NAT_DAY, Period, day_numbers
+from .options import (ENGINES, SummaryOptions, check_engine, refuse_missing_amounts,
+                      refuse_negative_amounts)
+from .numpy_engine import summarize_frame
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 HOLDOUT_COLUMNS = ("frequency_holdout", "monetary_value_holdout", "duration_holdout")
@@ -63,27 +71,46 @@ CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
 EXTRAS = {"duckdb": "duckdb", "spark": "pyspark"}
 
 
+#: Text with a UTC offset or ``Z`` after its time of day (``2020-01-01T23:30:00-05:00``): an instant.
+OFFSET_PATTERN = "[0-9]:[0-9][0-9][:.0-9]*[ ]*(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+
+
 @dataclass(frozen=True)
 class Dialect:
-    """The three spellings in which DuckDB's and Spark's SQL differ for this query."""
+    """The spellings in which DuckDB's and Spark's SQL differ for this query: identifier quotes, the text
+    type, and the day number (since 1970-01-01, BIGINT) of a DATE, of an instant and of ISO text ``{x}``
+    by the day rule of the module docstring."""
 
     name: str
     quote: str  # identifier quote
-    epoch_day: str  # the day number of the DATE expression ``{x}`` since 1970-01-01, as BIGINT
+    epoch_day: str  # the day number of the DATE expression ``{x}``
     text: str  # the text type
+    instant_day: str  # the day number in UTC of the instant ``{x}``
+    text_day: str  # the day number of ISO text ``{x}``: UTC for text with an offset, as written without
 
     def ident(self, name: str) -> str:
         return self.quote + str(name).replace(self.quote, self.quote * 2) + self.quote
 
 
-DUCKDB = Dialect("duckdb", '"', "datediff('day', DATE '1970-01-01', {x})", "VARCHAR")
-SPARK = Dialect("spark", "`", "datediff({x}, DATE '1970-01-01')", "STRING")
+DUCKDB = Dialect(
+    "duckdb", '"', "datediff('day', DATE '1970-01-01', {x})", "VARCHAR",
+    # the connection's TimeZone is UTC (duckdb_connection): naive text is read as written, offsets applied
+    instant_day="datediff('day', DATE '1970-01-01', CAST(timezone('UTC', {x}) AS DATE))",
+    text_day="datediff('day', DATE '1970-01-01', CAST(timezone('UTC', TRY_CAST({x} AS TIMESTAMPTZ)) AS DATE))")
+SPARK = Dialect(
+    "spark", "`", "datediff({x}, DATE '1970-01-01')", "STRING",
+    # microseconds since the epoch do not depend on the session's time zone
+    instant_day="CAST(FLOOR(CAST(unix_micros({x}) AS DOUBLE) / 86400000000.0) AS BIGINT)",
+    text_day=(f"CASE WHEN {{x}} RLIKE '{OFFSET_PATTERN}' "
+              "THEN CAST(FLOOR(CAST(unix_micros(TRY_CAST({x} AS TIMESTAMP)) AS DOUBLE) / 86400000000.0) AS BIGINT) "
+              "ELSE datediff(CAST(TRY_CAST({x} AS TIMESTAMP_NTZ) AS DATE), DATE '1970-01-01') END"))
 DIALECTS = {"duckdb": DUCKDB, "spark": SPARK}
 
 
 @dataclass(frozen=True)
 class Spec:
-    """What to summarise: the options of :func:`rfm_summary` once the dates are day numbers."""
+    """What one query summarises: the options of :func:`rfm_summary` once the dates are day numbers and
+    the observation end is known (:meth:`of`)."""
 
     freq: str
     multiplier: float
@@ -92,17 +119,40 @@ class Spec:
     amount: bool = True
     n_rows: int = 0  # rows of the log (from the checks' pass)
 
+    @classmethod
+    def of(cls, options: SummaryOptions, end_day: int, n_rows: int = 0) -> "Spec":
+        return cls(options.freq, options.multiplier, int(end_day), options.calibration_end,
+                   options.amount_col is not None, int(n_rows))
+
+    @property
+    def period(self) -> Period:
+        return Period(self.freq, self.multiplier)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Where and how a summary runs: the engine (default from the source), DuckDB's ``memory_limit``,
+    ``temp_directory`` and ``threads``, the SparkSession, and ``buckets`` (ranges of customer ids DuckDB
+    summarises one after the other; default from the rows and the memory limit)."""
+
+    engine: str | None = None
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+    threads: int | None = None
+    spark: object = None
+    buckets: int | None = None
+
 
 # ---------------------------------------------------------------- the one definition, as SQL text
 
 def _period(day: str, freq: str) -> str:
     if freq == "D":
         return day
-    return f"CAST(FLOOR(CAST({day} - {_MONDAY_1970} AS DOUBLE) / 7.0) AS BIGINT)"
+    return f"CAST(FLOOR(CAST({day} - {MONDAY_1970} AS DOUBLE) / 7.0) AS BIGINT)"
 
 
 def _period_of_day(day: int, freq: str) -> int:
-    return day if freq == "D" else (day - _MONDAY_1970) // 7
+    return int(Period(freq).codes(day))
 
 
 def _double(value: float) -> str:
@@ -172,7 +222,7 @@ def compressed_sql(summary: str, columns: list[str], dialect: Dialect = DUCKDB) 
             + f" FROM ({summary}) s GROUP BY {keys} ORDER BY {keys}")
 
 
-def _stats_sql(base: str, spec_cal: int | None, obs_day: int | None, amount: bool, freq: str = "D") -> str:
+def _stats_sql(base: str, spec_cal: int | None, obs_day: int | None, amount: bool, freq: str) -> str:
     """One pass over the log for the checks of :func:`rfm_summary` (and the last day of the log)."""
     cols = ["COUNT(*) AS n_rows", "COUNT(*) - COUNT(customer_id) AS missing_ids",
             "COUNT(*) - COUNT(day) AS missing_dates", "MAX(day) AS last_day"]
@@ -195,8 +245,14 @@ def _negative_sql(base: str, dialect: Dialect) -> tuple[str, str]:
 
 
 def _day_sql(column: str, kind: str, dialect: Dialect) -> str:
-    date = {"date": column, "timestamp": f"CAST({column} AS DATE)",
-            "text": f"CAST(TRY_CAST({column} AS TIMESTAMP) AS DATE)"}[kind]
+    """The day number of a date column by the day rule (module docstring), as BIGINT."""
+    if kind == "day":                  # already numbered in Python (a pandas DataFrame)
+        return f"CAST({column} AS BIGINT)"
+    if kind == "instant":
+        return f"CAST({dialect.instant_day.format(x=column)} AS BIGINT)"
+    if kind == "text":
+        return f"CAST({dialect.text_day.format(x=column)} AS BIGINT)"
+    date = column if kind == "date" else f"CAST({column} AS DATE)"     # a timestamp without a time zone
     return f"CAST({dialect.epoch_day.format(x=date)} AS BIGINT)"
 
 
@@ -320,6 +376,8 @@ def _duck_kind(type_name: str) -> str:
     t = type_name.upper()
     if t in _DUCK_KINDS:
         return _DUCK_KINDS[t]
+    if t in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        return "instant"
     if t.startswith("TIMESTAMP"):
         return "timestamp"
     if t in ("DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT",
@@ -332,8 +390,10 @@ def _spark_kind(type_name: str) -> str:
     t = type_name.lower()
     if t == "date":
         return "date"
-    if t.startswith("timestamp"):
+    if t == "timestamp_ntz":
         return "timestamp"
+    if t.startswith("timestamp"):      # Spark's TIMESTAMP is an instant (with the session's local time zone)
+        return "instant"
     if t == "string" or t.startswith("varchar") or t.startswith("char"):
         return "text"
     if t in ("double", "float", "bigint", "int", "smallint", "tinyint") or t.startswith("decimal"):
@@ -342,7 +402,7 @@ def _spark_kind(type_name: str) -> str:
 
 
 def _check_kinds(kinds: dict, date_col: str, amount_col: str | None, source) -> None:
-    if kinds[date_col] not in ("date", "timestamp", "text"):
+    if kinds[date_col] not in ("date", "timestamp", "instant", "text", "day"):
         raise DataError(f"rfm_summary: column {date_col!r} of {_shown(source)} holds {kinds[date_col]} values, "
                         "not dates: give dates, timestamps or ISO date text (YYYY-MM-DD)")
     if amount_col is not None and kinds[amount_col] not in ("number", "text"):
@@ -361,14 +421,24 @@ class _Runner:
     kinds: dict
 
 
+def _numbered(frame: pd.DataFrame, date_col: str) -> pd.DataFrame:
+    """A pandas log with its date column replaced by day numbers (nullable BIGINT) of the one day rule."""
+    if date_col not in frame.columns:
+        return frame
+    days = day_numbers(frame[date_col], "rfm_summary: the date column")
+    numbered = pd.array(days, dtype="Int64")
+    numbered[days == NAT_DAY] = pd.NA
+    return frame.assign(**{date_col: numbered})
+
+
 class _DuckRunner(_Runner):
     dialect = DUCKDB
 
-    def __init__(self, con, source, customer_col):
+    def __init__(self, con, source, customer_col, date_col):
         self.con = con
         if isinstance(source, pd.DataFrame):
             self.relation = "relmkt_input"
-            con.register(self.relation, source)
+            con.register(self.relation, _numbered(source, date_col))
         else:
             files, fmt = resolve_files(source)
             listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
@@ -382,6 +452,8 @@ class _DuckRunner(_Runner):
                     self.relation = f"read_csv({listed}, header = true, types = {{'{cust}': 'VARCHAR'}})"
         described = self._run(f"DESCRIBE SELECT * FROM {self.relation}", source).fetchall()
         self.kinds = {row[0]: _duck_kind(row[1]) for row in described}
+        if isinstance(source, pd.DataFrame) and date_col in self.kinds:
+            self.kinds[date_col] = "day"
         self.source = source
 
     def _run(self, sql, source=None, arrow=False):
@@ -424,18 +496,20 @@ class _DuckRunner(_Runner):
 class _SparkRunner(_Runner):
     dialect = SPARK
 
-    def __init__(self, session, source, customer_col):
+    def __init__(self, session, source, customer_col, date_col):
         self.spark = session
         self.source = source
         if _is_spark_frame(source):
             frame = source
         elif isinstance(source, pd.DataFrame):
-            frame = session.createDataFrame(source)
+            frame = session.createDataFrame(_numbered(source, date_col))
         else:
             frame = self._read(source, customer_col)
         self.relation = "relmkt_input_" + uuid.uuid4().hex[:12]
         frame.createOrReplaceTempView(self.relation)
         self.kinds = {name: _spark_kind(t) for name, t in frame.dtypes}
+        if isinstance(source, pd.DataFrame) and date_col in self.kinds:
+            self.kinds[date_col] = "day"
 
     def _read(self, source, customer_col):
         texts = [os.fspath(s) for s in (source if isinstance(source, (list, tuple)) else [source])]
@@ -480,7 +554,8 @@ class _SparkRunner(_Runner):
 
 @contextmanager
 def duckdb_connection(memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None):
-    """A DuckDB connection for one summary: in memory, dates cut in UTC, at most ``memory_limit``
+    """A DuckDB connection for one summary: in memory, in UTC (so naive ISO text is read as written,
+    :data:`DUCKDB`), at most ``memory_limit``
     (e.g. ``"2GB"``; DuckDB's default is 80% of RAM), spilling to ``temp_directory`` (default: a fresh
     temporary folder, removed afterwards), ``threads`` (default: all cores)."""
     duckdb = _require("duckdb")
@@ -525,29 +600,27 @@ def spark_session(spark=None):
 
 
 @contextmanager
-def _runner(engine, source, customer_col, memory_limit, temp_directory, threads, spark):
+def _runner(engine, source, options: SummaryOptions, settings: EngineSettings):
     if engine == "duckdb":
-        with duckdb_connection(memory_limit, temp_directory, threads) as con:
-            yield _DuckRunner(con, source, customer_col)
+        with duckdb_connection(settings.memory_limit, settings.temp_directory, settings.threads) as con:
+            yield _DuckRunner(con, source, options.customer_col, options.date_col)
     else:
-        runner = _SparkRunner(spark_session(spark), source, customer_col)
+        runner = _SparkRunner(spark_session(settings.spark), source, options.customer_col, options.date_col)
         try:
             yield runner
         finally:
             runner.spark.catalog.dropTempView(runner.relation)
 
 
-def _plan(runner: _Runner, source, observation_end, freq, calibration_end, customer_col, date_col, amount_col,
-          freq_multiplier) -> tuple[str, Spec]:
+def _plan(runner: _Runner, source, options: SummaryOptions) -> tuple[str, Spec]:
     """Check the log as the pandas path does (same sentences) and return the normalized relation and
     the spec of the query."""
-    _check_columns([c for c in (customer_col, date_col, amount_col) if c is not None and c not in runner.kinds],
-                   list(runner.kinds), source)
+    customer_col, date_col, amount_col = options.customer_col, options.date_col, options.amount_col
+    _check_columns([c for c in options.columns if c not in runner.kinds], list(runner.kinds), source)
     _check_kinds(runner.kinds, date_col, amount_col, source)
     base = _normalized(runner.relation, runner.kinds, customer_col, date_col, amount_col, runner.dialect)
-    obs_day = None if observation_end is None else _scalar_day(observation_end, "observation_end")
-    cal_day = None if calibration_end is None else _scalar_day(calibration_end, "calibration_end")
-    stats = runner.rows(_stats_sql(base, cal_day, obs_day, amount_col is not None, freq))[0]
+    obs_day, cal_day = options.observation_end, options.calibration_end
+    stats = runner.rows(_stats_sql(base, cal_day, obs_day, amount_col is not None, options.freq))[0]
     stats = {k: (0 if v is None and k != "last_day" else v) for k, v in stats.items()}
     if stats["missing_dates"]:
         raise DataError("rfm_summary: the date column has missing or unparseable dates")
@@ -558,15 +631,10 @@ def _plan(runner: _Runner, source, observation_end, freq, calibration_end, custo
     if amount_col is not None:
         if stats["negative"]:
             first, count = _negative_sql(base, runner.dialect)
-            who = [r["c"] for r in runner.rows(first)]
-            n_who = int(runner.rows(count)[0]["n"])
-            shown = ", ".join(who) + (f" and {n_who - 5} more" if n_who > 5 else "")
-            raise DataError(f"rfm_summary: {int(stats['negative'])} transactions have negative amounts (returns?), "
-                            f"customers {shown}; a summary of purchases needs amounts >= 0: net or drop the "
-                            "returns first, e.g. with relmkt import --returns net")
+            refuse_negative_amounts(stats["negative"], [r["c"] for r in runner.rows(first)],
+                                    int(runner.rows(count)[0]["n"]))
         if stats["missing_amounts"]:
-            raise DataError(f"rfm_summary: column {amount_col!r} has {int(stats['missing_amounts'])} missing amounts; "
-                            "fill or drop them first")
+            refuse_missing_amounts(amount_col, stats["missing_amounts"])
     end_day = int(stats["last_day"]) if obs_day is None else obs_day
     if "n_obs" in stats and not stats["n_obs"]:
         raise DataError("rfm_summary: no transaction on or before observation_end")
@@ -575,9 +643,7 @@ def _plan(runner: _Runner, source, observation_end, freq, calibration_end, custo
             raise DataError("rfm_summary: no transaction on or before calibration_end")
         if not stats["n_hold"]:
             raise DataError("rfm_summary: no transaction between calibration_end and observation_end")
-    spec = Spec(freq=freq, multiplier=float(freq_multiplier), end_day=end_day, cal_day=cal_day,
-                amount=amount_col is not None, n_rows=int(stats["n_rows"]))
-    return base, spec
+    return base, Spec.of(options, end_day, int(stats["n_rows"]))
 
 
 #: Bytes of DuckDB ``memory_limit`` that one query needs per row of the log. DuckDB spills its
@@ -645,34 +711,47 @@ def _finish(frame: pd.DataFrame, compress: bool) -> pd.DataFrame:
     return frame.set_index("customer_id")
 
 
-def summary(source, *, observation_end=None, freq="W", calibration_end=None, customer_col="customer_id",
-            date_col="date", amount_col="amount", freq_multiplier=1, engine=None, compress=False,
-            memory_limit=None, temp_directory=None, threads=None, spark=None, buckets=None) -> pd.DataFrame:
-    """:func:`relmkt_utils.btyd.rfm_summary` of any source on any engine (see there). ``buckets``: the
-    number of ranges of customer ids DuckDB summarises one after the other (default: from the log's
-    rows and the memory limit, :data:`BYTES_PER_ROW`)."""
-    check_options(freq, freq_multiplier, engine)
-    engine = engine or default_engine(source)
+def _engine_of(source, settings: EngineSettings) -> str:
+    check_engine(settings.engine)
+    engine = settings.engine or default_engine(source)
     if _is_spark_frame(source) and engine != "spark":
         raise ParameterError(f"rfm_summary: a Spark DataFrame is summarised by engine='spark', not {engine!r}")
+    return engine
+
+
+def run_summary(source, options: SummaryOptions, settings: EngineSettings = EngineSettings()) -> pd.DataFrame:
+    """The summary of any source on any engine (:func:`relmkt_utils.btyd.rfm_summary`, which checked the
+    ``options``), with its period recorded in ``attrs``."""
+    engine = _engine_of(source, settings)
     if engine == "pandas":
-        columns = [c for c in (customer_col, date_col, amount_col) if c is not None]
-        frame = source if isinstance(source, pd.DataFrame) else read_pandas(source, columns, customer_col)
-        out = _pandas_summary(frame, observation_end, freq, calibration_end, customer_col, date_col, amount_col,
-                              freq_multiplier)
-        return compress_summary(out) if compress else out
-    with _runner(engine, source, customer_col, memory_limit, temp_directory, threads, spark) as runner:
-        base, spec = _plan(runner, source, observation_end, freq, calibration_end, customer_col, date_col,
-                           amount_col, freq_multiplier)
-        queries = _queries(runner, base, spec, compress, buckets)
+        frame = source if isinstance(source, pd.DataFrame) else read_pandas(source, options.columns, options.customer_col)
+        return summarize_frame(frame, options)
+    compress = options.compress
+    with _runner(engine, source, options, settings) as runner:
+        base, spec = _plan(runner, source, options)
+        queries = _queries(runner, base, spec, compress, settings.buckets)
         if len(queries) == 1:
-            return _finish(runner.frame(queries[0]), compress)
+            return options.stamp(_finish(runner.frame(queries[0]), compress))
         if compress:
-            return _finish(_merge_compressed(pd.concat([runner.frame(q) for q in queries], ignore_index=True)), True)
+            merged = _merge_compressed(pd.concat([runner.frame(q) for q in queries], ignore_index=True))
+            return options.stamp(_finish(merged, True))
         import pyarrow as pa
 
         table = pa.concat_tables([runner.arrow(q) for q in queries])
-        return _finish(table.to_pandas(split_blocks=True, self_destruct=True), False)
+        return options.stamp(_finish(table.to_pandas(split_blocks=True, self_destruct=True), False))
+
+
+def summary(source, *, observation_end=None, freq="W", calibration_end=None, customer_col="customer_id",
+            date_col="date", amount_col="amount", freq_multiplier=1, engine=None, compress=False,
+            memory_limit=None, temp_directory=None, threads=None, spark=None, buckets=None) -> pd.DataFrame:
+    """:func:`relmkt_utils.btyd.rfm_summary` of any source on any engine (see there), with ``buckets``: the
+    number of ranges of customer ids DuckDB summarises one after the other (default: from the log's
+    rows and the memory limit, :data:`BYTES_PER_ROW`)."""
+    options = SummaryOptions.of(freq=freq, freq_multiplier=freq_multiplier, observation_end=observation_end,
+                                calibration_end=calibration_end, customer_col=customer_col, date_col=date_col,
+                                amount_col=amount_col, compress=compress)
+    settings = EngineSettings(engine, memory_limit, temp_directory, threads, spark, buckets)
+    return run_summary(source, options, settings)
 
 
 def _columns(spec: Spec) -> list[str]:
@@ -695,16 +774,18 @@ def period_counts_sql(base: str, spec: Spec, dialect: Dialect = DUCKDB) -> str:
             "FROM cp JOIN cust ON cp.customer_id = cust.customer_id GROUP BY cp.p ORDER BY p")
 
 
-def period_counts(source, *, freq="W", observation_end=None, customer_col="customer_id", date_col="date",
+def period_counts(source, *, freq, observation_end=None, customer_col="customer_id", date_col="date",
                   engine=None, memory_limit=None, temp_directory=None, threads=None, spark=None):
     """``(first period, last period, repeat transactions per period, births per period)`` of a log on
     DuckDB or Spark, as the pandas path of ``repeat_transactions_over_time`` counts them."""
-    check_options(freq, 1, engine)
-    engine = engine or default_engine(source)
+    options = SummaryOptions.of(freq=freq, freq_multiplier=1, observation_end=observation_end,
+                                customer_col=customer_col, date_col=date_col, amount_col=None)
+    settings = EngineSettings(engine, memory_limit, temp_directory, threads, spark)
+    engine = _engine_of(source, settings)
     if engine == "pandas":
         raise ValueError("period_counts: the pandas path is repeat_transactions_over_time's own")
-    with _runner(engine, source, customer_col, memory_limit, temp_directory, threads, spark) as runner:
-        base, spec = _plan(runner, source, observation_end, freq, None, customer_col, date_col, None, 1)
+    with _runner(engine, source, options, settings) as runner:
+        base, spec = _plan(runner, source, options)
         counts = runner.frame(period_counts_sql(base, spec, runner.dialect))
     end_p = _period_of_day(spec.end_day, freq)
     p = counts["p"].to_numpy(np.int64)
@@ -724,17 +805,17 @@ def write_summary(source, out, *, engine=None, compress=False, observation_end=N
     writes a folder of part files). Returns the engine that did it."""
     out = os.fspath(out)
     fmt = "csv" if out.lower().endswith(".csv") else "parquet"
-    check_options(freq, freq_multiplier, engine)
-    engine = engine or default_engine(source)
+    options = SummaryOptions.of(freq=freq, freq_multiplier=freq_multiplier, observation_end=observation_end,
+                                calibration_end=calibration_end, customer_col=customer_col, date_col=date_col,
+                                amount_col=amount_col, compress=compress)
+    settings = EngineSettings(engine, memory_limit, temp_directory, threads, spark, buckets)
+    engine = _engine_of(source, settings)
     if engine == "pandas":
-        df = summary(source, engine="pandas", compress=compress, observation_end=observation_end, freq=freq,
-                     calibration_end=calibration_end, customer_col=customer_col, date_col=date_col,
-                     amount_col=amount_col, freq_multiplier=freq_multiplier)
+        df = run_summary(source, options, settings)
         _write_frame(df if compress else df.reset_index(), out, fmt)
         return engine
-    with _runner(engine, source, customer_col, memory_limit, temp_directory, threads, spark) as runner:
-        base, spec = _plan(runner, source, observation_end, freq, calibration_end, customer_col, date_col,
-                           amount_col, freq_multiplier)
+    with _runner(engine, source, options, settings) as runner:
+        base, spec = _plan(runner, source, options)
         queries = _queries(runner, base, spec, compress, buckets)
         if len(queries) == 1:
             runner.write(queries[0], out, fmt)
@@ -775,16 +856,18 @@ def spark_summary(source, *, spark=None, compress=False, observation_end=None, f
     collect it), e.g. to write it next to the log with ``.write.parquet(...)`` on a cluster. The checks
     of :func:`rfm_summary` run first (one pass over the log). The temporary view of the input stays
     registered for the life of the session."""
-    check_options(freq, freq_multiplier)
-    runner = _SparkRunner(spark_session(spark), source, customer_col)
-    base, spec = _plan(runner, source, observation_end, freq, calibration_end, customer_col, date_col,
-                       amount_col, freq_multiplier)
+    options = SummaryOptions.of(freq=freq, freq_multiplier=freq_multiplier, observation_end=observation_end,
+                                calibration_end=calibration_end, customer_col=customer_col, date_col=date_col,
+                                amount_col=amount_col, compress=compress)
+    runner = _SparkRunner(spark_session(spark), source, customer_col, date_col)
+    base, spec = _plan(runner, source, options)
     sql = summary_sql(base, spec, runner.dialect)
     if compress:
         sql = compressed_sql(sql, _columns(spec), runner.dialect)
     return runner.lazy(sql)
 
 
-__all__ = ["ENGINES", "DUCKDB", "SPARK", "Dialect", "Spec", "summary_sql", "compressed_sql", "summary",
+__all__ = ["ENGINES", "DUCKDB", "SPARK", "Dialect", "Spec", "EngineSettings", "summary_sql", "compressed_sql",
+           "summary", "run_summary",
            "write_summary", "spark_summary", "duckdb_connection", "spark_session", "resolve_files",
            "default_engine", "read_pandas"]

@@ -28,23 +28,63 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..core.checks import checked, number
 from ..core.errors import DataError
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults
 from .base import as_float_array, check_weights, group_rows, index_of
 from .persistence import SavableResults
+from .registry import Registered
 
 NAMES = ["p", "q", "gamma"]
 
 
-class GammaGamma:
+class GammaGammaResults(SavableResults, MLEResults):
+    """Fitted Gamma-Gamma with the conditional expected spend."""
+
+    def population_mean_spend(self, params=None) -> float:
+        r"""E[Z] = p\gamma/(q-1) (infinite when q <= 1)."""
+        p, q, g = self._params_or(params)
+        return p * g / (q - 1) if q > 1 else np.inf
+
+    def expected_spend_new_customer(self, params=None) -> float:
+        r"""Expected spend per transaction of a customer with no history yet (CLVTools ``newcustomer.spending()``):
+        the conditional expectation at x = 0, :math:`p\gamma/(q-1)` (infinite when q <= 1), i.e.
+        :meth:`population_mean_spend`. Times a purchase model's ``expected_purchases_new_customer(t)`` (plus
+        one for the first order, as CLVTools 0.12.1 counts it) it values a prospect."""
+        return self.population_mean_spend(params)
+
+    def expected_spend(self, frequency=None, monetary_value=None, params=None):
+        r"""Conditional expected average transaction value :math:`p(\gamma + x\bar z)/(px+q-1)`.
+
+        For customers with :math:`x = 0` this is the population mean :math:`p\gamma/(q-1)`.
+        Defaults to the fitted customers."""
+        p, q, g = self._params_or(params)
+        if frequency is None:
+            if self.model is None:
+                raise ValueError("Gamma-Gamma: these results carry no customer data; pass frequency and monetary_value")
+            x, m, idx = self.model.frequency, self.model.monetary_value, self.model.index
+        else:
+            x = as_float_array(frequency, "frequency", "Gamma-Gamma")
+            if monetary_value is None:
+                raise DataError("Gamma-Gamma expected_spend: give monetary_value with frequency")
+            m = np.broadcast_to(as_float_array(monetary_value, "monetary_value", "Gamma-Gamma"), x.shape)
+            idx = index_of(frequency)
+        m = np.where(x > 0, m, 0.0)
+        out = p * (g + x * m) / (p * x + q - 1)
+        return pd.Series(out, index=idx) if idx is not None else out
+
+
+class GammaGamma(Registered, key="gammagamma", name="Gamma-Gamma", data="spend", segment_test=True, rank=5):
     """Gamma-Gamma spend model on (frequency, monetary_value) of customers with frequency > 0.
 
     ``monetary_value`` is the mean value of the repeat transactions (strictly positive).
-    Customers with frequency 0 are not allowed in the fit (filter them out first)."""
+    Customers with frequency 0 are not allowed in the fit (filter them out first). Spend per purchase has
+    no time unit, so the model needs none."""
 
-    model_name = "Gamma-Gamma"
     param_names = NAMES
+    results_cls = GammaGammaResults
+    summary_columns = ("frequency", "monetary_value")
 
     def __init__(self, frequency, monetary_value, weights=None):
         x = as_float_array(frequency, "frequency", self.model_name)
@@ -63,6 +103,19 @@ class GammaGamma:
         self.weights = check_weights(weights, len(x), self.model_name)
         self.nobs = float(len(x) if self.weights is None else self.weights.sum())
         self._data = None
+
+    @classmethod
+    def from_summary(cls, summary: pd.DataFrame, weights=None):
+        """The model of a summary's repeat buyers' ``frequency`` and ``monetary_value`` (filter the
+        summary to them first); ``weights`` a column name or one weight per row."""
+        if not isinstance(summary, pd.DataFrame):
+            raise DataError(f"Gamma-Gamma: from_summary needs a summary DataFrame, got {type(summary).__name__}")
+        missing = [c for c in cls.summary_columns if c not in summary.columns]
+        if missing:
+            raise DataError(f"Gamma-Gamma: the summary has no column(s) {missing}")
+        if isinstance(weights, str):
+            weights = summary[weights]
+        return cls(summary["frequency"], summary["monetary_value"], weights=weights)
 
     def _grouped(self):
         """Sufficient statistics: the special functions depend on x only, so they are evaluated per
@@ -128,41 +181,8 @@ class GammaGamma:
         """Method-of-moments-like start: p = 1, q = 2, gamma = mean spend (so p*gamma/(q-1) = mean)."""
         return np.array([1.0, 2.0, float(np.mean(self.monetary_value))])
 
+    @checked(maxiter=number(1, integer=True))
     def fit(self, start_params=None, maxiter: int = 200) -> "GammaGammaResults":
         x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
         return newton_fit(self._objective, x0, NAMES, results_cls=GammaGammaResults, model=self,
                           nobs=self.nobs, model_name=self.model_name, maxiter=maxiter)
-
-
-class GammaGammaResults(SavableResults, MLEResults):
-    """Fitted Gamma-Gamma with the conditional expected spend."""
-
-    def population_mean_spend(self, params=None) -> float:
-        r"""E[Z] = p\gamma/(q-1) (infinite when q <= 1)."""
-        p, q, g = self._params_or(params)
-        return p * g / (q - 1) if q > 1 else np.inf
-
-    def expected_spend_new_customer(self, params=None) -> float:
-        r"""Expected spend per transaction of a customer with no history yet (CLVTools ``newcustomer.spending()``):
-        the conditional expectation at x = 0, :math:`p\gamma/(q-1)` (infinite when q <= 1), i.e.
-        :meth:`population_mean_spend`. Times a purchase model's ``expected_purchases_new_customer(t)`` (plus
-        one for the first order, as CLVTools 0.12.1 counts it) it values a prospect."""
-        return self.population_mean_spend(params)
-
-    def expected_spend(self, frequency=None, monetary_value=None, params=None):
-        r"""Conditional expected average transaction value :math:`p(\gamma + x\bar z)/(px+q-1)`.
-
-        For customers with :math:`x = 0` this is the population mean :math:`p\gamma/(q-1)`.
-        Defaults to the fitted customers."""
-        p, q, g = self._params_or(params)
-        if frequency is None:
-            if self.model is None:
-                raise ValueError("Gamma-Gamma: these results carry no customer data; pass frequency and monetary_value")
-            x, m, idx = self.model.frequency, self.model.monetary_value, self.model.index
-        else:
-            x = as_float_array(frequency, "frequency", "Gamma-Gamma")
-            m = np.broadcast_to(as_float_array(monetary_value, "monetary_value", "Gamma-Gamma"), x.shape)
-            idx = index_of(frequency)
-        m = np.where(x > 0, m, 0.0)
-        out = p * (g + x * m) / (p * x + q - 1)
-        return pd.Series(out, index=idx) if idx is not None else out

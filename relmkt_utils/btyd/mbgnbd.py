@@ -40,30 +40,84 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .base import CustomerModel, CustomerPredictionResults
+from ..core.checks import checked, number, numbers
+from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults
+from .bgnbd import log_odds_dead, posterior
 from .distributions import ContinuousDistributionsMixin, bgnbd_expected_new, bgnbd_pmf, nb_count_pmf, nb_count_sf
 
 NAMES = ["r", "alpha", "a", "b"]
 
 
-class ModifiedBetaGeo(CustomerModel):
+class ModifiedBetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
+    """Fitted MBG/NBD with the predictions of Batislam et al. (2007), the pmf, the conditional pmf and
+    DERT (:mod:`.distributions`). Customer arguments default to the fitted data; every prediction
+    takes ``params`` too."""
+
+    model_label = "MBG/NBD"
+
+    def p_alive(self, frequency=None, recency=None, T=None, params=None):
+        r"""P(alive | x, t_x, T) = 1 / (1 + \frac{a}{b+x}(\frac{\alpha+T}{\alpha+t_x})^{r+x}), below 1 for x = 0 too."""
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        return self._wrap(self._posterior(self._params_or(params), x, tx, T_)[0], idx)
+
+    @checked(t=PERIODS_AHEAD)
+    def expected_purchases_new_customer(self, t, params=None):
+        r"""E[X(t)] = \frac{b}{a-1}[1 - (\frac{\alpha}{\alpha+t})^r {}_2F_1(r, b+1; a+b; \frac{t}{\alpha+t})]: a new
+        customer is alive after her first purchase with probability b/(a+b), and then a BG/NBD customer with b + 1."""
+        r, al, a, b = self._params_or(params)
+        return b / (a + b) * bgnbd_expected_new(t, r, al, a, b + 1)
+
+    @checked(t=PERIODS_AHEAD)
+    def expected_purchases(self, t, frequency=None, recency=None, T=None, params=None):
+        r"""E[Y(t) | x, t_x, T] = \frac{a+b+x}{a-1}[1 - (\frac{\alpha+T}{\alpha+T+t})^{r+x}
+        {}_2F_1(r+x, b+x+1; a+b+x; \frac{t}{\alpha+T+t})]\,P(\text{alive})."""
+        theta = self._params_or(params)
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        pa, post = self._posterior(theta, x, tx, T_)
+        return self._wrap(pa * self._new_expected(float(t), *post), idx)
+
+    @checked(t=PERIODS_AHEAD, n=numbers())
+    def pmf(self, t, n, params=None):
+        r"""P(X(t) = n) for a new customer (module docstring); numpy-broadcasting in ``t`` and ``n``."""
+        r, al, a, b = self._params_or(params)
+        t, n = np.broadcast_arrays(np.asarray(t, dtype=float), np.asarray(n, dtype=float))
+        q = al / (al + t)
+        lb = special.betaln(a, b)
+        ns = np.maximum(n, 0.0)
+        out = (np.exp(special.betaln(a, b + ns + 1) - lb) * nb_count_pmf(n, r, q)
+               + np.exp(special.betaln(a + 1, b + ns) - lb) * nb_count_sf(n, r, q))
+        out = np.where((n >= 0) & (n == np.round(n)), out, 0.0)
+        return float(out) if out.ndim == 0 else out
+
+    def _posterior(self, theta, x, tx, T):
+        """P(alive) and the BG/NBD parameters of an alive customer: (r+x, alpha+T, a, b+x+1)
+        (:func:`relmkt_utils.btyd.bgnbd.posterior`)."""
+        return posterior(*theta, x, tx, T, first_purchase_dropout=True)
+
+    @staticmethod
+    def _new_pmf(t, n, *post):
+        return bgnbd_pmf(t, n, *post)
+
+    @staticmethod
+    def _new_expected(t, *post):
+        return bgnbd_expected_new(t, *post)
+
+
+
+class ModifiedBetaGeo(CustomerModel, key="mbgnbd", name="MBG/NBD", data="continuous", segment_test=True, rank=3):
     """MBG/NBD model of (frequency, recency, T) per customer; ``fit()`` returns :class:`ModifiedBetaGeoResults`.
 
     Parameters as :class:`relmkt_utils.btyd.BetaGeo`: frequency (repeat purchases), recency (time of the
-    last repeat purchase since the first), T (time since the first purchase), optional weights."""
+    last repeat purchase since the first), T (time since the first purchase), optional weights, time_unit."""
 
-    model_name = "MBG/NBD"
     param_names = NAMES
-
-    @property
-    def results_cls(self):
-        return ModifiedBetaGeoResults
+    results_cls = ModifiedBetaGeoResults
 
     def loglike_obs(self, params) -> np.ndarray:
         """Log-likelihood of each customer (ungrouped) at ``params`` = (r, alpha, a, b)."""
         r, al, a, b = np.asarray(params, dtype=float)
         x, tx, T = self.frequency, self.recency, self.T
-        u = np.log(a) - np.log(b + x) + (r + x) * (np.log(al + T) - np.log(al + tx))
+        u = log_odds_dead(r, al, a, b, x, tx, T, first_purchase_dropout=True)
         return (special.gammaln(r + x) - special.gammaln(r) + r * np.log(al) + special.betaln(a, b + x + 1)
                 - special.betaln(a, b) - (r + x) * np.log(al + T) + np.logaddexp(0.0, u))
 
@@ -124,64 +178,8 @@ class ModifiedBetaGeo(CustomerModel):
         return np.array([1.0, 1.0 / rate, 1.0, 2.0])
 
 
-class ModifiedBetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
-    """Fitted MBG/NBD with the predictions of Batislam et al. (2007), the pmf, the conditional pmf and
-    DERT (:mod:`.distributions`). Customer arguments default to the fitted data; every prediction
-    takes ``params`` too."""
-
-    model_label = "MBG/NBD"
-
-    @staticmethod
-    def _log_odds_dead(theta, x, tx, T):
-        r, al, a, b = theta
-        return np.log(a) - np.log(b + x) + (r + x) * (np.log(al + T) - np.log(al + tx))
-
-    def p_alive(self, frequency=None, recency=None, T=None, params=None):
-        r"""P(alive | x, t_x, T) = 1 / (1 + \frac{a}{b+x}(\frac{\alpha+T}{\alpha+t_x})^{r+x}), below 1 for x = 0 too."""
-        theta = self._params_or(params)
-        x, tx, T_, idx = self._rft(frequency, recency, T)
-        return self._wrap(special.expit(-self._log_odds_dead(theta, x, tx, T_)), idx)
-
-    def expected_purchases_new_customer(self, t, params=None):
-        r"""E[X(t)] = \frac{b}{a-1}[1 - (\frac{\alpha}{\alpha+t})^r {}_2F_1(r, b+1; a+b; \frac{t}{\alpha+t})]: a new
-        customer is alive after her first purchase with probability b/(a+b), and then a BG/NBD customer with b + 1."""
-        r, al, a, b = self._params_or(params)
-        return b / (a + b) * bgnbd_expected_new(t, r, al, a, b + 1)
-
-    def expected_purchases(self, t, frequency=None, recency=None, T=None, params=None):
-        r"""E[Y(t) | x, t_x, T] = \frac{a+b+x}{a-1}[1 - (\frac{\alpha+T}{\alpha+T+t})^{r+x}
-        {}_2F_1(r+x, b+x+1; a+b+x; \frac{t}{\alpha+T+t})]\,P(\text{alive})."""
-        theta = self._params_or(params)
-        x, tx, T_, idx = self._rft(frequency, recency, T)
-        pa, post = self._posterior(theta, x, tx, T_)
-        return self._wrap(pa * self._new_expected(float(t), *post), idx)
-
-    def pmf(self, t, n, params=None):
-        r"""P(X(t) = n) for a new customer (module docstring); numpy-broadcasting in ``t`` and ``n``."""
-        r, al, a, b = self._params_or(params)
-        t, n = np.broadcast_arrays(np.asarray(t, dtype=float), np.asarray(n, dtype=float))
-        q = al / (al + t)
-        lb = special.betaln(a, b)
-        ns = np.maximum(n, 0.0)
-        out = (np.exp(special.betaln(a, b + ns + 1) - lb) * nb_count_pmf(n, r, q)
-               + np.exp(special.betaln(a + 1, b + ns) - lb) * nb_count_sf(n, r, q))
-        out = np.where((n >= 0) & (n == np.round(n)), out, 0.0)
-        return float(out) if out.ndim == 0 else out
-
-    def _posterior(self, theta, x, tx, T):
-        """P(alive) and the BG/NBD parameters of an alive customer: (r+x, alpha+T, a, b+x+1)."""
-        r, al, a, b = theta
-        return special.expit(-self._log_odds_dead(theta, x, tx, T)), (r + x, al + T, a + 0 * x, b + x + 1)
-
-    @staticmethod
-    def _new_pmf(t, n, *post):
-        return bgnbd_pmf(t, n, *post)
-
-    @staticmethod
-    def _new_expected(t, *post):
-        return bgnbd_expected_new(t, *post)
-
-
+@checked(n=number(1, integer=True), r=number(0, low_open=True), alpha=number(0, low_open=True), a=number(0, low_open=True),
+         b=number(0, low_open=True), T=numbers(0), seed=number(0, integer=True))
 def simulate_mbgnbd(n: int, r: float, alpha: float, a: float, b: float, T=52.0, seed: int = 0):
     r"""Customers of an MBG/NBD world (seeded): :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`,
     :math:`p \sim \mathrm{Beta}(a, b)`; the customer drops out right after her first purchase with probability

@@ -33,7 +33,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .base import CustomerModel, CustomerPredictionResults, factorize_rows
+from ..core.checks import checked, numbers
+from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, factorize_rows
 from .distributions import ContinuousDistributionsMixin, pnbd_pmf
 
 NAMES = ["r", "alpha", "s", "beta"]
@@ -154,36 +155,85 @@ def _hyp2f1_1pc_any(P, C, z):
     return tuple(out)
 
 
-def _log_tail(r, al, s, be, x, t, deriv: bool):
-    r"""E(t) = \log[(J(t) (r+s+x))] and its gradient in (r, alpha, s, beta), one value per (x, t)."""
-    swap = al < be
-    k = 1.0 if swap else 0.0
-    C = r + s + x + 1
-    if swap:
-        P = np.full_like(x, s + 1.0)
-        z = (be - al) / (be + t)
-    else:
-        P = r + x
-        z = (al - be) / (al + t)
+def log_tail(r, al, s, be, x, t, deriv: bool):
+    r"""E(t) = \log[(r+s+x) J(t)] and its gradient in (r, alpha, s, beta), elementwise: alpha and beta may be
+    shared (the model) or one per row (the model with covariates). The roles of alpha and beta (and of
+    r + x and s + 1) swap where alpha < beta, so that the argument of the series lies in [0, 1)."""
+    swap = np.asarray(al < be)
+    k = swap.astype(float)
+    C = r + s + x + 1.0
+    P = np.where(swap, s + 1.0, r + x)
+    z = np.where(swap, (be - al) / (be + t), (al - be) / (al + t))
+    P, C, z = (np.ascontiguousarray(v, dtype=float) for v in np.broadcast_arrays(P, C, z))
     G, GP, GC, Gz = _hyp2f1_1pc_any(P, C, z)
     la, lb = np.log(al + t), np.log(be + t)
     E = -(r + x - k) * la - (s + k) * lb + np.log(G)
     if not deriv:
         return E, None
-    if swap:
-        dz_da, dz_db = -1.0 / (be + t), (al + t) / (be + t) ** 2
-        dP = (0.0, 1.0)
-    else:
-        dz_da, dz_db = (be + t) / (al + t) ** 2, -1.0 / (al + t)
-        dP = (1.0, 0.0)
     iG = 1.0 / G
+    dz_da = np.where(swap, -1.0 / (be + t), (be + t) / (al + t) ** 2)
+    dz_db = np.where(swap, (al + t) / (be + t) ** 2, -1.0 / (al + t))
     dE = np.stack([
-        -la + (GP * dP[0] + GC) * iG,
+        -la + (GP * (1.0 - k) + GC) * iG,
         -(r + x - k) / (al + t) + Gz * dz_da * iG,
-        -lb + (GP * dP[1] + GC) * iG,
+        -lb + (GP * k + GC) * iG,
         -(s + k) / (be + t) + Gz * dz_db * iG,
     ])
     return E, dE
+
+
+def bracket(r, al, s, be, x, T, E1, E2):
+    r"""The likelihood bracket :math:`e^A + e^{B_1} - e^{B_2}` in log space, with
+    :math:`A = -(r+x)\log(\alpha+T) - s\log(\beta+T)` (alive at T) and
+    :math:`B_j = \log\frac{s}{r+s+x} + E(t_j)`, :math:`t_1 = t_x`, :math:`t_2 = T` (died in between):
+    returns (A, B1, B2, M, the three terms scaled by :math:`e^{-M}`, their sum), :math:`M = \max(A, B_1)`,
+    so that its log is :math:`M + \log(\text{sum})`."""
+    lnk = np.log(s) - np.log(r + s + x)
+    A = -(r + x) * np.log(al + T) - s * np.log(be + T)
+    B1, B2 = lnk + E1, lnk + E2
+    M = np.maximum(A, B1)
+    eA, e1, e2 = np.exp(A - M), np.exp(B1 - M), np.exp(B2 - M)
+    return A, B1, B2, M, eA, e1, e2, eA + e1 - e2
+
+
+def row_terms(r, al, s, be, x, tx, T, deriv: bool, pairs=None):
+    """A (alive-at-T term), the log of the likelihood bracket (:func:`bracket`) and its gradient in
+    (r, alpha, s, beta), row by row: the one Pareto/NBD row likelihood of the model, its results and the
+    model with covariates. ``pairs`` (:func:`_tail_pairs`, shared alpha and beta only) evaluates the tail
+    once per distinct (x, t)."""
+    if pairs is None:
+        E1, dE1 = log_tail(r, al, s, be, x, tx, deriv)
+        E2, dE2 = log_tail(r, al, s, be, x, T, deriv)
+    else:
+        px, pt, c1, c2 = pairs
+        E, dE = log_tail(r, al, s, be, px, pt, deriv)
+        E1, E2 = E[c1], E[c2]
+        if deriv:
+            dE1, dE2 = dE[:, c1], dE[:, c2]
+    A, B1, B2, M, _, _, _, tot = bracket(r, al, s, be, x, T, E1, E2)
+    lse = M + np.log(tot)
+    if not deriv:
+        return A, lse, None
+    wA, w1, w2 = np.exp(A - lse), np.exp(B1 - lse), np.exp(B2 - lse)
+    irsx = 1.0 / (r + s + x)
+    d = np.stack([
+        -wA * np.log(al + T) - (w1 - w2) * irsx,
+        -wA * (r + x) / (al + T),
+        -wA * np.log(be + T) + (w1 - w2) * (1.0 / s - irsx),
+        -wA * s / (be + T),
+    ]) + w1 * dE1 - w2 * dE2
+    return A, lse, d
+
+
+def row_loglik(r, al, s, be, x, tx, T, deriv: bool = False, pairs=None):
+    r"""Log-likelihood of each row (module docstring), :math:`\log\Gamma(r+x) - \log\Gamma(r) + r\log\alpha
+    + s\log\beta + \log(e^A + e^{B_1} - e^{B_2})`, and with ``deriv`` its gradient in (r, alpha, s, beta)."""
+    _, lse, d = row_terms(r, al, s, be, x, tx, T, deriv, pairs)
+    ll = special.gammaln(r + x) - special.gammaln(r) + r * np.log(al) + s * np.log(be) + lse
+    if not deriv:
+        return ll, None
+    return ll, d + np.stack([special.digamma(r + x) - special.digamma(r) + np.log(al) + 0 * x, r / al + 0 * x,
+                             np.log(be) + 0 * x, s / be + 0 * x])
 
 
 def _tail_pairs(x, tx, T):
@@ -194,19 +244,83 @@ def _tail_pairs(x, tx, T):
     return pairs_x[first], pairs_t[first], codes[: x.size], codes[x.size:]
 
 
-class ParetoNBD(CustomerModel):
-    """Pareto/NBD model of (frequency, recency, T); ``fit()`` returns :class:`ParetoNBDResults`
-    (Newton on the log-parameters with the analytic gradient and a Hessian by differences of it)."""
+def _expm1_ratio(s, y):
+    r"""(1 - (1+y)^{-(s-1)})/(s-1), equal to log(1+y) at s = 1."""
+    l = np.log1p(y)
+    if abs(s - 1) < 1e-10:
+        return l
+    return -np.expm1(-(s - 1) * l) / (s - 1)
 
-    model_name = "Pareto/NBD"
+
+class ParetoNBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
+    """Fitted Pareto/NBD with the predictions of Schmittlein et al. (1987) / Fader & Hardie (2005)."""
+
+    model_label = "Pareto/NBD"
+    factorizes = True
+
+    def p_alive(self, frequency=None, recency=None, T=None, params=None):
+        r"""P(alive | x, t_x, T) = \frac{(\alpha+T)^{-(r+x)}(\beta+T)^{-s}}{L / [\Gamma(r+x)\alpha^r\beta^s/\Gamma(r)]}
+        (Fader & Hardie 2005, eq. 18), in log space."""
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        return self._wrap(self._p_alive(x, tx, T_, self._params_or(params)), idx)
+
+    def _p_alive(self, x, tx, T, theta):
+        """P(alive) of checked arrays, evaluated once per distinct (x, t_x, T) and tail once per (x, t)."""
+        codes, first = factorize_rows([x, tx, T])
+        ux, utx, uT = x[first], tx[first], T[first]
+        A, lse, _ = row_terms(*theta, ux, utx, uT, False, _tail_pairs(ux, utx, uT))
+        return np.exp(A - lse)[codes]
+
+    @checked(t=PERIODS_AHEAD)
+    def expected_purchases_new_customer(self, t, params=None):
+        r"""E[X(t)] = \frac{r\beta}{\alpha(s-1)}\big[1 - (\frac{\beta}{\beta+t})^{s-1}\big] (SMC 1987, eq. 17)."""
+        r, al, s, be = self._params_or(params)
+        t = np.asarray(t, dtype=float)
+        return r * be / al * _expm1_ratio(s, t / be)
+
+    @checked(t=PERIODS_AHEAD)
+    def expected_purchases(self, t, frequency=None, recency=None, T=None, params=None):
+        r"""E[Y(t) | x, t_x, T] = \frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}\big[1-(\frac{\beta+T}{\beta+T+t})^{s-1}\big] P(\text{alive})
+        (Fader & Hardie 2005, eq. 19)."""
+        theta = self._params_or(params)
+        r, al, s, be = theta
+        x, tx, T_, idx = self._rft(frequency, recency, T)
+        pa = self._p_alive(x, tx, T_, theta)
+        out = (r + x) * (be + T_) / (al + T_) * _expm1_ratio(s, float(t) / (be + T_)) * pa
+        return self._wrap(out, idx)
+
+    @checked(t=PERIODS_AHEAD, n=numbers())
+    def pmf(self, t, n, params=None):
+        r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (Fader &
+        Hardie 2006; :func:`.distributions.pnbd_pmf`); numpy-broadcasting in ``t`` and ``n``."""
+        return pnbd_pmf(t, n, *self._params_or(params))
+
+    def _posterior(self, theta, x, tx, T):
+        """P(alive) and the parameters of an alive customer, (r+x, alpha+T, s, beta+T) (:mod:`.distributions`)."""
+        r, al, s, be = theta
+        return self._p_alive(x, tx, T, theta), (r + x, al + T, s + 0 * x, be + T)
+
+    @staticmethod
+    def _new_pmf(t, n, *post):
+        return pnbd_pmf(t, n, *post)
+
+    @staticmethod
+    def _dert_alive(delta, r, al, s, be):
+        r"""\frac{r}{\alpha}\,\beta^s\delta^{s-1}U(s, s; \delta\beta) at the posterior (FHL 2005 JMR, eq. 2)."""
+        z = delta * be
+        return r / al * np.exp(s * np.log(z)) * special.hyperu(s, s, z) / delta
+
+
+class ParetoNBD(CustomerModel, key="pnbd", name="Pareto/NBD", data="continuous", segment_test=True, rank=2):
+    """Pareto/NBD model of (frequency, recency, T); ``fit()`` returns :class:`ParetoNBDResults`
+    (Newton on the log-parameters with the analytic gradient and a Hessian by differences of it).
+    Arguments as :class:`~relmkt_utils.btyd.BetaGeo`."""
+
     param_names = NAMES
+    results_cls = ParetoNBDResults
     analytic_hessian = False
     # warm start from 20,000 rows above 50,000: the steps on all rows then take two or three iterations
     warm_rows, warm_size = 50_000, 20_000
-
-    @property
-    def results_cls(self):
-        return ParetoNBDResults
 
     def _sufficient(self, x, tx, T, w) -> dict:
         px, pt, c1, c2 = _tail_pairs(x, tx, T)
@@ -214,56 +328,23 @@ class ParetoNBD(CustomerModel):
         return dict(x=x, tx=tx, T=T, w=w, W=w.sum(), ux=ux, nx=np.bincount(inv, weights=w),
                     px=px, pt=pt, c1=c1, c2=c2)
 
-    @staticmethod
-    def _terms(theta, x, tx, T, deriv, pairs=None):
-        """Row terms A, B1, B2 (and gradients) of the likelihood bracket."""
-        r, al, s, be = theta
-        if pairs is None:
-            E1, dE1 = _log_tail(r, al, s, be, x, tx, deriv)
-            E2, dE2 = _log_tail(r, al, s, be, x, T, deriv)
-        else:
-            px, pt, c1, c2 = pairs
-            E, dE = _log_tail(r, al, s, be, px, pt, deriv)
-            E1, E2 = E[c1], E[c2]
-            if deriv:
-                dE1, dE2 = dE[:, c1], dE[:, c2]
-        lnk = np.log(s) - np.log(r + s + x)
-        A = -(r + x) * np.log(al + T) - s * np.log(be + T)
-        B1, B2 = lnk + E1, lnk + E2
-        M = np.maximum(A, B1)
-        lse = M + np.log(np.exp(A - M) + np.exp(B1 - M) - np.exp(B2 - M))
-        if not deriv:
-            return A, lse, None
-        wA, w1, w2 = np.exp(A - lse), np.exp(B1 - lse), np.exp(B2 - lse)
-        dA = np.stack([-np.log(al + T), -(r + x) / (al + T), -np.log(be + T), -s / (be + T)])
-        dk = np.stack([-1.0 / (r + s + x), np.zeros_like(x), 1.0 / s - 1.0 / (r + s + x), np.zeros_like(x)])
-        dlse = wA * dA + (w1 - w2) * dk + w1 * dE1 - w2 * dE2
-        return A, lse, dlse
-
     def loglike_obs(self, params) -> np.ndarray:
         """Log-likelihood of each customer (ungrouped) at ``params`` = (r, alpha, s, beta)."""
         r, al, s, be = np.asarray(params, dtype=float)
-        x = self.frequency
-        _, lse, _ = self._terms((r, al, s, be), x, self.recency, self.T, False)
-        return special.gammaln(r + x) - special.gammaln(r) + r * np.log(al) + s * np.log(be) + lse
+        return row_loglik(r, al, s, be, self.frequency, self.recency, self.T)[0]
 
     def _objective_on(self, d, theta, order):
         r, al, s, be = theta
         ux, nx, W, w = d["ux"], d["nx"], d["W"], d["w"]
         x, T, c1, c2 = d["x"], d["T"], d["c1"], d["c2"]
-        E, dE = _log_tail(r, al, s, be, d["px"], d["pt"], order >= 1)
-        la, lb = np.log(al + T), np.log(be + T)
-        lnk = np.log(s) - np.log(r + s + x)
-        A = -(r + x) * la - s * lb
-        B1, B2 = lnk + E[c1], lnk + E[c2]
-        M = np.maximum(A, B1)
-        eA, e1, e2 = np.exp(A - M), np.exp(B1 - M), np.exp(B2 - M)
-        tot = eA + e1 - e2
+        E, dE = log_tail(r, al, s, be, d["px"], d["pt"], order >= 1)
+        _, _, _, M, eA, e1, e2, tot = bracket(r, al, s, be, x, T, E[c1], E[c2])
         lse = M + np.log(tot)
         ll = nx @ special.gammaln(r + ux) + W * (-special.gammaln(r) + r * np.log(al) + s * np.log(be)) + w @ lse
         if order == 0:
             return -ll
         # gradient of sum_i w_i lse_i, with the tail terms summed per (x, t) pair before the chain rule
+        la, lb = np.log(al + T), np.log(be + T)
         wt = w / tot
         wA, w1, w2 = wt * eA, wt * e1, wt * e2
         k_r = (w1 - w2) @ (1.0 / (r + s + x))
@@ -286,66 +367,3 @@ class ParetoNBD(CustomerModel):
         rate = max((w @ self.frequency) / max(w @ self.T, 1e-12), 1e-6)
         scale = max(float(w @ self.T / w.sum()), 1e-6)
         return np.array([1.0, 1.0 / rate, 1.0, scale])
-
-
-def _expm1_ratio(s, y):
-    r"""(1 - (1+y)^{-(s-1)})/(s-1), equal to log(1+y) at s = 1."""
-    l = np.log1p(y)
-    if abs(s - 1) < 1e-10:
-        return l
-    return -np.expm1(-(s - 1) * l) / (s - 1)
-
-
-class ParetoNBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
-    """Fitted Pareto/NBD with the predictions of Schmittlein et al. (1987) / Fader & Hardie (2005)."""
-
-    model_label = "Pareto/NBD"
-
-    def p_alive(self, frequency=None, recency=None, T=None, params=None):
-        r"""P(alive | x, t_x, T) = \frac{(\alpha+T)^{-(r+x)}(\beta+T)^{-s}}{L / [\Gamma(r+x)\alpha^r\beta^s/\Gamma(r)]}
-        (Fader & Hardie 2005, eq. 18), in log space."""
-        x, tx, T_, idx = self._rft(frequency, recency, T)
-        return self._wrap(self._p_alive(x, tx, T_, self._params_or(params)), idx)
-
-    def _p_alive(self, x, tx, T, theta):
-        """P(alive) of checked arrays, evaluated once per distinct (x, t_x, T) and tail once per (x, t)."""
-        codes, first = factorize_rows([x, tx, T])
-        ux, utx, uT = x[first], tx[first], T[first]
-        A, lse, _ = ParetoNBD._terms(theta, ux, utx, uT, False, _tail_pairs(ux, utx, uT))
-        return np.exp(A - lse)[codes]
-
-    def expected_purchases_new_customer(self, t, params=None):
-        r"""E[X(t)] = \frac{r\beta}{\alpha(s-1)}\big[1 - (\frac{\beta}{\beta+t})^{s-1}\big] (SMC 1987, eq. 17)."""
-        r, al, s, be = self._params_or(params)
-        t = np.asarray(t, dtype=float)
-        return r * be / al * _expm1_ratio(s, t / be)
-
-    def expected_purchases(self, t, frequency=None, recency=None, T=None, params=None):
-        r"""E[Y(t) | x, t_x, T] = \frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}\big[1-(\frac{\beta+T}{\beta+T+t})^{s-1}\big] P(\text{alive})
-        (Fader & Hardie 2005, eq. 19)."""
-        theta = self._params_or(params)
-        r, al, s, be = theta
-        x, tx, T_, idx = self._rft(frequency, recency, T)
-        pa = self._p_alive(x, tx, T_, theta)
-        out = (r + x) * (be + T_) / (al + T_) * _expm1_ratio(s, float(t) / (be + T_)) * pa
-        return self._wrap(out, idx)
-
-    def pmf(self, t, n, params=None):
-        r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (Fader &
-        Hardie 2006; :func:`.distributions.pnbd_pmf`); numpy-broadcasting in ``t`` and ``n``."""
-        return pnbd_pmf(t, n, *self._params_or(params))
-
-    def _posterior(self, theta, x, tx, T):
-        """P(alive) and the parameters of an alive customer, (r+x, alpha+T, s, beta+T) (:mod:`.distributions`)."""
-        r, al, s, be = theta
-        return self._p_alive(x, tx, T, theta), (r + x, al + T, s + 0 * x, be + T)
-
-    @staticmethod
-    def _new_pmf(t, n, *post):
-        return pnbd_pmf(t, n, *post)
-
-    @staticmethod
-    def _dert_alive(delta, r, al, s, be):
-        r"""\frac{r}{\alpha}\,\beta^s\delta^{s-1}U(s, s; \delta\beta) at the posterior (FHL 2005 JMR, eq. 2)."""
-        z = delta * be
-        return r / al * np.exp(s * np.log(z)) * special.hyperu(s, s, z) / delta

@@ -2,16 +2,22 @@
 
 ``results.save(path)`` writes the model name, the estimates, the covariance of the log-parameters
 (from which ``bse``, ``conf_int()`` and ``cov_params()`` follow), ``nobs``, ``llf``, ``converged``,
-the iterations, the warnings and the model's settings; :func:`load_results` returns results of the
-same class whose predictions work as before, given the customers as arguments (the data are not
-stored: ``results.model`` is ``None`` and a prediction called without customer data says so). Numbers
-are written with ``repr`` precision, so a round trip gives the same floats; NaN is written as ``null``.
+the iterations, the warnings, the model's settings and the period of its summary (so the time unit
+travels with the results); :func:`load_results` returns results of the same class whose predictions
+work as before, given the customers as arguments (the data are not stored: ``results.model`` is
+``None`` and a prediction called without customer data says so). Numbers are written with ``repr``
+precision, so a round trip gives the same floats; NaN is written as ``null``. The results class is found
+in the model registry (:mod:`.registry`), so persistence imports no model.
 
 The format (``"format": "relmkt.btyd.results/1"``)::
 
     {"format": ..., "model": "BG/NBD", "results_class": "BetaGeoResults",
      "param_names": [...], "params": [...], "cov_params_log": [[...], ...],
-     "nobs": ..., "llf": ..., "converged": true, "iterations": 8, "warnings": [...], "settings": {...}}
+     "nobs": ..., "llf": ..., "converged": true, "iterations": 8, "warnings": [...], "settings": {...},
+     "period": {"freq": "D", "freq_multiplier": 7.0, "time_unit": "week"}}
+
+``period`` is ``null`` for a model that did not know its time unit (and absent in files written before it
+was added, which load with no period).
 """
 from __future__ import annotations
 
@@ -23,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError
+from ..core.time import Period
+from .registry import results_classes
 
 FORMAT = "relmkt.btyd.results/1"
 
@@ -58,6 +66,7 @@ class SavableResults:
             "iterations": int(getattr(self, "iterations", 0)),
             "warnings": [str(w) for w in self.warnings],
             "settings": dict(self.settings),
+            "period": _period_doc(getattr(self, "period", None)),
         }
 
     def save(self, path) -> Path:
@@ -67,24 +76,20 @@ class SavableResults:
         return path
 
 
-def _classes() -> dict:
-    from .bgbb import BetaGeoBetaBinomResults
-    from .bgnbd import BetaGeoResults
-    from .gammagamma import GammaGammaResults
-    from .mbgnbd import ModifiedBetaGeoResults
-    from .paretonbd import ParetoNBDResults
-    from .cnbd import BetaGeoCNBDResults, ModifiedBetaGeoCNBDResults
-    from .ggomnbd import GammaGompertzNBDResults
-    from .paretoggg import ParetoGGGResults
-    from ..retention import BdWResults
+def _period_doc(period) -> dict | None:
+    if period is None:
+        return None
+    return {"freq": period.freq, "freq_multiplier": period.multiplier, "time_unit": period.time_unit.name}
 
-    return {c.__name__: c for c in (BetaGeoResults, ParetoNBDResults, GammaGammaResults, ModifiedBetaGeoResults,
-                                    BetaGeoBetaBinomResults,
-                                    BetaGeoCNBDResults,
-                                    ModifiedBetaGeoCNBDResults,
-                                    GammaGompertzNBDResults,
-                                    ParetoGGGResults,
-                                    BdWResults)}
+
+def _period_of(doc, name: str):
+    if doc is None:
+        return None
+    try:
+        return Period(doc["freq"], doc["freq_multiplier"])
+    except (KeyError, TypeError, DataError):
+        raise DataError(f"{name}: the saved period must hold freq (D or W) and a positive freq_multiplier, "
+                        f"got {doc!r}") from None
 
 
 def load_results(path):
@@ -97,7 +102,7 @@ def load_results(path):
         raise DataError(f"{path.name}: not a JSON file of saved results ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise DataError(f"{path.name}: not a file written by results.save() (format must be {FORMAT!r})")
-    classes = _classes()
+    classes = results_classes()
     cls = classes.get(doc.get("results_class"))
     if cls is None:
         raise DataError(f"{path.name}: unknown results class {doc.get('results_class')!r}; "
@@ -114,4 +119,6 @@ def load_results(path):
     settings = doc.get("settings") or {}
     if settings:
         res.settings = dict(settings)
+    if hasattr(cls, "period"):
+        res.period = _period_of(doc.get("period"), path.name)
     return res

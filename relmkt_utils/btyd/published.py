@@ -13,8 +13,12 @@ Hardie, B. G. S. & Shang, J. (2010). Customer-base analysis in a discrete-time n
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
+from ..core.errors import DataError
 
 from .bgbb import BetaGeoBetaBinom
 from .bgnbd import BetaGeo
@@ -93,3 +97,34 @@ def as_printed(table: pd.DataFrame) -> pd.DataFrame:
                      "relmkt": f"{r['relmkt']:,.{d + 2}f}", "relative difference": f"{100 * r['relative difference']:+.2f}%",
                      "same to printed decimals": "yes" if r["same to printed decimals"] else "no"})
     return pd.DataFrame(rows)
+
+
+@dataclass
+class Reproduction:
+    """The published fits reproduced on a dataset that ships a paper's own data: ``tables`` to show
+    (the computed summary against the published one, the estimates side by side, the log-likelihoods)
+    and ``summary_gap``, the largest difference between the summary computed from the log and the
+    published one (None for a published summary used as it is)."""
+
+    tables: list
+    summary_gap: float | None = None
+
+
+def reproduce(ds, summary: pd.DataFrame) -> Reproduction:
+    """The published comparison for ``ds``: the donations' BG/BB (Fader, Hardie & Shang 2010), or, for a
+    dataset with the CDNOW calibration summary, the summary computed from the log against the published
+    one and the four models' estimates beside Fader, Hardie & Lee (2005) and BTYDplus."""
+    if "bgbb_summary" in ds.extras and ds.extras["bgbb_summary"] is summary:
+        return Reproduction([as_printed(compare_bgbb_donations(summary))])
+    published = ds.extras.get("calibration_summary")
+    if published is None:
+        raise DataError(f"dataset {ds.name!r} ships no published summary to reproduce")
+    pub = published.set_index("customer_id")
+    gap = summary_gap(summary, pub)
+    table, loglik = compare_with_published(pub)
+    plain = {"frequency": "repeat purchases", "recency": "recency", "T": "time observed", "monetary_value": "spend per purchase"}
+    gaps = pd.DataFrame({"summary column": [plain.get(c, c) for c in gap], "largest difference": list(gap.values())})
+    likelihoods = pd.DataFrame([{"model": m, "log-likelihood at relmkt's estimates": ours,
+                                 "log-likelihood at the published estimates": theirs}
+                                for m, (ours, theirs) in loglik.items()])
+    return Reproduction([gaps, as_printed(table), likelihoods], max(gap.values()))

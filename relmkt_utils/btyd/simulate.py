@@ -9,6 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import checked, number, numbers, TEXT
+
+POSITIVE = numbers(0, low_open=True)
+CUSTOMERS = number(1, integer=True)
+SEED = number(0, integer=True)
+SPAN = numbers(0)
+
 
 def _T_array(n: int, T) -> np.ndarray:
     T = np.broadcast_to(np.asarray(T, dtype=float), (n,)).copy()
@@ -25,6 +32,7 @@ def _order_stat(rng, k: np.ndarray, n: np.ndarray, span: np.ndarray) -> np.ndarr
     return out
 
 
+@checked(n=CUSTOMERS, r=POSITIVE, alpha=POSITIVE, a=POSITIVE, b=POSITIVE, T=SPAN, seed=SEED)
 def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=52.0, seed: int = 0) -> pd.DataFrame:
     r"""Customers of a BG/NBD world (FHL 2005): :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`,
     :math:`p \sim \mathrm{Beta}(a, b)`, Poisson purchases at rate :math:`\lambda`, dropout with probability
@@ -50,6 +58,7 @@ def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=52.0, s
                         index=pd.RangeIndex(n, name="customer_id"))
 
 
+@checked(n=CUSTOMERS, r=POSITIVE, alpha=POSITIVE, s=POSITIVE, beta=POSITIVE, T=SPAN, seed=SEED)
 def simulate_paretonbd(n: int, r: float, alpha: float, s: float, beta: float, T=52.0, seed: int = 0) -> pd.DataFrame:
     r"""Customers of a Pareto/NBD world: :math:`\lambda \sim \mathrm{Gamma}(r,\alpha)`, lifetime
     :math:`\tau \sim \mathrm{Exp}(\mu)`, :math:`\mu \sim \mathrm{Gamma}(s,\beta)`; x ~ Poisson(lambda min(tau, T)),
@@ -66,6 +75,7 @@ def simulate_paretonbd(n: int, r: float, alpha: float, s: float, beta: float, T=
                         index=pd.RangeIndex(n, name="customer_id"))
 
 
+@checked(frequency=numbers(0), p=POSITIVE, q=POSITIVE, gamma=POSITIVE, seed=SEED)
 def simulate_gammagamma(frequency, p: float, q: float, gamma: float, seed: int = 0) -> pd.DataFrame:
     r"""Mean spend of each customer's ``frequency`` transactions in a Gamma-Gamma world:
     :math:`\nu \sim \mathrm{Gamma}(q, \gamma)`, each value :math:`\mathrm{Gamma}(p, \nu)`, so the mean of
@@ -79,6 +89,8 @@ def simulate_gammagamma(frequency, p: float, q: float, gamma: float, seed: int =
     return pd.DataFrame({"frequency": x, "monetary_value": m, "nu": nu})
 
 
+@checked(n=CUSTOMERS, r=POSITIVE, alpha=POSITIVE, a=POSITIVE, b=POSITIVE, acquisition_days=number(1, integer=True), seed=SEED,
+         id_prefix=TEXT)
 def simulate_transactions(n: int, r: float, alpha: float, a: float, b: float, start="2020-01-01",
                           end="2021-12-31", acquisition_days: int = 90, spend=(6.0, 4.0, 15.0),
                           seed: int = 0, id_prefix: str = "C") -> pd.DataFrame:

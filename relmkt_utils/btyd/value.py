@@ -7,8 +7,8 @@ CLV with a confidence interval (CLVTools' ``predict(..., uncertainty="boots")`` 
           \sum_{k=1}^{H} \frac{E[Y_i(k) \mid x_i, t_{x,i}, T_i; \theta] - E[Y_i(k-1) \mid \cdot]}{(1+d)^k}
 
 (:meth:`relmkt_utils.btyd.BetaGeoResults.clv`: purchases of period *k* discounted at its end; *d* the rate
-per period equivalent to ``annual_discount_rate``, :math:`H` = ``horizon_months`` in periods of
-``time_unit``; :math:`\theta` the purchase model's parameters, :math:`\phi` the Gamma-Gamma's, *m* the
+per period equivalent to ``annual_discount_rate``, :math:`H` = ``horizon_months`` in periods of the model's
+time unit, which it took from its summary; :math:`\theta` the purchase model's parameters, :math:`\phi` the Gamma-Gamma's, *m* the
 margin). It is the value *expected* for a customer with her history, given the parameters. The column
 ``clv`` is :math:`\mathrm{CLV}_i(\hat\theta, \hat\phi)`; ``clv_lower``/``clv_upper`` a (1 - alpha)
 confidence interval of :math:`\mathrm{CLV}_i(\theta, \phi)` at the true parameters. It is **not** a
@@ -55,16 +55,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..core.checks import Rule, checked, instance, number, numbers, one_of
 from ..core.errors import DataError, ParameterError
 from ..core.estimate import Estimate
-from ..core.time import time_unit as as_time_unit
-from .base import check_rft, factorize_rows
-from .bgnbd import BetaGeoResults
-from .covariates import BetaGeoCovariatesResults, ParetoNBDCovariatesResults
-from .paretonbd import ParetoNBDResults
+from ..core.time import Period, model_time_unit, same_unit
+from .base import ANNUAL_RATE, HORIZON, MARGIN, check_rft, factorize_rows
 
-#: Results types whose expectations factorize into P(alive) x a part free of t_x (module docstring).
-FACTORIZING = (BetaGeoResults, ParetoNBDResults, BetaGeoCovariatesResults, ParetoNBDCovariatesResults)
 METHODS = ("bootstrap", "normal")
 _CHUNK = 20_000
 
@@ -100,7 +96,7 @@ class _Evaluator:
         self.codes = codes
         self.x, self.tx, self.T = x[first], tx[first], T[first]
         self.cov = _take(cov, first)
-        self.factorize = type(results) in FACTORIZING
+        self.factorize = bool(getattr(type(results), "factorizes", False))   # P(alive) x a part free of t_x
         if self.factorize:
             tcols = [c[first] for c in cov_cols]
             pc, pf = factorize_rows([self.x, self.T] + tcols)
@@ -196,9 +192,20 @@ def _bootstrap_params(results, spend_model, n_boot: int, rng):
     return thetas, phis, failed
 
 
+#: Fitted Gamma-Gamma results, or a spend per purchase (a number >= 0 or one per customer).
+SPEND_MODEL = Rule("fitted Gamma-Gamma results (GammaGamma(...).fit()) or a spend per purchase (a number >= 0 "
+                   "or one per customer)",
+                   lambda v: "" if hasattr(v, "expected_spend") else numbers(0).test(v))
+
+
+@checked(model=instance(attributes=("clv", "p_alive", "expected_purchases"),
+                        text="fitted purchase-model results (e.g. BetaGeo(...).fit())"),
+         spend_model=SPEND_MODEL, horizon_months=HORIZON, annual_discount_rate=ANNUAL_RATE, margin=MARGIN,
+         n_boot=number(2, integer=True), seed=number(0, integer=True), alpha=number(0, 1, low_open=True, high_open=True),
+         method=one_of(*METHODS))
 def customer_value(model, spend_model, summary: pd.DataFrame, horizon_months: float = 12,
                    annual_discount_rate: float = 0.10, margin: float = 1.0, n_boot: int = 200, seed: int = 0,
-                   time_unit="week", alpha: float = 0.05, method: str = "normal") -> pd.DataFrame:
+                   time_unit=None, alpha: float = 0.05, method: str = "normal") -> pd.DataFrame:
     """Per-customer P(alive), expected purchases, expected spend and CLV with a (1 - alpha) interval.
 
     Parameters
@@ -210,8 +217,10 @@ def customer_value(model, spend_model, summary: pd.DataFrame, horizon_months: fl
     summary : :func:`~relmkt_utils.btyd.rfm_summary` of the customers to value (frequency, recency, T in
         the model's time unit; monetary_value for a Gamma-Gamma; the covariate columns for a model with
         covariates unless it is the fitted data), indexed by customer id.
-    horizon_months, annual_discount_rate, time_unit : the calendar horizon, the discount rate per year and
-        the model's time unit (converted by :mod:`relmkt_utils.core.time`).
+    horizon_months, annual_discount_rate : the calendar horizon and the discount rate per year, converted
+        into periods of the model's time unit (:mod:`relmkt_utils.core.time`), which the model took from its
+        summary. ``time_unit``: only for a model built from bare arrays without one; a unit that
+        contradicts the model's (or the summary's) is a DataError.
     margin : share of spend that is profit (1.0: revenue CLV).
     n_boot, seed, alpha, method : replicates, their seed, the interval level and ``"bootstrap"`` or
         ``"normal"`` (module docstring).
@@ -223,31 +232,29 @@ def customer_value(model, spend_model, summary: pd.DataFrame, horizon_months: fl
     and ``clv_total`` (:class:`~relmkt_utils.core.estimate.Estimate`), ``method``, ``n_replicates``,
     ``failed_replicates``, ``horizon_periods``, ``rate_per_period`` and ``description`` (a sentence).
     """
-    if method not in METHODS:
-        raise ParameterError(f"customer_value: method must be one of {METHODS}, got {method!r}")
+    if not isinstance(summary, pd.DataFrame):
+        raise ParameterError(f"customer_value: summary must be an rfm_summary DataFrame, got {type(summary).__name__}")
     for name, fitted in (("purchase model", model), ("spend model", spend_model)):
         if getattr(fitted, "converged", True) is False and any("not converge" in str(w) for w in getattr(fitted, "warnings", ())):
             raise DataError(f"customer_value: the {name} did not converge, so its estimates have no sampling "
                             "distribution to draw intervals from (and are not maximum-likelihood estimates); "
                             "see its warnings")
-    if int(n_boot) != n_boot or n_boot < 2:
-        raise ParameterError(f"customer_value: n_boot must be a whole number of replicates >= 2, got {n_boot!r}")
-    if not 0 < alpha < 1:
-        raise ParameterError(f"customer_value: alpha must lie in (0, 1), got {alpha!r}")
-    if not np.isfinite(margin) or margin < 0:
-        raise ParameterError(f"customer_value: margin must be a finite number >= 0, got {margin!r}")
-    if not np.isfinite(horizon_months) or horizon_months <= 0:
-        raise ParameterError(f"customer_value: horizon_months must be positive, got {horizon_months!r}")
     need = ["frequency", "recency", "T"] + (["monetary_value"] if hasattr(spend_model, "expected_spend") else [])
     missing = [c for c in need if c not in summary.columns]
     if missing:
         raise DataError(f"customer_value: summary lacks column(s) {missing}")
     x, tx, T = check_rft(summary["frequency"], summary["recency"], summary["T"], "customer_value")
     mv = summary["monetary_value"].to_numpy(dtype=float) if "monetary_value" in summary.columns else np.zeros_like(x)
-    unit = as_time_unit(time_unit)
+    carried = getattr(model, "time_unit", None)
+    unit = model_time_unit(time_unit, carried, "customer_value")
+    recorded = Period.of_attrs(summary.attrs)
+    if recorded is not None and not same_unit(recorded.time_unit, unit):
+        raise DataError(f"customer_value: the summary is in {recorded.time_unit.label()} and the model in "
+                        f"{unit.label()}; summarise in the model's time unit")
     H = unit.whole_periods(months=horizon_months)
     rate = unit.rate_per_period(annual_discount_rate)
-    clv_kw = dict(margin=1.0, annual_discount_rate=annual_discount_rate, horizon_months=horizon_months, time_unit=unit)
+    clv_kw = dict(margin=1.0, annual_discount_rate=annual_discount_rate, horizon_months=horizon_months,
+                  time_unit=None if carried is not None else unit)
 
     cov = _cov_frames(model, summary, x, tx, T)
     ev = _Evaluator(model, x, tx, T, cov, clv_kw)

@@ -1,7 +1,8 @@
 """What every science package of relmkt shares: one place for each concept.
 
 * :mod:`.errors` -- :class:`DataError` (the user's data and parameters), warnings, ``require_columns``;
-* :mod:`.time` -- time units and calendars, annual rates and calendar horizons in model periods;
+* :mod:`.time` -- time units and calendars, annual rates and calendar horizons in model periods, the
+  period a summary records (:class:`Period`), the one day rule (:func:`day_numbers`);
 * :mod:`.purchases` -- the purchase-day log of a transaction table, acquisition dates;
 * :mod:`.durations` -- durations to dropout (the lapse rule) for every survival analysis;
 * :mod:`.clv` -- customer lifetime value in both timing conventions, present values of margin streams;
@@ -14,7 +15,8 @@ from .errors import (ConfigError, ConvergenceWarning, DataError, EstimationWarni
                      RelmktError, require_columns)
 from .estimate import Estimate, estimates_of, recovery_table, z_value
 from .results import PROTOCOL, MLEResults, StatsmodelsResults
-from .time import DAYS_PER_YEAR, TimeUnit, calendar_period, time_unit, to_dates
+from .time import (DAYS_PER_YEAR, Period, TimeUnit, calendar_period, day_number, day_numbers, model_time_unit,
+                   time_unit, to_dates)
 
 __all__ = [
     "clv", "clv_from_survival", "equivalent_retention", "margin_multiplier", "present_value",
@@ -22,5 +24,6 @@ __all__ = [
     "ConfigError", "ConvergenceWarning", "DataError", "EstimationWarning", "ParameterError", "Problem", "RelmktError",
     "require_columns", "Estimate", "estimates_of", "recovery_table", "z_value",
     "PROTOCOL", "MLEResults", "StatsmodelsResults",
-    "DAYS_PER_YEAR", "TimeUnit", "calendar_period", "time_unit", "to_dates",
+    "DAYS_PER_YEAR", "Period", "TimeUnit", "calendar_period", "day_number", "day_numbers", "model_time_unit",
+    "time_unit", "to_dates",
 ]

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import COUNT, PROBABILITY, RATE, SEED, checked, number, numbers, one_of
 from .errors import ParameterError
 
 TIMINGS = ("start", "end")
@@ -70,11 +71,23 @@ def _check_rates(retention, discount_rate):
     return r, i
 
 
+@checked(retention=numbers(0, 1), discount_rate=numbers(-1, low_open=True), timing=one_of("start", "end"))
 def margin_multiplier(retention, discount_rate, timing: str = "end"):
     """Value of one unit of margin per period over a customer's life (infinite horizon).
 
     ``timing="end"``: Gupta & Lehmann's (2003, 2005) multiplier :math:`r/(1+i-r)`;
     ``timing="start"``: :math:`(1+i)/(1+i-r)` (Berger & Nasr 1998). numpy-broadcasting.
+
+    Parameters
+    ----------
+    retention : float or array-like
+        retention rate per period, in [0, 1].
+    discount_rate : float or array-like
+        discount rate per period, > -1.
+    timing : {'start', 'end'}, default 'end'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     r, i = _check_rates(retention, discount_rate)
@@ -84,6 +97,9 @@ def margin_multiplier(retention, discount_rate, timing: str = "end"):
     return _out(num / (1 + i - r))
 
 
+@checked(margin=numbers(), retention=numbers(0, 1), discount_rate=numbers(-1, low_open=True),
+         horizon=number(0, integer=True, none=True), timing=one_of("start", "end"),
+         margin_growth=numbers(-1, low_open=True))
 def clv(margin, retention, discount_rate, horizon: int | None = None, timing: str = "start",
         margin_growth=0.0):
     r"""Closed-form CLV with constant retention; numpy-broadcasting in margin, retention and rate.
@@ -93,6 +109,23 @@ def clv(margin, retention, discount_rate, horizon: int | None = None, timing: st
     ``horizon`` T (periods) keeps the first T margins (see the module docstring);
     ``margin_growth`` g makes the margin of tenure t equal to :math:`m(1+g)^t` (start) /
     :math:`m(1+g)^{t-1}` (end, so the first margin is m in both conventions).
+
+    Parameters
+    ----------
+    margin : float or array-like
+        margin per customer per period, in the currency of the data.
+    retention : float or array-like
+        retention rate per period, in [0, 1].
+    discount_rate : float or array-like
+        discount rate per period, > -1.
+    horizon : int or None, default None
+        number of periods whose margins count; None for an infinite horizon.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
+    margin_growth : float or array-like, default 0.0
+        growth of the margin per period of tenure (> -1).
     """
     check_timing(timing)
     r, i = _check_rates(retention, discount_rate)
@@ -114,6 +147,7 @@ def clv(margin, retention, discount_rate, horizon: int | None = None, timing: st
     return _out(m * r / (1 + i) * stream)  # first margin m r/(1+i), then the same ratio x
 
 
+@checked(amounts=numbers(), discount_rate=RATE, timing=one_of("start", "end"))
 def present_value(amounts, discount_rate, timing: str = "end"):
     r"""Present value of the amounts :math:`a_1..a_H` of periods 1..H (last axis of ``amounts``).
 
@@ -121,6 +155,17 @@ def present_value(amounts, discount_rate, timing: str = "end"):
     convention: purchases expected during period k are discounted as if paid at its end, as in
     Lifetimes' ``customer_lifetime_value`` and Fader, Hardie & Lee 2005, "RFM and CLV");
     ``timing="start"``: at its start, :math:`\sum_k a_k (1+i)^{-(k-1)}`. ``discount_rate`` is per period.
+
+    Parameters
+    ----------
+    amounts : array-like
+        amounts a_1..a_H of periods 1..H (last axis).
+    discount_rate : float
+        discount rate per period, > -1.
+    timing : {'start', 'end'}, default 'end'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     a = np.asarray(amounts, dtype=float)
@@ -131,20 +176,41 @@ def present_value(amounts, discount_rate, timing: str = "end"):
     return _out(a @ (1 + i) ** -k.astype(float))
 
 
+@checked(retention_rates=numbers(0, 1))
 def survival_from_retention(retention_rates) -> np.ndarray:
-    """S(0..T) = (1, r_1, r_1 r_2, ...) from the retention rates r_1..r_T of successive renewals."""
+    """S(0..T) = (1, r_1, r_1 r_2, ...) from the retention rates r_1..r_T of successive renewals.
+
+    Parameters
+    ----------
+    retention_rates : array-like
+        retention rates r_1..r_T of successive renewals, in [0, 1].
+    """
     rr = np.asarray(retention_rates, dtype=float).ravel()
     if np.any((rr < 0) | (rr > 1)):
         raise ParameterError("retention rates must lie in [0, 1]")
     return np.concatenate([[1.0], np.cumprod(rr)])
 
 
+@checked(margin=numbers(), survival=numbers(0, 1), discount_rate=RATE, timing=one_of("start", "end"))
 def clv_from_survival(margin, survival, discount_rate, timing: str = "start") -> float:
     r"""CLV from any survival curve ``survival`` = S(0), S(1), ..., S(T) with S(0) = 1.
 
     start: :math:`\sum_{t=0}^{T-1} m_{t+1} S(t)/(1+i)^t`; end: :math:`\sum_{t=1}^{T} m_t S(t)/(1+i)^t`
     (periods 1..T in both). ``margin`` is a number or the T margins of periods 1..T. With
     :math:`S(t) = r^t` this equals ``clv(m, r, i, horizon=T, timing=...)``.
+
+    Parameters
+    ----------
+    margin : float or array-like
+        margin per period, one number or the T margins of periods 1..T.
+    survival : array-like
+        survival curve S(0), S(1), ..., S(T) with S(0) = 1, non-increasing.
+    discount_rate : float
+        discount rate per period, > -1.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     S = np.asarray(survival, dtype=float).ravel()
@@ -161,6 +227,8 @@ def clv_from_survival(margin, survival, discount_rate, timing: str = "start") ->
     return float(np.sum(m * S[1:] * disc[1:]))
 
 
+@checked(margin=number(), retention=PROBABILITY, discount_rate=RATE, n_customers=COUNT, seed=SEED,
+         horizon=number(0, integer=True, none=True), timing=one_of("start", "end"))
 def simulate_clv(margin: float, retention: float, discount_rate: float, n_customers: int,
                  seed: int, horizon: int | None = None, timing: str = "start") -> np.ndarray:
     """Realized discounted margins of ``n_customers`` simulated customers (seeded Monte Carlo).
@@ -168,6 +236,25 @@ def simulate_clv(margin: float, retention: float, discount_rate: float, n_custom
     Each customer survives each renewal independently with probability r, so the number of
     renewals survived is L ~ Geometric: P(L >= t) = r^t. A customer pays m at t = 0..L (start) or
     t = 1..L (end), truncated to the horizon; the mean of the draws estimates :func:`clv`.
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period.
+    retention : float
+        retention rate per period, in [0, 1].
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    n_customers : int
+        number of simulated customers, >= 1.
+    seed : int
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    horizon : int or None, default None
+        number of periods kept; None for an infinite horizon.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     rng = np.random.default_rng(seed)
@@ -190,6 +277,7 @@ def simulate_clv(margin: float, retention: float, discount_rate: float, n_custom
     return margin * first * (1 - v ** n_pay) / (1 - v)
 
 
+@checked(expected_lifetime=numbers(0), discount_rate=RATE, timing=one_of("start", "end"))
 def equivalent_retention(expected_lifetime, discount_rate: float, timing: str = "start"):
     r"""The constant retention rate whose closed-form CLV equals a given discounted expected lifetime.
 
@@ -198,6 +286,17 @@ def equivalent_retention(expected_lifetime, discount_rate: float, timing: str = 
     ``timing="end"``: solve :math:`r/(1+i-r) = L`, :math:`r = (1+i) L/(1+L)`. With it, the
     constant-retention tools (customer equity, CLV - CAC grid, uplift value) reproduce the CLV of a
     heterogeneous (e.g. sBG) survival curve. numpy-broadcasting.
+
+    Parameters
+    ----------
+    expected_lifetime : float or array-like
+        discounted expected lifetime in periods (DEL).
+    discount_rate : float
+        discount rate per period, > -1.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     L = np.asarray(expected_lifetime, dtype=float)

@@ -26,13 +26,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .checks import TEXT, checked, dataframe, instance, number
 from .errors import ParameterError
 from .purchases import CUSTOMER, DATE, NAT, day_log, day_numbers, end_day, to_datetime_days
 from .time import time_unit
 
 
+@checked(inactivity_days=number(0, low_open=True))
 def rule_sentence(inactivity_days: float) -> str:
-    """The dropout rule in one sentence, for the reports."""
+    """The dropout rule in one sentence, for the reports.
+
+    Parameters
+    ----------
+    inactivity_days : float
+        days without a sign of life after which a customer has dropped out, > 0.
+    """
     w = f"{inactivity_days:g}"
     return (f"A customer drops out (lapses) once {w} days pass without a purchase; the dropout date is the "
             f"last purchase before that gap plus {w} days, so a one-time buyer drops out {w} days after her "
@@ -40,6 +48,9 @@ def rule_sentence(inactivity_days: float) -> str:
             f"(censored at the end of the data).")
 
 
+@checked(transactions=dataframe(),
+         origin=instance(pd.Series, none=True, text='a pandas Series of dates by customer'),
+         inactivity_days=number(0, low_open=True), customer_col=TEXT, date_col=TEXT)
 def durations(
     transactions: pd.DataFrame,
     origin: pd.Series | None = None,
@@ -53,13 +64,22 @@ def durations(
 
     Parameters
     ----------
-    transactions : customer_id, date (amounts are not used).
-    origin : optional Series customer id -> start date (acquisition, survey date, ...). Only these
-        customers are returned, and only their activity on or after the start counts; the start itself
-        is a sign of life. Default: every buyer, starting at the first purchase.
-    observation_end : end of observation (default: the last transaction date); later rows are ignored.
-    inactivity_days : W, days without a sign of life after which a customer has dropped out.
-    unit : time unit of ``duration`` (``"day"``, ``"week"``, ... or a :class:`~relmkt_utils.core.time.TimeUnit`).
+    transactions : DataFrame
+        customer_id, date (amounts are not used).
+    origin : Series or None, default None
+        customer id -> start date (acquisition, survey date, ...). Only these customers are returned, and
+        only their activity on or after the start counts; the start itself is a sign of life. Default:
+        every buyer, starting at the first purchase.
+    observation_end : date-like or None, default None
+        end of observation (default: the last transaction date); later rows are ignored.
+    inactivity_days : float, default 180
+        W, days without a sign of life after which a customer has dropped out, > 0.
+    unit : str or TimeUnit, default 'day'
+        time unit of ``duration`` (``"day"``, ``"week"``, ... or a :class:`~relmkt_utils.core.time.TimeUnit`).
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    date_col : str, default 'date'
+        name of the date column.
 
     Returns
     -------

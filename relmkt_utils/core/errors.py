@@ -139,6 +139,15 @@ def require_columns(df, table: str, columns) -> object:
     """The table itself, or a DataError naming the table and the missing columns.
 
     ``df`` None means the dataset has no such table: the error says the analysis needs it.
+
+    Parameters
+    ----------
+    df : DataFrame or None
+        the table; None when the dataset has no such table.
+    table : str
+        the table's name, for the error sentence.
+    columns : sequence of str
+        the columns the analysis needs.
     """
     if df is None:
         raise DataError(Problem(f"{table}", "the table is needed for this analysis but the dataset has none",

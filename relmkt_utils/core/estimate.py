@@ -25,6 +25,8 @@ import pandas as pd
 
 from scipy import stats
 
+from .checks import ALPHA, checked, instance
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -76,15 +78,30 @@ class Estimate:
         return f"Estimate({self.value:.4g}, {level}% CI [{self.lower:.4g}, {self.upper:.4g}], {self.method})"
 
 
+@checked(alpha=ALPHA)
 def z_value(alpha: float) -> float:
-    """z_{1 - alpha/2}, the normal quantile of a two-sided (1 - alpha) interval."""
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    """z_{1 - alpha/2}, the normal quantile of a two-sided (1 - alpha) interval.
+
+    Parameters
+    ----------
+    alpha : float
+        1 - the confidence level, in (0, 1).
+    """
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
+@checked(results=instance(attributes=('params', 'conf_int', 'bse'), text='fitted results (params, bse, conf_int)'),
+         alpha=ALPHA)
 def estimates_of(results, alpha: float = 0.05) -> dict[str, Estimate]:
-    """The parameters of fitted results (the suite's results protocol) as :class:`Estimate` s."""
+    """The parameters of fitted results (the suite's results protocol) as :class:`Estimate` s.
+
+    Parameters
+    ----------
+    results : results
+        fitted results of the results protocol (``params``, ``bse``, ``conf_int``).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     ci = results.conf_int(alpha)
     return {name: Estimate(float(results.params[name]), float(ci.loc[name, "lower"]), float(ci.loc[name, "upper"]),
                            float(results.bse[name]), "Wald (log scale)" if hasattr(results, "bse_log") else "Wald", alpha)
@@ -136,6 +153,7 @@ def ratio_ci(x1: np.ndarray, x0: np.ndarray, alpha: float = 0.05) -> Estimate:
                     float(r * se_log), "log-ratio delta", alpha)
 
 
+@checked(truth=instance(dict, text='a dict of true values'), alpha=ALPHA)
 def recovery_table(estimates, truth: dict, alpha: float = 0.05) -> pd.DataFrame:
     """Estimates beside the true values they should recover (synthetic data): the one helper every
     notebook uses to set a result beside the truth of the world it was generated from.
@@ -144,6 +162,15 @@ def recovery_table(estimates, truth: dict, alpha: float = 0.05) -> pd.DataFrame:
     ``conf_int(alpha)``); ``truth`` maps the same labels to numbers (extra labels are ignored).
     Returns estimate, lower, upper, truth, covered (truth inside the closed interval) and z, the
     distance (estimate - truth) / se in standard errors (NaN without a standard error), one row per label.
+
+    Parameters
+    ----------
+    estimates : dict or results
+        label -> :class:`Estimate`, or fitted results (their ``params`` and ``conf_int(alpha)``).
+    truth : dict
+        label -> true value (extra labels are ignored).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     if not isinstance(estimates, dict):
         estimates = estimates_of(estimates, alpha)

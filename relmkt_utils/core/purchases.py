@@ -2,7 +2,9 @@
 
 A *purchase day* is a distinct (customer, calendar day) pair of the transaction log. Several
 transactions of one customer on the same day count as one purchase occasion, the usual unit of
-repeat-purchase and buy-till-you-die analyses (e.g. Fader, Hardie & Lee 2005 on CDNOW).
+repeat-purchase and buy-till-you-die analyses (e.g. Fader, Hardie & Lee 2005 on CDNOW). Days are
+numbered by the suite's one day rule (:func:`relmkt_utils.core.time.day_numbers`: naive timestamps on
+the day they are written with, time-zone-aware ones on their UTC day).
 
 Speed: the customer ids are factorized once and the (customer, day) pairs are reduced with integer
 keys in numpy, so a 10M-row log costs one string hash and one integer sort.
@@ -15,26 +17,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, require_columns
+from .time import NAT_DAY as NAT
+from .time import day_number, day_numbers
+from .time import day_stamps as to_datetime_days
 
 CUSTOMER = "customer_id"
 DATE = "date"
 AMOUNT = "amount"
-
-
-def day_numbers(dates) -> np.ndarray:
-    """Calendar days since 1970-01-01 (int64, floored) of datetime-like values; NaT -> min int64."""
-    d = pd.to_datetime(pd.Series(dates) if not isinstance(dates, pd.Series) else dates)
-    if getattr(d.dt, "tz", None) is not None:
-        d = d.dt.tz_localize(None)
-    return d.to_numpy().astype("datetime64[D]").astype("int64")
-
-
-NAT = np.iinfo("int64").min
-
-
-def to_datetime_days(days: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`day_numbers`: datetime64 values at midnight."""
-    return np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[s]")
 
 
 @dataclass
@@ -88,7 +77,7 @@ def day_log(
     """The :class:`DayLog` of a transaction log; rows with a missing id or date are ignored."""
     cols = [customer_col, date_col] + ([amount_col] if amount_col else [])
     require_columns(transactions, "transactions", cols)
-    day = day_numbers(transactions[date_col])
+    day = day_numbers(transactions[date_col], f"transactions, column '{date_col}',")
     codes, ids = pd.factorize(transactions[customer_col], sort=True)
     ok = (codes >= 0) & (day != NAT)
     codes, day = codes[ok].astype("int64"), day[ok]
@@ -154,7 +143,7 @@ def purchase_days(
 def end_day(log: DayLog, observation_end=None) -> int:
     """Day number of the observation end: the given date, else the last purchase day of the log."""
     if observation_end is not None:
-        return int(day_numbers([observation_end])[0])
+        return day_number(observation_end, "observation_end")
     if len(log) == 0:
         raise DataError("the transactions table has no purchases: give observation_end or more data")
     return int(log.day.max())
@@ -184,7 +173,7 @@ def acquisition_days(transactions: pd.DataFrame, customers: pd.DataFrame | None 
         return s.astype("int64")
     require_columns(customers, "customers", (customer_col,))
     cust = customers.drop_duplicates(customer_col)
-    acquired = pd.Series(day_numbers(cust[acquired_col]), index=pd.Index(cust[customer_col].to_numpy(), name=CUSTOMER))
+    acquired = pd.Series(day_numbers(cust[acquired_col], f"customers, column '{acquired_col}',"), index=pd.Index(cust[customer_col].to_numpy(), name=CUSTOMER))
     acquired = acquired[acquired != NAT]
     both = acquired.index.union(s.index)
     a = acquired.reindex(both)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import warnings as _warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,11 @@ class MLEResults:
     model_name: str = "model"
     warnings: list = field(default_factory=list)
     positive: object = None
+    #: the parameters the data do not identify (:func:`diagnose`): shown as "not identified", never as numbers
+    unidentified: tuple = ()
+
+    #: the sentence of :meth:`summary` that says how the intervals are made
+    interval_note: ClassVar[str] = "Intervals are Wald intervals on the log scale (positive parameters)."
 
     @property
     def _positive(self) -> np.ndarray:
@@ -178,7 +184,7 @@ class MLEResults:
              ["No. observations:", f"{self.nobs:g}", "AIC:", f"{self.aic:.4f}"],
              ["Converged:", str(bool(self.converged)), "BIC:", f"{self.bic:.4f}"]],
             self.params, self.bse, self.conf_int(alpha), alpha,
-            ["Intervals are Wald intervals on the log scale (positive parameters)."
+            [self.interval_note
              + ("" if self.positive is None or self._positive.all() else
                 " Coefficients (real-valued) have plain Wald intervals, estimate +/- z se.")] + list(self.warnings))
 
@@ -215,13 +221,16 @@ def diagnose(res: MLEResults) -> MLEResults:
         _warnings.warn(res.warnings[-1], ConvergenceWarning, stacklevel=3)
     se = res.bse_log
     if res.positive is None:
-        bad = [name for name in res.params.index if not np.isfinite(se[name]) or se[name] > UNIDENTIFIED_LOG_SE]
+        bad = [name for name in res.params.index
+               if not np.isfinite(se[name]) or se[name] <= 0 or se[name] > UNIDENTIFIED_LOG_SE]
     else:  # a real-valued coefficient: its standard error against 1e3 x max(1, |estimate|)
         limit = np.where(res._positive, UNIDENTIFIED_LOG_SE, 1e3 * np.maximum(1.0, np.abs(res.params.to_numpy(dtype=float))))
-        bad = [name for name, s_, lim in zip(res.params.index, se.to_numpy(), limit) if not np.isfinite(s_) or s_ > lim]
+        bad = [name for name, s_, lim in zip(res.params.index, se.to_numpy(), limit)
+               if not np.isfinite(s_) or s_ <= 0 or s_ > lim]     # a zero error: a flat or singular direction
+    res.unidentified = tuple(bad)
     if bad:
         res.warnings.append(f"{res.model_name}: the data do not identify {', '.join(bad)} (standard error "
-                            "not finite or over a thousand times the estimate); do not read these estimates.")
+                            "zero, not finite or over a thousand times the estimate); do not read these estimates.")
         _warnings.warn(res.warnings[-1], EstimationWarning, stacklevel=3)
     return res
 

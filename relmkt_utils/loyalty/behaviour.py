@@ -8,7 +8,7 @@
 * Cohort retention matrix: acquisition month x months since acquisition, share of the cohort
   that buys in that month.
 
-A purchase day is a distinct (customer, calendar day) pair; see :mod:`._common`.
+A purchase day is a distinct (customer, calendar day) pair; see :mod:`relmkt_utils.core.purchases`.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, number, numbers, one_of
 from ..core.errors import DataError, require_columns
 from ..core.estimate import Estimate, wilson_ci
 from ..core.purchases import (
@@ -38,6 +39,7 @@ class RepeatRate(Estimate):
         return self.value
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), alpha=ALPHA, customer_col=TEXT, date_col=TEXT)
 def repeat_purchase_rate(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -50,6 +52,19 @@ def repeat_purchase_rate(
     Wilson interval: (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), z = z_{1-alpha/2}.
     The denominator is the customers who bought at least once, or, when ``customers`` is given,
     every customer of that table plus any buyer missing from it (non-buyers count as non-repeat).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None, default None
+        the customers table; when given, non-buyers count in the denominator.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    date_col : str, default 'date'
+        name of the date column.
     """
     freq = day_log(transactions, customer_col, date_col).summary()["frequency"]
     n = int(freq.size)
@@ -63,6 +78,7 @@ def repeat_purchase_rate(
     return RepeatRate(w.value, w.lower, w.upper, w.se, w.method, alpha, n, k)
 
 
+@checked(transactions=dataframe(), customer_col=TEXT, date_col=TEXT)
 def inter_purchase_times(
     transactions: pd.DataFrame,
     customer_col: str = CUSTOMER,
@@ -73,6 +89,15 @@ def inter_purchase_times(
     One row per repeat purchase day: ``customer_id``, ``day`` (the later day), ``purchase``
     (2 for the gap between the 1st and 2nd purchase day, ...) and ``days`` (integer gap >= 1).
     One-time buyers contribute no row.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    date_col : str, default 'date'
+        name of the date column.
     """
     log = day_log(transactions, customer_col, date_col)
     code, day = log.code, log.day
@@ -99,12 +124,20 @@ RFM_SEGMENT_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+@checked(values=numbers(missing=True), n_bins=number(2, integer=True))
 def quantile_score(values: pd.Series, n_bins: int = 5) -> pd.Series:
     """Score 1..n_bins by quantile, ties handled deterministically: equal values, equal score.
 
     score_i = 1 + floor(n_bins * (r_i - 1) / n), where r_i is the *minimum* rank of value i (the
     number of strictly smaller values plus one). With distinct values this gives quintiles of equal
     size; tied values share the lowest score of the tie, independently of row order or id.
+
+    Parameters
+    ----------
+    values : Series
+        the values to score (missing values allowed).
+    n_bins : int, default 5
+        number of scores (5 gives quintiles), >= 2.
     """
     n = len(values)
     if n == 0:
@@ -114,8 +147,17 @@ def quantile_score(values: pd.Series, n_bins: int = 5) -> pd.Series:
     return pd.Series(score, index=values.index, name=values.name)
 
 
+@checked(r_score=numbers(1), f_score=numbers(1))
 def rfm_segment(r_score, f_score) -> np.ndarray:
-    """Segment names of :data:`RFM_SEGMENT_RULES` for arrays of R and F scores."""
+    """Segment names of :data:`RFM_SEGMENT_RULES` for arrays of R and F scores.
+
+    Parameters
+    ----------
+    r_score : array-like
+        recency scores (1 = least recent).
+    f_score : array-like
+        frequency scores (1 = least frequent).
+    """
     r = np.asarray(r_score)
     f = np.asarray(f_score)
     conditions = [
@@ -129,6 +171,8 @@ def rfm_segment(r_score, f_score) -> np.ndarray:
     return np.select(conditions, [name for name, _ in RFM_SEGMENT_RULES], default="unscored")
 
 
+@checked(transactions=dataframe(), n_bins=number(2, integer=True), monetary=one_of('total', 'mean'),
+         customer_col=TEXT, date_col=TEXT, amount_col=TEXT)
 def rfm_scores(
     transactions: pd.DataFrame,
     observation_end=None,
@@ -148,6 +192,23 @@ def rfm_scores(
     Scores ``R``, ``F``, ``M`` in 1..n_bins by :func:`quantile_score`; R is scored on
     -recency so that the most recent buyers get the highest R. ``rfm`` is the code "RFM" (e.g.
     "545") and ``segment`` applies :data:`RFM_SEGMENT_RULES`.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    n_bins : int, default 5
+        number of score levels of R, F and M, >= 2.
+    monetary : {'total', 'mean'}, default 'total'
+        M as total revenue or revenue per purchase day.
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    date_col : str, default 'date'
+        name of the date column.
+    amount_col : str, default 'amount'
+        name of the amount column.
     """
     if monetary not in ("total", "mean"):
         raise DataError("monetary must be 'total' or 'mean'")
@@ -179,6 +240,24 @@ class CohortTable:
     sizes: pd.Series
 
 
+@checked(rfm=dataframe())
+def rfm_segment_table(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Customers and their share per RFM segment (from :func:`rfm_scores`), largest segment first.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        :func:`rfm_scores` of a transaction log (one row per customer with its ``segment``).
+    """
+    counts = rfm["segment"].value_counts().rename("customers")
+    out = counts.to_frame()
+    out["share of customers"] = out["customers"] / out["customers"].sum()
+    out.index.name = "RFM segment"
+    return out
+
+
+@checked(transactions=dataframe(), customers=dataframe(none=True), max_months=number(1, integer=True, none=True),
+         customer_col=TEXT, date_col=TEXT, acquired_col=TEXT)
 def cohort_retention(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -198,6 +277,24 @@ def cohort_retention(
     missing from ``customers``, are ignored.
     Cells with c + k after the month of ``observation_end`` (default: last day of the log) are NaN;
     the last observed month may be partial.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None, default None
+        the customers table; when given, cohorts are the months of ``acquired_at``, else of the first
+        purchase.
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    max_months : int or None
+        last month since acquisition shown; default all.
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    date_col : str, default 'date'
+        name of the date column.
+    acquired_col : str, default 'acquired_at'
+        name of the acquisition-date column of ``customers``.
     """
     log = day_log(transactions, customer_col, date_col)
     end = end_day(log, observation_end)

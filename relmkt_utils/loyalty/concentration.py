@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import FLAG, PROBABILITY, TEXT, checked, dataframe, instance, numbers
 from ..core.errors import DataError, require_columns
 from ..core.purchases import AMOUNT, CUSTOMER, as_values
 
@@ -61,6 +62,7 @@ PUBLISHED_PARETO_RATIOS = pd.DataFrame(
 )
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), customer_col=TEXT, amount_col=TEXT)
 def customer_revenue(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -71,6 +73,17 @@ def customer_revenue(
 
     With ``customers`` given, customers without any transaction are included with revenue 0,
     which is what a concentration measure over the whole customer base needs.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None, default None
+        the customers table; when given, customers without a transaction count with revenue 0.
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    amount_col : str, default 'amount'
+        name of the amount column.
     """
     require_columns(transactions, "transactions", (customer_col, amount_col,))
     codes, ids = pd.factorize(transactions[customer_col], sort=True)
@@ -95,11 +108,17 @@ def _sorted_positive_total(values) -> tuple[np.ndarray, float]:
     return x, total
 
 
+@checked(values=numbers())
 def lorenz_curve(values) -> pd.DataFrame:
     """Lorenz curve points ``customer_share``, ``revenue_share`` from (0, 0) to (1, 1).
 
     Customers are ordered from the lowest to the highest spender; row k (k = 0..n) holds k/n and
     the share of revenue of the k lowest spenders. Both columns are non-decreasing.
+
+    Parameters
+    ----------
+    values : array-like
+        revenue per customer (finite, >= 0, not all zero).
     """
     x, total = _sorted_positive_total(values)
     n = x.size
@@ -108,11 +127,19 @@ def lorenz_curve(values) -> pd.DataFrame:
     return pd.DataFrame({"customer_share": np.arange(n + 1) / n, "revenue_share": cum})
 
 
+@checked(values=numbers(), corrected=FLAG)
 def gini(values, corrected: bool = False) -> float:
     """Gini coefficient G = sum_i (2i - n - 1) x_(i) / (n T) of revenue per customer.
 
     ``corrected=True`` returns G n/(n - 1), whose maximum (one customer has everything) is 1
     instead of (n - 1)/n. Values must be finite, >= 0 and not all zero.
+
+    Parameters
+    ----------
+    values : array-like
+        revenue per customer (finite, >= 0, not all zero).
+    corrected : bool, default False
+        multiply by n/(n - 1), so that one customer with everything gives 1.
     """
     x, total = _sorted_positive_total(values)
     n = x.size
@@ -125,11 +152,19 @@ def gini(values, corrected: bool = False) -> float:
     return g
 
 
+@checked(values=numbers(), p=PROBABILITY)
 def top_share(values, p: float = 0.2) -> float:
     """Share of revenue of the top ``p`` fraction of customers: S(p) = 1 - L(1 - p).
 
     L is the Lorenz curve interpolated linearly, so for p n = 2 of 10 customers the result is
     (x_(9) + x_(10)) / T exactly. ``p = 0.2`` gives the Pareto ratio of the 80/20 rule.
+
+    Parameters
+    ----------
+    values : array-like
+        revenue per customer (finite, >= 0, not all zero).
+    p : float, default 0.2
+        the top share of customers, in [0, 1] (0.2 for the 80/20 rule).
     """
     if not 0.0 <= p <= 1.0:
         raise DataError(f"p must be in [0, 1], got {p}")
@@ -137,11 +172,17 @@ def top_share(values, p: float = 0.2) -> float:
     return float(1.0 - np.interp(1.0 - p, curve["customer_share"], curve["revenue_share"]))
 
 
+@checked(observed=instance(int, float, np.integer, np.floating, dict, text="a share or a dict of shares by label"))
 def pareto_comparison(observed: float | dict[str, float]) -> pd.DataFrame:
     """The published Pareto ratios with the observed top-20% share(s) added as rows.
 
     ``observed`` is one share (labelled "this dataset") or a mapping label -> share. Columns:
     ``source``, ``context``, ``top20_share``, ``citation``.
+
+    Parameters
+    ----------
+    observed : float or dict
+        the observed top-20% share, or label -> share.
     """
     obs = {"this dataset": observed} if np.isscalar(observed) else dict(observed)
     rows = pd.DataFrame(

@@ -29,14 +29,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..core.checks import ALPHA, COUNT, SEED, TEXT, checked, dataframe, instance, number, numbers
 from ..core.errors import DataError, require_columns
 from ..core.estimate import Estimate, z_value
 
 CATEGORIES = ("promoter", "passive", "detractor")
 
 
+@checked(scores=numbers(missing=True))
 def nps_category(scores) -> pd.Series:
-    """Promoter (9-10) / passive (7-8) / detractor (0-6) of each score; NaN stays missing."""
+    """Promoter (9-10) / passive (7-8) / detractor (0-6) of each score; NaN stays missing.
+
+    Parameters
+    ----------
+    scores : array-like
+        0-10 answers (NaN stays missing).
+    """
     s = pd.Series(scores, dtype="float64") if not isinstance(scores, pd.Series) else scores.astype("float64")
     _check_scores(s.dropna())
     cat = np.select([s >= 9, s >= 7, s >= 0], list(CATEGORIES), default="")
@@ -81,8 +89,22 @@ class NPSResult(Estimate):
         return self.value
 
 
+@checked(promoters=number(0, integer=True), passives=number(0, integer=True), detractors=number(0, integer=True),
+         alpha=ALPHA)
 def nps_from_counts(promoters: int, passives: int, detractors: int, alpha: float = 0.05) -> NPSResult:
-    """NPS from category counts, with the adjusted-Wald interval of the module docstring."""
+    """NPS from category counts, with the adjusted-Wald interval of the module docstring.
+
+    Parameters
+    ----------
+    promoters : int
+        number of answers 9-10.
+    passives : int
+        number of answers 7-8.
+    detractors : int
+        number of answers 0-6.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     n = promoters + passives + detractors
     if n <= 0:
         raise DataError("no NPS responses: the NPS needs at least one 0-10 answer")
@@ -95,17 +117,38 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, alpha: float
     return NPSResult(score, lower, upper, se, ADJUSTED_WALD, alpha, n, promoters / n, passives / n, detractors / n)
 
 
+@checked(scores=numbers(missing=True), alpha=ALPHA)
 def nps(scores, alpha: float = 0.05) -> NPSResult:
-    """NPS = 100 (share 9-10 - share 0-6) of 0-10 scores; missing answers are ignored."""
+    """NPS = 100 (share 9-10 - share 0-6) of 0-10 scores; missing answers are ignored.
+
+    Parameters
+    ----------
+    scores : array-like
+        0-10 answers; missing answers are ignored.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     return nps_from_counts(*_counts(scores), alpha=alpha)
 
 
+@checked(scores=numbers(missing=True), n_boot=COUNT, seed=SEED, alpha=ALPHA)
 def nps_bootstrap(scores, n_boot: int = 4000, seed: int = 0, alpha: float = 0.05) -> Estimate:
     """Nonparametric bootstrap of the NPS: resample the n answers with replacement ``n_boot`` times.
 
     Resampling individuals only changes the category counts, so each replicate is drawn as
     Multinomial(n; p_P, p_0, p_D) from ``numpy.random.default_rng(seed)`` (same law, vectorized).
     Returns the NPS with the replicates' standard deviation and percentile interval.
+
+    Parameters
+    ----------
+    scores : array-like
+        0-10 answers; missing answers are ignored.
+    n_boot : int, default 4000
+        number of bootstrap replicates.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     if n_boot < 2:
         raise DataError(f"the bootstrap needs at least 2 replicates, got n_boot = {n_boot}")
@@ -119,10 +162,25 @@ def nps_bootstrap(scores, n_boot: int = 4000, seed: int = 0, alpha: float = 0.05
     return Estimate.from_draws(100 * (counts[0] - counts[2]) / n, reps, alpha)
 
 
+@checked(survey=dataframe(), by=instance(str, list, tuple, text='a column name or a list of them'), score_col=TEXT,
+         alpha=ALPHA)
 def nps_by_group(
     survey: pd.DataFrame, by: str | list[str], score_col: str = "nps", alpha: float = 0.05
 ) -> pd.DataFrame:
-    """NPS per group: ``n``, category shares, ``nps``, ``se``, ``lower``, ``upper`` (adjusted Wald)."""
+    """NPS per group: ``n``, category shares, ``nps``, ``se``, ``lower``, ``upper`` (adjusted Wald).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the canonical survey table (``customer_id``, ``date``, ``nps``, Likert items ``<construct>_<k>``,
+        ...).
+    by : str or list of str
+        the survey column(s) that form the groups.
+    score_col : str, default 'nps'
+        name of the column of 0-10 NPS answers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     keys = by if isinstance(by, list) else [by]
     require_columns(survey, "survey", [score_col, *keys])
     s = survey[score_col].astype("float64")
@@ -148,9 +206,20 @@ class NPSDifference:
     upper: float
 
 
+@checked(scores_a=numbers(missing=True), scores_b=numbers(missing=True), alpha=ALPHA)
 def nps_difference_test(scores_a, scores_b, alpha: float = 0.05) -> NPSDifference:
     """z-test of NPS_A = NPS_B for independent samples: z = (NPS_A - NPS_B) / sqrt(se~_A^2 + se~_B^2),
-    with the adjusted standard errors of the module docstring."""
+    with the adjusted standard errors of the module docstring.
+
+    Parameters
+    ----------
+    scores_a : array-like
+        0-10 answers of the first sample.
+    scores_b : array-like
+        0-10 answers of the second sample.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     a, b = nps(scores_a, alpha), nps(scores_b, alpha)
     diff = a.nps - b.nps
     se = float(np.hypot(a.se, b.se))
@@ -170,10 +239,21 @@ class ChiSquareResult:
     table: pd.DataFrame
 
 
+@checked(survey=dataframe(), by=TEXT, score_col=TEXT)
 def nps_chi2_test(survey: pd.DataFrame, by: str, score_col: str = "nps") -> ChiSquareResult:
     """Chi-square test that promoter/passive/detractor shares are equal across the groups of ``by``.
 
     Categories that are empty in every group are dropped so the expected counts are positive.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the canonical survey table (``customer_id``, ``date``, ``nps``, Likert items ``<construct>_<k>``,
+        ...).
+    by : str
+        the survey column that forms the groups.
+    score_col : str, default 'nps'
+        name of the column of 0-10 NPS answers.
     """
     cat = nps_category(survey[score_col])
     table = pd.crosstab(survey[by], cat).reindex(columns=list(CATEGORIES), fill_value=0)
@@ -195,10 +275,27 @@ class GroupNPS:
     lowest: str | None
 
 
+@checked(survey=dataframe(), customers=dataframe(), by=TEXT, score_col=TEXT, alpha=ALPHA)
 def nps_groups(survey: pd.DataFrame, customers: pd.DataFrame, by: str, score_col: str = "nps",
                alpha: float = 0.05) -> GroupNPS:
     """NPS per group of the customers column ``by`` (each answer joined to its customer's group) and
-    the test of the highest against the lowest group (:func:`nps_difference_test`)."""
+    the test of the highest against the lowest group (:func:`nps_difference_test`).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the canonical survey table (``customer_id``, ``date``, ``nps``, Likert items ``<construct>_<k>``,
+        ...).
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    by : str
+        the customers column that forms the groups.
+    score_col : str, default 'nps'
+        name of the column of 0-10 NPS answers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     require_columns(customers, "customers", ("customer_id", by))
     sv = survey.merge(customers[["customer_id", by]], on="customer_id", how="left").dropna(subset=[by])
     table = nps_by_group(sv, by, score_col, alpha)
@@ -208,3 +305,20 @@ def nps_groups(survey: pd.DataFrame, customers: pd.DataFrame, by: str, score_col
     lo, hi = order.index[0], order.index[-1]
     diff = nps_difference_test(sv.loc[sv[by] == hi, score_col], sv.loc[sv[by] == lo, score_col], alpha)
     return GroupNPS(table, diff, str(hi), str(lo))
+
+
+@checked(score=instance(Estimate), boot=instance(Estimate))
+def nps_interval_check(score: Estimate, boot: Estimate) -> pd.DataFrame:
+    """The adjusted Wald interval of the NPS beside a nonparametric bootstrap of the same answers:
+    their standard errors and 95% intervals should agree when the adjusted Wald interval is right.
+
+    Parameters
+    ----------
+    score : Estimate
+        :func:`nps` of the answers (adjusted Wald, Rocks 2016).
+    boot : Estimate
+        :func:`nps_bootstrap` of the same answers.
+    """
+    return pd.DataFrame({"method": ["adjusted Wald (Rocks 2016)", "nonparametric bootstrap"],
+                         "nps": [score.value, boot.value], "lower": [score.lower, boot.lower],
+                         "upper": [score.upper, boot.upper], "se": [score.se, boot.se]})

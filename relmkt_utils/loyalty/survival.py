@@ -22,14 +22,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance, number, numbers
 from ..core.durations import durations
+from ..core.estimate import Estimate
 from ..core.errors import DataError, require_columns
+from ..core.estimate import z_value
 from ..core.purchases import CUSTOMER, DATE, acquisition_days, to_datetime_days
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), inactivity_days=number(0, low_open=True),
+         customer_col=TEXT, date_col=TEXT, acquired_col=TEXT)
 def time_to_dropout(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -44,7 +48,29 @@ def time_to_dropout(
     """Durations to dropout of the customers (:func:`relmkt_utils.core.durations.durations`) from
     their acquisition (:func:`relmkt_utils.core.purchases.acquisition_days`), with the ``group_cols``
     of ``customers`` that exist. Columns ``start, last_activity, end, duration`` (in ``unit``),
-    ``dropped``, ``won_back`` and the groups; ``attrs["rule"]`` is the rule in one sentence."""
+    ``dropped``, ``won_back`` and the groups; ``attrs["rule"]`` is the rule in one sentence.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None
+        the customers table (acquisition dates and groups); default: every buyer from the first purchase.
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    inactivity_days : float, default 180
+        days without a purchase after which a customer counts as dropped out (the lapse rule), > 0.
+    group_cols : sequence of str, default ('relationship_level', 'channel')
+        customers columns copied to the result where they exist.
+    unit : str, default 'day'
+        time unit of the durations (``'day'``, ``'week'``, ``'month'``, ``'quarter'``, ``'year'``).
+    customer_col : str, default 'customer_id'
+        name of the customer-id column.
+    date_col : str, default 'date'
+        name of the date column.
+    acquired_col : str, default 'acquired_at'
+        name of the acquisition-date column of ``customers``.
+    """
     acquired = acquisition_days(transactions, customers, customer_col, date_col, acquired_col)
     out = durations(transactions, pd.Series(to_datetime_days(acquired.to_numpy()), index=acquired.index),
                     observation_end, inactivity_days, unit, customer_col, date_col)
@@ -74,6 +100,7 @@ class KaplanMeier:
     unit: str = "day"
 
 
+@checked(data=dataframe(), by=instance(str, none=True), duration_col=TEXT, event_col=TEXT, alpha=ALPHA)
 def kaplan_meier(
     data: pd.DataFrame,
     by: str | None = None,
@@ -85,12 +112,25 @@ def kaplan_meier(
 
     Rows with a missing group, duration or event are dropped. See the module docstring for the
     estimator, the Greenwood variance, the log(-log) pointwise band and the median CI.
+
+    Parameters
+    ----------
+    data : DataFrame
+        one row per customer with the duration and event columns (e.g. :func:`time_to_dropout`).
+    by : str or None, default None
+        column whose groups get one curve each; None for one curve.
+    duration_col : str, default 'duration'
+        name of the duration column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     cols = [duration_col, event_col] + ([by] if by else [])
     require_columns(data, "survival data", cols)
     d = data[cols].dropna()
     groups = [("all", d)] if by is None else [(str(g), x) for g, x in d.groupby(by, sort=True, observed=True)]
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = z_value(alpha)
     fits, curves, medians = {}, [], []
     for name, x in groups:
         if len(x) == 0:
@@ -130,14 +170,89 @@ def kaplan_meier(
     return KaplanMeier(fits, curves_df, medians_df, alpha, by)
 
 
+@checked(times=numbers(0))
 def survival_at(km: KaplanMeier, times) -> pd.DataFrame:
-    """S(t) of each group at the given times (step function, right-continuous): groups x times."""
+    """S(t) of each group at the given times (step function, right-continuous): groups x times.
+
+    Parameters
+    ----------
+    km : KaplanMeier
+        the fitted curves of :func:`kaplan_meier`.
+    times : array-like
+        times (in the durations' unit), >= 0.
+    """
     t = np.atleast_1d(np.asarray(times, float))
     rows = {}
     for name, c in km.curves.groupby("group", sort=False):
         idx = np.searchsorted(c["time"].to_numpy(), t, side="right") - 1
         rows[name] = c["survival"].to_numpy()[idx]
     return pd.DataFrame(rows, index=pd.Index(t, name="time")).T
+
+
+@checked(km=instance(KaplanMeier), t=number(0), group=TEXT)
+def survival_estimate(km: KaplanMeier, t: float, group: str = "all") -> Estimate | None:
+    """S(t) of one group with its pointwise (1 - alpha) log(-log) band, as an
+    :class:`~relmkt_utils.core.estimate.Estimate`; None when nobody was still observed at ``t`` (the
+    curve does not reach it, so S(t) is not estimated).
+
+    Parameters
+    ----------
+    km : KaplanMeier
+        Curves from :func:`kaplan_meier`.
+    t : float
+        The time (days since acquisition) at which to read the curve.
+    group : str
+        The group's label ("all" for a curve without groups).
+    """
+    c = km.curves[km.curves["group"] == group]
+    if c.empty:
+        raise DataError(f"survival_estimate: no group {group!r} (groups: {', '.join(km.curves['group'].unique())})")
+    times = c["time"].to_numpy()
+    i = int(np.searchsorted(times, t, side="right") - 1)
+    fit = km.fits[group]
+    observed_until = float(max(np.max(fit.time), times.max())) if len(times) else 0.0
+    if t > observed_until:
+        return None
+    row = c.iloc[i]
+    return Estimate(float(row["survival"]), float(row["lower"]), float(row["upper"]), float(row["se"]),
+                    "Kaplan-Meier with a log(-log) band", km.alpha)
+
+
+@checked(km=instance(KaplanMeier), preferred=number(0, low_open=True), step=number(0, low_open=True),
+         min_at_risk=number(0, 1), group=TEXT)
+def survival_horizon(km: KaplanMeier, preferred: float = 365, step: float = 30, min_at_risk: float = 0.10,
+                     group: str = "all") -> float | None:
+    """The time at which to read a survival curve: ``preferred`` (a year) when at least ``min_at_risk``
+    of the customers are still observed then, else the longest multiple of ``step`` days at which they
+    are; None when no such time exists (the data follow customers for too short a time).
+
+    Parameters
+    ----------
+    km : KaplanMeier
+        Curves from :func:`kaplan_meier`.
+    preferred : float
+        The time to read when the data follow enough customers that long (days).
+    step : float
+        The spacing of the shorter times tried instead (days).
+    min_at_risk : float
+        The share of the group that must still be observed at the time.
+    group : str
+        The group's label ("all" for a curve without groups).
+    """
+    c = km.curves[km.curves["group"] == group]
+    if c.empty:
+        return None
+    n = float(c["n_risk"].iloc[0])
+    times, at_risk = c["time"].to_numpy(), c["n_risk"].to_numpy(float)
+
+    def observed(t):
+        later = at_risk[times >= t]
+        return later.size > 0 and later[0] >= min_at_risk * n
+
+    if observed(preferred):
+        return float(preferred)
+    candidates = [t for t in np.arange(step, preferred, step) if observed(t)]
+    return float(candidates[-1]) if candidates else None
 
 
 @dataclass(frozen=True)
@@ -150,6 +265,7 @@ class LogRankResult:
     groups: tuple[str, ...] = field(default_factory=tuple)
 
 
+@checked(data=dataframe(), by=TEXT, duration_col=TEXT, event_col=TEXT)
 def logrank_test(
     data: pd.DataFrame,
     by: str,
@@ -160,6 +276,17 @@ def logrank_test(
 
     Statistic: (O - E)' V^- (O - E) over the first k - 1 groups, where O and E are observed and
     expected (under equal hazards) events per group, summed over event times; chi-square, k - 1 df.
+
+    Parameters
+    ----------
+    data : DataFrame
+        one row per customer with the duration, event and group columns.
+    by : str
+        the column whose groups are compared.
+    duration_col : str, default 'duration'
+        name of the duration column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
     """
     require_columns(data, "survival data", (duration_col, event_col, by))
     d = data[[duration_col, event_col, by]].dropna()

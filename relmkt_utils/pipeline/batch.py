@@ -68,6 +68,7 @@ class RunResult:
     currency: str | None = None
     tables: list = field(default_factory=list)   # CSV files the run wrote beside its report (record.save_table)
     cell_seconds: list = field(default_factory=list)   # {cell, first_line, seconds} per code cell (worker)
+    findings: list = field(default_factory=list)   # the run's findings (findings.json; Report.find)
 
 
 class BatchInterrupted(Exception):
@@ -138,7 +139,7 @@ class OutputLock:
 def run_files(notebook: str) -> set[str]:
     """The files a run of ``notebook`` writes."""
     return {f"{notebook}.ipynb", f"{notebook}.html", f"{notebook}.code.html", "metrics.json", "warnings.json",
-            "skipped.json", MARKER}
+            "skipped.json", "findings.json", MARKER}
 
 
 def foreign_folder(target: Path, notebook: str) -> str | None:
@@ -340,7 +341,8 @@ def _result(run: Run, status: str, duration: float, metrics=None, warnings=None,
                      html_full=rel(f"{run.notebook}.code.html"), ipynb=rel(f"{run.notebook}.ipynb"),
                      error=error, warnings=list(warnings or []), skipped=list(skipped or []), dataset=dataset,
                      currency=currency,
-                     tables=sorted(rel(p.name) for p in folder.glob("*.csv")) if folder is not None else [])
+                     tables=sorted(rel(p.name) for p in folder.glob("*.csv")) if folder is not None else [],
+                     findings=_read_json(folder / "findings.json", []) if folder is not None else [])
 
 
 def select_runs(config: Config, only: list[str] | None) -> list[Run]:
@@ -433,14 +435,18 @@ def _merge_previous(config: Config, fresh: list[RunResult]) -> list[RunResult]:
             merged.append(by_name[run.name])
         elif run.name in previous:
             p = previous[run.name]
-            lists = ("warnings", "skipped", "tables", "cell_seconds")   # an older index may lack them
+            lists = ("warnings", "skipped", "tables", "cell_seconds", "findings")   # an older index may lack them
             merged.append(RunResult(**{k: p.get(k) for k in RunResult.__dataclass_fields__ if k not in lists},
                                     **{k: p.get(k) or [] for k in lists}))
     return merged
 
 
 def write_index(config: Config, results: list[RunResult]) -> None:
+    from ..present.glossary import glossary_html
+    from .html import formula_html
     from .index import index_html
+
+    (config.output_dir / "glossary.html").write_text(glossary_html(formula_html), encoding="utf-8")
 
     doc = {"generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "runs": [asdict(r) for r in results]}

@@ -6,9 +6,10 @@ time (``latex2mathml``), which browsers display natively, so no MathJax download
 
 **Outputs are sanitized** (the idea of nbconvert's ``sanitize_html``, with an allow-list that keeps
 tables and MathML): every HTML output and every Markdown output (``display(Markdown(...))``, which
-the notebooks build from data and config values) is converted to HTML and cleaned with ``bleach``
-before export: scripts, event handlers (``onerror=``), ``javascript:`` links, iframes and forms
-are removed, while tables, MathML, emphasis, code and images with ``data:`` sources stay. The
+the notebooks build from data and config values) is converted to HTML and cleaned with ``nh3`` (the
+Python binding of the Rust sanitizer ammonia) before export: scripts with their content, event handlers
+(``onerror=``), ``javascript:`` links, iframes and forms are removed, while tables, MathML, emphasis,
+code and images with ``data:`` sources stay. The
 notebooks also escape the values they insert (:func:`relmkt_utils.present.escape`), so a value shows
 as the text it is.
 """
@@ -18,8 +19,8 @@ import html
 import re
 from pathlib import Path
 
-import bleach
 import nbformat
+import nh3
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -56,7 +57,20 @@ CSS = """
   table.relmkt th { background: #f3f5f8; font-weight: 600; }
   .jp-RenderedHTMLCommon table.relmkt th, .jp-RenderedHTMLCommon table.relmkt td { text-align: left; }
   .jp-RenderedHTMLCommon table.relmkt th.num, .jp-RenderedHTMLCommon table.relmkt td.num { text-align: right; }
-  table.relmkt th, table.relmkt td { border-bottom: 1px solid #e3e6ea; padding: 0.25em 0.7em; white-space: nowrap; }
+  table.relmkt th, table.relmkt td { border-bottom: 1px solid #e3e6ea; padding: 0.25em 0.6em; white-space: normal;
+                                     overflow-wrap: anywhere; vertical-align: top; }
+  table.relmkt td.num { white-space: nowrap; overflow-wrap: normal; }
+  .relmkt-answer { border-left: 4px solid #1f4e79; background: #f3f7fb; padding: 0.5rem 1rem 0.3rem; margin: 0.4rem 0 1rem;
+                   border-radius: 0 6px 6px 0; }
+  .relmkt-answer p { margin: 0.2rem 0; } .relmkt-answer ul { margin: 0.3rem 0 0.4rem; padding-left: 1.2rem; }
+  .relmkt-answer li { margin: 0.15rem 0; }
+  .relmkt-answer li.caution, .relmkt-answer li.not-estimable { color: #6b4a00; }
+  .relmkt-answer li em, p.relmkt-result em { color: #8a5a00; font-style: normal; font-weight: 600; }
+  .relmkt-reading { border-left: 3px solid #9fb3c8; padding: 0.1rem 0 0.1rem 0.8rem; margin: 0.6rem 0; }
+  details.relmkt-researcher { border: 1px dashed #c3ccd6; border-radius: 6px; padding: 0.2rem 0.9rem; margin: 0.8rem 0;
+                              background: #fbfcfd; }
+  details.relmkt-researcher > summary { cursor: pointer; color: #1f4e79; font-weight: 600; padding: 0.3rem 0; }
+  a.relmkt-term, .jp-RenderedHTMLCommon a.relmkt-term { color: inherit; text-decoration: underline dotted #7f93a8; text-underline-offset: 2px; }
   figure.relmkt-figure { margin: 0.8em 0; } figure.relmkt-figure img { max-width: 100%%; height: auto; }
   .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
   .jp-RenderedHTMLCommon table { max-width: 100%%; }
@@ -80,6 +94,11 @@ def _mathml(tex: str, display: str) -> str:
         return f"<code>{html.escape(tex)}</code>"
 
 
+def formula_html(tex: str) -> str:
+    """A LaTeX formula as inline MathML (the glossary's formulas)."""
+    return _mathml(tex, "inline")
+
+
 def math_to_mathml(markdown: str) -> str:
     """Replace ``$$...$$`` and ``$...$`` in a markdown string by MathML elements."""
     out = _DISPLAY.sub(lambda m: "\n\n" + _mathml(m.group(1), "block") + "\n\n", markdown)
@@ -88,8 +107,9 @@ def math_to_mathml(markdown: str) -> str:
 
 def sanitize(fragment: str) -> str:
     """An HTML fragment with everything that could run or load code removed (module docstring)."""
-    return bleach.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
-                        strip=True, strip_comments=True)
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, clean_content_tags={"script"},
+                     attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+                     url_schemes=ALLOWED_PROTOCOLS, strip_comments=True, link_rel=None)
 
 
 def _as_text(value) -> str:
@@ -197,6 +217,33 @@ def without_sections(nb, hidden: set[str]):
     return nb
 
 
+def run_notes(nb) -> dict:
+    """What the run said about itself for the header box (``Report.start``'s dataset and
+    ``Report.setting``'s settings), taken out of the notebook's outputs."""
+    notes = {"dataset": None, "settings": []}
+    for cell in nb.cells:
+        kept = []
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).get("relmkt", {})
+            if "dataset" in meta:
+                notes["dataset"] = meta["dataset"]
+            elif "setting" in meta:
+                notes["settings"].append(tuple(meta["setting"]))
+            else:
+                kept.append(out)
+        if "outputs" in cell:
+            cell.outputs = kept
+    return notes
+
+
+def for_readers(nb):
+    """The reader's notebook: no error output streams (Python warnings go to the run's warnings list)."""
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return nb
+
+
 def report_title(nb) -> str:
     """The notebook's question (its first ``#`` heading) and the dataset of the run."""
     first = next((c.source for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")), "")
@@ -206,7 +253,84 @@ def report_title(nb) -> str:
     return f"{heading} — {Path(str(dataset)).name}" if dataset else heading
 
 
-def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None) -> str:
+def _definition_list(soup, pairs):
+    box = soup.new_tag("dl")
+    for key, value in pairs:
+        dt, dd = soup.new_tag("dt"), soup.new_tag("dd")
+        dt.string, dd.string = str(key), str(value)
+        box.append(dt)
+        box.append(dd)
+    return box
+
+
+def _fold_researcher_cells(soup) -> None:
+    """Consecutive cells tagged ``researcher`` become one folded "For researchers" block."""
+    tagged = [el if "jp-Cell" in (el.get("class") or []) else el.find_parent("div", class_="jp-Cell")
+              for el in soup.select(".celltag_researcher")]
+    cells = list(dict.fromkeys(c for c in tagged if c is not None))
+    groups, current = [], []
+    for cell in cells:
+        if current and cell.find_previous_sibling("div", class_="jp-Cell") is not current[-1]:
+            groups.append(current)
+            current = []
+        current.append(cell)
+    if current:
+        groups.append(current)
+    for group in groups:
+        heading = next((h for c in group for h in c.find_all(["h2", "h3", "h4"])), None)
+        what = heading.get_text(" ", strip=True).rstrip("¶").strip() if heading is not None else ""
+        details = soup.new_tag("details", attrs={"class": "relmkt-researcher"})
+        summary = soup.new_tag("summary")
+        summary.string = f"For researchers: {what}" if what else "For researchers"
+        details.append(summary)
+        group[0].insert_before(details)
+        for cell in group:
+            details.append(cell.extract())
+
+
+_NO_LINK = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", "summary", "th", "td",
+            "caption", "math", "dt", "label", "button"}
+
+
+def _term_pattern(phrase: str) -> re.Pattern:
+    flags = re.I if phrase == phrase.lower() else 0               # "churn" in any case; "CLV" as written
+    return re.compile(rf"(?<![\w/-]){re.escape(phrase)}(?![\w/-])", flags)
+
+
+def _prose_texts(soup) -> list:
+    roots = soup.select(".jp-RenderedMarkdown, .jp-RenderedHTMLCommon, .relmkt-answer") or [soup.body]
+    texts = []
+    for root in roots:
+        for node in root.find_all(string=True):
+            if node.parent is not None and not any(p.name in _NO_LINK for p in node.parents):
+                texts.append(node)
+    return list(dict.fromkeys(texts))
+
+
+def link_terms(soup, glossary: str = "../glossary.html") -> int:
+    """Link the first use of each glossary term in the page's prose to its entry (the answer, results,
+    readings and narrative; never inside headings, tables, code or links). Returns how many were linked."""
+    from ..present.glossary import TERMS
+
+    linked = 0
+    for term in TERMS:
+        patterns = [_term_pattern(m) for m in term.matches]
+        for node in _prose_texts(soup):
+            text = str(node)
+            hits = [m for m in (p.search(text) for p in patterns) if m]
+            if not hits:
+                continue
+            m = min(hits, key=lambda h: (h.start(), -len(h.group(0))))
+            a = soup.new_tag("a", href=f"{glossary}#{term.id}", attrs={"class": "relmkt-term", "title": term.definition})
+            a.string = m.group(0)
+            pieces = [x for x in (text[:m.start()], a, text[m.end():]) if x != ""]
+            node.replace_with(*pieces)
+            linked += 1
+            break
+    return linked
+
+
+def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None, notes: dict | None = None) -> str:
     """Title, back link, a header box with the dataset and parameters, and a table of contents."""
     from bs4 import BeautifulSoup
 
@@ -220,8 +344,9 @@ def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None) -
     box = soup.new_tag("dl")
     for key, value in params.items():
         shown = Path(str(value)).name if key == "dataset" else value
-        dt, dd = soup.new_tag("dt"), soup.new_tag("dd")
-        dt.string, dd.string = str(key), str(shown)
+        dt, dd, code = soup.new_tag("dt"), soup.new_tag("dd"), soup.new_tag("code")
+        code.string, dd.string = str(key), str(shown)             # a parameter's name is code, as typed in the notebook
+        dt.append(code)
         box.append(dt)
         box.append(dd)
     strong = soup.new_tag("strong")
@@ -229,17 +354,40 @@ def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None) -
     header.append(strong)
     if params:
         header.append(box)
-    if left_out:
+    notes = notes or {}
+    if notes.get("settings"):
         strong = soup.new_tag("strong")
-        strong.string = "Not in this dataset"
+        strong.string = "Settings that produced the numbers"
+        header.append(strong)
+        header.append(_definition_list(soup, notes["settings"]))
+    about = notes.get("dataset")
+    if about:
+        details = soup.new_tag("details")
+        summary = soup.new_tag("summary")
+        summary.string = f"About the data: {about.get('name', '')}"
+        details.append(summary)
+        details.append(_definition_list(soup, [(k, about.get(key)) for k, key in (
+            ("description", "description"), ("observation window", "window"), ("currency", "currency"),
+            ("model time unit", "time_unit"), ("provenance", "provenance"), ("licence", "licence")) if about.get(key)]))
+        header.append(details)
+    for failed, heading in ((False, "Not in this dataset"), (True, "Could not be made on these data")):
+        items = [item for item in (left_out or []) if bool(item.get("failed")) == failed]
+        if not items:
+            continue
+        strong = soup.new_tag("strong")
+        strong.string = heading
         header.append(strong)
         ul = soup.new_tag("ul", attrs={"class": "relmkt-left-out"})
-        for item in left_out:
+        by_reason: dict[str, list[str]] = {}
+        for item in items:                                    # one line per reason, naming its sections
+            by_reason.setdefault(str(item.get("reason", "")), []).append(
+                str(item.get("title", item.get("not_in_dataset", ""))))
+        for reason, titles in by_reason.items():
             li = soup.new_tag("li")
             b = soup.new_tag("b")
-            b.string = item.get("title", item.get("not_in_dataset", ""))
+            b.string = "; ".join(titles)
             li.append(b)
-            li.append(f": {item.get('reason', '')}")
+            li.append(f": {reason}")
             ul.append(li)
         header.append(ul)
     headings = [h for h in soup.find_all("h2") if h.get("id")]
@@ -267,12 +415,18 @@ def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None) -
     nav.append(other)
     main = soup.find("main") or soup.body
     h1 = soup.find("h1")
-    cell = h1.find_parent("div", class_="jp-Cell") if h1 is not None else None
+    answer = soup.find(id="answer")
+    cell = answer.find_parent("div", class_="jp-Cell") if answer is not None else None
+    if cell is None and h1 is not None:
+        cell = h1.find_parent("div", class_="jp-Cell")
     if cell is not None:
-        cell.insert_after(header)           # below the title and abstract
+        cell.insert_after(header)           # below the title and the answer
     else:
         main.insert(0, header)
     main.insert(0, nav)
+    if reader:
+        _fold_researcher_cells(soup)
+    link_terms(soup)
     return str(soup)
 
 
@@ -281,6 +435,9 @@ def render_html(notebook_path: str | Path, out_path: str | Path, reader: bool) -
     nb = nbformat.read(str(notebook_path), as_version=4)
     left_out, hidden = sections_left_out(nb)
     nb = without_sections(nb, hidden)
+    notes = run_notes(nb)
+    if reader:
+        nb = for_readers(nb)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = reader
     exporter.exclude_input_prompt = reader
@@ -293,7 +450,7 @@ def render_html(notebook_path: str | Path, out_path: str | Path, reader: bool) -
     body = re.sub(r'<script[^>]*src=""[^>]*>\s*</script>', "", body, flags=re.I)
     body = re.sub(r'<script type="module">(?:(?!</script>).)*mermaid(?:(?!</script>).)*</script>', "", body, flags=re.S)
     body = body.replace("</head>", CSS + "</head>", 1)
-    body = _decorate(body, nb, reader, left_out)
+    body = _decorate(body, nb, reader, left_out, notes)
     out = Path(out_path)
     out.write_text(body, encoding="utf-8")
     return out

@@ -1,13 +1,15 @@
 """``reports/index.html``: the landing page of a batch, one section per notebook.
 
-Each section says which question its notebook answers (the notebook's title) and lists its runs:
-the dataset, a badge (**full**: ran with nothing to report; **partial**: ran, but some estimate could
-not be made or should not be trusted, with the reasons; **failed**, **not run** or **interrupted**,
-with the reason), three to five headline numbers with plain names and units (:data:`HEADLINES`, in
-order of preference: the first five the run produced; a number it did not produce is left out, never
-shown as "None", and the next one takes its place), and links to the reader's
-report, the report with code and the executed notebook. Every value shown comes from a config or a
-run and is escaped.
+The page opens with how to read the reports and a map from the course's concepts (Kotler's
+delivered value, Berry's three levels, member get member, 80/20, acquisition vs retention cost,
+customer equity, CLV, NPS) to the notebooks and runs that show them, and links the glossary. Each
+notebook's section says which question it answers (the notebook's title) and lists its runs: the
+dataset, a badge (**full**: ran with nothing to report; **partial**: ran, but some estimate could not
+be made or should not be trusted, with the reasons; **failed**, **not run** or **interrupted**, with the
+reason), the run's **card** and links to the reader's report, the report with code and the executed
+notebook. The card shows the same findings as the report's answer block (:func:`card_findings`): only
+ok findings about the run's own data, as value and plain name; findings that need care are counted,
+never shown as bare numbers. Every value shown comes from a config or a run and is escaped.
 """
 from __future__ import annotations
 
@@ -17,54 +19,10 @@ from pathlib import Path
 
 import nbformat
 
-from ..present import fmt
+from ..present import narratives
+from ..present.findings import Finding
+from ..present.glossary import CONCEPTS
 
-#: Per notebook, in order of preference: (metric recorded by the notebook, plain name, kind of number).
-#: The index shows the first :data:`MAX_HEADLINES` a run recorded; ``{metric}`` in a name is filled
-#: in from the run's metrics (a name whose metric is missing is not shown).
-HEADLINES = {
-    "00_data_overview": [("n_customers", "customers", "count"), ("n_transactions", "transactions", "count"),
-                         ("repeat_rate", "repeat-purchase rate", "share"),
-                         ("top20_revenue_share", "revenue of the top 20% of customers", "share")],
-    "01_loyalty_measurement": [("repeat_rate", "repeat-purchase rate", "share"),
-                               ("p_alive_mean_repeat_buyers", "mean P(alive) of repeat buyers", "share"),
-                               ("clv_mean", "mean CLV per customer over {clv_horizon_months:g} months", "money"),
-                               ("nps", "Net Promoter Score (points)", "number"),
-                               ("top20_revenue_share", "revenue of the top 20% of customers", "share"),
-                               ("p_alive_mean", "mean P(alive)", "share"),
-                               ("expected_purchases_mean", "expected purchases per customer in {clv_horizon_months:g} "
-                                "months", "number"),
-                               ("dert_mean", "discounted expected residual transactions per customer", "number")],
-    "02_delivered_value": [("delivered_value_mean", "mean delivered value (−6 to 6)", "number"),
-                           ("top_improvement_driver", "component to improve first", "text"),
-                           ("hr_delivered_value", "dropout hazard ratio per point of delivered value", "number"),
-                           ("choice_hit_rate", "choices predicted by the logit", "share"),
-                           ("mxl_simulated_share_change", "change in the simulated offer's choice share "
-                            "(percentage points, mixed logit)", "points"),
-                           ("simulated_share_change", "change in the simulated offer's choice share "
-                            "(percentage points, logit)", "points"),
-                           ("mxl_wtp_wk", "willingness to pay for a well-known supplier (cents/kWh)", "number"),
-                           ("mxl_wtp_loc", "willingness to pay for a local supplier (cents/kWh)", "number")],
-    "03_referral_roi": [("referral_roi", "return on the referral programme", "share"),
-                        ("incremental_customers", "customers the programme caused", "count"),
-                        ("viral_coefficient", "new customers per programme customer (K)", "number"),
-                        ("breakeven_reward", "break-even reward per conversion", "money")],
-    "04_retention_vs_acquisition": [("clv", "CLV of a new customer", "money"),
-                                    ("customer_equity", "customer equity", "money"),
-                                    ("acquisition_to_retention_cost_ratio", "acquisition / retention cost per customer",
-                                     "number"),
-                                    ("clv_structural_vs_financial", "CLV, structural / financial bond", "number"),
-                                    ("profit_change_5pt_retention", "more steady-state profit from 5 points more annual "
-                                     "retention", "percent"),
-                                    ("break_even_retention_spend", "break-even retention spend per customer per "
-                                     "{cohort_period}", "money"),
-                                    ("sbg_regular_holdout_mape", "sBG forecast error, years 8-12, Fader & Hardie "
-                                     "(2007) regular cohort (MAPE)", "percent"),
-                                    ("sbg_high_end_holdout_mape", "sBG forecast error, years 8-12, Fader & Hardie "
-                                     "(2007) high-end cohort (MAPE)", "percent"),
-                                    ("constant_r_regular_holdout_mape", "constant-retention forecast error, years "
-                                     "8-12, regular cohort (MAPE)", "percent")],
-}
 MAX_HEADLINES = 5
 BADGES = {"full": "full", "partial": "partial", "failed": "failed", "invalid": "not run", "interrupted": "interrupted"}
 
@@ -87,22 +45,24 @@ def badge(result) -> str:
     return result.status
 
 
+def card_findings(result) -> tuple[list[Finding], int]:
+    """The findings a run's card shows (those of its notebook's answer that are ok and about the run's
+    own data, at most :data:`MAX_HEADLINES`) and how many answer findings need care (a caution or not
+    estimable): those are never shown as bare numbers, the card only counts them."""
+    found = {f.key: f for f in (Finding.from_json(row) for row in (getattr(result, "findings", None) or []))}
+    answer = [found[k] for k in narratives.spec(result.notebook).answer if k in found]
+    shown = [f for f in answer if f.ok and f.card][:MAX_HEADLINES]
+    return shown, sum(not f.ok for f in answer)
+
+
 def _metrics(result) -> str:
-    items = []
-    for key, name, kind in HEADLINES.get(result.notebook, []):
-        value = (result.metrics or {}).get(key)
-        if value is None:
-            continue
-        if kind == "points":                                  # a change of a share: +2.7, not 2.7%
-            value, kind = f"{100 * value:+.1f}", "text"
-        if len(items) == MAX_HEADLINES:
-            break
-        try:
-            name = name.format_map(result.metrics)
-        except (KeyError, TypeError, ValueError):
-            continue
-        items.append(f"<li><span class='value'>{html.escape(fmt(value, kind, result.currency or ''))}</span> "
-                     f"{html.escape(name)}</li>")
+    shown, care = card_findings(result)
+    items = [f"<li><span class='value'>{html.escape(f.text())}</span> {html.escape(f.label)}"
+             + (f" <span class='ci'>({html.escape(f.interval().split(';')[0])})</span>" if f.lower is not None else "")
+             + "</li>" for f in shown]
+    if care:
+        items.append(f"<li class='care'>{care} finding{'s' if care != 1 else ''} of the answer need{'s' if care == 1 else ''} "
+                     f"care: see the report</li>")
     return f"<ul class='metrics'>{''.join(items)}</ul>" if items else ""
 
 
@@ -131,6 +91,35 @@ def _run(result) -> str:
             f"{'<span class=dim> · ' + params + '</span>' if params else ''}</p></article>")
 
 
+HOW_TO_READ = """<details class='howto' open><summary>How to read these reports</summary>
+<p>Each report opens with <b>the answer</b>: a few sentences with the numbers that answer its question for one
+dataset. Then come its sections, each <i>Question → Method (with the formula) → Result → Reading it</i>. A
+<b>Reading it</b> paragraph appears only where the numbers above it support it. Every interval is a 95%
+confidence interval and says what it covers (sampling error, or only the uncertainty of a model's
+parameters). A finding marked <b>Caution</b> exists but needs care, and the sentence says why; one that
+<b>could not be estimated</b> says why not. Blocks marked <b>For researchers</b> hold the statistical details
+(parameter tables, tests, model checks): open them when you need them. Terms are explained in the
+<a href='glossary.html'>glossary</a>, with the Chinese term of the course where it uses one.</p></details>"""
+
+
+def concept_map(results) -> str:
+    """The table from each course concept to the notebooks (with their runs) that show it."""
+    rows = []
+    for concept in CONCEPTS:
+        cells = []
+        for notebook, what in concept.where:
+            runs = [r for r in results if r.notebook == notebook and r.html]
+            links = ", ".join(f"<a href='{html.escape(r.html)}'>{html.escape(r.dataset or r.name)}</a>" for r in runs)
+            cells.append(f"{html.escape(notebook[:2])}: {html.escape(what)}" + (f" ({links})" if links else ""))
+        term = f"<a href='glossary.html#{html.escape(concept.term)}'>{html.escape(concept.name)}</a>" if concept.term \
+            else html.escape(concept.name)
+        rows.append(f"<tr><td>{term} <span lang='zh' class='dim'>{html.escape(concept.zh)}</span></td>"
+                    f"<td>{'<br>'.join(cells)}</td></tr>")
+    return ("<details class='concepts'><summary>Where each concept of the course is measured</summary>"
+            "<table class='concepts'><thead><tr><th>concept</th><th>notebook: what to look at (datasets)</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></details>")
+
+
 def index_html(results, generated: str, notebooks_dir: Path | None = None) -> str:
     ok = sum(r.status == "ok" for r in results)
     sections = []
@@ -154,12 +143,21 @@ h1 {{ font-size: 1.6rem; margin-bottom: 0.2rem; }} h2 {{ font-size: 1.2rem; marg
 ul.metrics {{ list-style: none; padding: 0; margin: 0.4rem 0; display: flex; flex-wrap: wrap; gap: 0.3rem 1.6rem; }}
 ul.metrics .value {{ font-weight: 700; font-variant-numeric: tabular-nums; }}
 .reason {{ color: #b71c1c; white-space: pre-wrap; font-size: 0.85rem; margin: 0.3rem 0; }}
-details {{ font-size: 0.85rem; color: #7a5200; }} .dim {{ color: #777; }} .links {{ margin: 0.3rem 0 0; font-size: 0.9rem; }}
+.run details {{ font-size: 0.85rem; color: #7a5200; }} .dim {{ color: #777; }} .links {{ margin: 0.3rem 0 0; font-size: 0.9rem; }}
+li.care {{ color: #7a5200; font-size: 0.9rem; }} .ci {{ color: #666; font-size: 0.85rem; }}
+details.howto, details.concepts {{ border: 1px solid #e1e5ea; border-radius: 6px; padding: 0.4rem 0.9rem; margin: 0.6rem 0; }}
+details.howto summary, details.concepts summary {{ cursor: pointer; font-weight: 600; color: #1f4e79; }}
+table.concepts {{ border-collapse: collapse; font-size: 0.9rem; margin: 0.5rem 0; width: 100%; }}
+table.concepts th, table.concepts td {{ text-align: left; vertical-align: top; padding: 0.3rem 0.5rem;
+    border-bottom: 1px solid #e3e6ea; }}
 </style></head><body>
 <h1>relmkt — relationship-marketing reports</h1>
 <p>{ok} of {len(results)} runs finished · generated {html.escape(generated)}. Each report has a reader's version
 (narrative, figures and tables) and a version with its code. <b>full</b>: everything was estimated;
-<b>partial</b>: some estimates could not be made or should be read with care (the reasons are listed).</p>
+<b>partial</b>: some estimates could not be made or should be read with care (the reasons are listed).
+<a href="glossary.html">Glossary</a>.</p>
+{HOW_TO_READ}
+{concept_map(results)}
 {''.join(sections)}
 </body></html>
 """

@@ -38,6 +38,23 @@ def read_notebook(notebook: str | Path):
         raise ParameterError(f"{name} is not a readable notebook{hint}: {first}") from None
 
 
+#: The annotations a parameters cell may use, and the Python types they mean.
+ANNOTATIONS = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def declared_types(notebook: str | Path) -> dict[str, type]:
+    """The annotated type of each parameter (``dataset: str = "synthetic"``); an unannotated parameter
+    takes the type of its default."""
+    nb = read_notebook(notebook)
+    tree = ast.parse(parameters_cell(nb) or "")
+    types = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and isinstance(node.annotation, ast.Name):
+            if node.annotation.id in ANNOTATIONS:
+                types[node.target.id] = ANNOTATIONS[node.annotation.id]
+    return types
+
+
 def declared_parameters(notebook: str | Path) -> dict[str, object]:
     """Names and default values assigned as literals in the notebook's ``parameters`` cell."""
     nb = read_notebook(notebook)
@@ -62,7 +79,13 @@ def declared_parameters(notebook: str | Path) -> dict[str, object]:
     return declared
 
 
-def _type_ok(default, value) -> bool:
+def _type_ok(default, value, annotated: type | None = None) -> bool:
+    if annotated is not None:
+        if annotated is float:
+            return isinstance(value, (int, float)) and not isinstance(value, bool)
+        if annotated is int:
+            return isinstance(value, int) and not isinstance(value, bool)
+        return isinstance(value, annotated)
     if default is None or value is None:
         return True
     if isinstance(default, bool):
@@ -84,9 +107,16 @@ def check_parameters(notebook: str | Path, parameters: dict) -> None:
             f"{name}: unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"the notebook declares {', '.join(declared)}"
         )
+    types = declared_types(notebook)
     for key, value in parameters.items():
-        if not _type_ok(declared[key], value):
+        if not _type_ok(declared[key], value, types.get(key)):
+            wanted = types[key].__name__ if key in types else type(declared[key]).__name__
             raise ParameterError(
-                f"{name}: parameter {key} must be {type(declared[key]).__name__} like its default "
+                f"{name}: parameter {key} must be {wanted} like its default "
                 f"{declared[key]!r}, got {type(value).__name__} {value!r}"
             )
+    from ..present.narratives import spec
+
+    problems = spec(Path(notebook).stem).parameter_problems({**declared, **parameters})
+    if problems:
+        raise ParameterError(f"{name}: " + "; ".join(problems))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import warnings
 from contextlib import contextmanager
 from numbers import Number
@@ -46,6 +47,15 @@ def _update(path: str, update) -> None:
     data = {} if not os.path.exists(path) else json.loads(Path(path).read_text(encoding="utf-8"))
     data = update(data)
     Path(path).write_text(json.dumps(data, indent=2, sort_keys=isinstance(data, dict)) + "\n", encoding="utf-8")
+
+
+def write_json(path, data) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file beside it and a rename, so that a
+    reader never sees half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def record(name: str, value) -> object:
@@ -99,6 +109,17 @@ def _show(markdown: str) -> None:
         print(markdown)
 
 
+_PARAMETER = re.compile(r"\b(?:purchase|dropout(?:_a|_b)?|spend):[\w.=+-]+")
+
+
+def plain_words(sentence: str) -> str:
+    """A message for readers: model parameters named as in the tables (``dropout_a:age_group=55-59`` ->
+    "dropout (a): age group = 55-59")."""
+    from ..present.tables import parameter_label
+
+    return _PARAMETER.sub(lambda m: parameter_label(m.group(0)), sentence)
+
+
 @contextmanager
 def attempt(what: str):
     """Run a step of a notebook whose result the data may not support (a fit, an interval, a table):
@@ -120,11 +141,11 @@ def attempt(what: str):
             yield
         except (DataError, np.linalg.LinAlgError) as err:
             sentence = " ".join(str(err).split())
-            _show(f"**{escape(what)} could not be made:** {escape(sentence)}")
+            _show(f"**{escape(what)} could not be made:** {escape(plain_words(sentence))}")
             note_warning(f"{what} could not be made: {sentence}")
     for w in caught:
         if issubclass(w.category, (ConvergenceWarning, EstimationWarning)):
-            _show(f"**Caution ({escape(what)}):** {escape(str(w.message))}")
+            _show(f"**Caution ({escape(what)}):** {escape(plain_words(str(w.message)))}")
             note_warning(str(w.message))
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
@@ -139,7 +160,7 @@ def _display_with_metadata(markdown: str, metadata: dict) -> None:
         print(markdown)
 
 
-def not_in_dataset(section, title: str, reason: str) -> None:
+def not_in_dataset(section, title: str, reason: str, failed: bool = False) -> None:
     """Say that the section tagged ``section:<section>`` cannot run on this dataset, and why; several
     sections left out for one reason are one entry (``section`` a list of ids, ``title`` naming them).
 
@@ -150,11 +171,12 @@ def not_in_dataset(section, title: str, reason: str) -> None:
     from ..present import escape
 
     sections = section if isinstance(section, str) else list(section)
-    _display_with_metadata(f"**Not in this dataset: {escape(title)}** — {escape(reason)}.",
-                           {"not_in_dataset": sections, "title": title, "reason": reason})
+    head = "Could not be made" if failed else "Not in this dataset"
+    _display_with_metadata(f"**{head}: {escape(title)}** — {escape(reason)}.",
+                           {"not_in_dataset": sections, "title": title, "reason": reason, "failed": failed})
     path = os.environ.get(METRICS_ENV)
     if path:
-        entry = {"section": sections, "title": title, "reason": reason}
+        entry = {"section": sections, "title": title, "reason": reason, **({"failed": True} if failed else {})}
         _update(str(Path(path).with_name("skipped.json")), lambda xs: xs if entry in (xs or []) else [*(xs or []), entry])
 
 

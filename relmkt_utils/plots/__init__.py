@@ -11,9 +11,9 @@ import matplotlib
 
 matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None  # keep inline in Jupyter
 
-import matplotlib.pyplot as plt
-import numpy as np
-import seaborn as sns
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+import numpy as np  # noqa: E402
+import seaborn as sns  # noqa: E402
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#e39b2d", "#7d5ba6", "#5b9bd5", "#8c8c8c"]
 #: Fixed colours so a category keeps its colour across notebooks.

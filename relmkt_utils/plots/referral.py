@@ -10,6 +10,8 @@ import pandas as pd
 
 from . import color_of, new_axes
 
+#: Tornado inputs that are counts even when their interval ends are not whole (458 customers, not 457.9).
+COUNT_INPUTS = {"incremental_customers": "count", "rewarded_conversions": "count"}
 SEGMENT_COLORS = {"champions": "#4f9d69", "affluents": "#1f4e79", "advocates": "#7d5ba6", "misers": "#8c8c8c"}
 
 
@@ -19,9 +21,10 @@ def funnel(table: pd.DataFrame, ax=None, title: str = "Referral funnel"):
     y = np.arange(len(table))[::-1]
     ax.barh(y, table["count"], color=color_of("referral"))
     ax.set_yticks(y, table["stage"])
-    for yi, (c, s) in zip(y, zip(table["count"], table["share_of_previous"])):
-        label = f"{c:,.0f}" + ("" if pd.isna(s) else f"  ({s:.0%} of previous)")
-        ax.text(c, yi, " " + label, va="center", fontsize=8)
+    for yi, stage, c, s in zip(y, table["stage"], table["count"], table["share_of_previous"]):
+        # invitations per referrer is a rate (1.6 each), not a share of the previous stage
+        note = "" if pd.isna(s) else (f"  ({s:.2f} per referrer)" if stage == "invitations" else f"  ({s:.0%} of the stage above)")
+        ax.text(c, yi, f" {c:,.0f}{note}", va="center", fontsize=8)
     ax.set_xlim(0, table["count"].max() * 1.35)
     return ax
 
@@ -49,6 +52,9 @@ def km_referred(km: pd.DataFrame, ax=None, time_unit: str = "days",
     ax = new_axes(title, f"time since acquisition ({time_unit})", "share still active (survival)", ax=ax)
     for group, sub in km.groupby("group", sort=False):
         col = color_of("referral") if group == "referred" else color_of("organic")
+        if len(sub) and sub["time"].iloc[0] > 0:     # every curve starts at 1 at acquisition
+            start = pd.DataFrame({"time": [0.0], "survival": [1.0], "lower": [1.0], "upper": [1.0]})
+            sub = pd.concat([start, sub[["time", "survival", "lower", "upper"]]], ignore_index=True)
         ax.step(sub["time"], sub["survival"], where="post", color=col, label=str(group))
         ax.fill_between(sub["time"], sub["lower"], sub["upper"], step="post", color=col, alpha=0.15)
     ax.set_ylim(0, 1.02)
@@ -102,7 +108,7 @@ def tornado(table: pd.DataFrame, ax=None, title: str = "ROI sensitivity (tornado
         ax.barh(yi, r["roi_high"] - base, left=base, color=color_of("organic"), alpha=0.8)
     names = []
     for p, lo, hi in zip(table["parameter"], table["low"], table["high"]):
-        kind = kind_of(p, pd.Series([lo, hi], dtype=float))
+        kind = COUNT_INPUTS.get(p) or kind_of(p, pd.Series([lo, hi], dtype=float))
         names.append(f"{label(p)} ({fmt(lo, kind, currency)} → {fmt(hi, kind, currency)})")
     ax.set_yticks(y, names)
     ax.axvline(base, color="#404040", lw=1)
@@ -131,9 +137,53 @@ def wom_sensitivity(grid: pd.DataFrame, ax=None, title: str = "Net WOM per custo
     import seaborn as sns
 
     ax = new_axes(title, "", "", ax=ax)
-    sns.heatmap(grid, annot=True, fmt=".1f", center=0, cmap="RdYlGn", ax=ax,
-                cbar_kws={"label": "net impressions per customer (people)"})
+    values = grid.to_numpy(float)
+    annot = np.vectorize(lambda v: f"{v:.1f}".replace("-0.0", "0.0").replace("-", "−"))(values)
+    shown = pd.DataFrame(values, index=[f"{v:g}" for v in grid.index], columns=[f"{v:g}" for v in grid.columns])
+    sns.heatmap(shown, annot=annot, fmt="", center=0, cmap="RdYlGn", ax=ax,
+                cbar_kws={"label": "net people per respondent"})
     # seaborn names the axes after the frame's index/columns: set the labels (with units) afterwards
     ax.set_xlabel("negative reach per detractor (people)")
     ax.set_ylabel("positive reach per promoter (people)")
+    return ax
+
+
+def published_values(paths: pd.DataFrame, ax=None, currency: str = "EUR",
+                     title: str = "Value of a new customer accumulated month by month (bank study, recomputed)"):
+    """Lines of ``referral.published.value_paths``: the discounted margin a new referred and a new
+    non-referred customer have brought after each month, with the month the margin gap is gone."""
+    ax = new_axes(title, "months since acquisition", f"value accumulated ({currency}, discounted)", ax=ax)
+    for name in paths.columns:
+        col = color_of("referral") if name == "referred" else color_of("organic")
+        ax.plot(paths.index, paths[name], color=col, label=f"{name} customer")
+        ax.annotate(f"{paths[name].iloc[-1]:,.0f} {currency}", (paths.index[-1], paths[name].iloc[-1]),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=8, color=col)
+    gap = paths.attrs.get("gap_months")
+    if gap:
+        ax.axvline(gap, color="#8c8c8c", lw=0.8, ls="--", label=f"margin gap gone ({gap:.0f} months)")
+    ax.set_xlim(0, paths.index[-1] * 1.1)
+    ax.legend(loc="upper left")
+    return ax
+
+
+def break_even_by_share(curves: pd.DataFrame, reward: float, share: float | None = None, ax=None,
+                        currency: str = "EUR",
+                        title: str = "Break-even reward by the share of referrals who would have come anyway"):
+    """Lines R*(s) of ``referral.published.break_even_curves`` (one per group), the reward paid as a
+    horizontal line and, when given, the assumed share as a vertical line."""
+    from matplotlib.ticker import PercentFormatter
+
+    ax = new_axes(title, "share of rewarded referrals who would have come anyway",
+                  f"break-even reward ({currency})", ax=ax)
+    styles = ["-", "--", ":", "-."]
+    for i, name in enumerate(curves.columns):
+        ax.plot(curves.index, curves[name], ls=styles[i % len(styles)], lw=1.6,
+                color=color_of("referral") if name.startswith("all") else "#1f4e79", label=name)
+    ax.axhline(reward, color="#c0504d", lw=1, label=f"reward paid ({reward:,.0f} {currency})")
+    if share is not None:
+        ax.axvline(share, color="#8c8c8c", lw=0.8, ls="--", label=f"assumed share ({share:.0%})")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, None)
+    ax.legend(loc="upper right", fontsize=8)
     return ax

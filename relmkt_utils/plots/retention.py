@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import PALETTE, color_of, new_axes
+from . import PALETTE, color_of, group_colors, legend_outside, new_axes
 
 
 def survival_projection(comparison: pd.DataFrame, ax=None, period_unit: str = "year",
@@ -43,20 +43,30 @@ def retention_curves(comparison: pd.DataFrame, ax=None, period_unit: str = "year
 
 
 def cohort_survival(table: pd.DataFrame, ax=None, period_unit: str = "quarter", max_cohorts: int = 12,
-                    title: str = "Share of each acquisition cohort still active"):
-    """Lines of n_t / n_0 per cohort (``retention.cohort_survivors``); at most ``max_cohorts`` lines."""
-    ax = new_axes(title, f"periods since acquisition ({period_unit})", "share of cohort alive (0-1)", ax=ax)
-    for i, (key, row) in enumerate(table.head(max_cohorts).iterrows()):
-        s = row.to_numpy(float)
-        ax.plot(table.columns, s / s[0], marker=".", color=PALETTE[i % len(PALETTE)], label=str(key))
-    ax.set_ylim(0, 1.02)
-    ax.legend(title="cohort", fontsize=8, ncol=2)
+                    title: str = "Share of each acquisition cohort still active", pooled=None):
+    """Lines of n_t / n_0 per cohort (``retention.cohort_survivors``) that is observed beyond its first period;
+    at most ``max_cohorts`` lines, the largest cohorts when there are more; ``pooled`` (a fitted sBG) adds its
+    curve S(t), dashed."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax = new_axes(title, f"{period_unit}s since acquisition ({period_unit})", "share of the cohort alive (%)", ax=ax)
+    seen = table[table[1].notna()] if 1 in table.columns and table[1].notna().any() else table   # a renewal observed
+    shown = seen.loc[seen[0].nlargest(max_cohorts).index.sort_values()] if len(seen) > max_cohorts else seen
+    for key, row, col in zip(shown.index, shown.to_numpy(float), group_colors(map(str, shown.index))):
+        ax.plot(table.columns, 100 * row / row[0], marker=".", color=col, label=str(key))
+    if pooled is not None:
+        t = np.asarray(table.columns, dtype=float)
+        ax.plot(t, 100 * pooled.survival(t), "k--", lw=2.2, label="pooled sBG")
+    ax.set_ylim(0, 102)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    legend_outside(ax, "cohort")
     return ax
 
 
 def clv_cac_heatmap(grid: pd.DataFrame, ax=None, currency: str = "currency units",
-                    title: str = "CLV minus acquisition cost (CAC) by retention and CAC"):
-    """Heatmap of ``retention.clv_cac_grid`` with the break-even contour CLV = CAC."""
+                    title: str = "CLV minus acquisition cost (CAC) by retention and CAC", marker=None):
+    """Heatmap of ``retention.clv_cac_grid`` with the break-even contour CLV = CAC; ``marker``
+    (CAC, retention, label) puts a star where a dataset lies."""
     ax = new_axes(title, f"acquisition cost per customer, CAC ({currency})", "retention rate r (share per period)", ax=ax)
     x = grid.columns.to_numpy(float)
     y = grid.index.to_numpy(float)
@@ -66,14 +76,18 @@ def clv_cac_heatmap(grid: pd.DataFrame, ax=None, currency: str = "currency units
     ax.figure.colorbar(mesh, ax=ax, label=f"CLV - CAC ({currency})")
     if np.nanmin(z) < 0 < np.nanmax(z):
         ax.contour(x, y, z, levels=[0], colors="#202020", linewidths=1.2)
+    if marker is not None:
+        ax.plot(marker[0], marker[1], marker="*", ms=15, color="#f2c14e", mec="#202020", ls="none", label=marker[2])
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8)
     return ax
 
 
 def equity_surface(surface: pd.DataFrame, optimum=None, ax=None, currency: str = "currency units",
-                   title: str = "Customer equity per prospect CE(A, R) (Blattberg & Deighton 1996)"):
-    """Filled contours of ``retention.equity_surface``; the optimum (``AllocationOptimum``) is marked."""
+                   title: str = "Customer equity per prospect, CE(A, R)", points=()):
+    """Filled contours of ``retention.equity_surface``; the optimum (``AllocationOptimum``) is marked, and
+    each of ``points`` ((A, R, label, matplotlib marker), e.g. the firm's mean spends) too."""
     ax = new_axes(title, f"acquisition spend per prospect A ({currency})",
-                  f"retention spend per customer per period R ({currency})", ax=ax)
+                  f"retention spend R ({currency} per customer)", ax=ax)
     A = surface.columns.to_numpy(float)
     R = surface.index.to_numpy(float)
     z = surface.to_numpy(float)
@@ -85,7 +99,11 @@ def equity_surface(surface: pd.DataFrame, optimum=None, ax=None, currency: str =
                 mec="white", ls="none",
                 label=f"optimum A*={optimum.acquisition_spend:.3g}, R*={optimum.retention_spend:.3g}, "
                       f"CE*={optimum.equity_per_prospect:.3g}")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8)
+    for A, R, label, style in points:
+        ax.plot(A, R, marker=style, ms=10, mew=2, color="#f2c14e" if style == "x" else "white", mec="#202020",
+                ls="none", label=label)
+    if optimum is not None or points:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8, ncol=2)
     return ax
 
 
@@ -114,14 +132,19 @@ def response_curves(fit, figsize=(11, 4.2), currency: str = "currency units"):
 def cost_comparison(costs: pd.DataFrame, ax=None, currency: str = "currency units",
                     title: str = "Cost per retained customer vs cost per new customer"):
     """Bars of ``retention.retention_vs_acquisition_cost``: cost per customer by kind, source and channel."""
-    ax = new_axes(title, f"cost per customer ({currency})", "cost (kind: source, channel)", ax=ax)
-    labels = [f"{k}: {s}, {ch}" for k, s, ch in zip(costs["kind"], costs["source"], costs["channel"])]
-    colors = [color_of(ch) if ch != "all" else (PALETTE[2] if k == "retention" else PALETTE[0])
-              for k, ch in zip(costs["kind"], costs["channel"])]
+    ax = new_axes(title, f"cost per customer ({currency})", "what the money buys (source)", ax=ax)
+    if "cost" in costs.columns:                       # the plain table of retention.cost_table
+        labels, values = list(costs["cost"]), costs["cost per customer"]
+        colors = [PALETTE[2] if text.startswith("keeping") else PALETTE[0] for text in labels]
+    else:
+        labels = [f"{k}: {s}, {ch}" for k, s, ch in zip(costs["kind"], costs["source"], costs["channel"])]
+        values = costs["cost_per_customer"]
+        colors = [color_of(ch) if ch != "all" else (PALETTE[2] if k == "retention" else PALETTE[0])
+                  for k, ch in zip(costs["kind"], costs["channel"])]
     y = np.arange(len(costs))[::-1]
-    ax.barh(y, costs["cost_per_customer"], color=colors)
+    ax.barh(y, values, color=colors)
     ax.set_yticks(y, labels)
-    for yi, v in zip(y, costs["cost_per_customer"]):
+    for yi, v in zip(y, values):
         ax.annotate(f"{v:,.2f}", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     return ax
 
@@ -153,4 +176,90 @@ def uplift_value(uplift: pd.DataFrame, ax=None,
     for xi, v in enumerate(vals):
         ax.annotate(f"{v:+.0f}%", (xi, v), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
     ax.margins(y=0.1)
+    return ax
+
+
+# ---------------------------------------------------------------------------- notebook 04, by section
+
+def projection_panels(projections, kind: str = "survivors"):
+    """One panel per cohort of a ``retention.CohortProjections``: the customers still there (dots;
+    filled = calibration, open = holdout) with each model's projection (``kind="survivors"``), or the
+    retention rate at each renewal (``kind="retention"``)."""
+    frames = projections.frames
+    unit = projections.period
+    fig, axes = plt.subplots(1, len(frames), figsize=(5.6 * len(frames), 4.2), sharey=True, squeeze=False)
+    styles = ["-", "--", "-.", ":"]
+    for ax, (name, f) in zip(axes[0], frames.items()):
+        cal = f["calibration"].to_numpy(bool)
+        t = f.index.to_numpy()
+        if kind == "survivors":
+            new_axes(f"{name.capitalize()} cohort: customers still there", f"{unit}s since acquisition ({unit})",
+                     "customers (count)", ax=ax)
+            ax.plot(t[cal], f["actual"][cal], "o", color="#404040", label="actual, fitted")
+            ax.plot(t[~cal], f["actual"][~cal], "o", mfc="white", color="#404040", label="actual, held out")
+            for i, m in enumerate(projections.models):
+                ax.plot(t, f[m], styles[i % 4], color=PALETTE[i], label=projections.label(m))
+            ax.set_ylim(bottom=0)
+        else:
+            new_axes(f"{name.capitalize()} cohort: retention rate", f"renewal ({unit}s since acquisition)",
+                     "retention rate r(t) (%)", ax=ax)
+            ax.plot(t[1:], 100 * f["actual_retention"].iloc[1:], "o", color="#404040", label="actual")
+            for i, m in enumerate(projections.models):
+                ax.plot(t[1:], 100 * f[f"{m}_retention"].iloc[1:], styles[i % 4], color=PALETTE[i],
+                        label=projections.label(m))
+        ax.axvline(projections.calibration + 0.5, color="#8c8c8c", ls=":", lw=1)
+    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def group_survival(comparisons, dropout=None, max_curves: int = 6):
+    """One panel per ``retention.GroupSurvival``: the Kaplan-Meier share still active by days since
+    acquisition for up to ``max_curves`` groups, else each group's share still active at the
+    comparison's horizon with its 95% interval. Without comparisons, the curve of all customers of
+    ``dropout`` (the table of ``loyalty.time_to_dropout``)."""
+    if not comparisons:
+        from ..loyalty import kaplan_meier
+        from .loyalty import plot_km
+        ax = plot_km(kaplan_meier(dropout), title="Customers still active (Kaplan-Meier), all customers")
+        return ax.figure
+    fig, axes = plt.subplots(1, len(comparisons), figsize=(6.4 * len(comparisons), 4.4), squeeze=False)
+    for ax, c in zip(axes[0], comparisons):
+        what = c.column.replace("_", " ")
+        if len(c.at_horizon) <= max_curves:
+            new_axes(f"Customers still active, by {what}", "days since acquisition (days)", "still active (%)", ax=ax)
+            groups = list(c.km.curves.groupby("group", sort=False))
+            order = {g: i for i, g in enumerate(c.at_horizon.index)}
+            groups.sort(key=lambda g: order.get(g[0], len(order)))
+            for (name, k), col in zip(groups, group_colors(g for g, _ in groups)):
+                ax.step(k["time"], 100 * k["survival"], where="post", color=col, lw=1.8, label=f"{name} (n={c.at_horizon.loc[name, 'customers']:,.0f})")
+                ax.fill_between(k["time"], 100 * k["lower"], 100 * k["upper"], step="post", color=col, alpha=0.15, lw=0)
+            ax.axvline(c.horizon, color="#8c8c8c", ls=":", lw=1)
+            ax.set_ylim(0, 102)
+            legend_outside(ax, what)
+        else:
+            a = c.at_horizon
+            new_axes(f"Still active {c.horizon} days after acquisition, by {what}", f"{what} (group)",
+                     "still active (%)", ax=ax)
+            x = np.arange(len(a))
+            ax.errorbar(x, 100 * a["active"], yerr=[100 * (a["active"] - a["lower"]), 100 * (a["upper"] - a["active"])],
+                        fmt="o", color=PALETTE[0], ecolor="#7f93a8", capsize=3)
+            ax.set_xticks(x, a.index, rotation=30 if len(a) > 6 else 0)
+    fig.tight_layout()
+    return fig
+
+
+def clv_by_group(value, currency: str = "currency units"):
+    """Bars of the CLV of a new customer per group (``retention.GroupValue``), labelled with the sBG's
+    retention at the first renewal when there are six groups or fewer (more labels would overlap)."""
+    f = value.fits
+    what = value.column.replace("_", " ")
+    ax = new_axes(f"CLV of a new customer by {what}", f"{what} (group)", f"customer lifetime value ({currency})")
+    x = np.arange(len(f))
+    ax.bar(x, f["clv"], color=group_colors(f.index))
+    ax.set_xticks(x, f.index, rotation=30 if len(f) > 6 else 0)
+    for xi, v, r in zip(x, f["clv"], f["retention_1"]) if len(f) <= 6 else ():   # more groups: the table has them
+        ax.annotate(f"{v:,.0f}\n(r₁ = {r:.0%})", (xi, v), xytext=(0, 3), textcoords="offset points", ha="center",
+                    fontsize=8)
+    ax.margins(y=0.18)
     return ax

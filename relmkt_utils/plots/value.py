@@ -14,23 +14,24 @@ import seaborn as sns
 
 from . import PALETTE, color_of, label_points, new_axes
 from ..data.tables import CONSTRUCTS
+from ..value import labels as value_labels
 
 KIND_COLORS = {"value": PALETTE[0], "cost": PALETTE[1], "price": PALETTE[6]}
 
 
 def _label(name: str) -> str:
-    return str(name).replace("_", " ")
+    return value_labels.label(name)
 
 
 def correlation_heatmap(scores: pd.DataFrame, columns=None, method: str = "pearson", ax=None):
     """Heatmap of the correlations between component scores (and outcomes if listed in ``columns``)."""
     cols = list(columns) if columns is not None else [c for c in CONSTRUCTS if c in scores.columns]
     corr = scores[cols].apply(pd.to_numeric, errors="coerce").corr(method=method)
-    ax = new_axes(f"Correlation of component scores ({method})", "component score (1-7 scale)",
+    ax = new_axes(f"Correlation of component scores ({method.capitalize()})", "component score (1-7 scale)",
                   "component score (1-7 scale)", ax=ax, figsize=(7.5, 6.2))
     labels = [_label(c) for c in cols]
     sns.heatmap(corr, vmin=-1, vmax=1, cmap="RdBu_r", center=0, annot=True, fmt=".2f", square=True,
-                xticklabels=labels, yticklabels=labels, cbar_kws={"label": f"{method} r (unitless)"}, ax=ax)
+                xticklabels=labels, yticklabels=labels, cbar_kws={"label": f"{method.capitalize()} r (unitless)"}, ax=ax)
     ax.set_xlabel("component score (1-7 scale)")
     ax.set_ylabel("component score (1-7 scale)")
     return ax
@@ -43,7 +44,8 @@ def importance_chart(importance: pd.DataFrame, ax=None):
     """
     outcomes = list(dict.fromkeys(importance["outcome"]))
     comps = list(dict.fromkeys(importance["component"]))
-    model = ", ".join(dict.fromkeys(importance["model"])) if "model" in importance else "ols"
+    names = {"ols": "OLS", "ordered": "ordered logit"}
+    model = ", ".join(names.get(m, m) for m in dict.fromkeys(importance["model"])) if "model" in importance else "OLS"
     ax = new_axes(f"Drivers: standardized coefficients with 95% CIs ({model})",
                   "standardized coefficient β (sd of outcome per sd of score)", "component", ax=ax,
                   figsize=(7.5, 0.45 * len(comps) + 1.8))
@@ -90,15 +92,17 @@ def ipa_map(ipa: pd.DataFrame, ax=None):
                                ("low priority", 0.02, 0.02, "left", "bottom"),
                                ("possible overkill", 0.98, 0.02, "right", "bottom")):
         ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="#666666", style="italic")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
-def wtp_forest(wtp: pd.DataFrame, boot: pd.DataFrame | None = None, currency: str = "EUR", truth=None, ax=None):
-    """Willingness to pay per attribute level with delta-method CIs (and bootstrap CIs if given)."""
+def wtp_forest(wtp: pd.DataFrame, boot: pd.DataFrame | None = None, currency: str = "EUR", truth=None, ax=None,
+               per: str = "level"):
+    """Willingness to pay per unit of each attribute (``per``: "level" for survey components, "unit" for
+    other attributes) with delta-method CIs (and bootstrap CIs if given)."""
     attrs = list(wtp["attribute"])
-    ax = new_axes("Willingness to pay per attribute level (95% CIs)", f"WTP ({currency} per level)", "attribute",
-                  ax=ax, figsize=(7.5, 0.45 * len(attrs) + 1.8))
+    ax = new_axes(f"Willingness to pay per {per} of each attribute (95% CIs)", f"WTP ({currency} per {per})",
+                  "attribute", ax=ax, figsize=(7.5, 0.45 * len(attrs) + 1.8))
     y = np.arange(len(attrs), dtype=float)
     off = 0.15 if boot is not None else 0.0
     err = np.vstack([wtp["wtp"] - wtp["lower"], wtp["upper"] - wtp["wtp"]])
@@ -114,14 +118,16 @@ def wtp_forest(wtp: pd.DataFrame, boot: pd.DataFrame | None = None, currency: st
     ax.axvline(0, color="#444444", lw=0.8)
     ax.set_yticks(y, [_label(a) for a in attrs])
     ax.invert_yaxis()
-    ax.legend(loc="best")
+    if boot is not None or truth is not None:
+        ax.legend(loc="best")
     return ax
 
 
 def wtp_distribution_chart(spread: pd.DataFrame, currency: str = "EUR", at_means: pd.Series | None = None, ax=None):
     """Boxes of each respondent's WTP per attribute (columns of ``spread``, as
     ``MixedLogitResults.wtp_distribution``): quartiles, whiskers at the 5th and 95th percentiles,
-    no outlier points; ``at_means`` (WTP at the population means, by attribute) as diamonds."""
+    no outlier points; ``at_means`` (WTP at the population means, by attribute, or a WTP table indexed by
+    attribute) as diamonds."""
     attrs = list(spread.columns)
     ax = new_axes("Willingness to pay across respondents (mixed logit)", f"WTP ({currency} per unit)", "attribute",
                   ax=ax, figsize=(7.5, 0.5 * len(attrs) + 1.8))
@@ -129,6 +135,8 @@ def wtp_distribution_chart(spread: pd.DataFrame, currency: str = "EUR", at_means
     y = np.arange(len(attrs), dtype=float)
     ax.boxplot(data, positions=y, vert=False, whis=(5, 95), showfliers=False, widths=0.55, patch_artist=True,
                boxprops={"facecolor": PALETTE[0], "alpha": 0.45}, medianprops={"color": "#000000"})
+    if isinstance(at_means, pd.DataFrame):          # a WTP table indexed by attribute
+        at_means = at_means["wtp"]
     if at_means is not None:
         ax.scatter(pd.Series(at_means).reindex(attrs), y, marker="D", color=PALETTE[3], zorder=4,
                    label="WTP at the population means")
@@ -144,7 +152,7 @@ def simulator_chart(sim: pd.DataFrame, offer_label: str = "focal offer", currenc
 
     ``sim`` is ``simulate_all_components`` output. Returns the Figure (two labelled axes).
     """
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(sim) + 2.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(sim) + 2.2), sharey=True, layout="constrained")
     labels = [f"{_label(a)} ({d:+g})" for a, d in zip(sim["attribute"], sim["delta"])]
     colors = [KIND_COLORS.get(k, PALETTE[0]) for k in sim["kind"]]
     y = np.arange(len(sim))
@@ -161,7 +169,25 @@ def simulator_chart(sim: pd.DataFrame, offer_label: str = "focal offer", currenc
     for ax in (ax1, ax2):
         ax.axvline(0, color="#444444", lw=0.8)
     fig.suptitle("Share simulator: one level better on each component", fontweight="bold")
-    fig.tight_layout()
+    return fig
+
+
+def lever_chart(levers: pd.DataFrame, offer_label: str = "our offer"):
+    """What each one-unit change of an offer does to its share (percentage points, left) and revenue
+    (relative change, right), one bar per change in words, coloured by the sign of its effect (gain or
+    loss). ``levers`` is :func:`relmkt_utils.value.levers.lever_effects` output. Returns the Figure."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.42 * len(levers) + 2.0), sharey=True, layout="constrained")
+    y = np.arange(len(levers))
+    colors = [PALETTE[2] if v >= 0 else PALETTE[1] for v in levers["share_change"]]
+    ax1 = new_axes(f"Share of {offer_label}", "change in share (percentage points)", "", ax=axes[0])
+    ax1.barh(y, 100 * levers["share_change"], color=colors)
+    ax1.set_yticks(y, list(levers["change"]))
+    ax1.invert_yaxis()
+    ax2 = new_axes(f"Revenue of {offer_label}", "change in revenue (%)", "", ax=axes[1])
+    ax2.barh(y, 100 * levers["revenue_change"], color=colors)
+    for ax in (ax1, ax2):
+        ax.axvline(0, color="#444444", lw=0.8)
+    fig.suptitle("What one change of our offer does, everything else unchanged", fontweight="bold")
     return fig
 
 
@@ -179,8 +205,7 @@ def hazard_ratio_chart(hr: pd.DataFrame, ax=None):
     plain = FuncFormatter(lambda v, _: f"{v:g}")
     ax.xaxis.set_major_formatter(plain)
     ax.xaxis.set_minor_formatter(plain)
-    labels = [t.replace("relationship_level[", "level: ").replace("]", " vs financial")
-              .replace("delivered_value", "delivered value (+1 point)") for t in terms]
+    labels = ["delivered value (+1 point)" if t == "delivered_value" else _label(t) for t in terms]
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     return ax
@@ -203,13 +228,13 @@ def delivered_value_by_level_chart(by_level: pd.DataFrame, ax=None):
 def delivered_value_hist(scores: pd.DataFrame, column: str = "delivered_value", bins: int = 48, ax=None):
     """Histogram of the delivered-value index over its full range -6..6, with the break-even line at 0.
 
-    ``scores`` is ``value_scores`` output; the share of customers with DV > 0 goes into the legend.
+    ``scores`` is ``value_scores`` output.
     """
     x = pd.to_numeric(scores[column], errors="coerce").dropna()
     ax = new_axes("Distribution of the delivered-value index", "delivered value DV = TV - TC (points, -6 to 6)",
                   "customers (count)", ax=ax)
     ax.hist(x, bins=np.linspace(-6, 6, bins + 1), color=PALETTE[0], alpha=0.85)
-    ax.axvline(0, color=PALETTE[1], ls="--", lw=1.2, label=f"value = cost ({(x > 0).mean():.0%} of customers above)")
+    ax.axvline(0, color=PALETTE[1], ls="--", lw=1.2, label="value = cost")
     ax.set_xlim(-6, 6)
     ax.legend(loc="upper left")
     return ax

@@ -8,6 +8,6 @@
   DataFrame a notebook displays.
 """
 from .tables import MISSING, Table, describe, fmt, key_numbers, label, model_table, p_text, rows_of_kind, table_html, use
-from .text import dataset_header, escape
+from .text import Paragraph, dataset_header, escape
 
-__all__ = ["MISSING", "Table", "dataset_header", "describe", "escape", "fmt", "key_numbers", "label", "model_table", "p_text", "rows_of_kind", "table_html", "use"]
+__all__ = ["MISSING", "Paragraph", "Table", "dataset_header", "describe", "escape", "fmt", "key_numbers", "label", "model_table", "p_text", "rows_of_kind", "table_html", "use"]

@@ -39,7 +39,8 @@ KINDS: tuple[tuple[str, str], ...] = (
     (r"(^|_)(p|p_?value|pvalue)$", "p"),
     (r"(^|_)(z|t|chi2|statistic|df|alpha|beta|gamma|delta|r|a|b|s|q|k_[ar]|ceiling_[ar]|coef|se|llf|aic|bic|hazard_ratio|odds_ratio|odds|z_score)$", "number"),
     (r"_pct$|percent", "percent"),
-    (r"share|rate|retention|churn|probab|p_alive|uplift|roi|conversion|cannibal|incremental_share|mape|gini|top20", "share"),
+    (r"uplift|(^|_)roi($|_)|change|growth|premium|incremental_share|difference_pct|contribution", "change"),
+    (r"share|rate|retention|churn|probab|p_alive|conversion|cannibal|gini|top20", "share"),
     (r"(^|_)(n|count|customers|orders|transactions|respondents|tasks|events|n_risk|n_events|buyers|cohorts|"
      r"lines|periods|purchase_days|invitations|conversions|referrers|new_customers|rows)(_|$)", "count"),
     (r"revenue|margin|clv|crv|cost|spend|amount|price|reward|equity|aov|value_per|wtp|profit|cac|income|sales", "money"),
@@ -92,7 +93,13 @@ def _missing(x) -> bool:
 
 def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     """One value as text for a reader (see the module docstring); ``decimals`` fixes the decimals of a
-    plain number (a table gives every value of a column the same, :func:`decimals_for`)."""
+    plain number (a table gives every value of a column the same, :func:`decimals_for`). A negative
+    number is written with the typographic minus (−), as in the prose, whatever its kind."""
+    text = _fmt(x, kind, currency, decimals)
+    return "−" + text[1:] if text.startswith("-") and kind != "text" and not isinstance(x, str) else text
+
+
+def _fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     if _missing(x):
         return MISSING
     if kind == "bool" or isinstance(x, (bool, np.bool_)):
@@ -112,10 +119,18 @@ def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     if kind == "p":
         return "< 0.001" if x < 0.001 else f"{x:.3f}"
     if kind == "share":
-        text = f"{100 * x:.1f}%" if abs(x) < 10 else f"{100 * x:,.0f}%"
+        text = f"{100 * x:.1f}%"
         return "0.0%" if text == "-0.0%" else text
     if kind == "percent":
         return "0.0%" if f"{x:.1f}" == "-0.0" else f"{x:.1f}%"
+    if kind == "change":                     # a relative change: signed, and it may exceed 100%
+        text = f"{100 * x:+.1f}%" if abs(x) < 10 else f"{100 * x:+,.0f}%"
+        return "0.0%" if text in ("+0.0%", "-0.0%") else text.replace("-", "−")
+    if kind == "points":                     # a difference of two shares, in percentage points
+        text = f"{100 * x:+.1f}"
+        return ("0.0" if text in ("+0.0", "-0.0") else text.replace("-", "−")) + " percentage points"
+    if kind == "ratio":
+        return f"{x:,.2f}×" if abs(x) < 100 else f"{x:,.0f}×"
     if kind in ("count", "integer"):
         return f"{x:,.0f}"
     if kind == "money":
@@ -125,7 +140,7 @@ def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
         return "0"                           # an exact zero, not "0.000" beside 0.500
     d = decimals_for([x]) if decimals is None else decimals
     text = f"{x:,.{d}f}" if d is not None else ""
-    if not text.strip("-0.,"):
+    if not text.strip("-−0.,"):
         return f"{x:.2e}"                    # tiny, or a nonzero value the column's decimals would show as 0
     return text
 
@@ -192,6 +207,13 @@ def formatted(df: pd.DataFrame, currency: str = "", kinds: dict | None = None) -
     row_kind = [row_kinds.get(n) for n in names] if row_kinds else [None] * len(df)
     kinds = {str(k): v for k, v in (kinds or {}).items()}
     kind = {c: kinds.get(c) or kind_of(c, df[c]) for c in df.columns}
+    for c in df.columns:                                  # a share outside [0, 1] is a wrong number, not a format
+        if kind[c] == "share" and c not in row_kinds:
+            v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            if v.size and (v.max() > 1 + 1e-9 or v.min() < -1e-9):
+                raise ValueError(f"column {c!r} is a share but holds {v.max() if v.max() > 1 else v.min():g}: a share "
+                                 "lies in [0, 1] (already a percentage? say kinds={..: 'percent'}; a change? 'change')")
     out = pd.DataFrame(index=df.index)
     value_columns = [c for c in df.columns[1:] if kind[c] != "bool"]
     row_columns = [c for c in df.attrs.get("row_columns", value_columns) if c in value_columns]
@@ -260,7 +282,7 @@ def table_html(df, currency: str = "", kinds: dict | None = None, caption: str |
     if isinstance(df, pd.Series):
         df = df.to_frame(df.name if df.name is not None else "value")
     body = formatted(df, currency, kinds)
-    numeric = [bool(body[c].map(lambda v: bool(re.match(r"^[−\-<]?\s?[\d.,∞]", str(v))) or v == MISSING).all())
+    numeric = [bool(body[c].map(lambda v: bool(re.match(r"^[−\-+<]?\s?[\d.,∞]", str(v))) or v == MISSING).all())
                for c in body.columns]
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     head = "".join(f'<th{" class=num" if n else ""}>{html.escape(str(c))}</th>' for c, n in zip(body.columns, numeric))
@@ -299,13 +321,32 @@ def use(currency: str = "") -> None:
     formatter.for_type(pd.Series, lambda s: table_html(s, currency))
 
 
+def parameter_label(name) -> str:
+    """A model parameter as a reader sees it: ``purchase:channel=paid`` -> "purchase rate: channel = paid",
+    ``dropout_a:relationship_level=social`` -> "dropout (a): relationship level = social"; plain names stay."""
+    text = str(name)
+    part, sep, column = text.partition(":")
+    if not sep:
+        return text
+    what = {"purchase": "purchase rate", "dropout": "dropout", "dropout_a": "dropout (a)", "dropout_b": "dropout (b)",
+            "spend": "spend"}.get(part, part.replace("_", " "))
+    column, eq, level = column.partition("=")
+    return f"{what}: {column.replace('_', ' ')}" + (f" = {level}" if eq else "")
+
+
 def model_table(results, alpha: float = 0.05) -> Table:
     """A fitted model (the suite's results protocol) as a reader's table: each parameter with its
     (1 - alpha) interval and standard error; the fit statistics and any warning in the caption."""
     ci = results.conf_int(alpha)
-    df = pd.DataFrame({"parameter": [str(p) for p in results.params.index], "estimate": results.params.to_numpy(),
+    df = pd.DataFrame({"parameter": [parameter_label(p) for p in results.params.index], "estimate": results.params.to_numpy(),
                        "lower": ci["lower"].to_numpy(), "upper": ci["upper"].to_numpy(),
                        "se": results.bse.to_numpy()})
+    unidentified = set(getattr(results, "unidentified", ()) or ())
+    if unidentified:                                   # an estimate the data do not identify is not a number to read
+        df = df.astype({"estimate": object, "lower": object, "upper": object, "se": object})
+        rows = df["parameter"].isin({parameter_label(p) for p in unidentified})
+        df.loc[rows, "estimate"] = "not identified"
+        df.loc[rows, ["lower", "upper", "se"]] = None
     stats = [f"log-likelihood {results.llf:,.1f}" if np.isfinite(results.llf) else None,
              f"AIC {results.aic:,.1f}" if np.isfinite(results.aic) else None,
              f"n = {results.nobs:,.0f}" if np.isfinite(results.nobs) else None,

@@ -29,3 +29,18 @@ def dataset_header(ds, *notes: str) -> str:
              f"currency {escape(ds.currency)}; model time unit {escape(ds.time_unit.name)}.",
              f"**Provenance:** {escape(meta.get('provenance', ''))}"]
     return "  \n".join(lines + list(notes))
+
+
+class Paragraph:
+    """A sentence of plain text shown as a paragraph, every character escaped: ``display(Paragraph(text))``
+    in a notebook (``lead`` in bold before it)."""
+
+    def __init__(self, text: str, lead: str = ""):
+        self.text, self.lead = str(text), str(lead)
+
+    def _repr_html_(self) -> str:
+        lead = f"<strong>{html.escape(self.lead)}</strong> " if self.lead else ""
+        return f"<p>{lead}{html.escape(self.text)}</p>"
+
+    def __repr__(self) -> str:
+        return f"{self.lead} {self.text}".strip()

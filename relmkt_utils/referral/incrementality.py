@@ -26,6 +26,7 @@ from statsmodels.discrete.discrete_model import Logit
 from statsmodels.stats.proportion import proportions_ztest
 from statsmodels.tools.tools import add_constant
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance
 from ..core.errors import require_columns
 from ..core.estimate import Estimate, newcombe_diff_ci, ratio_ci, wald_diff_ci, z_value
 from ..core.results import StatsmodelsResults
@@ -34,6 +35,7 @@ from .funnel import converted, experiment_units
 
 
 
+@checked(customers=dataframe(), referrals=dataframe())
 def acquisition_outcomes(customers: pd.DataFrame, referrals: pd.DataFrame, eligible_before=None,
                          as_of=None) -> pd.DataFrame:
     """One row per experimental unit: group, program (0/1), new_customers, any_new, rewards paid,
@@ -41,6 +43,19 @@ def acquisition_outcomes(customers: pd.DataFrame, referrals: pd.DataFrame, eligi
 
     ``eligible_before`` (usually the program start) keeps customers acquired before it, so that
     referees who joined during the program are not counted as units.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    referrals : DataFrame
+        the canonical referrals table (``referrer_id``, ``invited_at``, ``referee_id``, ``converted_at``,
+        rewards).
+    eligible_before : date-like or None, default None
+        keep only customers acquired before this date (usually the program start).
+    as_of : date-like or None
+        date of the data; default the last date of the tables.
     """
     require_columns(customers, "customers", ("customer_id", "referral_group"))
     require_columns(referrals, "referrals", ("referrer_id", "referee_id"))
@@ -78,8 +93,18 @@ class IncrementalityResult:
     table: pd.DataFrame
 
 
+@checked(outcomes=dataframe(), alpha=ALPHA)
 def incrementality_test(outcomes: pd.DataFrame, alpha: float = 0.05) -> IncrementalityResult:
-    """Two-proportion z-test and intervals for the lift in new-customer acquisition (module doc)."""
+    """Two-proportion z-test and intervals for the lift in new-customer acquisition (module doc).
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     g1, g0 = outcomes[outcomes["program"] == 1], outcomes[outcomes["program"] == 0]
     if len(g1) < 2 or len(g0) < 2:
         raise ValueError("both the program and the holdout group need at least two customers")
@@ -109,9 +134,21 @@ class LogitIncrementality:
     results: object
 
 
+@checked(outcomes=dataframe(), alpha=ALPHA)
 def incrementality_logit(outcomes: pd.DataFrame, covariates=("relationship_level", "tenure_years"),
                          alpha: float = 0.05) -> LogitIncrementality:
-    """Logit of any_new on program and controls; odds ratio and average marginal effect of program."""
+    """Logit of any_new on program and controls; odds ratio and average marginal effect of program.
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    covariates : sequence of str, default ('relationship_level', 'tenure_years')
+        control columns of ``outcomes``.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     cols = [c for c in covariates if c in outcomes.columns]
     X = outcomes[["program"]].astype(float)
     for c in cols:
@@ -132,23 +169,54 @@ def incrementality_logit(outcomes: pd.DataFrame, covariates=("relationship_level
     return LogitIncrementality(odds, ame, res)
 
 
+@checked(outcomes=dataframe(), alpha=ALPHA)
 def cannibalization(outcomes: pd.DataFrame, alpha: float = 0.05) -> Estimate:
-    """kappa = mean new customers per holdout customer / per program customer (log delta interval)."""
+    """kappa = mean new customers per holdout customer / per program customer (log delta interval).
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     x1 = outcomes.loc[outcomes["program"] == 1, "new_customers"]
     x0 = outcomes.loc[outcomes["program"] == 0, "new_customers"]
     return ratio_ci(x0, x1, alpha)
 
 
+@checked(outcomes=dataframe(), alpha=ALPHA)
 def incremental_customers(outcomes: pd.DataFrame, alpha: float = 0.05) -> Estimate:
-    """New customers the program caused: (mean N program - mean N holdout) x n_program."""
+    """New customers the program caused: (mean N program - mean N holdout) x n_program.
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     g1, g0 = outcomes[outcomes["program"] == 1], outcomes[outcomes["program"] == 0]
     return wald_diff_ci(g1["new_customers"], g0["new_customers"], alpha).scaled(len(g1))
 
 
+@checked(outcomes=dataframe(), column=TEXT, alpha=ALPHA)
 def lift_table(outcomes: pd.DataFrame, column: str = "new_customers", alpha: float = 0.05) -> pd.DataFrame:
     """Program mean, holdout mean and their difference with Wald intervals, for ``plots.referral.lift``.
 
     Columns label, estimate, lower, upper; rows "program", "holdout", "difference (lift)".
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    column : str, default 'new_customers'
+        the outcome column compared.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     z = z_value(alpha)
     rows = []
@@ -159,3 +227,30 @@ def lift_table(outcomes: pd.DataFrame, column: str = "new_customers", alpha: flo
     d = wald_diff_ci(outcomes.loc[outcomes["program"] == 1, column], outcomes.loc[outcomes["program"] == 0, column], alpha)
     rows.append({"label": "difference (lift)", "estimate": d.value, "lower": d.lower, "upper": d.upper})
     return pd.DataFrame(rows)
+
+
+@checked(test=instance(IncrementalityResult, text="an IncrementalityResult (the result of incrementality_test)"),
+         logit=instance(LogitIncrementality, text="a LogitIncrementality (the result of incrementality_logit)"))
+def effects_table(test: IncrementalityResult, logit: LogitIncrementality) -> pd.DataFrame:
+    """The programme's effect on the share of customers who bring someone, three ways, as a reader's
+    table (each row in its own kind): the difference of the shares (Newcombe) and the average marginal
+    effect of the logit with controls in percentage points, the logit's odds ratio; columns estimate,
+    lower, upper.
+
+    Parameters
+    ----------
+    test : IncrementalityResult
+        the program vs holdout comparison of :func:`incrementality_test` (its Newcombe difference of
+        the shares with a new customer).
+    logit : LogitIncrementality
+        the logit with controls of :func:`incrementality_logit` (its odds ratio and average marginal
+        effect of the program).
+    """
+    points = "percentage points of the share with a new customer"
+    rows = {f"programme minus holdout, Newcombe ({points})": test.share_any_diff.scaled(100),
+            "odds ratio of bringing someone, logit with controls": logit.odds_ratio,
+            f"average marginal effect, logit with controls ({points})": logit.marginal_effect.scaled(100)}
+    out = pd.DataFrame({"estimate": [e.value for e in rows.values()], "lower": [e.lower for e in rows.values()],
+                        "upper": [e.upper for e in rows.values()]}, index=pd.Index(list(rows), name="effect"))
+    out.attrs["row_kinds"] = dict(zip(rows, ("number", "ratio", "number")))
+    return out

@@ -33,35 +33,83 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import ALPHA, SEED, checked, dataframe, instance, number, numbers
 from ..core.errors import DataError
 from ..core.estimate import Estimate
 
 
+@checked(incremental_customers=numbers(), clv=numbers(), rewarded_conversions=numbers(0),
+         reward_per_conversion=numbers(0), fixed_cost=numbers(0))
 def roi(incremental_customers, clv, rewarded_conversions, reward_per_conversion, fixed_cost=0.0):
-    """ROI = (I V - C r - F) / (C r + F); numpy-broadcasting in every argument."""
+    """ROI = (I V - C r - F) / (C r + F); numpy-broadcasting in every argument.
+
+    Parameters
+    ----------
+    incremental_customers : float or array-like
+        new customers the program caused (I).
+    clv : float or array-like
+        value of one incremental customer (V).
+    rewarded_conversions : float or array-like
+        conversions that were rewarded (C), >= 0.
+    reward_per_conversion : float or array-like
+        reward paid per rewarded conversion, referrer and referee together (r), >= 0.
+    fixed_cost : float or array-like, default 0.0
+        fixed cost of the program (F), >= 0.
+    """
     cost = np.asarray(rewarded_conversions, float) * np.asarray(reward_per_conversion, float) + np.asarray(fixed_cost, float)
     value = np.asarray(incremental_customers, float) * np.asarray(clv, float)
     out = (value - cost) / cost
     return out if out.ndim else float(out)
 
 
+@checked(incremental_customers=numbers(), clv=numbers(), rewarded_conversions=numbers(0), fixed_cost=numbers(0))
 def break_even_reward(incremental_customers, clv, rewarded_conversions, fixed_cost=0.0):
-    """Reward per conversion at which ROI = 0: r* = (I V - F) / C."""
+    """Reward per conversion at which ROI = 0: r* = (I V - F) / C.
+
+    Parameters
+    ----------
+    incremental_customers : float or array-like
+        new customers the program caused (I).
+    clv : float or array-like
+        value of one incremental customer (V).
+    rewarded_conversions : float or array-like
+        conversions that were rewarded (C), >= 0.
+    fixed_cost : float or array-like, default 0.0
+        fixed cost of the program (F), >= 0.
+    """
     out = (np.asarray(incremental_customers, float) * np.asarray(clv, float) - np.asarray(fixed_cost, float)) \
         / np.asarray(rewarded_conversions, float)
     return out if out.ndim else float(out)
 
 
+@checked(incremental_customers=number(), clv=number(), rewarded_conversions=number(0), reward_referrer=number(0),
+         reward_referee=number(0), fixed_cost=number(0))
 def program_pnl(incremental_customers: float, clv: float, rewarded_conversions: float,
                 reward_referrer: float, reward_referee: float, fixed_cost: float = 0.0) -> pd.DataFrame:
-    """The program's P&L as a table (one amount per line, currency of the data)."""
+    """The program's P&L as a table (one amount per line, currency of the data).
+
+    Parameters
+    ----------
+    incremental_customers : float
+        new customers the program caused.
+    clv : float
+        value of one incremental (or referred) customer, in the currency of the data.
+    rewarded_conversions : float
+        conversions that were rewarded, >= 0.
+    reward_referrer : float
+        reward of the referrer per conversion, >= 0.
+    reward_referee : float
+        reward of the referee per conversion, >= 0.
+    fixed_cost : float, default 0.0
+        fixed cost of the program, >= 0.
+    """
     C, I = float(rewarded_conversions), float(incremental_customers)
     rw1, rw2 = C * reward_referrer, C * reward_referee
     cost = rw1 + rw2 + fixed_cost
     value = I * clv
     r = reward_referrer + reward_referee
     lines = {
-        "rewarded conversions (incl. cannibalized)": C,
+        "rewarded conversions (including those that would have come anyway)": C,
         "rewards to referrers": rw1,
         "rewards to referees": rw2,
         "fixed costs": fixed_cost,
@@ -75,8 +123,9 @@ def program_pnl(incremental_customers: float, clv: float, rewarded_conversions: 
         "reward per conversion": r,
     }
     table = pd.DataFrame({"line": list(lines), "amount": list(lines.values())})
-    table.attrs["row_kinds"] = {"rewarded conversions (incl. cannibalized)": "count", "incremental customers": "count",
-                                "ROI": "share"}            # the other lines are money
+    table.attrs["row_kinds"] = {"rewarded conversions (including those that would have come anyway)": "count",
+                                "incremental customers": "count",
+                                "ROI": "change"}           # a return may exceed 100%; the other lines are money
     return table
 
 
@@ -102,6 +151,8 @@ class RoiResult:
                                         self.incremental_customers * self.clv - cost, self.roi.value]})
 
 
+@checked(outcomes=dataframe(), clv=number(), reward_per_conversion=number(0, none=True), fixed_cost=number(0),
+         n_boot=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def roi_bootstrap(outcomes: pd.DataFrame, clv: float, reward_per_conversion: float | None = None,
                   fixed_cost: float = 0.0, n_boot: int = 200, seed: int = 0, alpha: float = 0.05,
                   clv_draws=None) -> RoiResult:
@@ -110,6 +161,26 @@ def roi_bootstrap(outcomes: pd.DataFrame, clv: float, reward_per_conversion: flo
     Costs are the rewards actually paid in the program group (column ``rewards``) unless a
     ``reward_per_conversion`` is given, in which case cost = C r + F. ``clv_draws``: draws of V whose
     uncertainty the interval should carry (module docstring); without them V is held fixed.
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        experimental units of :func:`acquisition_outcomes` (``group``, ``program``, ``new_customers``,
+        ``any_new``, ``rewards``, controls).
+    clv : float
+        value of one incremental (or referred) customer, in the currency of the data.
+    reward_per_conversion : float or None
+        reward per conversion for the costs; default: the rewards actually paid.
+    fixed_cost : float, default 0.0
+        fixed cost of the program, >= 0.
+    n_boot : int, default 200
+        bootstrap replicates, >= 2.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    clv_draws : array-like or None
+        draws of the CLV whose uncertainty the interval carries; default the CLV held fixed.
     """
     if n_boot < 2:
         raise DataError(f"the bootstrap needs at least 2 replicates, got {n_boot}")
@@ -145,12 +216,21 @@ def roi_bootstrap(outcomes: pd.DataFrame, clv: float, reward_per_conversion: flo
                      float(clv), roi_b)
 
 
+@checked(base=instance(dict, text='a dict of base values'), ranges=instance(dict, text='a dict of (low, high) ranges'))
 def roi_tornado(base: dict, ranges: dict) -> pd.DataFrame:
     """ROI sensitivity: vary one parameter of :func:`roi` at a time over its (low, high) values.
 
     ``base`` holds incremental_customers, clv, rewarded_conversions, reward_per_conversion,
     fixed_cost; ``ranges`` maps some of these names to (low, high). Returns one row per parameter,
     sorted by swing = |ROI(high) - ROI(low)|, largest first (the top bar of a tornado chart).
+
+    Parameters
+    ----------
+    base : dict
+        base values of :func:`roi`'s arguments (incremental_customers, clv, rewarded_conversions,
+        reward_per_conversion, fixed_cost).
+    ranges : dict
+        parameter -> (low, high).
     """
     unknown = set(ranges) - set(base)
     if unknown:
@@ -165,7 +245,56 @@ def roi_tornado(base: dict, ranges: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
 
+@checked(base=instance(dict, text='a dict of base values'), spread=number(0, 1, low_open=True, high_open=True))
 def relative_ranges(base: dict, spread: float = 0.3, names=None) -> dict:
-    """(low, high) = base x (1 -/+ spread) for the named parameters (all of ``base`` by default)."""
+    """(low, high) = base x (1 -/+ spread) for the named parameters (all of ``base`` by default).
+
+    Parameters
+    ----------
+    base : dict
+        base values of :func:`roi`'s arguments (incremental_customers, clv, rewarded_conversions,
+        reward_per_conversion, fixed_cost).
+    spread : float, default 0.3
+        relative spread, in (0, 1).
+    names : sequence of str or None
+        the parameters varied; default all of ``base``.
+    """
     names = names or list(base)
     return {k: (base[k] * (1 - spread), base[k] * (1 + spread)) for k in names}
+
+
+@checked(result=instance(RoiResult, text="a RoiResult (the result of roi_bootstrap)"),
+         incremental=instance(Estimate, text="an Estimate"), clv=instance(Estimate, text="an Estimate"),
+         reward_per_conversion=number(0), fixed_cost=number(0), reward_spread=number(0, 1))
+def roi_sensitivity(result: RoiResult, incremental: Estimate, clv: Estimate, reward_per_conversion: float,
+                    fixed_cost: float = 0.0, reward_spread: float = 0.5) -> pd.DataFrame:
+    """The tornado of a programme (:func:`roi_tornado`): incremental customers and the value of a referred
+    customer over their 95% intervals, the reward per conversion +/- ``reward_spread`` (50%) and the
+    fixed cost from 0 to twice its value, each with the others at their base.
+
+    Parameters
+    ----------
+    result : RoiResult
+        the programme's ROI of :func:`roi_bootstrap` (its rewarded conversions are held fixed).
+    incremental : Estimate
+        incremental customers with their interval (e.g. ``incremental_customers(outcomes)``), varied
+        from its lower to its upper bound.
+    clv : Estimate
+        value of one incremental (or referred) customer with its interval, in the currency of the data,
+        varied from its lower to its upper bound.
+    reward_per_conversion : float
+        reward paid per rewarded conversion, referrer and referee together, >= 0.
+    fixed_cost : float, default 0.0
+        fixed cost of the program, >= 0; varied from 0 to twice its value.
+    reward_spread : float, default 0.5
+        relative spread of the reward, in [0, 1]: varied over (1 -/+ spread) x the reward.
+    """
+    base = {"incremental_customers": float(incremental.value), "clv": float(clv.value),
+            "rewarded_conversions": result.rewarded_conversions, "reward_per_conversion": float(reward_per_conversion),
+            "fixed_cost": float(fixed_cost)}
+    ranges = {"incremental_customers": (incremental.lower, incremental.upper), "clv": (clv.lower, clv.upper),
+              "reward_per_conversion": ((1 - reward_spread) * reward_per_conversion,
+                                        (1 + reward_spread) * reward_per_conversion),
+              "fixed_cost": (0.0, 2 * float(fixed_cost))}
+    return roi_tornado(base, ranges)
+

@@ -42,6 +42,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..core.checks import COUNT, FLAG, PROBABILITY, RATE, SEED, checked, instance, number
+from ..core.clv import clv as closed_form_clv
+
 NPS_GROUPS = ("promoter", "passive", "detractor")
 LEVELS = ("financial", "social", "structural")
 DAY = np.timedelta64(1, "D")
@@ -68,13 +71,36 @@ def _nps_scores(rng, groups):
     return rng.integers(lo, hi + 1)
 
 
+@checked(truth=instance(dict, text='the truth dict of simulate_referral_program'), clv=number(),
+         reward_per_conversion=number(0), fixed_cost=number(0), n_program=COUNT)
 def true_roi(truth: dict, clv: float, reward_per_conversion: float, fixed_cost: float, n_program: int) -> float:
-    """True ROI of the simulated program: (n lift V - n E[N1] r - F) / (n E[N1] r + F)."""
+    """True ROI of the simulated program: (n lift V - n E[N1] r - F) / (n E[N1] r + F).
+
+    Parameters
+    ----------
+    truth : dict
+        the ``truth`` of :func:`simulate_referral_program`.
+    clv : float
+        value of one incremental customer.
+    reward_per_conversion : float
+        reward per rewarded conversion, >= 0.
+    fixed_cost : float
+        fixed cost of the program, >= 0.
+    n_program : int
+        customers in the program group, >= 1.
+    """
     value = n_program * truth["lift_new_per_customer"] * clv
     cost = n_program * truth["mean_new_program"] * reward_per_conversion + fixed_cost
     return (value - cost) / cost
 
 
+@checked(n_customers=COUNT, seed=SEED, window_days=COUNT, followup_days=number(0, integer=True),
+         invite_conversion=PROBABILITY, mean_delay_days=number(0, low_open=True),
+         n_new_other=number(0, integer=True), aov=number(0, low_open=True),
+         referred_aov_uplift=number(-1, low_open=True), orders_per_year=number(0, low_open=True),
+         margin_rate=PROBABILITY, churn_per_year=number(0, low_open=True),
+         referred_hazard_ratio=number(0, low_open=True), reward_referrer=number(0), reward_referee=number(0),
+         discount_rate=RATE, with_transactions=FLAG)
 def simulate_referral_program(
     n_customers: int = 4000,
     seed: int = 0,
@@ -102,7 +128,59 @@ def simulate_referral_program(
     discount_rate: float = 0.10,
     with_transactions: bool = True,
 ) -> SimulatedProgram:
-    """Simulate one referral program; the same arguments give the same tables, byte for byte."""
+    """Simulate one referral program; the same arguments give the same tables, byte for byte.
+
+    Parameters
+    ----------
+    n_customers : int, default 4000
+        existing customers, half randomized to the program, >= 1.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    program_start : str, default '2023-01-01'
+        start date S of the program window.
+    window_days : int, default 365
+        length W of the program window in days, >= 1.
+    followup_days : int, default 730
+        days of purchases observed after the window, >= 0.
+    nps_shares : tuple of 3 floats, default (0.35, 0.4, 0.25)
+        shares of promoters, passives and detractors.
+    level_shares : tuple of 3 floats, default (0.5, 0.3, 0.2)
+        shares of the financial, social and structural levels.
+    wom_rate : dict or None
+        new customers by word of mouth per customer and NPS group (omega); default the module's.
+    invite_rate : dict or None
+        rewarded invitations per program customer and NPS group (nu); default the module's.
+    level_multiplier : dict or None
+        multiplier of both rates per relationship level; default the module's.
+    invite_conversion : float, default 0.25
+        probability that an invitation converts, in [0, 1].
+    mean_delay_days : float, default 14.0
+        mean delay of a conversion in days, > 0.
+    n_new_other : int, default 1000
+        organic/paid customers joining during the window, >= 0.
+    aov : float, default 50.0
+        mean order amount, > 0.
+    referred_aov_uplift : float, default 0.16
+        relative uplift of a referred customer's order amount, > -1.
+    orders_per_year : float, default 4.0
+        purchase rate of alive customers per year, > 0.
+    margin_rate : float, default 0.3
+        margin as a share of revenue, in [0, 1].
+    churn_per_year : float, default 0.35
+        dropout hazard per year, > 0.
+    referred_hazard_ratio : float, default 0.82
+        hazard ratio of referred customers, > 0.
+    reward_referrer : float, default 15.0
+        reward of the referrer per conversion, >= 0.
+    reward_referee : float, default 10.0
+        reward of the referee per conversion, >= 0.
+    acquisition_cost : dict or None
+        acquisition cost by channel; default the module's.
+    discount_rate : float, default 0.1
+        discount rate per year of the true CLV.
+    with_transactions : bool, default True
+        also simulate the transactions table.
+    """
     rng = np.random.default_rng(seed)
     wom_rate = wom_rate or {"promoter": 0.15, "passive": 0.06, "detractor": 0.02}
     invite_rate = invite_rate or {"promoter": 1.2, "passive": 0.6, "detractor": 0.2}
@@ -211,13 +289,10 @@ def simulate_referral_program(
     any0, any1 = float(1 - pt @ np.exp(-om)), float(1 - pt @ np.exp(-(om + inc)))
     d = discount_rate
 
-    def clv(aov_g, haz):
-        m = margin_rate * aov_g * orders_per_year
-        r = np.exp(-haz)
-        return m * (1 + d) / (1 + d - r)
-
-    clv_ref = clv(aov * (1 + referred_aov_uplift), churn_per_year * referred_hazard_ratio)
-    clv_other = clv(aov, churn_per_year)
+    # yearly margin, yearly retention exp(-hazard), margins at the start of each year (core.clv)
+    clv_ref = closed_form_clv(margin_rate * aov * (1 + referred_aov_uplift) * orders_per_year,
+                  np.exp(-churn_per_year * referred_hazard_ratio), d, timing="start")
+    clv_other = closed_form_clv(margin_rate * aov * orders_per_year, np.exp(-churn_per_year), d, timing="start")
     truth = {
         "mean_new_holdout": e0, "mean_new_program": e1, "lift_new_per_customer": e1 - e0,
         "share_any_holdout": any0, "share_any_program": any1, "lift_share_any": any1 - any0,

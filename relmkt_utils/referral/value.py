@@ -26,10 +26,12 @@ which is m (1 + d) / (1 + d - r) for H = infinity. The uplift in CLV gets a seed
 Model-based value (:func:`btyd_value_comparison`): a BG/NBD per group, see there.
 
 Published gap: Schmitt, Skiera & Van den Bulte (2011), "Referral programs and customer value",
-Journal of Marketing 75(1), 46-59 (see :func:`published_gap`).
+Journal of Marketing 75(1), 46-59, and its replication by Wolters & Gedenk (2019): see
+:mod:`relmkt_utils.referral.published` (:func:`~relmkt_utils.referral.published.published_gap`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,18 +39,30 @@ import pandas as pd
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from ..core.checks import ALPHA, PROBABILITY, RATE, SEED, TEXT, checked, dataframe, instance, number, one_of
 from ..core.clv import clv, present_value
 from ..core.durations import durations
 from ..core.errors import DataError, require_columns
 from ..core.estimate import Estimate, ratio_ci, z_value
-from ..core.purchases import day_log
+from ..core.purchases import day_log, to_datetime_days
+from ..core.purchases import end_day as end_day_of
 from ..core.results import StatsmodelsResults
-from ..core.time import DAYS_PER_YEAR, time_unit, to_dates
+from ..core.time import DAYS_PER_YEAR, day_number, time_unit, to_dates
 from .funnel import converted
 
 
+@checked(customers=dataframe(), referrals=dataframe(none=True))
 def referred_flag(customers: pd.DataFrame, referrals: pd.DataFrame | None = None) -> pd.Series:
-    """True for referred customers: channel == 'referral' or named as a converted referee."""
+    """True for referred customers: channel == 'referral' or named as a converted referee.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    referrals : DataFrame or None, default None
+        the referrals table (converted referees count as referred).
+    """
     flag = pd.Series(False, index=customers.index)
     if "channel" in customers.columns:
         flag |= customers["channel"].astype(str).eq("referral")
@@ -58,12 +72,49 @@ def referred_flag(customers: pd.DataFrame, referrals: pd.DataFrame | None = None
     return flag.rename("referred")
 
 
+@checked(customers=dataframe(), referrals=dataframe(none=True))
+def referred_ids(customers: pd.DataFrame, referrals: pd.DataFrame | None = None) -> pd.Series:
+    """The ids of the referred customers (:func:`referred_flag`).
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    referrals : DataFrame or None, default None
+        the referrals table (converted referees count as referred).
+    """
+    return customers.loc[referred_flag(customers, referrals).to_numpy(), "customer_id"]
+
+
+@checked(customers=dataframe(), transactions=dataframe(), margin_rate=PROBABILITY,
+         inactivity_days=number(0, low_open=True), referrals=dataframe(none=True),
+         min_exposure_days=number(0, integer=True))
 def customer_metrics(customers: pd.DataFrame, transactions: pd.DataFrame, as_of=None,
                      margin_rate: float = 0.3, inactivity_days: float = 365,
                      referrals: pd.DataFrame | None = None, min_exposure_days: int = 30) -> pd.DataFrame:
     """One row per customer: referred, cohort, orders, revenue, margin, aov, purchase_rate,
     tenure_years, ``duration`` (days from acquisition to dropout or ``as_of``), ``dropped`` (lapse
-    rule, see the module docstring), exposure_years, annual_margin."""
+    rule, see the module docstring), exposure_years, annual_margin.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    as_of : date-like or None
+        date of the data; default the last transaction date.
+    margin_rate : float, default 0.3
+        margin as a share of revenue, in [0, 1].
+    inactivity_days : float, default 365
+        days without a purchase after which a customer counts as dropped out (the lapse rule), > 0.
+    referrals : DataFrame or None, default None
+        the referrals table (converted referees count as referred).
+    min_exposure_days : int, default 30
+        customers observed for fewer days are left out, >= 0.
+    """
     require_columns(customers, "customers", ("customer_id", "acquired_at"))
     require_columns(transactions, "transactions", ("customer_id", "date", "amount"))
     tx = transactions.assign(_d=to_dates(transactions["date"]))
@@ -100,12 +151,24 @@ METRIC_NAMES = {"aov": "order value (AOV)", "annual_margin": "margin per year", 
                 "revenue": "revenue", "margin": "margin", "orders": "orders"}
 
 
+@checked(metrics=dataframe(), group_col=TEXT, alpha=ALPHA)
 def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purchase_rate"),
                    group_col: str = "referred", alpha: float = 0.05) -> pd.DataFrame:
     """Referred (group_col == 1) vs other customers: means, difference and uplift % with its CI.
 
     uplift = m1 / m0 - 1; interval exp(log(m1/m0) +/- z sqrt(s1^2/(n1 m1^2) + s0^2/(n0 m0^2))) - 1.
     Missing values of a column (e.g. AOV of customers without orders) are left out.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics`.
+    columns : sequence of str
+        the metrics compared.
+    group_col : str, default 'referred'
+        name of the 0/1 group column (1 = referred).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     rows = []
     g = metrics[group_col].astype(int)
@@ -120,9 +183,52 @@ def compare_groups(metrics: pd.DataFrame, columns=("aov", "annual_margin", "purc
     return pd.DataFrame(rows)
 
 
+@checked(metrics=dataframe(), currency=TEXT, alpha=ALPHA)
+def group_means(metrics: pd.DataFrame, currency: str = "", alpha: float = 0.05) -> pd.DataFrame:
+    """:func:`compare_groups` of order value, margin per year and orders per year as a reader's table:
+    one row per quantity (its unit in the label: the rows differ in kind), the mean of referred and
+    other customers and the uplift m1 / m0 - 1 with its interval (a relative change: ``uplift``,
+    ``uplift_lower``, ``uplift_upper``).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics` (``referred``, ``aov``, ``annual_margin``,
+        ``purchase_rate``).
+    currency : str, default ''
+        currency of the money rows' labels (e.g. ``'EUR'``); empty for labels without a unit.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
+    t = compare_groups(metrics, alpha=alpha).set_index("metric")
+    unit = f" ({currency})" if currency else ""
+    labels = {"aov": f"order value{unit}", "annual_margin": f"margin per year{unit}", "purchase_rate": "orders per year"}
+    out = pd.DataFrame({"referred customers": t["mean_referred"], "other customers": t["mean_other"],
+                        "uplift": t["uplift_pct"] / 100, "uplift_lower": t["uplift_pct_lower"] / 100,
+                        "uplift_upper": t["uplift_pct_upper"] / 100})
+    out.index = [labels.get(m, METRIC_NAMES.get(m, m)) for m in out.index]
+    out.index.name = "mean per customer"
+    return out
+
+
+@checked(metrics=dataframe(), duration_col=TEXT, event_col=TEXT, group_col=TEXT)
 def km_by_group(metrics: pd.DataFrame, duration_col: str = "duration", event_col: str = "dropped",
                 group_col: str = "referred", labels: dict | None = None) -> dict[str, SurvfuncRight]:
-    """Kaplan-Meier retention curve per group (statsmodels ``SurvfuncRight``)."""
+    """Kaplan-Meier retention curve per group (statsmodels ``SurvfuncRight``).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics`.
+    duration_col : str, default 'duration'
+        name of the duration column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
+    group_col : str, default 'referred'
+        name of the 0/1 group column (1 = referred).
+    labels : dict or None, default None
+        group value -> label of its curve.
+    """
     labels = labels or {1: "referred", 0: "other"}
     out = {}
     for key, label in labels.items():
@@ -132,8 +238,17 @@ def km_by_group(metrics: pd.DataFrame, duration_col: str = "duration", event_col
     return out
 
 
+@checked(curves=instance(dict, text='a dict of survival curves by group'), alpha=ALPHA)
 def km_table(curves: dict[str, SurvfuncRight], alpha: float = 0.05) -> pd.DataFrame:
-    """Tidy KM curves with pointwise log-log intervals: group, time, survival, lower, upper."""
+    """Tidy KM curves with pointwise log-log intervals: group, time, survival, lower, upper.
+
+    Parameters
+    ----------
+    curves : dict
+        label -> statsmodels ``SurvfuncRight`` (:func:`km_by_group`).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     frames = []
     for label, sf in curves.items():
         lo, hi = _pointwise_cb(sf, alpha)
@@ -161,6 +276,7 @@ class CoxReferral:
     formula: str
 
 
+@checked(metrics=dataframe(), duration_col=TEXT, event_col=TEXT, ties=one_of('breslow', 'efron'), alpha=ALPHA)
 def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration", event_col: str = "dropped",
                  covariates=("cohort", "relationship_level"), ties: str = "breslow",
                  alpha: float = 0.05) -> CoxReferral:
@@ -169,6 +285,21 @@ def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration", event_co
     Controls are entered as categorical when present in ``metrics`` (channel cannot be one: the
     referral channel *is* the treatment). HR = exp(beta) with the Wald interval exp(beta +/- z se).
     Breslow's tie handling is the default (twice as fast as Efron's; identical without ties).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics`.
+    duration_col : str, default 'duration'
+        name of the duration column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
+    covariates : sequence of str, default ('cohort', 'relationship_level')
+        control columns entered in the model when present.
+    ties : {'breslow', 'efron'}, default 'breslow'
+        handling of tied event times.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     data = metrics.copy()
     ctrl = [c for c in covariates if c in data.columns and data[c].nunique() > 1]
@@ -188,6 +319,31 @@ def cox_referral(metrics: pd.DataFrame, duration_col: str = "duration", event_co
     return CoxReferral(hr, red, res, formula)
 
 
+@checked(cox=instance(CoxReferral, text="a CoxReferral (the result of cox_referral)"), alpha=ALPHA)
+def cox_table(cox: CoxReferral, alpha: float = 0.05) -> pd.DataFrame:
+    """The Cox model as hazard ratios exp(beta) with their intervals exp(beta +/- z se) (one scale) and
+    p-values, each covariate by a plain name ("relationship level: social (vs financial)").
+
+    Parameters
+    ----------
+    cox : CoxReferral
+        a fitted Cox model of :func:`cox_referral`.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
+    res = cox.results
+    ci = res.conf_int(alpha)
+    names = []
+    for term in res.params.index:
+        m = re.match(r"C\((?P<col>[^)]+)\)\[T\.(?P<level>.+)\]", str(term))
+        names.append("referred (vs other)" if term == "referred" else
+                     f"{m['col'].replace('_', ' ')}: {m['level']}" if m else str(term).replace("_", " "))
+    out = pd.DataFrame({"hazard_ratio": np.exp(res.params.to_numpy()), "lower": np.exp(ci["lower"].to_numpy()),
+                        "upper": np.exp(ci["upper"].to_numpy()), "p": np.asarray(res.pvalues, dtype=float)},
+                       index=pd.Index(names, name="covariate"))
+    return out
+
+
 def _group_clv(margin, exposure, events, d, horizon):
     m = margin / exposure
     r = np.exp(-events / exposure)
@@ -203,6 +359,8 @@ class ClvComparison:
     per_customer: pd.Series
 
 
+@checked(metrics=dataframe(), discount_rate=RATE, horizon_years=number(0, low_open=True, none=True), group_col=TEXT,
+         margin_col=TEXT, exposure_col=TEXT, event_col=TEXT, n_boot=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def clv_comparison(metrics: pd.DataFrame, discount_rate: float = 0.10, horizon_years: float | None = None,
                    group_col: str = "referred", margin_col: str = "margin",
                    exposure_col: str = "exposure_years", event_col: str = "dropped",
@@ -213,6 +371,29 @@ def clv_comparison(metrics: pd.DataFrame, discount_rate: float = 0.10, horizon_y
     (multinomial weights, vectorized; seeded). ``per_customer`` is m_i (1+d)/(1+d-r_g): the
     customer's own annual margin with the retention of the customer's group. ``horizon_years`` None
     counts every future year (:func:`relmkt_utils.core.clv.clv`, start timing).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        per-customer metrics of :func:`customer_metrics`.
+    discount_rate : float, default 0.1
+        discount rate per year, > -1.
+    horizon_years : float or None, default None
+        horizon in years; None for every future year.
+    group_col : str, default 'referred'
+        name of the 0/1 group column (1 = referred).
+    margin_col : str, default 'margin'
+        name of the margin column.
+    exposure_col : str, default 'exposure_years'
+        name of the exposure (years observed) column.
+    event_col : str, default 'dropped'
+        name of the event column (1 dropped out, 0 censored).
+    n_boot : int, default 500
+        bootstrap replicates, >= 2.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     rng = np.random.default_rng(seed)
     rows, boots = {}, {}
@@ -234,26 +415,6 @@ def clv_comparison(metrics: pd.DataFrame, discount_rate: float = 0.10, horizon_y
     return ClvComparison(table, up, per)
 
 
-def published_gap() -> pd.DataFrame:
-    """The referred-customer gap reported for a German bank by Schmitt, Skiera & Van den Bulte (2011).
-
-    Source: P. Schmitt, B. Skiera & C. Van den Bulte (2011), "Referral programs and customer value",
-    Journal of Marketing 75(1), 46-59; about 10,000 customers tracked for about 33 months; reward
-    EUR 25 per referred customer. Figures marked "about" are as summarized in the authors' own
-    practitioner write-ups (GfK MIR 2013; HBR 2011) rather than read from the paper's tables.
-    """
-    return pd.DataFrame([
-        {"quantity": "customer value (referred vs comparable non-referred)", "reported": "at least 16% higher",
-         "note": "abstract; similar demographics and time of acquisition"},
-        {"quantity": "contribution margin", "reported": "higher, about 25% at first",
-         "note": "the gap erodes over time"},
-        {"quantity": "churn", "reported": "lower, about 18%",
-         "note": "retention gap persists over time"},
-        {"quantity": "return on the EUR 25 reward", "reported": "about 60%",
-         "note": "authors' practitioner summary (GfK MIR 2013)"},
-    ]).assign(source="Schmitt, Skiera & Van den Bulte (2011), J. Marketing 75(1):46-59")
-
-
 @dataclass
 class BtydValueComparison:
     """Model-based value of referred vs other customers (BG/NBD per group, see :func:`btyd_value_comparison`).
@@ -273,12 +434,27 @@ class BtydValueComparison:
         return Estimate.from_draws(float(self.table.loc[group, "value"]), self.draws[group][:, 1],
                                    method="parametric + customer bootstrap")
 
+    def reader_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The fit per group for a report: (the BG/NBD parameters and group sizes, the value of a new
+        customer: expected repeat purchase days, mean spend per purchase day, revenue and CLV with their
+        intervals)."""
+        t = self.table.rename_axis("group")
+        params = t[["customers", *[c for c in ("r", "alpha", "a", "b") if c in t.columns]]].rename(
+            columns={"customers": "customers fitted"})
+        value = t[["expected_repeat", "mean_spend", "revenue", "revenue_lower", "revenue_upper", "value",
+                   "value_lower", "value_upper"]].rename(columns={
+                       "expected_repeat": "expected repeat purchase days", "mean_spend": "spend per purchase day",
+                       "value": "clv", "value_lower": "clv_lower", "value_upper": "clv_upper"})
+        return params, value
+
     def revenue(self, group: str = "referred") -> Estimate:
         """The undiscounted revenue of a new customer of ``group`` over the horizon, with its interval."""
         return Estimate.from_draws(float(self.table.loc[group, "revenue"]), self.draws[group][:, 0],
                                    method="parametric + customer bootstrap")
 
 
+@checked(transactions=dataframe(), horizon_months=number(0, low_open=True), margin_rate=PROBABILITY,
+         annual_discount_rate=RATE, n_draws=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def btyd_value_comparison(transactions: pd.DataFrame, referred_ids, observation_end=None,
                           horizon_months: float = 36, margin_rate: float = 0.3, annual_discount_rate: float = 0.10,
                           unit="week", n_draws: int = 500, seed: int = 0,
@@ -303,6 +479,29 @@ def btyd_value_comparison(transactions: pd.DataFrame, referred_ids, observation_
     bootstrap (multinomial weights), independently per group. ``per_customer``: each customer's
     conditional expected future margin over the horizon (discounted, the customer's own history,
     their group's model).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    referred_ids : array-like
+        customer ids of the referred customers.
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    horizon_months : float, default 36
+        horizon in months (calendar terms), > 0.
+    margin_rate : float, default 0.3
+        margin as a share of revenue, in [0, 1].
+    annual_discount_rate : float, default 0.1
+        discount rate per year (0.1 = 10%).
+    unit : str, default 'week'
+        model time unit of the BG/NBD fits.
+    n_draws : int, default 500
+        parameter draws of the intervals, >= 2.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     from ..btyd import BetaGeo, rfm_summary
 
@@ -310,10 +509,12 @@ def btyd_value_comparison(transactions: pd.DataFrame, referred_ids, observation_
     unit = time_unit(unit)
     freq, multiplier = unit.rfm_convention()
     rng = np.random.default_rng(seed)
-    end = pd.Timestamp(observation_end) if observation_end is not None else to_dates(transactions["date"]).max()
-    rfm = rfm_summary(transactions, observation_end=end, freq=freq, freq_multiplier=multiplier)
+    log = day_log(transactions, amount_col="amount")           # purchase days by the suite's one day rule
+    end_day = day_number(observation_end, "observation_end") if observation_end is not None else end_day_of(log)
+    rfm = rfm_summary(transactions, observation_end=to_datetime_days([end_day])[0], freq=freq,
+                      freq_multiplier=multiplier)
     flag = rfm.index.astype(str).isin(set(map(str, referred_ids)))
-    days = day_log(transactions, amount_col="amount").until(int(np.datetime64(end.date(), "D").astype("int64")))
+    days = log.until(end_day)
     per_day = days.summary()[["revenue", "frequency"]]          # revenue and purchase days per customer
     H = unit.whole_periods(months=horizon_months)
     k = np.arange(H + 1, dtype=float)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.checks import ALPHA, checked, dataframe, number
 from ..core.errors import require_columns
 from ..core.estimate import Estimate, z_value
 from .funnel import converted
@@ -46,10 +47,21 @@ class ViralResult:
         return out
 
 
+@checked(customers=dataframe(), referrals=dataframe(), alpha=ALPHA)
 def viral_coefficient(customers: pd.DataFrame, referrals: pd.DataFrame, alpha: float = 0.05) -> ViralResult:
     """K = i c over the given customers (pass the program group for the program's K).
 
     Referrals whose referrer is not among ``customers`` are ignored.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the customers whose referrals count (e.g. the program group).
+    referrals : DataFrame
+        the canonical referrals table (``referrer_id``, ``invited_at``, ``referee_id``, ``converted_at``,
+        rewards).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     require_columns(referrals, "referrals", ("referrer_id", "referee_id"))
     ids = pd.Index(customers["customer_id"].unique())
@@ -71,18 +83,35 @@ def viral_coefficient(customers: pd.DataFrame, referrals: pd.DataFrame, alpha: f
     return ViralResult(k_est, i_est, float(c), int(n), int(inv.sum()), int(conv.sum()))
 
 
+@checked(n0=number(0), k=number(0))
 def cascade_total(n0: float, k: float) -> float:
-    """Expected total customers of an endless cascade, N0 / (1 - K) for 0 <= K < 1, else inf."""
-    if k < 0:
-        raise ValueError(f"K must be >= 0, got {k}")
+    """Expected total customers of an endless cascade, N0 / (1 - K) for 0 <= K < 1, else inf.
+
+    Parameters
+    ----------
+    n0 : float
+        customers of generation 0 (the seed customers), >= 0.
+    k : float
+        viral coefficient K (new customers per customer), >= 0.
+    """
     return float(n0 / (1 - k)) if k < 1 else float("inf")
 
 
+@checked(n0=number(0), generations=number(0, integer=True))
 def cascade(n0: float, k: float | Estimate, generations: int = 10) -> pd.DataFrame:
     """Expected customers by generation g = 0..G: N_g = N0 K^g and the cumulative sum.
 
     With an :class:`Estimate` for K, the columns ``cumulative_lower``/``cumulative_upper`` carry the
     cascade at the interval's ends (monotone in K, so it is the interval of the cumulative count).
+
+    Parameters
+    ----------
+    n0 : float
+        customers of generation 0 (the seed customers), >= 0.
+    k : float or Estimate
+        viral coefficient K; an :class:`Estimate` adds the interval's cascades.
+    generations : int, default 10
+        last generation G, >= 0.
     """
     g = np.arange(int(generations) + 1)
     kv = float(k)
@@ -95,9 +124,20 @@ def cascade(n0: float, k: float | Estimate, generations: int = 10) -> pd.DataFra
     return out
 
 
+@checked(customers=dataframe(), referrals=dataframe())
 def observed_generations(customers: pd.DataFrame, referrals: pd.DataFrame) -> pd.Series:
     """Generation of each customer in the observed data: 0 if nobody referred them, else the
-    referrer's generation + 1 (referrers outside the customers table count as generation 0)."""
+    referrer's generation + 1 (referrers outside the customers table count as generation 0).
+
+    Parameters
+    ----------
+    customers : DataFrame
+        the canonical customers table (``customer_id``, ``acquired_at``, ``channel``,
+        ``relationship_level``, ...).
+    referrals : DataFrame
+        the canonical referrals table (``referrer_id``, ``invited_at``, ``referee_id``, ``converted_at``,
+        rewards).
+    """
     conv = referrals[converted(referrals)]
     parent = dict(zip(conv["referee_id"].astype(str), conv["referrer_id"].astype(str)))
     ids = customers["customer_id"].astype(str)

@@ -13,12 +13,16 @@
 * :mod:`.published` -- Fader & Hardie's (2007) cohorts and published sBG estimates;
 * :mod:`.cohorts` -- survivors per acquisition cohort from a transaction log or from a dataset's
   cohorts table (``survivor_curves``); retention vs acquisition cost per channel.
+* notebook 04's steps, one module each: :mod:`.projection` (a contract business's cohorts projected
+  by every retention model), :mod:`.holdout` (the holdout check of pooled acquisition cohorts and the
+  caution on values built on them), :mod:`.valuation` (closed-form examples; a purchase log's
+  customers valued: CLV, customer equity, uplift, break-even spend), :mod:`.groups` (retention and CLV
+  by relationship level, channel or segment), :mod:`.spending` (costs and the customer equity optimum
+  of a spend table) and :mod:`.evidence` (the source material's popular figures).
 """
 from .allocation import (AllocationOptimum, average_and_marginal_costs, ResponseCurveResults, ResponseCurves, customer_equity_per_prospect,
                          equity_surface, fit_response_curves, optimal_acquisition_spend, optimal_retention_spend,
                          optimal_spend, retention_value, simulate_spend_table)
-from . import published
-from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
 from . import published
 from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
 from .bdw import (BdWResults, BetaDiscreteWeibull, bdw_churn_probability, bdw_del, bdw_derl, bdw_retention_rate,
@@ -28,6 +32,14 @@ from .cohorts import (acquisition_cost, cohort_curve, cohort_survivors, constant
                       survivor_curves, survivor_table)
 from .equity import (break_even_retention_spend, clv_by_relationship_level, clv_cac_grid, cohort_discount_sum,
                      customer_equity, retention_uplift_value, steady_state_customers)
+from . import evidence
+from .groups import GroupSurvival, GroupValue, clv_by_group, survival_by_group
+from .holdout import (HOLDOUT_FIT_THRESHOLD, Holdout, cohort_fit_table, pooled_fit, pooled_holdout, projection_caveat,
+                      retention_over, tenure_retention, tenure_table)
+from .projection import MODELS, CohortProjections, cohort_projections
+from .spending import SpendingOptimum, cost_table, spending_optimum
+from .valuation import (Basis, CustomerValue, Uplift, basis, monte_carlo_check, multiplier_grid, value_customers,
+                        worked_example)
 from .sbg import (GeometricResults, GeometricRetention, PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric,
                   compare_projections, sbg_churn_probability, sbg_del, sbg_derl, sbg_retention_rate, sbg_survival, simulate_survivors)
 
@@ -44,6 +56,12 @@ __all__ = [
     "acquisition_cost", "cohort_survivors", "cohort_curve", "fit_cohorts", "fit_pooled", "sbg_by_group", "pooled_retention", "constant_retention",
     "retention_by_group", "retention_vs_acquisition_cost", "revenue_per_alive_period",
     "survivor_curves", "survivor_table",
+    "evidence", "GroupSurvival", "GroupValue", "clv_by_group", "survival_by_group",
+    "HOLDOUT_FIT_THRESHOLD", "Holdout", "cohort_fit_table", "pooled_fit", "pooled_holdout", "projection_caveat",
+    "retention_over", "tenure_retention", "tenure_table",
+    "MODELS", "CohortProjections", "cohort_projections", "SpendingOptimum", "cost_table", "spending_optimum",
+    "Basis", "CustomerValue", "Uplift", "basis", "monte_carlo_check", "multiplier_grid", "value_customers",
+    "worked_example",
     "BetaDiscreteWeibull", "BdWResults", "bdw_survival", "bdw_churn_probability", "bdw_retention_rate", "bdw_del",
     "bdw_derl", "simulate_bdw_survivors", "compare_with_sbg",
 ]

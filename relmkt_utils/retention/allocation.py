@@ -63,7 +63,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from ..core.checks import COUNT, RATE, SEED, checked, dataframe, number, numbers, one_of
 from ..core.errors import ParameterError
+from ..core.estimate import z_value
 from ..core.results import make_summary
 
 PARAMS = ["ceiling_a", "k_a", "ceiling_r", "k_r"]
@@ -109,14 +111,44 @@ def _check_econ(margin, discount_rate):
         raise ParameterError("discount rate must be >= 0")
 
 
+@checked(R=numbers(0), margin=number(), discount_rate=RATE)
 def retention_value(R, curves, margin: float, discount_rate: float):
-    """g(R) = (m r(R) - R) / (1 + d - r(R)): discounted net value of the retention stream per acquired customer."""
+    """g(R) = (m r(R) - R) / (1 + d - r(R)): discounted net value of the retention stream per acquired customer.
+
+    Parameters
+    ----------
+    R : float or array-like
+        retention spend per customer per period, >= 0.
+    curves : ResponseCurves
+        acquisition and retention response curves (:class:`ResponseCurves` or fitted
+        :class:`ResponseCurveResults`).
+    margin : float
+        margin per customer per period (m).
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    """
     r = curves.retention_rate(R)
     return (margin * r - np.asarray(R, dtype=float)) / (1 + discount_rate - r)
 
 
+@checked(A=numbers(0), R=numbers(0), margin=number(), discount_rate=RATE)
 def customer_equity_per_prospect(A, R, curves, margin: float, discount_rate: float):
-    """CE(A, R) = a(A) m - A + a(A) (m - R/r(R)) r(R)/(1+d-r(R)) (Blattberg & Deighton 1996); broadcasting."""
+    """CE(A, R) = a(A) m - A + a(A) (m - R/r(R)) r(R)/(1+d-r(R)) (Blattberg & Deighton 1996); broadcasting.
+
+    Parameters
+    ----------
+    A : float or array-like
+        acquisition spend per prospect, >= 0.
+    R : float or array-like
+        retention spend per customer per period, >= 0.
+    curves : ResponseCurves
+        acquisition and retention response curves (:class:`ResponseCurves` or fitted
+        :class:`ResponseCurveResults`).
+    margin : float
+        margin per customer per period (m).
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    """
     A = np.asarray(A, dtype=float)
     a = curves.acquisition_rate(A)
     out = a * (margin + retention_value(R, curves, margin, discount_rate)) - A
@@ -156,8 +188,20 @@ def _w0_of_exp(log_z: float) -> float:
     return float(w)
 
 
+@checked(margin=number(), discount_rate=RATE)
 def optimal_retention_spend(curves: ResponseCurves, margin: float, discount_rate: float) -> float:
-    """R* = M - (1 + W0((1+d-c_r)/c_r e^{k_r M - 1}))/k_r with M = m(1+d); 0 when c_r k_r M <= 1 + d."""
+    """R* = M - (1 + W0((1+d-c_r)/c_r e^{k_r M - 1}))/k_r with M = m(1+d); 0 when c_r k_r M <= 1 + d.
+
+    Parameters
+    ----------
+    curves : ResponseCurves
+        acquisition and retention response curves (:class:`ResponseCurves` or fitted
+        :class:`ResponseCurveResults`).
+    margin : float
+        margin per customer per period (m).
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    """
     _check_econ(margin, discount_rate)
     c, k, d = curves.ceiling_r, curves.k_r, discount_rate
     M = margin * (1 + d)
@@ -167,16 +211,39 @@ def optimal_retention_spend(curves: ResponseCurves, margin: float, discount_rate
     return float(max(M - (1 + y) / k, 0.0))
 
 
+@checked(value_per_customer=number())
 def optimal_acquisition_spend(curves: ResponseCurves, value_per_customer: float) -> float:
-    """A* = ln(c_a k_a V)/k_a when c_a k_a V > 1, else 0 (V: value of an acquired customer)."""
+    """A* = ln(c_a k_a V)/k_a when c_a k_a V > 1, else 0 (V: value of an acquired customer).
+
+    Parameters
+    ----------
+    curves : ResponseCurves
+        acquisition and retention response curves (:class:`ResponseCurves` or fitted
+        :class:`ResponseCurveResults`).
+    value_per_customer : float
+        value of an acquired customer (V), in the currency of the data.
+    """
     z = curves.ceiling_a * curves.k_a * value_per_customer
     return float(np.log(z) / curves.k_a) if z > 1 else 0.0
 
 
+@checked(margin=number(), discount_rate=RATE, method=one_of('auto', 'closed_form', 'numeric'))
 def optimal_spend(curves, margin: float, discount_rate: float, method: str = "auto") -> AllocationOptimum:
     """Spends maximizing CE(A, R): closed form for :class:`ResponseCurves`, scipy otherwise.
 
     ``method``: "closed_form", "numeric" or "auto" (closed form when the curves are exponential).
+
+    Parameters
+    ----------
+    curves : ResponseCurves
+        acquisition and retention response curves (:class:`ResponseCurves` or fitted
+        :class:`ResponseCurveResults`).
+    margin : float
+        margin per customer per period (m).
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    method : {'auto', 'closed_form', 'numeric'}, default 'auto'
+        closed form (exponential curves), numeric (scipy), or the closed form when it applies.
     """
     _check_econ(margin, discount_rate)
     if method == "auto":
@@ -201,6 +268,7 @@ def optimal_spend(curves, margin: float, discount_rate: float, method: str = "au
         method=method)
 
 
+@checked(acquisition_spend=number(0), retention_spend=number(0))
 def average_and_marginal_costs(curves: ResponseCurves, acquisition_spend: float, retention_spend: float) -> pd.DataFrame:
     r"""Average vs marginal cost of a customer at spends A (per prospect) and R (per customer per period).
 
@@ -208,6 +276,15 @@ def average_and_marginal_costs(curves: ResponseCurves, acquisition_spend: float,
     ``average_cost`` (A/a(A) per new customer, R/r(R) per retained customer, the "5-25x" kind of
     figure) and ``marginal_cost`` (1/a'(A), 1/r'(R): the cost of one *more* customer, which decides
     allocation; Pfeifer 2005). For the exponential curves :math:`a'(A) = c_a k_a e^{-k_a A}`.
+
+    Parameters
+    ----------
+    curves : ResponseCurves
+        the response curves.
+    acquisition_spend : float
+        acquisition spend per prospect (A), >= 0.
+    retention_spend : float
+        retention spend per customer per period (R), >= 0.
     """
     A, R = float(acquisition_spend), float(retention_spend)
     if A < 0 or R < 0:
@@ -232,11 +309,29 @@ def _argmax_1d(f, lo: float, hi: float, n_grid: int = 401) -> float:
     return float(best)
 
 
+@checked(margin=number(), discount_rate=RATE, acquisition_spend=numbers(0, none=True),
+         retention_spend=numbers(0, none=True), n=number(2, integer=True))
 def equity_surface(curves, margin: float, discount_rate: float, acquisition_spend=None,
                    retention_spend=None, n: int = 61) -> pd.DataFrame:
     """CE(A, R) per prospect on a grid: index ``retention_spend`` (R), columns ``acquisition_spend`` (A).
 
     Default grids run from 0 to 2.5 x the optimum (or to the margin when the optimum is 0).
+
+    Parameters
+    ----------
+    curves : ResponseCurves
+        acquisition and retention response curves (:class:`ResponseCurves` or fitted
+        :class:`ResponseCurveResults`).
+    margin : float
+        margin per customer per period (m).
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    acquisition_spend : array-like or None
+        acquisition spends of the grid; default 0 to 2.5 x the optimum.
+    retention_spend : array-like or None
+        retention spends of the grid; default 0 to 2.5 x the optimum.
+    n : int, default 61
+        grid points per axis when the spends are not given, >= 2.
     """
     if acquisition_spend is None or retention_spend is None:
         opt = optimal_spend(curves, margin, discount_rate)
@@ -252,6 +347,7 @@ def equity_surface(curves, margin: float, discount_rate: float, acquisition_spen
 
 # ---------------------------------------------------------------------------- simulation
 
+@checked(n_periods=COUNT, seed=SEED, overdispersion=number(0))
 def simulate_spend_table(truth, n_periods: int | None = None, seed: int = 0, *, prospects_mean: float | None = None,
                          customers_at_start_first: float | None = None, acquisition_spend_range=None,
                          retention_spend_range=None, overdispersion: float = 0.0) -> pd.DataFrame:
@@ -267,6 +363,26 @@ def simulate_spend_table(truth, n_periods: int | None = None, seed: int = 0, *, 
     where a_t = a(A_t) and r_t = r(R_t), or with ``overdispersion`` rho > 0 drawn per period from a
     Beta with that mean and variance rho mean (1 - mean) (beta-binomial: period-level shocks).
     customers_at_start of t+1 = retained + new of t. Spends are in currency units, rounded to cents.
+
+    Parameters
+    ----------
+    truth : ResponseCurves or dict
+        the true curves, or a mapping with ``ceiling_a``, ``k_a``, ``ceiling_r``, ``k_r`` and optionally the
+        synthetic world's ``spend`` keys.
+    n_periods : int or None
+        number of periods; default from ``truth``.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    prospects_mean : float or None
+        mean prospects per period; default from ``truth``.
+    customers_at_start_first : float or None
+        customers at the start of the first period; default from ``truth``.
+    acquisition_spend_range : tuple or None
+        (low, high) acquisition spend per prospect; default from ``truth``.
+    retention_spend_range : tuple or None
+        (low, high) retention spend per customer; default from ``truth``.
+    overdispersion : float, default 0.0
+        beta-binomial overdispersion rho of the counts (0: binomial), >= 0.
     """
     m = {} if isinstance(truth, ResponseCurves) else dict(truth)
     curves = truth if isinstance(truth, ResponseCurves) else ResponseCurves.from_mapping(m)
@@ -351,11 +467,20 @@ def _spend_arrays(spend: pd.DataFrame):
         r=(d["retained_customers"] / d["customers_at_start"]).to_numpy(), n_r=d["customers_at_start"].to_numpy())
 
 
+@checked(spend=dataframe(), weighting=one_of('binomial', 'none'))
 def fit_response_curves(spend: pd.DataFrame, weighting: str = "binomial") -> "ResponseCurveResults":
     """Fit a(A) and r(R) to a spend table by (binomial-weighted) nonlinear least squares.
 
     A = acquisition_spend/prospects, a = new_customers/prospects; R = retention_spend/customers_at_start,
     r = retained_customers/customers_at_start. ``weighting``: "binomial" or "none" (unweighted).
+
+    Parameters
+    ----------
+    spend : DataFrame
+        the canonical spend table (``period``, ``acquisition_spend``, ``retention_spend``, ``prospects``,
+        ``new_customers``, ``customers_at_start``, ``retained_customers``).
+    weighting : {'binomial', 'none'}, default 'binomial'
+        binomial weights of the least squares, or none.
     """
     if weighting not in ("binomial", "none"):
         raise ParameterError("weighting must be 'binomial' or 'none'")
@@ -386,12 +511,6 @@ class ResponseCurveResults:
     llf = float("nan")
     aic = float("nan")
 
-    def summary(self, alpha: float = 0.05):
-        """A statsmodels ``Summary`` of the two curves' parameters with t(n - 2) intervals."""
-        return make_summary(self.model_name, [["Periods:", f"{self.nobs}", "Weights:", self.weighting]],
-                            self.params, self.bse, self.conf_int(alpha), alpha,
-                            ["a(A) = ceiling_a (1 - exp(-k_a A)), r(R) = ceiling_r (1 - exp(-k_r R)); "
-                             "intervals use t quantiles with n - 2 degrees of freedom."] + list(self.warnings))
 
     @property
     def df_resid(self) -> int:
@@ -443,7 +562,7 @@ class ResponseCurveResults:
                 e[j] = h
                 J[:, j] = (phi(theta + e) - phi(theta - e)) / (2 * h)
             se = np.sqrt(np.clip(np.diag(J @ self.cov.values @ J.T), 0, np.inf))
-            z = stats.norm.ppf(1 - alpha / 2)
+            z = z_value(alpha)
             lo, hi = est - z * se, est + z * se
         elif method == "bootstrap":
             rng = np.random.default_rng(seed)
@@ -468,18 +587,11 @@ class ResponseCurveResults:
         return pd.DataFrame({"estimate": est, "se": se, "lower": lo, "upper": hi}, index=keys)
 
     def summary(self, alpha: float = 0.05):
-        """A statsmodels ``Summary`` of both curves."""
-        from statsmodels.iolib.summary import Summary
-        from statsmodels.iolib.table import SimpleTable
-
-        ci = self.conf_int(alpha)
-        rows = [[k, f"{self.params[k]:.4f}", f"{self.bse[k]:.4f}", f"{ci.loc[k, 'lower']:.4f}",
-                 f"{ci.loc[k, 'upper']:.4f}"] for k in PARAMS]
-        level = int(round(100 * (1 - alpha)))
-        s = Summary()
-        s.tables.append(SimpleTable(rows, headers=["", "coef", "std err", f"[{level}% lower", "upper]"],
-                                    title=f"Blattberg-Deighton response curves (NLS, {self.weighting} weights, "
-                                          f"{self.nobs} periods)"))
-        s.add_extra_txt(["a(A) = ceiling_a (1 - exp(-k_a A)); r(R) = ceiling_r (1 - exp(-k_r R)).",
-                         f"Wald intervals with t({self.df_resid}) quantiles; residual variance estimated."])
-        return s
+        """A statsmodels ``Summary`` of both curves (the suite's one layout, :func:`~relmkt_utils.core.results.make_summary`)."""
+        return make_summary(f"{self.model_name}, {self.weighting} weights",
+                            [["Periods:", f"{self.nobs}", "Weights:", self.weighting]],
+                            self.params[list(PARAMS)], self.bse[list(PARAMS)], self.conf_int(alpha).loc[list(PARAMS)],
+                            alpha,
+                            ["a(A) = ceiling_a (1 - exp(-k_a A)); r(R) = ceiling_r (1 - exp(-k_r R)).",
+                             f"Wald intervals with t({self.df_resid}) quantiles; residual variance estimated."]
+                            + list(self.warnings))

@@ -42,11 +42,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import ALPHA, TEXT, checked, dataframe, instance, number, one_of
 from ..core.errors import DataError, ParameterError, Problem
 from ..data.tables import CHANNELS
 from ..core.clv import equivalent_retention
 from ..core.purchases import acquisition_days, to_datetime_days
-from .sbg import PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric
+from .sbg import GeometricRetention, PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric
 
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 
@@ -67,6 +68,8 @@ def _acquisition_dates(transactions: pd.DataFrame, customers: pd.DataFrame | Non
     return pd.Series(to_datetime_days(days.to_numpy()), index=days.index)
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), period=one_of(*PERIODS),
+         group=instance(str, none=True), exclude_last=number(0, integer=True))
 def cohort_survivors(transactions: pd.DataFrame, customers: pd.DataFrame | None = None, period: str = "quarter",
                      observation_end=None, group: str | None = None, exclude_last: int = 0) -> pd.DataFrame:
     """Customers of each acquisition cohort alive at the start of periods t = 0, 1, ... since acquisition.
@@ -75,6 +78,22 @@ def cohort_survivors(transactions: pd.DataFrame, customers: pd.DataFrame | None 
     customers-table column such as ``channel`` or ``relationship_level``. Columns: t = 0..K (ints).
     Alive at t >= 1 = at least one purchase in period t or later (see the module docstring); n_0 = all
     acquired. ``observation_end`` defaults to the last transaction date.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None
+        the customers table (acquisition dates, groups); default: acquisition = first purchase.
+    period : {'month', 'quarter', 'year'}, default 'quarter'
+        calendar period of the cohorts.
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    group : str or None, default None
+        a customers column to split by (e.g. ``'channel'``, ``'relationship_level'``).
+    exclude_last : int, default 0
+        number of last periods of each cohort hidden (their survivors are biased down: a customer's next
+        purchase may fall after the observation end).
     """
     if period not in PERIODS:
         raise ParameterError(f"period must be one of {list(PERIODS)}; got {period!r}")
@@ -114,6 +133,7 @@ def cohort_survivors(transactions: pd.DataFrame, customers: pd.DataFrame | None 
     return pd.DataFrame(rows, index=idx, columns=pd.Index(t, name="periods_since_acquisition"))
 
 
+@checked(transactions=dataframe(), customers=dataframe(none=True), period=one_of(*PERIODS))
 def revenue_per_alive_period(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
                              period: str = "quarter", observation_end=None) -> pd.Series:
     """Revenue per customer-period alive, in the sense of :func:`cohort_survivors`.
@@ -123,6 +143,17 @@ def revenue_per_alive_period(transactions: pd.DataFrame, customers: pd.DataFrame
     periods. Times a margin rate it is the margin m per alive customer per period that turns an sBG
     survival curve fitted to the same cohorts into a CLV (m x DEL). Returns ``revenue``,
     ``alive_periods``, ``customers`` and ``revenue_per_alive_period``.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame or None, default None
+        the customers table (acquisition dates).
+    period : {'month', 'quarter', 'year'}, default 'quarter'
+        calendar period of the cohorts.
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
     """
     if period not in PERIODS:
         raise ParameterError(f"period must be one of {list(PERIODS)}; got {period!r}")
@@ -141,18 +172,37 @@ def revenue_per_alive_period(transactions: pd.DataFrame, customers: pd.DataFrame
                       "revenue_per_alive_period": revenue / periods})
 
 
+@checked(table=dataframe())
 def cohort_curve(table: pd.DataFrame, row) -> np.ndarray:
-    """The observed survivors n_0..n_T of one row of :func:`cohort_survivors` (NaNs dropped)."""
+    """The observed survivors n_0..n_T of one row of :func:`cohort_survivors` (NaNs dropped).
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort as :func:`cohort_survivors` or :func:`survivor_table` lay them out (rows
+        cohorts, columns periods 0, 1, ...).
+    row : label
+        index label of the cohort in ``table``.
+    """
     s = table.loc[row].to_numpy(dtype=float)
     return s[~np.isnan(s)]
 
 
+@checked(table=dataframe(), min_periods=number(1, integer=True))
 def fit_cohorts(table: pd.DataFrame, min_periods: int = 3) -> pd.DataFrame:
     """An sBG fit per cohort with at least ``min_periods`` observed periods after acquisition.
 
     Columns: ``n0``, ``periods`` (T), ``alpha``, ``beta``, ``alpha_se``, ``beta_se``, ``llf``,
     ``mean_churn`` (alpha/(alpha+beta)), ``retention_1`` and ``retention_T`` (r(1), r(T)), ``converged``.
     Cohorts with too few periods or nobody left after period 0 are skipped.
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort as :func:`cohort_survivors` or :func:`survivor_table` lay them out (rows
+        cohorts, columns periods 0, 1, ...).
+    min_periods : int, default 3
+        least number of observed periods after acquisition for a cohort to count.
     """
     out = []
     for row in table.index:
@@ -175,12 +225,21 @@ def _usable_curves(table: pd.DataFrame, min_periods: int) -> list[np.ndarray]:
     return [s for s in curves if s.size - 1 >= min_periods and s[0] > 0]
 
 
+@checked(table=dataframe(), min_periods=number(1, integer=True))
 def fit_pooled(table: pd.DataFrame, min_periods: int = 1) -> SBGResults:
     """One sBG (alpha, beta) fitted to all cohorts of ``table`` with >= ``min_periods`` observed periods.
 
     Pooled maximum likelihood (:class:`relmkt_utils.retention.sbg.PooledShiftedBetaGeometric`): each
     cohort contributes its own right-censored likelihood, so young cohorts count for their early
     periods only. Raises :class:`ParameterError` when no cohort qualifies or nobody ever churns.
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort as :func:`cohort_survivors` or :func:`survivor_table` lay them out (rows
+        cohorts, columns periods 0, 1, ...).
+    min_periods : int, default 1
+        least number of observed periods after acquisition for a cohort to count.
     """
     curves = _usable_curves(table, min_periods)
     if not curves:
@@ -190,6 +249,7 @@ def fit_pooled(table: pd.DataFrame, min_periods: int = 1) -> SBGResults:
     return PooledShiftedBetaGeometric(curves).fit()
 
 
+@checked(table=dataframe(), discount_rate=number(0, low_open=True), min_periods=number(1, integer=True))
 def sbg_by_group(table: pd.DataFrame, discount_rate: float, min_periods: int = 1) -> pd.DataFrame:
     """A pooled sBG per group of a ``cohort_survivors(..., group=...)`` table (index (group, cohort)).
 
@@ -197,7 +257,16 @@ def sbg_by_group(table: pd.DataFrame, discount_rate: float, min_periods: int = 1
     ``mean_churn`` (alpha/(alpha+beta)), ``retention_1`` and ``retention_4`` (r(1), r(4)),
     ``del`` (discounted expected lifetime in periods at ``discount_rate`` per period, Fader & Hardie
     2010) and ``equivalent_retention`` (the constant r with the same lifetime value,
-    :func:`relmkt_utils.retention.clv.equivalent_retention`). Groups that cannot be fitted are left out.
+    :func:`relmkt_utils.core.clv.equivalent_retention`). Groups that cannot be fitted are left out.
+
+    Parameters
+    ----------
+    table : DataFrame
+        a ``cohort_survivors(..., group=...)`` table (index group, cohort).
+    discount_rate : float
+        discount rate per period of the table, > 0.
+    min_periods : int, default 1
+        least number of observed periods after acquisition for a cohort to count.
     """
     if not isinstance(table.index, pd.MultiIndex):
         raise ParameterError("sbg_by_group needs a table from cohort_survivors(..., group=...)")
@@ -220,11 +289,17 @@ def sbg_by_group(table: pd.DataFrame, discount_rate: float, min_periods: int = 1
     return pd.DataFrame(rows, columns=cols).set_index("group").rename_axis(name)
 
 
+@checked(table=dataframe())
 def pooled_retention(table: pd.DataFrame) -> pd.DataFrame:
     """Retention by tenure pooled over cohorts: r_t = sum n_t / sum n_{t-1} over cohorts observing both.
 
     Rows t = 1..K; columns ``at_risk`` (sum n_{t-1}), ``retained`` (sum n_t), ``retention``. Rising r_t
     is the heterogeneity signature the sBG model explains.
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort (rows) and period (columns), NaN where not observed.
     """
     v = table.to_numpy(dtype=float)
     prev, cur = v[:, :-1], v[:, 1:]
@@ -237,19 +312,52 @@ def pooled_retention(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"at_risk": at_risk, "retained": kept, "retention": r}, index=pd.Index(t, name="period"))
 
 
+@checked(table=dataframe())
 def constant_retention(table: pd.DataFrame) -> float:
-    """Pooled ML estimate of one constant retention rate: sum_t retained / sum_t at risk (geometric model)."""
-    p = pooled_retention(table)
-    return float(p["retained"].sum() / p["at_risk"].sum())
+    """Pooled ML estimate of one constant retention rate: sum_t retained / sum_t at risk
+    (:class:`~relmkt_utils.retention.GeometricRetention` over the cohorts of ``table``); 1.0 when nobody
+    churned, NaN when no customer was at risk (as before the estimator was shared; its intervals and
+    ``fit()`` refuse both).
+
+    Parameters
+    ----------
+    table : DataFrame
+        survivors per cohort (rows) and period (columns), NaN where not observed.
+    """
+    model = GeometricRetention(table)
+    return model.retained / model.at_risk if model.at_risk > 0 else float("nan")
 
 
+@checked(transactions=dataframe(), customers=dataframe(), group=TEXT, period=one_of(*PERIODS), exclude_last=number(0, integer=True),
+         alpha=ALPHA)
 def retention_by_group(transactions: pd.DataFrame, customers: pd.DataFrame, group: str = "relationship_level",
-                       period: str = "year", exclude_last: int = 1, observation_end=None) -> pd.DataFrame:
+                       period: str = "year", exclude_last: int = 1, observation_end=None,
+                       alpha: float = 0.05) -> pd.DataFrame:
     """Constant retention rate per group (e.g. Berry's relationship levels), pooled over cohorts.
 
-    Columns: ``customers`` (acquired), ``at_risk`` (customer-periods), ``retention`` and a Wald 95%
-    interval ``retention_lower`` / ``retention_upper`` (binomial, se = sqrt(r(1-r)/at_risk)).
+    Columns: ``customers`` (acquired), ``at_risk`` (customer-periods), ``retention`` and its (1 - alpha)
+    interval ``retention_lower`` / ``retention_upper``: the fit of
+    :class:`~relmkt_utils.retention.GeometricRetention` to the group's cohorts, a Wald interval on the
+    logit scale. A group where nobody (or everybody) churned has its observed rate and no interval (NaN).
     Feed ``retention`` to :func:`relmkt_utils.retention.equity.clv_by_relationship_level`.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        the canonical transactions table (``customer_id``, ``date``, ``amount``).
+    customers : DataFrame
+        the customers table with the ``group`` column.
+    group : str, default 'relationship_level'
+        the customers column whose groups get one rate each.
+    period : {'month', 'quarter', 'year'}, default 'year'
+        calendar period of the cohorts.
+    exclude_last : int, default 1
+        number of last periods of each cohort hidden (their survivors are biased down: a customer's next
+        purchase may fall after the observation end).
+    observation_end : date-like or None
+        end of the observation window; default: the last transaction date.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     tab = cohort_survivors(transactions, customers, period=period, group=group, exclude_last=exclude_last,
                            observation_end=observation_end)
@@ -257,19 +365,29 @@ def retention_by_group(transactions: pd.DataFrame, customers: pd.DataFrame, grou
     for g, sub in tab.groupby(level=0, sort=False):
         p = pooled_retention(sub)
         E, kept = p["at_risk"].sum(), p["retained"].sum()
-        r = kept / E if E > 0 else np.nan
-        se = np.sqrt(r * (1 - r) / E) if E > 0 else np.nan
+        r, lo, hi = (kept / E if E > 0 else np.nan), np.nan, np.nan
+        if 0 < kept < E:
+            fit = GeometricRetention(sub).fit()
+            r, (lo, hi) = fit.retention, fit.conf_int(alpha).loc["retention"]
         rows.append({group: g, "customers": sub[0].sum(), "at_risk": E, "retention": r,
-                     "retention_lower": r - 1.96 * se, "retention_upper": r + 1.96 * se})
+                     "retention_lower": lo, "retention_upper": hi})
     return pd.DataFrame(rows).set_index(group)
 
 
+@checked(spend=dataframe(none=True), customers=dataframe(none=True))
 def retention_vs_acquisition_cost(spend: pd.DataFrame | None = None, customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Retention cost per retained customer beside acquisition cost per new customer (overall and per channel).
 
     Columns: ``kind`` (retention / acquisition), ``source`` (spend / customers), ``channel``,
     ``customers``, ``total_cost``, ``cost_per_customer`` and ``ratio_to_retention`` (cost per customer
     divided by the retention cost per retained customer; NaN without a spend table).
+
+    Parameters
+    ----------
+    spend : DataFrame or None, default None
+        the spend table.
+    customers : DataFrame or None, default None
+        the customers table (its ``acquisition_cost`` and ``channel``).
     """
     if spend is None and customers is None:
         raise ParameterError("retention_vs_acquisition_cost needs a spend table, a customers table or both")
@@ -301,6 +419,7 @@ def retention_vs_acquisition_cost(spend: pd.DataFrame | None = None, customers: 
     return out
 
 
+@checked(customers=dataframe(none=True), spend=dataframe(none=True), channel=instance(str, none=True))
 def acquisition_cost(customers: pd.DataFrame | None = None, spend: pd.DataFrame | None = None,
                      channel: str | None = None) -> tuple[float, str]:
     """The acquisition cost per new customer (CAC) a dataset supports, and where it comes from.
@@ -308,6 +427,15 @@ def acquisition_cost(customers: pd.DataFrame | None = None, spend: pd.DataFrame 
     The mean ``acquisition_cost`` of the customers table (of one ``channel`` when given), else the
     spend table's acquisition spend per new customer, else 0 with a sentence saying that values built
     on it are gross of acquisition cost. Returns ``(cac, source)``.
+
+    Parameters
+    ----------
+    customers : DataFrame or None, default None
+        the customers table (its ``acquisition_cost``).
+    spend : DataFrame or None, default None
+        the spend table (acquisition spend per new customer).
+    channel : str or None, default None
+        keep only the customers of this channel.
     """
     if customers is not None and "acquisition_cost" in customers.columns:
         c = customers
@@ -344,6 +472,7 @@ def _cohort_rows(cohorts: pd.DataFrame, segment: str | None) -> pd.DataFrame:
     return df.drop(columns="_order")
 
 
+@checked(cohorts=dataframe(), segment=instance(str, none=True))
 def survivor_curves(cohorts: pd.DataFrame, segment: str | None = None) -> dict[str, np.ndarray]:
     """The survivors n_0, n_1, ..., n_T of each cohort of a canonical ``cohorts`` table.
 
@@ -351,15 +480,31 @@ def survivor_curves(cohorts: pd.DataFrame, segment: str | None = None) -> dict[s
     ``ShiftedBetaGeometric(curve)`` or ``compare_projections(curve, calibration_periods=...)``.
     ``segment`` keeps only the cohorts of that segment. A DataError names the cohorts whose periods
     are not 0..T once each or whose survivors increase (``datasets.load`` has checked a shipped table).
+
+    Parameters
+    ----------
+    cohorts : DataFrame
+        the canonical cohorts table (``cohort``, ``period``, ``survivors``, optional ``segment``).
+    segment : str or None, default None
+        keep only the cohorts of this segment.
     """
     df = _cohort_rows(cohorts, segment)
     return {name: g["survivors"].to_numpy(dtype=float) for name, g in df.groupby("cohort", sort=False)}
 
 
+@checked(cohorts=dataframe(), segment=instance(str, none=True))
 def survivor_table(cohorts: pd.DataFrame, segment: str | None = None) -> pd.DataFrame:
     """The cohorts table as :func:`cohort_survivors` lays it out: one row per cohort, one column per
     period 0..T (NaN after a cohort's last period), for :func:`fit_cohorts`, :func:`fit_pooled` and
-    :func:`pooled_retention`."""
+    :func:`pooled_retention`.
+
+    Parameters
+    ----------
+    cohorts : DataFrame
+        the canonical cohorts table (``cohort``, ``period``, ``survivors``, optional ``segment``).
+    segment : str or None, default None
+        keep only the cohorts of this segment.
+    """
     curves = survivor_curves(cohorts, segment)
     width = max(c.size for c in curves.values())
     rows = [np.pad(c, (0, width - c.size), constant_values=np.nan) for c in curves.values()]

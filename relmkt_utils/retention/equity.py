@@ -10,7 +10,7 @@ plus that of all future cohorts, net of what acquiring them costs:
     \qquad n_k = n\,(1+g)^{k-1},
 
 with N_0 current customers (already paid for), n_k customers acquired at the start of period k at
-cost c each (CAC), CLV from :func:`relmkt_utils.retention.clv.clv` in the chosen timing. An
+cost c each (CAC), CLV from :func:`relmkt_utils.core.clv.clv` in the chosen timing. An
 infinite horizon (K = None) needs g < i and gives :math:`\sum_k n_k/(1+i)^k = n/(i-g)` (GLS 2004).
 
 Other tools here:
@@ -29,13 +29,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import PROBABILITY, RATE, checked, number, numbers, one_of
 from ..core.errors import ParameterError
 from ..data.tables import RELATIONSHIP_LEVELS
 from ..core.clv import check_timing, clv
 
 
+@checked(discount_rate=RATE, horizon=number(0, integer=True, none=True), growth=RATE)
 def cohort_discount_sum(discount_rate: float, horizon: int | None = None, growth: float = 0.0) -> float:
-    r""":math:`\sum_{k=1}^{K} (1+g)^{k-1}/(1+i)^k`; n/(i-g) times this is the discounted count of future customers."""
+    r""":math:`\sum_{k=1}^{K} (1+g)^{k-1}/(1+i)^k`; n/(i-g) times this is the discounted count of future customers.
+
+    Parameters
+    ----------
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    horizon : int or None, default None
+        number of future cohorts K; None for all.
+    growth : float, default 0.0
+        growth rate of the number of new customers per period (> -1).
+    """
     i, g = float(discount_rate), float(growth)
     if horizon is None:
         if g >= i:
@@ -45,6 +57,9 @@ def cohort_discount_sum(discount_rate: float, horizon: int | None = None, growth
     return float(np.sum((1 + g) ** (k - 1) / (1 + i) ** k))
 
 
+@checked(margin=number(), retention=PROBABILITY, discount_rate=RATE, current_customers=number(0),
+         new_customers_per_period=number(0), acquisition_cost=number(0), horizon=number(0, integer=True, none=True),
+         growth=RATE, timing=one_of("start", "end"))
 def customer_equity(margin: float, retention: float, discount_rate: float, current_customers: float,
                     new_customers_per_period: float, acquisition_cost: float, horizon: int | None = None,
                     growth: float = 0.0, timing: str = "start") -> pd.Series:
@@ -54,6 +69,29 @@ def customer_equity(margin: float, retention: float, discount_rate: float, curre
     Each customer's CLV is infinite-horizon. Returns the parts (currency of the inputs):
     ``clv``, ``current_customers_value``, ``future_customers_value`` (gross), ``future_acquisition_cost``
     and ``customer_equity``.
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period.
+    retention : float
+        retention rate per period, in [0, 1].
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    current_customers : float
+        customers today, >= 0.
+    new_customers_per_period : float
+        new customers acquired per period, >= 0.
+    acquisition_cost : float
+        acquisition cost per new customer (CAC), in the currency of the data, >= 0.
+    horizon : int or None, default None
+        number of future cohorts counted; None for all (needs growth < discount rate).
+    growth : float, default 0.0
+        growth rate of the number of new customers per period (> -1).
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     check_timing(timing)
     if current_customers < 0 or new_customers_per_period < 0 or acquisition_cost < 0:
@@ -65,13 +103,25 @@ def customer_equity(margin: float, retention: float, discount_rate: float, curre
                       "future_acquisition_cost": cost, "customer_equity": cur + fut - cost})
 
 
+@checked(new_customers_per_period=number(0), retention=number(0, 1, high_open=True))
 def steady_state_customers(new_customers_per_period: float, retention: float) -> float:
-    """N* = n / (1 - r): the base at which the n newcomers per period replace the (1 - r) N* who leave."""
+    """N* = n / (1 - r): the base at which the n newcomers per period replace the (1 - r) N* who leave.
+
+    Parameters
+    ----------
+    new_customers_per_period : float
+        new customers acquired per period, >= 0.
+    retention : float
+        retention rate per period, in [0, 1).
+    """
     if retention >= 1:
         raise ParameterError("a steady state needs retention < 1")
     return new_customers_per_period / (1 - retention)
 
 
+@checked(margin=number(), retention=PROBABILITY, discount_rate=RATE, uplift=number(-1, 1),
+         acquisition_cost=number(0), current_customers=number(0), new_customers_per_period=number(0),
+         fixed_cost_per_period=number(), timing=one_of("start", "end"))
 def retention_uplift_value(margin: float, retention: float, discount_rate: float, uplift: float = 0.05,
                            acquisition_cost: float = 0.0, current_customers: float = 0.0,
                            new_customers_per_period: float = 0.0, fixed_cost_per_period: float = 0.0,
@@ -89,6 +139,29 @@ def retention_uplift_value(margin: float, retention: float, discount_rate: float
 
     ``change_pct`` = 100 x (after - before)/|before|, the figure to set beside Reichheld & Sasser's
     25-85% (HBR 1990), which are industry examples, not a law.
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period, in the currency of the data.
+    retention : float
+        retention rate per period, in [0, 1].
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    uplift : float, default 0.05
+        rise of the retention rate (0.05 = 5 percentage points).
+    acquisition_cost : float, default 0.0
+        acquisition cost per new customer (CAC), in the currency of the data, >= 0.
+    current_customers : float, default 0.0
+        customers today, >= 0.
+    new_customers_per_period : float, default 0.0
+        new customers acquired per period, >= 0.
+    fixed_cost_per_period : float, default 0.0
+        fixed cost of the retention programme per period.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     r1 = retention + uplift
     if not 0 <= retention < 1 or not 0 <= r1 < 1:
@@ -109,11 +182,28 @@ def retention_uplift_value(margin: float, retention: float, discount_rate: float
     return out
 
 
+@checked(margin=number(), discount_rate=RATE, retention=numbers(0, 1), acquisition_cost=numbers(0),
+         timing=one_of("start", "end"))
 def clv_cac_grid(margin: float, discount_rate: float, retention, acquisition_cost,
                  timing: str = "start") -> pd.DataFrame:
     """CLV - CAC on a retention x acquisition-cost grid (index ``retention``, columns ``acquisition_cost``).
 
     Positive cells are customers worth acquiring at that cost; the zero contour is CAC = CLV(r).
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period, in the currency of the data.
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    retention : array-like
+        retention rates of the grid's rows, in [0, 1].
+    acquisition_cost : array-like
+        acquisition costs of the grid's columns, >= 0.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     r = np.asarray(retention, dtype=float).ravel()
     c = np.asarray(acquisition_cost, dtype=float).ravel()
@@ -122,6 +212,8 @@ def clv_cac_grid(margin: float, discount_rate: float, retention, acquisition_cos
                         columns=pd.Index(c, name="acquisition_cost"))
 
 
+@checked(margin=number(), retention=PROBABILITY, uplift=number(-1, 1), discount_rate=RATE,
+         timing=one_of("start", "end"))
 def break_even_retention_spend(margin: float, retention: float, uplift: float, discount_rate: float,
                                timing: str = "start") -> pd.Series:
     r"""Spend per customer at which a retention uplift r -> r' = r + ``uplift`` exactly pays for itself.
@@ -132,6 +224,21 @@ def break_even_retention_spend(margin: float, retention: float, uplift: float, d
     * ``one_off``: a single spend at acquisition: :math:`\mathrm{CLV}(r') - \mathrm{CLV}(r)`.
 
     Spending less than these figures per customer makes the programme profitable.
+
+    Parameters
+    ----------
+    margin : float
+        margin per customer per period, in the currency of the data.
+    retention : float
+        retention rate per period, in [0, 1].
+    uplift : float
+        rise of the retention rate (0.05 = 5 percentage points).
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     r1 = retention + uplift
     if not 0 <= retention < 1 or not 0 <= r1 < 1:
@@ -142,6 +249,7 @@ def break_even_retention_spend(margin: float, retention: float, uplift: float, d
                       "per_period": margin * (1 - v0 / v1), "one_off": margin * (v1 - v0)})
 
 
+@checked(discount_rate=RATE, timing=one_of("start", "end"))
 def clv_by_relationship_level(retention_by_level, margin, discount_rate: float, bond_cost=0.0,
                               timing: str = "start") -> pd.DataFrame:
     r"""CLV of customers held by financial, social or structural bonds (Berry 1995; 财务/社会/结构层次).
@@ -151,6 +259,21 @@ def clv_by_relationship_level(retention_by_level, margin, discount_rate: float, 
     Columns: ``retention``, ``margin``, ``bond_cost``, ``expected_periods`` (1/(1-r), start timing; r/(1-r)
     end timing: expected number of margins), ``clv`` (of the net margin m - cost), ``clv_vs_first``
     (difference to the first level listed, normally financial) and ``clv_ratio_vs_first``.
+
+    Parameters
+    ----------
+    retention_by_level : dict
+        level -> retention rate per period.
+    margin : float or dict
+        margin per customer per period, one number or level -> margin.
+    discount_rate : float
+        discount rate per period (0.1 = 10%), > -1.
+    bond_cost : float or dict, default 0.0
+        cost per customer per period of keeping the bond, one number or level -> cost.
+    timing : {'start', 'end'}, default 'start'
+        when a period's margin arrives: ``'start'`` (first margin at acquisition, Berger & Nasr 1998) or
+        ``'end'`` (margins of retained customers at the end of each period, Gupta & Lehmann 2003); see
+        :mod:`relmkt_utils.core.clv`.
     """
     levels = list(retention_by_level)
     unknown = [lv for lv in levels if lv not in RELATIONSHIP_LEVELS]

@@ -55,47 +55,109 @@ under-projects later survival, because the observed retention rate rises with te
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..core.checks import COUNT, SEED, checked, number, numbers
 from ..core.errors import ParameterError
+from ..core.estimate import z_value
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults
 
 
 # ---------------------------------------------------------------------------- model functions
 
+@checked(alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True), t=numbers(0))
 def sbg_survival(alpha: float, beta: float, t) -> np.ndarray:
-    """S(t) = B(alpha, beta + t) / B(alpha, beta)."""
+    """S(t) = B(alpha, beta + t) / B(alpha, beta).
+
+    Parameters
+    ----------
+    alpha : float or array-like
+        the sBG's alpha (a parameter of the beta distribution of the churn probability, not an interval
+        level), > 0.
+    beta : float or array-like
+        the sBG's beta, > 0.
+    t : float or array-like
+        periods since acquisition, >= 0.
+    """
     t = np.asarray(t, dtype=float)
     return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
 
 
+@checked(alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True), t=numbers(1))
 def sbg_churn_probability(alpha: float, beta: float, t) -> np.ndarray:
-    """P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta), t = 1, 2, ..."""
+    """P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta), t = 1, 2, ...
+
+    Parameters
+    ----------
+    alpha : float or array-like
+        the sBG's alpha (beta-distribution parameter), > 0.
+    beta : float or array-like
+        the sBG's beta, > 0.
+    t : float or array-like
+        period of churn, t = 1, 2, ...
+    """
     t = np.asarray(t, dtype=float)
     return np.exp(special.betaln(alpha + 1, beta + t - 1) - special.betaln(alpha, beta))
 
 
+@checked(alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True), t=numbers(1))
 def sbg_retention_rate(alpha: float, beta: float, t) -> np.ndarray:
-    """r(t) = (beta + t - 1) / (alpha + beta + t - 1), the retention rate at the t-th renewal, t >= 1."""
+    """r(t) = (beta + t - 1) / (alpha + beta + t - 1), the retention rate at the t-th renewal, t >= 1.
+
+    Parameters
+    ----------
+    alpha : float or array-like
+        the sBG's alpha (beta-distribution parameter), > 0.
+    beta : float or array-like
+        the sBG's beta, > 0.
+    t : float or array-like
+        renewal number, t >= 1.
+    """
     t = np.asarray(t, dtype=float)
     return (beta + t - 1) / (alpha + beta + t - 1)
 
 
+@checked(alpha=number(0, low_open=True), beta=number(0, low_open=True), discount_rate=number(0, low_open=True))
 def sbg_del(alpha: float, beta: float, discount_rate: float) -> float:
     """DEL(d) = 2F1(1, beta; alpha + beta; 1/(1+d)) (Fader & Hardie 2010): discounted expected lifetime
-    of a new customer in periods, counting the payment at acquisition (t = 0) as 1."""
+    of a new customer in periods, counting the payment at acquisition (t = 0) as 1.
+
+    Parameters
+    ----------
+    alpha : float
+        the sBG's alpha (beta-distribution parameter), > 0.
+    beta : float
+        the sBG's beta, > 0.
+    discount_rate : float
+        discount rate per period, > 0.
+    """
     if discount_rate <= 0:
         raise ParameterError("DEL needs a discount rate > 0 (the undiscounted sum may diverge)")
     return float(special.hyp2f1(1.0, beta, alpha + beta, 1.0 / (1.0 + discount_rate)))
 
 
+@checked(alpha=number(0, low_open=True), beta=number(0, low_open=True), discount_rate=number(0, low_open=True),
+         renewals=number(0, integer=True))
 def sbg_derl(alpha: float, beta: float, discount_rate: float, renewals: int) -> float:
     """DERL(d | n-1 renewals) = B(alpha, beta+n)/B(alpha, beta+n-1) 2F1(1, beta+n; alpha+beta+n; 1/(1+d)),
-    n = renewals + 1 (Fader & Hardie 2010, eq. 5): valued just before the n-th renewal decision."""
+    n = renewals + 1 (Fader & Hardie 2010, eq. 5): valued just before the n-th renewal decision.
+
+    Parameters
+    ----------
+    alpha : float
+        the sBG's alpha (beta-distribution parameter), > 0.
+    beta : float
+        the sBG's beta, > 0.
+    discount_rate : float
+        discount rate per period, > 0.
+    renewals : int
+        renewals the customer has made (n - 1), >= 0.
+    """
     if discount_rate <= 0:
         raise ParameterError("DERL needs a discount rate > 0")
     n = int(renewals) + 1
@@ -105,8 +167,23 @@ def sbg_derl(alpha: float, beta: float, discount_rate: float, renewals: int) -> 
     return float(ratio * special.hyp2f1(1.0, beta + n, alpha + beta + n, 1.0 / (1.0 + discount_rate)))
 
 
+@checked(alpha=number(0, low_open=True), beta=number(0, low_open=True), n_customers=COUNT, n_periods=COUNT, seed=SEED)
 def simulate_survivors(alpha: float, beta: float, n_customers: int, n_periods: int, seed: int) -> np.ndarray:
-    """Survivors n_0..n_T of a simulated cohort: theta_i ~ Beta(alpha, beta), geometric lifetimes (seeded)."""
+    """Survivors n_0..n_T of a simulated cohort: theta_i ~ Beta(alpha, beta), geometric lifetimes (seeded).
+
+    Parameters
+    ----------
+    alpha : float
+        alpha of the beta distribution of the churn probability, > 0.
+    beta : float
+        beta of the beta distribution of the churn probability, > 0.
+    n_customers : int
+        cohort size, >= 1.
+    n_periods : int
+        last period simulated, >= 1.
+    seed : int
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    """
     rng = np.random.default_rng(seed)
     theta = rng.beta(alpha, beta, size=n_customers)
     churn_period = rng.geometric(np.clip(theta, 1e-300, 1.0))        # period of churn, 1, 2, ...
@@ -268,46 +345,111 @@ class PooledShiftedBetaGeometric(ShiftedBetaGeometric):
 # ---------------------------------------------------------------------------- constant retention
 
 class GeometricRetention:
-    """Constant-retention (geometric) model of survivors n_0..n_T: S(t) = r^t for every customer.
+    r"""Constant-retention (geometric) model: S(t) = r^t for every customer, the suite's one estimator
+    of a constant retention rate (for one cohort, :func:`compare_projections`, and pooled over cohorts,
+    :func:`relmkt_utils.retention.constant_retention` and :func:`relmkt_utils.retention.retention_by_group`).
 
-    ML estimate (closed form): r_hat = 1 - (n_0 - n_T) / sum_{t=0}^{T-1} n_t, with observed
-    information E / (r (1 - r)) for E = sum_{t<T} n_t customer-periods at risk.
+    ``survivors``: one cohort's survivors n_0..n_T, several cohorts as a list of such curves (T may
+    differ), or a table with one row per cohort and one column per period 0, 1, ... (NaN where a cohort
+    is not observed, as :func:`relmkt_utils.retention.cohort_survivors` lays it out). Every pair of
+    consecutive observed periods (n_{t-1}, n_t) of a cohort puts n_{t-1} customers at risk of which n_t
+    renew, so with E the customer-periods at risk and K the renewals,
+
+    .. math:: \ell(r) = K \ln r + (E - K) \ln(1 - r), \qquad \hat r = K / E, \qquad
+              I(\hat r) = E / (\hat r (1 - \hat r)),
+
+    for one cohort :math:`\hat r = 1 - (n_0 - n_T) / \sum_{t=0}^{T-1} n_t` (churners over
+    customer-periods at risk). The intervals are Wald intervals on the logit scale
+    (:meth:`GeometricResults.conf_int`), which stay inside (0, 1).
     """
 
     model_name = "geometric (constant retention)"
     param_names = ["retention"]
 
     def __init__(self, survivors):
-        self.survivors = _check_survivors(survivors)
-        self.n_periods = self.survivors.size - 1
-        self.nobs = float(self.survivors[0])
+        curves = _survivor_rows(survivors)
+        prev, cur = curves[:, :-1], curves[:, 1:]
+        both = np.isfinite(prev) & np.isfinite(cur)
+        #: customer-periods at risk E and renewals K (the sufficient statistics)
+        self.at_risk = float(np.where(both, prev, 0.0).sum())
+        self.retained = float(np.where(both, cur, 0.0).sum())
+        observed = both.any(axis=1)
+        self.survivors = curves[0] if curves.shape[0] == 1 else curves
+        self.n_cohorts = int(observed.sum())
+        self.n_periods = curves.shape[1] - 1
+        self.nobs = float(curves[observed, 0].sum())
 
     def loglike(self, params) -> float:
         r = float(np.asarray(params).ravel()[0])
-        d = self.survivors[0] - self.survivors[-1]
-        E = self.survivors[:-1].sum()
-        return float(d * np.log1p(-r) + (E - d) * np.log(r))
+        d = self.at_risk - self.retained
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(special.xlogy(d, 1 - r) + special.xlogy(self.retained, r))
 
     def fit(self) -> "GeometricResults":
-        d = self.survivors[0] - self.survivors[-1]
-        E = self.survivors[:-1].sum()
-        r = 1 - d / E
+        """The closed-form maximum-likelihood estimate r = K / E with its observed information."""
+        if self.at_risk <= 0:
+            raise ParameterError("survivors: no cohort is observed at two consecutive periods with customers at risk, "
+                                 "so no renewal can be counted")
+        r = self.retained / self.at_risk
         if not 0 < r < 1:
-            raise ParameterError("constant retention is not estimable: nobody or everybody churned")
-        var_log = (1 - r) / (E * r)        # var(r)/r^2 with var(r) = r(1-r)/E
+            raise ParameterError(f"survivors: a constant retention rate is not estimable when "
+                                 f"{'nobody' if r >= 1 else 'everybody'} churned ({self.retained:g} renewals of "
+                                 f"{self.at_risk:g} customer-periods at risk)")
+        var_log = (1 - r) / (self.at_risk * r)        # var(r)/r^2 with var(r) = r(1-r)/E
         return GeometricResults(
             model=self, params=pd.Series([r], index=self.param_names, name="params"),
             cov_params_log=pd.DataFrame([[var_log]], index=self.param_names, columns=self.param_names),
             llf=self.loglike([r]), nobs=self.nobs, model_name=self.model_name)
 
 
+def _survivor_rows(survivors) -> np.ndarray:
+    """Cohorts x periods as floats (NaN where not observed), checked: counts >= 0 that never increase."""
+    if isinstance(survivors, pd.DataFrame):
+        rows = survivors.to_numpy(dtype=float)
+    elif isinstance(survivors, (list, tuple)) and survivors and np.ndim(survivors[0]) == 1:
+        curves = [np.asarray(c, dtype=float).ravel() for c in survivors]
+        width = max(c.size for c in curves)
+        rows = np.array([np.pad(c, (0, width - c.size), constant_values=np.nan) for c in curves])
+    else:
+        rows = np.asarray(survivors, dtype=float)
+        if rows.ndim == 1:
+            return _check_survivors(rows)[None, :]
+    if rows.ndim != 2 or rows.shape[1] < 2:
+        raise ParameterError("survivors needs the customers alive at the start of at least periods 0 and 1")
+    seen = rows[np.isfinite(rows)]
+    if np.any(np.isinf(rows)) or np.any(seen < 0):
+        raise ParameterError("survivors must be finite counts >= 0 (NaN where a cohort is not observed)")
+    with np.errstate(invalid="ignore"):
+        if np.any(np.diff(rows, axis=1) > 0):
+            raise ParameterError("survivors must not increase: a customer who has churned cannot be alive again")
+    return rows
+
+
 @dataclass(repr=False)
 class GeometricResults(MLEResults):
-    """Fitted constant-retention model."""
+    """Fitted constant-retention model; intervals on the logit scale (see :meth:`conf_int`)."""
+
+    interval_note: ClassVar[str] = "Intervals are Wald intervals on the logit scale (a rate in (0, 1))."
 
     @property
     def retention(self) -> float:
         return float(self.params["retention"])
+
+    def conf_int(self, alpha: float = 0.05, scale: str = "logit") -> pd.DataFrame:
+        r"""(1 - alpha) interval of the retention rate, columns ``lower`` and ``upper``.
+
+        ``scale="logit"`` (default): :math:`\operatorname{logit}^{-1}(\operatorname{logit}\hat r \pm
+        z / \sqrt{E \hat r (1 - \hat r)})`, inside (0, 1) for every sample size; ``"log"`` and
+        ``"natural"`` (:math:`\hat r \pm z \sqrt{\hat r(1-\hat r)/E}`, the binomial Wald interval) as
+        in :meth:`MLEResults.conf_int`.
+        """
+        if scale != "logit":
+            return super().conf_int(alpha, scale)
+        z = z_value(alpha)
+        r = self.params
+        se_logit = self.bse / (r * (1 - r))
+        eta = np.log(r / (1 - r))
+        return pd.DataFrame({"lower": special.expit(eta - z * se_logit), "upper": special.expit(eta + z * se_logit)})
 
     def survival(self, t) -> np.ndarray:
         return self.retention ** np.asarray(t, dtype=float)
@@ -321,6 +463,7 @@ class GeometricResults(MLEResults):
 
 # ---------------------------------------------------------------------------- side by side
 
+@checked(calibration_periods=number(1, integer=True, none=True), horizon=number(1, integer=True, none=True))
 def compare_projections(survivors, calibration_periods: int | None = None, horizon: int | None = None) -> pd.DataFrame:
     """Fit sBG and constant retention on periods 0..``calibration_periods`` and project both to ``horizon``.
 
@@ -330,6 +473,15 @@ def compare_projections(survivors, calibration_periods: int | None = None, horiz
     ``geometric_error_pct`` (100 (projection - actual)/actual), and the retention rates
     ``actual_retention``, ``sbg_retention``, ``geometric_retention`` (r(t) = S(t)/S(t-1)).
     The fitted parameters are in ``DataFrame.attrs`` (plain floats).
+
+    Parameters
+    ----------
+    survivors : array-like
+        survivors n_0, n_1, ... of one cohort, possibly past the calibration periods.
+    calibration_periods : int or None
+        last period of the calibration; default: the last observed period.
+    horizon : int or None
+        last period projected; default: the last observed period.
     """
     s = _check_survivors(survivors)
     Tc = s.size - 1 if calibration_periods is None else int(calibration_periods)

@@ -11,12 +11,23 @@ minus total customer cost (monetary, time, energy, psychic). The modules answer 
 * ``mixed_logit``: how do tastes differ across customers? (mixed logit with normal coefficients, panel
   Halton draws, WTP with delta and Krinsky-Robb intervals, individual-level coefficients, simulated shares)
 * ``behaviour``: does delivered value keep customers? (Cox model of time to dropout)
+* ``pls``: the customer-satisfaction index model (ECSI) by PLS path modeling: measurement quality,
+  paths with bootstrap intervals, total and indirect effects, importance-performance map
 * ``simulate``: seeded worlds with known truth for the tests and the coverage study
+
+For a report (notebook 02): ``labels`` (plain names of components, attributes and terms),
+``measurement`` (scales and the delivered-value index), ``wtp`` (the headline WTP and its tables),
+``levers`` (the share simulator with relative revenue and the sign of each lever), ``tastes`` (the
+mixed logit in two stages, WTP with the simulation error).
 """
+from . import labels, levers, measurement, tastes, wtp
 from .behaviour import (
+    coefficient_table,
     delivered_value_by_level,
+    dropout_summary,
     fit_dropout_cox,
     hazard_ratios,
+    hazard_table,
     value_retention_frame,
 )
 from .choice import (
@@ -38,12 +49,15 @@ from .choice import (
 from .drivers import (
     OUTCOMES,
     driver_importance,
+    driver_table,
     fit_driver_ols,
     fit_driver_ordered,
     importance_performance,
     improve_first,
+    improvement_priority,
     ipa_table,
     standardized_coefficients,
+    top_driver,
     weight_shares,
 )
 from .mixed_logit import (
@@ -56,6 +70,14 @@ from .mixed_logit import (
     mixed_logit_wtp,
     published_electricity,
     simulate_mixed_logit,
+)
+from .pls import (
+    ECSIReport,
+    PathModel,
+    PLSResults,
+    ecsi_analysis,
+    ecsi_model,
+    fit_pls,
 )
 from .reliability import AlphaResult, cronbach_alpha, detect_constructs, item_analysis, reliability_table
 from .scores import DV_RANGE, construct_kind, construct_scores, value_scores
@@ -70,6 +92,9 @@ __all__ = [
     "simulate_all_components", "simulate_change", "simulate_choices", "simulate_retention", "simulate_survey",
     "standardized_coefficients", "value_retention_frame", "value_scores", "weight_shares",
     "willingness_to_pay", "wtp_delta",
+    "coefficient_table", "driver_table", "dropout_summary", "hazard_table", "improvement_priority", "top_driver",
+    "labels", "levers", "measurement", "tastes", "wtp",
     "MixedLogit", "MixedLogitResults", "fit_mixed_logit", "halton", "halton_normal", "mixed_logit_table", "mixed_logit_wtp", "published_electricity",
     "simulate_mixed_logit",
+    "ECSIReport", "PathModel", "PLSResults", "ecsi_analysis", "ecsi_model", "fit_pls",
 ]

@@ -21,9 +21,10 @@ beta_a/beta_price^2) and Cov = the 2x2 block of the fit's covariance:  se^2 = g'
 of approaches to estimating confidence intervals for willingness to pay measures", *Health Econ.*
 16:827-840). The bootstrap cross-check resamples respondents with replacement (all their tasks
 travel together, keeping within-respondent dependence) and refits; it reports the bootstrap
-standard error and percentile interval. Refits use a vectorized Newton solver of the same
-likelihood (``fit_clogit_arrays``), checked against statsmodels in the tests, because statsmodels'
-per-group Python loop costs about a second per fit.
+standard error and percentile interval. Refits use the suite's one conditional-logit solver,
+``fit_clogit_arrays`` (the same likelihood, vectorized, by the suite's optimizer
+:func:`relmkt_utils.core.optimize.newton_fit`), checked against statsmodels in the tests, because
+statsmodels' per-group Python loop costs about a second per fit.
 
 Shares of a set of offers (forced choice among them, IIA): s_j = exp(V_j) / sum_l exp(V_l).
 Revenue of offer j = price_j x s_j x market size. The simulator changes one attribute of one offer
@@ -31,13 +32,16 @@ and reports every offer's share and revenue before and after.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.discrete.conditional_models import ConditionalLogit
 
-from ..core.errors import DataError, Problem, rows_of
+from ..core.checks import ALPHA, COUNT, FLAG, SEED, TEXT, checked, dataframe, instance, number
+from ..core.errors import ConvergenceWarning, DataError, Problem, rows_of
 from ..core.estimate import z_value
+from ..core.optimize import newton_fit
 from ..core.results import StatsmodelsResults
 from ..data.tables import CONSTRUCTS
 
@@ -46,6 +50,7 @@ from .scores import construct_kind
 ID_COLUMNS = ("respondent_id", "task", "alternative", "chosen")
 
 
+@checked(choices=dataframe(), price=TEXT)
 def numeric_attributes(choices: pd.DataFrame, price: str = "price") -> pd.DataFrame:
     """A copy of ``choices`` with text attribute columns that hold only numbers converted to numbers.
 
@@ -53,6 +58,14 @@ def numeric_attributes(choices: pd.DataFrame, price: str = "price") -> pd.DataFr
     choices table read from CSV arrive as strings such as ``"3"``. A column other than the ids,
     ``chosen`` and ``price`` whose every non-empty value parses as a number becomes numeric (integer
     when all values are whole numbers); other text columns are left as they are.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     out = choices.copy()
     for col in out.columns:
@@ -73,11 +86,20 @@ def numeric_attributes(choices: pd.DataFrame, price: str = "price") -> pd.DataFr
     return out
 
 
+@checked(choices=dataframe(), price=TEXT)
 def choice_attributes(choices: pd.DataFrame, price: str = "price") -> list[str]:
     """Numeric attribute columns of a choices table (all but ids, ``chosen`` and ``price``).
 
     Text columns holding only numbers count as numeric (see ``numeric_attributes``). Canonical
     constructs come first, in their canonical order, then other columns as they appear.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     choices = numeric_attributes(choices, price)
     cand = [
@@ -113,6 +135,7 @@ def _prepare(choices: pd.DataFrame, attributes, price: str):
     return data, X, data["chosen"].astype(float).to_numpy(), groups, attrs
 
 
+@checked(choices=dataframe(), price=TEXT, warm_start=FLAG)
 def fit_conditional_logit(choices: pd.DataFrame, attributes=None, price: str = "price", warm_start: bool = True):
     """Conditional logit of ``chosen`` on the attributes and price (statsmodels ``ConditionalLogit``).
 
@@ -121,6 +144,19 @@ def fit_conditional_logit(choices: pd.DataFrame, attributes=None, price: str = "
     With ``warm_start`` statsmodels' BFGS starts from the vectorized Newton solution of
     ``fit_clogit_arrays`` (same likelihood), which cuts the fit time several-fold; statsmodels still
     maximizes the likelihood and computes the covariance itself.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    attributes : list of str or None
+        attribute columns; default: every numeric column but the ids, ``chosen`` and ``price``
+        (:func:`choice_attributes`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    warm_start : bool, default True
+        start statsmodels' BFGS from the suite's Newton solution (same likelihood, several times faster).
     """
     _, X, y, groups, _ = _prepare(choices, attributes, price)
     start = fit_clogit_arrays(X.to_numpy(), y, groups)[0] if warm_start else None
@@ -133,8 +169,17 @@ def _as_params(fit_or_params) -> pd.Series:
     return pd.Series(params, dtype=float)
 
 
+@checked(fit=instance(attributes=('params',), text='fitted results (with params)'), alpha=ALPHA)
 def part_worths(fit, alpha: float = 0.05) -> pd.DataFrame:
-    """Tidy table of part-worths: ``term, kind, coef, se, lower, upper, p_value`` (Wald intervals)."""
+    """Tidy table of part-worths: ``term, kind, coef, se, lower, upper, p_value`` (Wald intervals).
+
+    Parameters
+    ----------
+    fit : results
+        a fitted conditional logit (:func:`fit_conditional_logit`).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    """
     ci = fit.conf_int(alpha=alpha)
     names = list(fit.params.index)
     return pd.DataFrame(
@@ -150,10 +195,22 @@ def part_worths(fit, alpha: float = 0.05) -> pd.DataFrame:
     )
 
 
+@checked(price=TEXT, alpha=ALPHA)
 def wtp_delta(params: pd.Series, cov: pd.DataFrame, price: str = "price", alpha: float = 0.05) -> pd.DataFrame:
     """WTP = -beta_a / beta_price with delta-method se and Wald CI, for every non-price parameter.
 
     Columns: ``attribute, wtp, se, lower, upper``.
+
+    Parameters
+    ----------
+    params : Series
+        coefficients by attribute and price.
+    cov : DataFrame
+        their covariance.
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     params = pd.Series(params, dtype=float)
     cov = pd.DataFrame(cov, index=params.index, columns=params.index)
@@ -174,95 +231,126 @@ def wtp_delta(params: pd.Series, cov: pd.DataFrame, price: str = "price", alpha:
     return pd.DataFrame(rows)
 
 
+@checked(fit=instance(attributes=('params',), text='fitted results (with params)'), price=TEXT, alpha=ALPHA)
 def willingness_to_pay(fit, price: str = "price", alpha: float = 0.05) -> pd.DataFrame:
     """WTP per unit of each attribute with delta-method CIs from a fitted conditional logit.
 
     WTP_a = -beta_a / beta_price; se from g' Cov g (see module docstring). Units: currency of
     ``price`` per attribute level.
+
+    Parameters
+    ----------
+    fit : results
+        a fitted conditional logit (:func:`fit_conditional_logit`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     return wtp_delta(fit.params, fit.cov_params(), price=price, alpha=alpha)
 
 
-def fit_clogit_arrays(X: np.ndarray, chosen: np.ndarray, groups: np.ndarray, tol: float = 1e-10, maxiter: int = 100):
-    """Newton-Raphson maximum likelihood of the conditional logit with one chosen row per group.
+def clogit_objective(X: np.ndarray, chosen: np.ndarray, starts: np.ndarray, weights: np.ndarray | None = None):
+    r"""The negative log-likelihood of the conditional logit as an objective of
+    :func:`relmkt_utils.core.optimize.newton_fit`: ``objective(b, order)`` returns the value (order 0),
+    with the gradient (1) and the Hessian (2).
 
-    log L = sum_g [ x_{g,chosen}'b - log sum_{j in g} exp(x_j'b) ];  gradient X'(y - p);
-    information I = X' diag(p) X - sum_g xbar_g xbar_g',  xbar_g = sum_{j in g} p_j x_j.
-    Returns ``(params, cov = I^{-1}, llf)``. Same likelihood as statsmodels ``ConditionalLogit``
-    when every group has exactly one chosen row.
+    Rows are sorted by choice task, ``starts`` the first row of each task, ``chosen`` 1 for the
+    chosen row of each task and 0 elsewhere; task g counts ``weights[g]`` times (default 1, a
+    bootstrap resample counts a respondent drawn k times k times). With :math:`p_j` the logit
+    probability of row j in its task and :math:`\bar x_g = \sum_{j \in g} p_j x_j`,
+
+    .. math::
+
+        \ell(b) = \sum_g w_g \Big[x_{g,c_g}'b - \log \sum_{j \in g} e^{x_j'b}\Big],\quad
+        \nabla\ell = X'\,w \odot (y - p),\quad
+        -\nabla^2\ell = X'\operatorname{diag}(w \odot p) X - \sum_g w_g \bar x_g \bar x_g'
+
+    (McFadden 1974; Train 2009, ch. 3.7), the likelihood statsmodels' ``ConditionalLogit`` maximizes
+    when every task has exactly one chosen row.
+    """
+    X = np.ascontiguousarray(X, dtype=float)
+    y = np.asarray(chosen, dtype=float)
+    starts = np.asarray(starts, dtype=np.intp)
+    sizes = np.diff(np.r_[starts, len(X)])
+    w = np.ones(starts.size) if weights is None else np.asarray(weights, dtype=float)
+    task = np.repeat(np.arange(starts.size), sizes)     # the task of each row
+    w_row = w[task]
+    wy = w_row * y
+    last: dict = {}
+
+    def pieces(b):
+        # the line search evaluates a point and Newton's next step asks for its derivatives: compute once
+        if "b" not in last or not np.array_equal(last["b"], b):
+            v = X @ b
+            m = np.maximum.reduceat(v, starts)
+            e = np.exp(v - m[task])
+            den = np.add.reduceat(e, starts)
+            last.update(b=np.array(b, dtype=float), nll=-float(wy @ v - w @ (m + np.log(den))), e=e, den=den)
+        return last["nll"], last["e"], last["den"]
+
+    def objective(b, order):
+        nll, e, den = pieces(b)
+        if order == 0:
+            return nll
+        p = e / den[task]
+        wp = w_row * p
+        grad = -(X.T @ (wy - wp))
+        if order == 1:
+            return nll, grad
+        xbar = np.add.reduceat(p[:, None] * X, starts)
+        return nll, grad, X.T @ (X * wp[:, None]) - xbar.T @ (xbar * w[:, None])
+
+    return objective
+
+
+@checked(tol=number(0, low_open=True), maxiter=COUNT)
+def fit_clogit_arrays(X: np.ndarray, chosen: np.ndarray, groups: np.ndarray, tol: float = 1e-10, maxiter: int = 100,
+                      weights=None, start=None):
+    """Maximum likelihood of the conditional logit with one chosen row per group: the suite's one
+    conditional-logit solver (Newton steps of :func:`relmkt_utils.core.optimize.newton_fit` on
+    :func:`clogit_objective`, all coefficients real-valued).
+
+    ``groups`` labels the choice task of each row (any labels, rows in any order); ``weights``
+    (optional, one per group in the order of the sorted distinct labels) counts a task w times;
+    ``start`` the starting coefficients (default 0); ``tol`` the step size below which the
+    iterations stop. Returns ``(params, cov, llf)`` with ``cov`` the inverse observed information.
+    Same likelihood as statsmodels ``ConditionalLogit`` when every group has exactly one chosen row.
+
+    Parameters
+    ----------
+    X : ndarray
+        rows x attributes: one row per alternative of each task.
+    chosen : ndarray
+        1 for the chosen row of each task, 0 elsewhere.
+    groups : ndarray
+        the task of each row (any labels, rows in any order).
+    tol : float, default 1e-10
+        step size below which the Newton iterations stop, > 0.
+    maxiter : int, default 100
+        most iterations of the optimizer.
+    weights : array-like or None
+        one weight per task in the order of the sorted task labels (a task counts w times); default 1.
+    start : array-like or None
+        starting coefficients; default 0.
     """
     X = np.asarray(X, dtype=float)
-    y = np.asarray(chosen, dtype=float)
-    g = np.unique(np.asarray(groups), return_inverse=True)[1]
-    G, k = g.max() + 1, X.shape[1]
-
-    def evaluate(b):
-        v = X @ b
-        m = np.full(G, -np.inf)
-        np.maximum.at(m, g, v)
-        e = np.exp(v - m[g])
-        den = np.bincount(g, weights=e, minlength=G)
-        p = e / den[g]
-        ll = float(y @ v - (m + np.log(den)).sum())
-        return ll, p
-
-    b = np.zeros(k)
-    ll, p = evaluate(b)
-    for _ in range(maxiter):
-        grad = X.T @ (y - p)
-        xbar = np.column_stack([np.bincount(g, weights=p * X[:, c], minlength=G) for c in range(k)])
-        info = X.T @ (X * p[:, None]) - xbar.T @ xbar
-        step = np.linalg.solve(info, grad)
-        t = 1.0
-        while True:
-            ll_new, p_new = evaluate(b + t * step)
-            if ll_new >= ll - 1e-12 or t < 1e-8:
-                break
-            t /= 2
-        b, ll, p = b + t * step, ll_new, p_new
-        if np.max(np.abs(t * step)) < tol:
-            break
-    xbar = np.column_stack([np.bincount(g, weights=p * X[:, c], minlength=G) for c in range(k)])
-    info = X.T @ (X * p[:, None]) - xbar.T @ xbar
-    return b, np.linalg.inv(info), ll
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-d array of rows x attributes, got shape {X.shape}")
+    labels = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    objective = clogit_objective(X[order], np.asarray(chosen, dtype=float)[order], starts, weights)
+    k = X.shape[1]
+    x0 = np.zeros(k) if start is None else np.asarray(start, dtype=float)
+    res = newton_fit(objective, x0, [f"x{j}" for j in range(k)], model=None, nobs=float(starts.size),
+                     model_name="conditional logit", positive=np.zeros(k, dtype=bool), maxiter=maxiter,
+                     step_tol=tol)
+    return res.params.to_numpy(), res.cov_params_log.to_numpy(), float(res.llf)
 
 
-def _weighted_clogit(X: np.ndarray, y: np.ndarray, starts: np.ndarray, weights: np.ndarray, start: np.ndarray,
-                     tol: float = 1e-10, maxiter: int = 100) -> np.ndarray:
-    """Newton-Raphson of the conditional logit with a weight per choice task (rows sorted by task,
-    ``starts`` the first row of each task): log L = sum_g w_g [x_{g,chosen}'b - log sum_j exp(x_j'b)],
-    the likelihood of :func:`fit_clogit_arrays` with task g counted w_g times. Started at ``start``."""
-    sizes = np.diff(np.r_[starts, len(X)])
-    w_row = np.repeat(weights, sizes)
-
-    def evaluate(b):
-        v = X @ b
-        m = np.maximum.reduceat(v, starts)
-        e = np.exp(v - np.repeat(m, sizes))
-        den = np.add.reduceat(e, starts)
-        p = e / np.repeat(den, sizes)
-        return float(w_row @ (y * v) - weights @ (m + np.log(den))), p
-
-    b = np.asarray(start, dtype=float).copy()
-    ll, p = evaluate(b)
-    for _ in range(maxiter):
-        wp = w_row * p
-        grad = X.T @ (w_row * y - wp)
-        xbar = np.add.reduceat(p[:, None] * X, starts)
-        info = X.T @ (X * wp[:, None]) - xbar.T @ (xbar * weights[:, None])
-        step = np.linalg.solve(info, grad)
-        t = 1.0
-        while True:
-            ll_new, p_new = evaluate(b + t * step)
-            if ll_new >= ll - 1e-12 or t < 1e-8:
-                break
-            t /= 2
-        b, ll, p = b + t * step, ll_new, p_new
-        if np.max(np.abs(t * step)) < tol:
-            break
-    return b
-
-
+@checked(choices=dataframe(), price=TEXT, n_boot=number(2, integer=True), seed=SEED, alpha=ALPHA)
 def bootstrap_wtp(
     choices: pd.DataFrame,
     attributes=None,
@@ -275,26 +363,47 @@ def bootstrap_wtp(
 
     Columns: ``attribute, wtp`` (full-sample estimate), ``boot_mean, boot_se, lower, upper``
     (percentile interval), ``n_boot``. Seeded: the same seed gives the same numbers.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    attributes : list of str or None
+        attribute columns; default: every numeric column but the ids, ``chosen`` and ``price``
+        (:func:`choice_attributes`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    n_boot : int, default 200
+        number of bootstrap replicates.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
     """
     data, X, y, groups, attrs = _prepare(choices, attributes, price)
     names = attrs + [price]
     Xv = X.to_numpy()
     b_full, _, _ = fit_clogit_arrays(Xv, y, groups)
     # A respondent drawn k times counts k times in the likelihood: weight her choice tasks by k instead of
-    # copying her rows (the same estimates), on rows sorted by task so that sums per task are reduceat's.
-    by_task = np.argsort(np.unique(groups, return_inverse=True)[1], kind="stable")
-    Xs = np.ascontiguousarray(Xv[by_task], dtype=float)
-    ys, gs = np.asarray(y, dtype=float)[by_task], np.asarray(groups)[by_task]
-    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
-    task_resp = np.unique(data["respondent_id"].to_numpy(), return_inverse=True)[1][by_task][starts]
+    # copying her rows (the same estimates); weights go by task in the order of the sorted task labels.
+    task = np.unique(groups, return_inverse=True)[1].ravel()
+    task_resp = np.empty(int(task.max()) + 1, dtype=np.intp)
+    task_resp[task] = np.unique(data["respondent_id"].to_numpy(), return_inverse=True)[1].ravel()
     n_resp = int(task_resp.max()) + 1
     rng = np.random.default_rng(seed)
     p_i = names.index(price)
     draws = np.empty((n_boot, len(attrs)))
-    for b in range(n_boot):
-        counts = np.bincount(rng.integers(0, n_resp, n_resp), minlength=n_resp)
-        beta = _weighted_clogit(Xs, ys, starts, counts[task_resp].astype(float), b_full)
-        draws[b] = -np.delete(beta, p_i) / beta[p_i]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for b in range(n_boot):
+            counts = np.bincount(rng.integers(0, n_resp, n_resp), minlength=n_resp)
+            beta = fit_clogit_arrays(Xv, y, groups, weights=counts[task_resp].astype(float), start=b_full)[0]
+            draws[b] = -np.delete(beta, p_i) / beta[p_i]
+    stopped = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    if stopped:
+        warnings.warn(f"bootstrap_wtp: {stopped} of {n_boot} bootstrap refits did not converge; their "
+                      "estimates are in the interval", ConvergenceWarning, stacklevel=2)
     tail = alpha / 2
     wtp_full = -np.delete(b_full, p_i) / b_full[p_i]
     return pd.DataFrame(
@@ -310,11 +419,20 @@ def bootstrap_wtp(
     )
 
 
+@checked(fit_or_params=instance(pd.Series, dict, attributes=('params',), text='fitted results or a Series of part-worths'),
+         offers=dataframe())
 def predict_shares(fit_or_params, offers: pd.DataFrame) -> pd.DataFrame:
     """Logit shares of a set of offers: s_j = exp(V_j) / sum_l exp(V_l), V_j = x_j'beta + beta_price p_j.
 
     ``offers`` has one row per offer and one column per parameter of the fit (attributes and
     price). Returns a copy with columns ``utility`` and ``share`` added (shares sum to 1).
+
+    Parameters
+    ----------
+    fit_or_params : results or Series
+        fitted conditional logit (its ``params``) or part-worths indexed by attribute and price.
+    offers : DataFrame
+        one row per offer (index: the offer's name), one column per attribute of the fit and the price.
     """
     params = _as_params(fit_or_params)
     missing = [n for n in params.index if n not in offers.columns]
@@ -330,6 +448,8 @@ def predict_shares(fit_or_params, offers: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@checked(fit_or_params=instance(pd.Series, dict, attributes=('params',), text='fitted results or a Series of part-worths'),
+         offers=dataframe(), attribute=TEXT, delta=number(), market_size=number(0), price=TEXT)
 def simulate_change(
     fit_or_params,
     offers: pd.DataFrame,
@@ -345,6 +465,23 @@ def simulate_change(
     revenue_after, revenue_change`` with revenue = price x share x market_size (after the change
     when the changed attribute is the price). Index = ``offers.index``; ``attrs['offer']`` and
     ``attrs['attribute']`` record the scenario.
+
+    Parameters
+    ----------
+    fit_or_params : results or Series
+        fitted conditional logit (its ``params``) or part-worths indexed by attribute and price.
+    offers : DataFrame
+        one row per offer (index: the offer's name), one column per attribute of the fit and the price.
+    offer : label
+        index label of the offer in ``offers`` that changes.
+    attribute : str
+        the attribute (or price) column that changes.
+    delta : float, default 1.0
+        change of the attribute, in its own units.
+    market_size : float, default 1000.0
+        number of buyers in the market; revenue = price x share x market size.
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     if offer not in offers.index:
         raise ValueError(f"offer {offer!r} is not an index label of offers")
@@ -370,6 +507,8 @@ def simulate_change(
     return out[["share_before", "share_after", "share_change", "revenue_before", "revenue_after", "revenue_change"]]
 
 
+@checked(fit_or_params=instance(pd.Series, dict, attributes=('params',), text='fitted results or a Series of part-worths'),
+         offers=dataframe(), delta=number(), market_size=number(0), price=TEXT)
 def simulate_all_components(
     fit_or_params,
     offers: pd.DataFrame,
@@ -384,6 +523,23 @@ def simulate_all_components(
     For a cost attribute the change is -delta (one level *less* cost), so every row is an
     improvement of the offer. One row per attribute: ``attribute, kind, delta, share_before,
     share_after, share_change, revenue_before, revenue_after, revenue_change`` (focal offer only).
+
+    Parameters
+    ----------
+    fit_or_params : results or Series
+        fitted conditional logit (its ``params``) or part-worths indexed by attribute and price.
+    offers : DataFrame
+        one row per offer (index: the offer's name), one column per attribute of the fit and the price.
+    offer : label
+        index label of the offer in ``offers`` that changes.
+    delta : float, default 1.0
+        improvement of each attribute in its own units (cost attributes change by -delta).
+    market_size : float, default 1000.0
+        number of buyers in the market; revenue = price x share x market size.
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
+    attributes : list of str or None
+        the attributes changed; default every parameter but the price.
     """
     params = _as_params(fit_or_params)
     attrs = list(attributes) if attributes is not None else [n for n in params.index if n != price]
@@ -398,6 +554,8 @@ def simulate_all_components(
     return out
 
 
+@checked(fit_or_params=instance(pd.Series, dict, attributes=('params',), text='fitted results or a Series of part-worths'),
+         choices=dataframe(), price=TEXT)
 def hit_rate(fit_or_params, choices: pd.DataFrame, price: str = "price") -> dict:
     """How often the chosen alternative is the one with the largest deterministic utility.
 
@@ -407,6 +565,16 @@ def hit_rate(fit_or_params, choices: pd.DataFrame, price: str = "price") -> dict
     deterministic rule would give 1; the logit's random part makes it lower even with the true
     part-worths. Returns ``{"hit_rate", "chance", "n_tasks"}`` with chance = mean of 1 / (number of
     alternatives in the task), the rate of picking at random.
+
+    Parameters
+    ----------
+    fit_or_params : results or Series
+        fitted conditional logit (its ``params``) or part-worths indexed by attribute and price.
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     params = _as_params(fit_or_params)
     data, _, y, groups, _ = _prepare(choices, [n for n in params.index if n != price], price)
@@ -420,10 +588,19 @@ def hit_rate(fit_or_params, choices: pd.DataFrame, price: str = "price") -> dict
             "n_tasks": int(n_alt.size)}
 
 
+@checked(offers=dataframe())
 def check_offers(offers: pd.DataFrame, columns) -> pd.DataFrame:
     """The offers of a dataset's ``dataset.yml`` checked against the choice model: one row named
     ``ours`` (the offer the simulator changes) and a number for every column of ``columns`` (attributes
-    and price); returned with the columns in that order. A mismatch is a DataError naming the key."""
+    and price); returned with the columns in that order. A mismatch is a DataError naming the key.
+
+    Parameters
+    ----------
+    offers : DataFrame
+        the offers of ``dataset.yml`` (index: offer names).
+    columns : sequence of str
+        the attributes and the price of the choice model.
+    """
     columns = list(columns)
     problems = []
     if "ours" not in offers.index:
@@ -438,6 +615,7 @@ def check_offers(offers: pd.DataFrame, columns) -> pd.DataFrame:
     return offers[columns]
 
 
+@checked(choices=dataframe(), price=TEXT)
 def example_offers(choices: pd.DataFrame, attributes=None, price: str = "price") -> pd.DataFrame:
     """Three illustrative offers built from the levels observed in a choices table.
 
@@ -451,6 +629,17 @@ def example_offers(choices: pd.DataFrame, attributes=None, price: str = "price")
 
     Each offer uses levels the respondents actually saw (with five levels 1..5: 3, 4 and 2).
     Index: the offer names; columns: the attributes and the price.
+
+    Parameters
+    ----------
+    choices : DataFrame
+        the canonical choices table (``respondent_id``, ``task``, ``alternative``, ``chosen``, ``price`` and
+        attribute columns).
+    attributes : list of str or None
+        attribute columns; default: every numeric column but the ids, ``chosen`` and ``price``
+        (:func:`choice_attributes`).
+    price : str, default 'price'
+        name of the price column (its coefficient is the price part-worth).
     """
     data = numeric_attributes(choices, price)
     attrs = list(attributes) if attributes is not None else choice_attributes(data, price)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..core.checks import ALPHA, checked, dataframe, one_of
 from ..core.errors import DataError
 from ..core.estimate import Estimate, z_value
 from ..data.tables import CONSTRUCTS
@@ -49,7 +50,7 @@ def detect_constructs(columns, constructs=None) -> dict[str, list[str]]:
     Returns
     -------
     dict construct -> item columns sorted by k. The canonical constructs
-    (``relmkt_utils.tables.CONSTRUCTS``) come first in their canonical order, then any other
+    (``relmkt_utils.data.tables.CONSTRUCTS``) come first in their canonical order, then any other
     construct found, alphabetically. Columns such as ``customer_id`` do not match (no integer suffix).
     """
     if isinstance(columns, pd.DataFrame):
@@ -105,11 +106,21 @@ class AlphaResult(Estimate):
         return self.value
 
 
+@checked(alpha=ALPHA, method=one_of('feldt', 'asymptotic'))
 def cronbach_alpha(items, alpha: float = 0.05, method: str = "feldt") -> AlphaResult:
     """Cronbach's alpha of the columns of ``items`` with a (1 - ``alpha``) confidence interval.
 
     Cronbach's alpha = k/(k-1) (1 - sum_j var(x_j) / var(sum_j x_j)); rows with a missing item are
     dropped. See the module docstring for the two interval methods and their references.
+
+    Parameters
+    ----------
+    items : DataFrame or 2-d array
+        one column per Likert item of one construct, one row per respondent.
+    alpha : float, default 0.05
+        1 - the confidence level of the interval of Cronbach's alpha, in (0, 1).
+    method : {'feldt', 'asymptotic'}, default 'feldt'
+        the interval: Feldt's F interval or the asymptotic one.
     """
     z = z_value(alpha)
     x = _complete_items(items)
@@ -138,6 +149,11 @@ def item_analysis(items) -> pd.DataFrame:
 
     Columns: ``item, mean, sd, item_total_r, alpha_if_deleted``. The corrected item-total
     correlation is corr(x_j, X - x_j). alpha_if_deleted is NaN when fewer than two items remain.
+
+    Parameters
+    ----------
+    items : DataFrame or 2-d array
+        one column per Likert item of one construct.
     """
     frame = pd.DataFrame(items)
     x = _complete_items(frame)
@@ -160,11 +176,23 @@ def item_analysis(items) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@checked(survey=dataframe(), alpha=ALPHA, method=one_of('feldt', 'asymptotic'))
 def reliability_table(survey: pd.DataFrame, constructs=None, alpha: float = 0.05, method: str = "feldt") -> pd.DataFrame:
     """Cronbach's alpha with CI for every construct detected in ``survey``.
 
     Columns: ``construct, k, n, alpha, lower, upper, method, min_item_total_r``. Constructs with a
     single item get NaN alpha (reliability of a one-item scale cannot be estimated by alpha).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the survey table with Likert items ``<construct>_<k>``.
+    constructs : list of str or None
+        construct names to keep; default: every ``<construct>_<k>`` prefix found.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, in (0, 1); 0.05 gives 95% intervals.
+    method : {'feldt', 'asymptotic'}, default 'feldt'
+        the interval: Feldt's F interval or the asymptotic one.
     """
     groups = detect_constructs(survey.columns, constructs)
     if not groups:

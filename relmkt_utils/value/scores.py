@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import TEXT, checked, dataframe
 from ..core.errors import DataError
 from ..data.tables import COST_CONSTRUCTS, LIKERT_HI, LIKERT_LO, VALUE_CONSTRUCTS
 
@@ -32,10 +33,18 @@ from .reliability import detect_constructs
 DV_RANGE = (LIKERT_LO - LIKERT_HI, LIKERT_HI - LIKERT_LO)
 
 
+@checked(survey=dataframe())
 def construct_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     """Mean item score per construct and respondent (same index as ``survey``).
 
     s_c,i = (1 / k_i) sum_{j answered} x_{c,j,i}; constructs detected from ``<construct>_<k>`` columns.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the survey table with Likert items ``<construct>_<k>``.
+    constructs : list of str or None
+        construct names to keep; default: every ``<construct>_<k>`` prefix found.
     """
     groups = detect_constructs(survey.columns, constructs)
     if not groups:
@@ -46,12 +55,20 @@ def construct_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     return out
 
 
+@checked(survey=dataframe())
 def value_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     """Construct scores plus ``total_value``, ``total_cost`` and ``delivered_value`` (DV = TV - TC).
 
     Keeps ``customer_id``, ``date`` and the outcomes (``satisfaction``, ``repurchase_intent``, ``nps``)
     when present, so the result is the input of the driver models. See the module docstring for
     the scaling (TV, TC in [1, 7], DV in [-6, 6]).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        the survey table with Likert items ``<construct>_<k>``.
+    constructs : list of str or None
+        construct names to keep; default: every ``<construct>_<k>`` prefix found.
     """
     scores = construct_scores(survey, constructs)
     keep = [c for c in ("customer_id", "date", "nps", "satisfaction", "repurchase_intent") if c in survey.columns]
@@ -64,6 +81,13 @@ def value_scores(survey: pd.DataFrame, constructs=None) -> pd.DataFrame:
     return out
 
 
+@checked(construct=TEXT)
 def construct_kind(construct: str) -> str:
-    """``"cost"`` for the cost constructs (and any name ending in ``_cost``), else ``"value"``."""
+    """``"cost"`` for the cost constructs (and any name ending in ``_cost``), else ``"value"``.
+
+    Parameters
+    ----------
+    construct : str
+        a construct name such as ``'time_cost'``.
+    """
     return "cost" if construct in COST_CONSTRUCTS or str(construct).endswith("_cost") else "value"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import COUNT, SEED, checked, number
 from ..data.tables import CONSTRUCTS, LIKERT_HI, LIKERT_LO, RELATIONSHIP_LEVELS
 
 #: Part-worths per attribute level (utility units) and of price (per EUR) of the default world.
@@ -45,6 +46,7 @@ DEFAULT_MEANS = {
 }
 
 
+@checked(n_respondents=COUNT, n_tasks=COUNT, n_alternatives=number(2, integer=True), seed=SEED)
 def simulate_choices(
     n_respondents: int = 200,
     n_tasks: int = 8,
@@ -60,6 +62,23 @@ def simulate_choices(
     U_j = x_j'beta + beta_price p_j + eps_j with eps_j ~ Gumbel(0, 1); the alternative with the
     largest U_j is chosen. Returns ``(choices, truth)``: columns ``respondent_id, task,
     alternative, chosen, <attributes>, price``, and the true part-worths as a Series.
+
+    Parameters
+    ----------
+    n_respondents : int, default 200
+        number of respondents.
+    n_tasks : int, default 8
+        choice tasks per respondent.
+    n_alternatives : int, default 3
+        alternatives per task (>= 2).
+    part_worths : dict or None
+        true part-worths by attribute and price; default the module's.
+    levels : sequence, default (1, 2, 3)
+        attribute levels drawn uniformly.
+    prices : sequence, default (10.0, 20.0, 30.0, 40.0)
+        prices drawn uniformly.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
     """
     pw = dict(DEFAULT_PART_WORTHS if part_worths is None else part_worths)
     if "price" not in pw:
@@ -89,6 +108,7 @@ def _likert(x: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(x), LIKERT_LO, LIKERT_HI).astype(int)
 
 
+@checked(n=number(2, integer=True), items_per_construct=COUNT, item_noise=number(0), outcome_noise=number(0), seed=SEED)
 def simulate_survey(
     n: int = 500,
     weights: dict | None = None,
@@ -106,6 +126,23 @@ def simulate_survey(
     satisfaction* = a + sum_c w_c s_c + N(0, outcome_noise), satisfaction = round, clipped to 1..7;
     repurchase intent uses 0.8 w; NPS* = 1.5 (satisfaction* - 1) + N(0, 0.5), rounded, clipped to 0..10.
     Returns ``(survey, truth)``; ``truth`` has the weights per outcome and the intercept.
+
+    Parameters
+    ----------
+    n : int, default 500
+        number of respondents, >= 2.
+    weights : dict or None
+        true driver weights by construct; default the module's.
+    items_per_construct : int, default 3
+        Likert items per construct, >= 1.
+    item_noise : float, default 0.8
+        standard deviation of an item around its construct, >= 0.
+    outcome_noise : float, default 0.6
+        standard deviation of the outcomes' noise, >= 0.
+    shift : ndarray or None
+        a shift of each respondent's construct levels; default none.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
     """
     w = dict(DEFAULT_WEIGHTS if weights is None else weights)
     rng = np.random.default_rng(seed)
@@ -140,6 +177,8 @@ def simulate_survey(
     return survey, truth
 
 
+@checked(n=COUNT, log_hr_dv=number(), base_hazard_per_week=number(0, low_open=True),
+         purchases_per_week=number(0, low_open=True), weeks=number(0, low_open=True), seed=SEED)
 def simulate_retention(
     n: int = 800,
     log_hr_dv: float = np.log(0.7),
@@ -160,6 +199,25 @@ def simulate_retention(
     ``weeks`` after 2024-01-01. Returns a dict with ``customers, survey, transactions,
     observation_end, truth`` (truth: Series of the true log hazard ratios, named like
     ``fit_dropout_cox``'s terms).
+
+    Parameters
+    ----------
+    n : int, default 800
+        number of customers, >= 1.
+    log_hr_dv : float, default np.float64(-0.35667494393873245)
+        true log hazard ratio per point of delivered value.
+    log_hr_level : dict or None
+        true log hazard ratio of each relationship level; default the module's.
+    base_hazard_per_week : float, default 0.012
+        baseline dropout hazard per week, > 0.
+    purchases_per_week : float, default 0.5
+        purchase rate of alive customers per week, > 0.
+    weeks : float, default 104.0
+        length of the observation in weeks, > 0.
+    level_probs : sequence of 3 floats, default (0.5, 0.3, 0.2)
+        shares of the financial, social and structural levels.
+    seed : int, default 0
+        seed of the random draws (>= 0); the same seed gives the same numbers.
     """
     from .scores import value_scores
 

@@ -1,7 +1,7 @@
-"""A synthetic relationship-marketing world with known truth (``relmkt_utils.synthetic``).
+"""A synthetic relationship-marketing world with known truth (``relmkt_utils.data.synthetic``).
 
 ``synthesize(seed=2024, n_customers=5000, **overrides)`` returns a
-:class:`~relmkt_utils.dataset_model.Dataset` with six of the seven canonical tables (all but cohorts); ``dataset.meta["truth"]``
+:class:`~relmkt_utils.data.dataset.Dataset` with six of the seven canonical tables (all but cohorts); ``dataset.meta["truth"]``
 holds every generating parameter (defaults in :data:`DEFAULT_TRUTH`, documented in
 :mod:`.truth`) and, under ``derived`` in each section, the values estimators should recover.
 ``simulate`` returns the same dataset plus the hidden per-customer traits (``World.latent``).

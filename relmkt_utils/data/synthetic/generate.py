@@ -1,7 +1,7 @@
 """Assemble the synthetic world: customers -> purchases -> referrals (generations) -> survey, etc.
 
 :func:`simulate` returns a :class:`World` (the dataset plus the hidden per-customer traits, for
-tests and teaching); :func:`synthesize` returns only the :class:`~relmkt_utils.dataset_model.Dataset`.
+tests and teaching); :func:`synthesize` returns only the :class:`~relmkt_utils.data.dataset.Dataset`.
 
 Random streams (see ``_rng``): acquired customers, their latent traits and purchases use generation-0
 streams; each referral generation g uses its own invitation stream and generation-(g+1) streams
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
+from ...core.checks import COUNT, SEED, checked
 from ... import __version__
 from ..dataset import Dataset
 from ...core.errors import ParameterError
@@ -46,15 +47,16 @@ class World:
         return self.dataset.meta["truth"]
 
 
+@checked(seed=SEED, n_customers=COUNT)
 def synthesize(seed: int = 2024, n_customers: int = 5000, **truth_overrides) -> Dataset:
     """Generate the six behavioural canonical tables of the synthetic world (all but cohorts) from documented parameters.
 
     ``seed`` fixes every random draw (same seed and overrides -> byte-identical files after
-    :func:`relmkt_utils.dataset_model.save`). ``n_customers`` is the number of customers acquired
+    :func:`relmkt_utils.data.dataset.save`). ``n_customers`` is the number of customers acquired
     through the organic and paid channels; referral-channel customers (converted referees) come
     on top of them. ``truth_overrides`` change parameters of
-    :data:`relmkt_utils.synthetic.DEFAULT_TRUTH`: ``bgnbd={"r": 0.3}``, ``bgnbd__r=0.3`` or a
-    unique leaf name ``alpha=5.0`` (see :mod:`relmkt_utils.synthetic.truth`).
+    :data:`relmkt_utils.data.synthetic.DEFAULT_TRUTH`: ``bgnbd={"r": 0.3}``, ``bgnbd__r=0.3`` or a
+    unique leaf name ``alpha=5.0`` (see :mod:`relmkt_utils.data.synthetic.truth`).
     """
     return simulate(seed, n_customers, **truth_overrides).dataset
 
@@ -66,6 +68,7 @@ def _check_args(seed, n_customers) -> None:
         raise ParameterError(f"n_customers must be a whole number >= 1, got {n_customers!r}")
 
 
+@checked(seed=SEED, n_customers=COUNT)
 def simulate(seed: int = 2024, n_customers: int = 5000, **truth_overrides) -> World:
     """Like :func:`synthesize`, but also return the hidden per-customer traits."""
     _check_args(seed, n_customers)

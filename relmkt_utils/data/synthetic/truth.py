@@ -11,12 +11,12 @@ months for the aggregate spend table. Money is in EUR.
 
 Overrides
 ---------
-:func:`relmkt_utils.synthetic.synthesize` takes keyword overrides, addressed in three ways:
+:func:`relmkt_utils.data.synthetic.synthesize` takes keyword overrides, addressed in three ways:
 
 * a section with a dict: ``bgnbd={"r": 0.3}`` (merged into the section, recursively);
 * ``section__key`` with double underscores: ``bgnbd__r=0.3``, ``referrals__rewards__referrer=30``;
 * a bare leaf name when it is unique across all sections: ``alpha=5.0``, ``conversion_prob=0.2``
-  (an ambiguous or unknown name raises :class:`relmkt_utils.errors.ParameterError` that lists the
+  (an ambiguous or unknown name raises :class:`relmkt_utils.core.errors.ParameterError` that lists the
   full paths it could mean).
 
 Only parameters can be overridden; the derived "true values" that estimators should recover are

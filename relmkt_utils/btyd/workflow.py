@@ -1,0 +1,324 @@
+"""The steps of a customer-base analysis that a notebook runs in order, each one call.
+
+* :func:`customer_base` -- the summary the models are fitted to: a calibration/holdout
+  :func:`~relmkt_utils.btyd.rfm_summary` of the transaction log (in memory or read out of core), or a
+  dataset's summary of discrete purchase opportunities (``bgbb_summary``) for the BG/BB;
+* :func:`holdout_error` -- how far the model's predicted holdout purchases are from the actual ones,
+  :math:`\\sum_i \\hat E[X_i(t_i^*)] / \\sum_i x_i^* - 1`, the error a CLV interval of parameter
+  uncertainty does not cover;
+* :func:`compare_models` -- the continuous models fitted to one summary, by log-likelihood, AIC, BIC;
+* :func:`group_tests` -- per group column, the likelihood-ratio test of one model for all customers
+  against one per group (:func:`~relmkt_utils.btyd.segment_lr_test`), customers without a label left out;
+* :func:`group_covariates` -- all group columns at once as 0/1 covariates (Fader & Hardie 2007), tested
+  against the model without them;
+* :func:`spend_model` -- the Gamma-Gamma on the repeat buyers with its independence check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import DataError, ParameterError
+from .choose import DISCRETE, MODELS, NAMES, fit_model
+from .registry import REGISTRY
+from .checks import spend_frequency_check
+from .covariates import lr_test, segment_lr_test
+from .gammagamma import GammaGamma
+from .summary import calibration_end as split_date
+from .summary import rfm_summary
+
+#: A model predicting the holdout purchases further off than this (in total) gets a caution beside its CLV.
+HOLDOUT_TOLERANCE = 0.10
+
+
+@dataclass
+class CustomerBase:
+    """The customers a model is fitted to: ``summary`` (one row per customer or per pattern),
+    ``weights`` (the column counting the customers of a pattern, or None), the calibration and
+    holdout ends (None for a summary of discrete opportunities) and how many customers it holds."""
+
+    summary: pd.DataFrame
+    weights: str | None
+    discrete: bool
+    calibration_end: pd.Timestamp | None = None
+    holdout_end: pd.Timestamp | None = None
+
+    @property
+    def n_customers(self) -> int:
+        return int(self.summary[self.weights].sum()) if self.weights else len(self.summary)
+
+    @property
+    def has_holdout(self) -> bool:
+        return (not self.discrete and "frequency_holdout" in self.summary
+                and float(self.summary["duration_holdout"].max()) > 0)
+
+    def description(self) -> str:
+        if self.discrete:
+            return (f"{self.n_customers:,} customers in {len(self.summary):,} patterns of (frequency, recency, "
+                    "opportunities)")
+        return (f"{self.n_customers:,} customers; calibration to {self.calibration_end:%Y-%m-%d}, holdout to "
+                f"{self.holdout_end:%Y-%m-%d}")
+
+
+def customer_base(ds, model: str, calibration_end: str = "", holdout_end: str = "") -> CustomerBase:
+    """The summary ``model`` is fitted to (module docstring). ``calibration_end`` empty: the dataset's
+    own split (``calibration_end`` of dataset.yml), else two thirds of the window; ``holdout_end``
+    empty: the end of the data."""
+    if model in DISCRETE:
+        summary = ds.extras.get("bgbb_summary")
+        if summary is None:
+            raise ParameterError(f"model {model!r} needs a bgbb_summary table (discrete purchase opportunities), which "
+                                 f"dataset {ds.name!r} does not have: use bgnbd, pnbd or mbgnbd")
+        return CustomerBase(summary, "donors" if "donors" in summary.columns else None, True)
+    log = ds.transactions if ds.transactions is not None else ds.transactions_source
+    if log is None:
+        raise ParameterError(f"model {model!r} needs a transactions table, which dataset {ds.name!r} does not have"
+                             + ("; it has a bgbb_summary: use model 'bgbb'" if "bgbb_summary" in ds.extras else ""))
+    hold = pd.Timestamp(holdout_end) if holdout_end else ds.observation_end
+    if not ds.observation_start < hold <= ds.observation_end:
+        raise ParameterError(f"holdout_end must lie in the observation window {ds.observation_start.date()} to "
+                             f"{ds.observation_end.date()}, got {holdout_end!r}")
+    cal = split_date(ds.observation_start, hold, calibration_end or ds.meta.get("calibration_end"))
+    freq, multiplier = ds.time_unit.rfm_convention()
+    summary = rfm_summary(log, observation_end=hold, freq=freq, freq_multiplier=multiplier, calibration_end=cal)
+    return CustomerBase(summary, None, False, cal, hold)
+
+
+def holdout_error(fit, base: CustomerBase) -> float | None:
+    """Total predicted over total actual holdout purchases, minus one (None without a holdout)."""
+    if not base.has_holdout:
+        return None
+    s = base.summary
+    expected = np.asarray(fit.expected_purchases(float(s["duration_holdout"].iloc[0]), s["frequency"],
+                                                 s["recency"], s["T"]), dtype=float)   # one holdout length for all
+    actual = float(s["frequency_holdout"].sum())
+    return float(expected.sum() / actual - 1) if actual > 0 else None
+
+
+def holdout_mae(fit, base: CustomerBase) -> float | None:
+    """Mean absolute error per customer of the predicted holdout purchases (None without a holdout)."""
+    if not base.has_holdout:
+        return None
+    s = base.summary
+    expected = np.asarray(fit.expected_purchases(float(s["duration_holdout"].iloc[0]), s["frequency"],
+                                                 s["recency"], s["T"]), dtype=float)   # one holdout length for all
+    return float(np.mean(np.abs(expected - s["frequency_holdout"].to_numpy(float))))
+
+
+def compare_models(base: CustomerBase, fitted: dict | None = None) -> tuple[pd.DataFrame, str]:
+    """The continuous models fitted to ``base`` (``fitted`` reuses fits already made, by key): one row
+    each with parameters, log-likelihood, AIC, BIC and convergence; and the name of the lowest AIC.
+    A model that cannot be fitted has no row."""
+    if base.discrete:
+        raise ParameterError("compare_models: the continuous models need a continuous-time summary")
+    rows = {}
+    for key in ("bgnbd", "pnbd", "mbgnbd"):
+        try:
+            fit = (fitted or {}).get(key) or fit_model(key, base.summary)
+        except (DataError, np.linalg.LinAlgError):
+            continue
+        rows[NAMES[key]] = {"parameters": len(fit.params), "log-likelihood": fit.llf, "AIC": fit.aic, "BIC": fit.bic,
+                            "converged": bool(fit.converged)}
+    table = pd.DataFrame(rows).T
+    table.index.name = "model"
+    return table, str(table["AIC"].astype(float).idxmin()) if len(table) else ""
+
+
+def _labels(base: CustomerBase, customers: pd.DataFrame, column: str) -> pd.Series:
+    return customers.set_index("customer_id")[column].reindex(base.summary.index)
+
+
+def group_tests(base: CustomerBase, customers: pd.DataFrame, columns, model: str) -> list[dict]:
+    """Per column: ``{"column", "test" (a SegmentLRTest) or "error" (the sentence why not), "left_out"}``."""
+    out = []
+    for column in columns:
+        labels = _labels(base, customers, column)
+        known = labels.notna().to_numpy()
+        entry = {"column": column, "left_out": int((~known).sum()), "test": None, "error": None}
+        try:
+            test = segment_lr_test(base.summary[known], labels[known].astype(str), model=MODELS[model])
+            doubtful = [w for w in test.warnings if "not converge" in w or "do not identify" in w]
+            if doubtful:
+                raise DataError(f"a group's fit is not a maximum-likelihood fit ({doubtful[0]}), so the test gives "
+                                "no verdict")
+            entry["test"] = test
+        except (DataError, ParameterError, np.linalg.LinAlgError) as err:
+            entry["error"] = " ".join(str(err).split())
+        out.append(entry)
+    return out
+
+
+def group_covariates(fit, base: CustomerBase, customers: pd.DataFrame, columns, model: str):
+    """The model with every group column as 0/1 covariates (against each column's first group) for
+    purchase and dropout, and its likelihood-ratio test against ``fit``: ``(results, LRTest)``."""
+    covariate_model = REGISTRY[model].covariates if model in REGISTRY else None
+    if covariate_model is None:
+        with_covariates = [k for k, e in REGISTRY.items() if e.covariates is not None]
+        raise ParameterError(f"group_covariates: covariates are available for "
+                             f"{', '.join(NAMES[k] for k in with_covariates)}, not {NAMES.get(model, model)}")
+    frame = customers.set_index("customer_id")[list(columns)].astype(str).reindex(base.summary.index)
+    dummies = pd.get_dummies(frame, prefix=list(columns), prefix_sep="=", drop_first=True).astype(float)
+    s = base.summary
+    cov_fit = covariate_model(s["frequency"], s["recency"], s["T"], purchase_covariates=dummies,
+                              dropout_covariates=dummies).fit()
+    if not cov_fit.converged or getattr(cov_fit, "unidentified", ()):   # a test of a fit that is no fit has no verdict
+        raise DataError(f"the {NAMES[model]} with the groups as covariates "
+                        + ("did not converge" if not cov_fit.converged else
+                           f"does not identify {len(cov_fit.unidentified)} of its {len(cov_fit.params)} parameters")
+                        + ", so the likelihood-ratio test gives no verdict")
+    return cov_fit, lr_test(fit, cov_fit)
+
+
+def spend_model(base: CustomerBase):
+    """The Gamma-Gamma fitted on the repeat buyers with a positive mean spend, and the check of its
+    independence assumption (:func:`~relmkt_utils.btyd.spend_frequency_check`): ``(results, check)``."""
+    s = base.summary
+    if base.discrete or "monetary_value" not in s:
+        raise DataError("the data have no amounts per purchase, so there is no spend model and no CLV in money")
+    repeaters = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
+    if len(repeaters) < 2:
+        raise DataError("fewer than two repeat buyers with a positive spend: the spend model cannot be fitted")
+    return GammaGamma(repeaters["frequency"], repeaters["monetary_value"]).fit(), spend_frequency_check(s)
+
+
+def param_metrics(model: str, fit) -> dict:
+    """The fitted parameters and log-likelihood as metrics named ``<model>_<parameter>``, ``<model>_llf``."""
+    return {**{f"{model}_{k}": float(v) for k, v in fit.params.items()}, f"{model}_llf": float(fit.llf)}
+
+
+def group_test_sentence(entry: dict, model: str) -> str:
+    """The sentence of one :func:`group_tests` entry (plain text): the test's verdict, or why it could not be made."""
+    column = str(entry["column"]).replace("_", " ")
+    left = f" ({entry['left_out']:,} customers without a {column} left out)" if entry["left_out"] else ""
+    if entry["test"] is None:
+        return f"{NAMES[model]} by {column}: the test could not be made: {entry['error']}"
+    sentence = entry["test"].sentence().replace(str(entry["column"]), column)
+    return f"{NAMES[model]} by {column}{left}: {sentence}"
+
+
+def independence_sentence(check: pd.DataFrame) -> str:
+    """The Gamma-Gamma independence check as a sentence (plain text)."""
+    return ("Independence check (the model assumes that spend per purchase does not depend on how often a customer "
+            f"buys): {check['sentence'].iloc[0]}")
+
+
+def tracking(ds, fit, base: CustomerBase) -> pd.DataFrame:
+    """Actual against expected repeat transactions per period through calibration and holdout
+    (:func:`~relmkt_utils.btyd.repeat_transactions_over_time`) for the dataset's log."""
+    from .checks import repeat_transactions_over_time
+
+    log = ds.transactions if ds.transactions is not None else ds.transactions_source
+    freq, multiplier = ds.time_unit.rfm_convention()
+    return repeat_transactions_over_time(log, fit, freq=freq, freq_multiplier=multiplier,
+                                         calibration_end=base.calibration_end, observation_end=base.holdout_end)
+
+
+def lapsing_history(ds, fit, base: CustomerBase):
+    """The P(alive) history through calibration of the repeat buyer with the most purchases whose
+    P(alive) has fallen below one half (else of the repeat buyer with the most purchases):
+    ``(customer id, history table)``."""
+    from .checks import p_alive_history
+
+    if ds.transactions is None:
+        raise DataError("the P(alive) history needs the transaction log in memory")
+    s = base.summary
+    p_now = pd.Series(np.asarray(fit.p_alive(), dtype=float), index=s.index)
+    lapsing = s[(s["frequency"] >= 2) & (p_now < 0.5)]
+    pool = lapsing if len(lapsing) else s[s["frequency"] >= 1]
+    if pool.empty:
+        raise DataError("no customer bought twice in calibration, so there is no P(alive) history to show")
+    who = pool["frequency"].idxmax()
+    freq, multiplier = ds.time_unit.rfm_convention()
+    return who, p_alive_history(ds.transactions, fit, who, freq=freq, freq_multiplier=multiplier,
+                                observation_end=base.calibration_end)
+
+
+def unidentified_dropout(fit) -> str:
+    """The sentence why P(alive) and everything built on it need care when the data do not identify the
+    model's parameters (empty when they do)."""
+    bad = tuple(getattr(fit, "unidentified", ()) or ())
+    if not bad:
+        return ""
+    return (f"the data do not identify the {getattr(fit, 'model_name', 'model')}'s {', '.join(bad)}, on which this "
+            "rests")
+
+
+@dataclass
+class Scores:
+    """Every customer's scores (``table``, written as customer_scores.csv) and what the report says of them."""
+
+    table: pd.DataFrame
+    alive: dict
+    metrics: dict
+    horizon: float
+    horizon_unit: str
+    expected_purchases_mean: float
+    dert_mean: float | None = None
+    clv_mean: object = None
+    covers: str = ""
+    status: str = "ok"
+    caution: str = ""
+    holdout_error: float | None = None
+    holdout_expected: float | None = None
+    holdout_actual: float | None = None
+
+
+def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, margin: float,
+                    annual_discount_rate: float, n_boot: int, seed: int) -> Scores:
+    """P(alive), expected purchases and, with a spend model, the CLV with its interval for every customer
+    (:func:`~relmkt_utils.btyd.customer_value`); for a summary of discrete opportunities, P(alive),
+    expected purchases and DERT per pattern. The mean CLV's interval covers parameter uncertainty only;
+    when the model misses the holdout purchases by more than :data:`HOLDOUT_TOLERANCE`, its status is
+    ``caution`` with that error as the reason."""
+    from .checks import p_alive_summary
+    from .value import customer_value
+
+    unit = ds.time_unit
+    s = base.summary
+    horizon = unit.whole_periods(months=horizon_months)
+    if base.discrete:
+        table = s.assign(p_alive=np.asarray(fit.p_alive(), dtype=float),
+                         expected_purchases=np.asarray(fit.expected_purchases(horizon), dtype=float),
+                         dert=np.asarray(fit.dert(annual_discount_rate, unit), dtype=float))
+        w = table[base.weights] if base.weights else None
+        p_alive = float(np.average(table["p_alive"], weights=w))
+        expected = float(np.average(table["expected_purchases"], weights=w))
+        dert = float(np.average(table["dert"], weights=w))
+        return Scores(table, {"p_alive_mean": p_alive}, {"p_alive_mean": p_alive, "clv_horizon_months": horizon_months},
+                      horizon, unit.label(horizon), expected, dert_mean=dert)
+    summary_of_alive = p_alive_summary(fit.p_alive(), s["frequency"])
+    alive = {k: summary_of_alive[k] for k in ("p_alive_mean_repeat_buyers", "one_time_buyer_share")}
+    error = holdout_error(fit, base)
+    expected_holdout = actual_holdout = None
+    if error is not None:
+        actual_holdout = float(s["frequency_holdout"].sum())
+        expected_holdout = actual_holdout * (1 + error)
+    metrics = {"p_alive_mean": summary_of_alive["p_alive_mean"],
+               "holdout_purchases_mae": holdout_mae(fit, base), "clv_horizon_months": horizon_months}
+    if spend is None:
+        table = s.assign(p_alive=np.asarray(fit.p_alive(), dtype=float),
+                         expected_purchases=np.asarray(fit.expected_purchases(horizon), dtype=float))
+        return Scores(table, alive, metrics, horizon, unit.label(horizon), float(table["expected_purchases"].mean()),
+                      holdout_error=error, holdout_expected=expected_holdout, holdout_actual=actual_holdout)
+    table = customer_value(fit, spend, s, horizon_months=horizon_months, annual_discount_rate=annual_discount_rate,
+                           margin=margin, n_boot=n_boot, seed=seed, time_unit=unit)
+    columns = [c for c in ("frequency", "recency", "T", "p_alive", "expected_purchases", "expected_spend", "clv",
+                           "clv_lower", "clv_upper") if c in table.columns]
+    status, caution, covers = "ok", "", "parameter uncertainty only"
+    clv = table.attrs["clv_mean"]
+    if error is not None:                             # the model's own error, beside the interval that omits it
+        covers += f"; the model's holdout forecast was {abs(error):.1%} too {'low' if error < 0 else 'high'}"
+        if abs(error) > HOLDOUT_TOLERANCE:
+            status = "caution"
+            caution = (f"the model predicted {abs(error):.1%} {'fewer' if error < 0 else 'more'} holdout purchases "
+                       "than happened, an error the interval does not include")
+    if unidentified_dropout(fit):
+        status, caution = "caution", unidentified_dropout(fit)
+    out = Scores(table[columns], alive, metrics, horizon, unit.label(horizon),
+                 float(table["expected_purchases"].mean()), clv_mean=clv,
+                 covers=covers, status=status, caution=caution, holdout_error=error,
+                 holdout_expected=expected_holdout, holdout_actual=actual_holdout)
+    out.metrics["expected_purchases_mean"] = out.expected_purchases_mean
+    return out
