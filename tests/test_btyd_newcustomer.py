@@ -15,7 +15,7 @@ def _results(name):
     cls = btyd.MODELS[name]
     if name == "bgbb":
         return cls([1.0], [2.0], [6.0]).results_at(AT[name])
-    if name in btyd.NEEDS_LITT:
+    if "litt" in cls.summary_columns:
         extra = {"k": 2} if name != "pggg" else {}
         return cls([2.0], [10.0], [30.0], [3.0], **extra).results_at(AT[name])
     return cls([2.0], [10.0], [30.0]).results_at(AT[name])

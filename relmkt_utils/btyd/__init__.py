@@ -25,7 +25,8 @@
   (Gompertz lifetimes, :mod:`.ggomnbd`), with :func:`regularity_summary` for their ``litt`` statistic.
 
 Every model registers itself when it is defined (:mod:`.registry`); ``MODELS``, ``NAMES`` and ``DISCRETE``
-(:mod:`.choose`) are views of that registry.
+(:mod:`.choose`) are views of that registry. :class:`Registered` is the base of a registered model (the
+retention package's beta-discrete-Weibull registers itself too, so that its saved results load).
 """
 from . import published, workflow
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
@@ -44,7 +45,7 @@ from .options import ENGINES
 from .paretoggg import ParetoGGG, ParetoGGGResults, simulate_paretoggg
 from .paretonbd import ParetoNBD, ParetoNBDResults
 from .persistence import SavableResults, load_results
-from .registry import REGISTRY
+from .registry import REGISTRY, Registered
 from .regularity import regularity_summary
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
 from .summary import calibration_end, compress_summary, rfm_summary
@@ -52,7 +53,7 @@ from .value import customer_value
 
 __all__ = [
     "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "simulate_bgbb", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
-    "simulate_mbgnbd", "load_results", "DISCRETE", "MODELS", "NAMES", "REGISTRY", "check_model", "fit_model",
+    "simulate_mbgnbd", "load_results", "DISCRETE", "MODELS", "NAMES", "REGISTRY", "Registered", "check_model", "fit_model",
     "rfm_summary", "compress_summary", "ENGINES", "calibration_end", "p_alive_summary",
     "BetaGeo", "BetaGeoResults", "ParetoNBD", "ParetoNBDResults", "GammaGamma", "GammaGammaResults",
     "simulate_bgnbd", "simulate_paretonbd", "simulate_gammagamma", "simulate_transactions",

@@ -63,8 +63,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..core.checks import checked, number
 from ..core.errors import DataError, ParameterError
-from .base import CustomerModel, CustomerPredictionResults, as_float_array, factorize_rows
+from .base import CustomerModel, CustomerPredictionResults, as_float_array, factorize_rows, period_of
 from .distributions import continuous_rate
 
 NAMES = ["r", "alpha", "a", "b"]
@@ -104,15 +105,20 @@ class _CNBDModel(CustomerModel):
         :math:`(k-1)\\sum\\ell` and cannot be compared across k)
     k : the Erlang order, or None (default) to choose it by likelihood among 1..``K_MAX``
     weights : optional number of customers each row stands for
+    time_unit : the unit of recency, T and litt when the data do not carry it (module :mod:`.base`); a
+        summary's columns carry it (``from_summary(summary)``, with a ``litt`` column)
     """
 
     dropout_at_zero = False
     param_names = NAMES
     analytic_hessian = False
+    summary_columns = ("frequency", "recency", "T", "litt")
 
-    def __init__(self, frequency, recency, T, litt=None, k=None, weights=None):
-        super().__init__(frequency, recency, T, weights)
+    def __init__(self, frequency, recency, T, litt=None, k=None, weights=None, *, time_unit=None):
+        super().__init__(frequency, recency, T, weights, time_unit=time_unit)
         self.litt = None if litt is None else check_litt(litt, self.frequency, self.model_name)
+        if litt is not None:     # litt's logs of gaps are in a unit too: the one of recency and T
+            self.period = period_of((frequency, recency, T, litt), time_unit, self.model_name)
         if k is None and self.litt is None:
             raise DataError(f"{self.model_name}: give k, or litt (the sum of log inter-purchase times per "
                             "customer, from regularity_summary) so that k can be chosen by likelihood")
@@ -408,10 +414,12 @@ class _CNBDResults(CustomerPredictionResults):
         out = pa * alive_part + (1 - pa) * (n == 0)
         return self._wrap(out[codes], idx)
 
-    def dert(self, annual_discount_rate: float = 0.10, time_unit="week", frequency=None, recency=None, T=None,
-             params=None):
+    @checked(annual_discount_rate=number(0, low_open=True), delta=number(0, low_open=True, none=True))
+    def dert(self, annual_discount_rate: float = 0.10, time_unit=None, frequency=None, recency=None, T=None,
+             params=None, *, delta=None):
         r"""Discounted expected residual transactions, :math:`\int_0^\infty e^{-\delta t} dE[Y(t) \mid \cdot]` with
-        :math:`\delta = \ln(1+d)/P` (:mod:`.distributions`). Given alive in phase j with rate
+        :math:`\delta = \ln(1+d)/P` (:mod:`.distributions`), P from the model's time unit (that of its
+        summary; ``time_unit`` for a model built without one), or ``delta`` per model period itself. Given alive in phase j with rate
         :math:`\lambda` and dropout probability p, the n-th future purchase comes after :math:`nk-j` events,
         worth :math:`\rho^{nk-j}` with :math:`\rho = \lambda/(\lambda+\delta)`, and she lives to make it with
         probability :math:`(1-p)^{n-1}`; summing over n and averaging over :math:`p \sim \mathrm{Beta}(a, b+x+\delta)`,
@@ -422,7 +430,8 @@ class _CNBDResults(CustomerPredictionResults):
         the last expectation by the tanh-sinh rule (65 nodes) over the quantiles of :math:`\lambda`, exact to
         rounding although the integrand grows without bound in the upper tail when a < 1 (tests check it
         against adaptive quadrature)."""
-        delta = continuous_rate(annual_discount_rate, time_unit)
+        if delta is None:
+            delta = continuous_rate(annual_discount_rate, self._unit(time_unit, "dert"))
         theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
         codes, first = factorize_rows([x, tx, T_])
@@ -455,30 +464,6 @@ def _dert_alive(theta, x, T, pi, delta, k, dropout_at_zero):
     return out
 
 
-class BetaGeoCNBD(_CNBDModel):
-    """BG/CNBD-k model of (frequency, recency, T, litt); ``fit()`` returns :class:`BetaGeoCNBDResults`
-    (module docstring; parameters as :class:`_CNBDModel`)."""
-
-    model_name = "BG/CNBD-k"
-    dropout_at_zero = False
-
-    @property
-    def results_cls(self):
-        return BetaGeoCNBDResults
-
-
-class ModifiedBetaGeoCNBD(_CNBDModel):
-    """MBG/CNBD-k model (dropout possible right after the first purchase too); ``fit()`` returns
-    :class:`ModifiedBetaGeoCNBDResults`."""
-
-    model_name = "MBG/CNBD-k"
-    dropout_at_zero = True
-
-    @property
-    def results_cls(self):
-        return ModifiedBetaGeoCNBDResults
-
-
 class BetaGeoCNBDResults(_CNBDResults):
     """Fitted BG/CNBD-k."""
 
@@ -491,6 +476,22 @@ class ModifiedBetaGeoCNBDResults(_CNBDResults):
 
     model_label = "MBG/CNBD-k"
     dropout_at_zero = True
+
+
+class BetaGeoCNBD(_CNBDModel, key="bgcnbd", name="BG/CNBD-k", data="continuous", rank=8):
+    """BG/CNBD-k model of (frequency, recency, T, litt); ``fit()`` returns :class:`BetaGeoCNBDResults`
+    (module docstring; parameters as :class:`_CNBDModel`)."""
+
+    dropout_at_zero = False
+    results_cls = BetaGeoCNBDResults
+
+
+class ModifiedBetaGeoCNBD(_CNBDModel, key="mbgcnbd", name="MBG/CNBD-k", data="continuous", rank=9):
+    """MBG/CNBD-k model (dropout possible right after the first purchase too); ``fit()`` returns
+    :class:`ModifiedBetaGeoCNBDResults`."""
+
+    dropout_at_zero = True
+    results_cls = ModifiedBetaGeoCNBDResults
 
 
 # ---------------------------------------------------------------------------- simulation

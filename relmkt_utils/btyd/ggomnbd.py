@@ -51,6 +51,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from ..core.checks import checked, number
 from .base import CustomerModel, CustomerPredictionResults, factorize_rows
 from .distributions import continuous_rate, nb_count_pmf
 
@@ -139,52 +140,6 @@ def _log_terms(theta, x, tx, T, deriv: bool):
     return A, B, dA, dB
 
 
-class GammaGompertzNBD(CustomerModel):
-    """GGom/NBD model of (frequency, recency, T) per customer; ``fit()`` returns :class:`GammaGompertzNBDResults`
-    (maximum likelihood, Newton on the log-parameters with the analytic gradient and a Hessian by
-    differences of it). Parameters as :class:`relmkt_utils.btyd.BetaGeo`."""
-
-    model_name = "GGom/NBD"
-    param_names = NAMES
-    analytic_hessian = False
-    warm_rows, warm_size = 50_000, 20_000
-
-    @property
-    def results_cls(self):
-        return GammaGompertzNBDResults
-
-    def loglike_obs(self, params) -> np.ndarray:
-        """Log-likelihood of each customer (ungrouped) at ``params`` = (r, alpha, b, s, beta)."""
-        r, al, b, s, be = np.asarray(params, dtype=float)
-        x = self.frequency
-        A, B, _, _ = _log_terms((r, al, b, s, be), x, self.recency, self.T, False)
-        return special.gammaln(r + x) - special.gammaln(r) + r * np.log(al) + np.logaddexp(A, B)
-
-    def _sufficient(self, x, tx, T, w) -> dict:
-        return dict(x=x, tx=tx, T=T, w=w, W=w.sum())
-
-    def _objective_on(self, d, theta, order):
-        r, al, b, s, be = theta
-        x, w, W = d["x"], d["w"], d["W"]
-        A, B, dA, dB = _log_terms(theta, x, d["tx"], d["T"], order >= 1)
-        lse = np.logaddexp(A, B)
-        ll = w @ (special.gammaln(r + x) + lse) + W * (r * np.log(al) - special.gammaln(r))
-        if order == 0:
-            return -ll
-        pa = np.exp(A - lse)
-        g = (dA * pa + dB * (1 - pa)) @ w
-        g[0] += w @ special.digamma(r + x) + W * (np.log(al) - special.digamma(r))
-        g[1] += W * r / al
-        return -ll, -g
-
-    def start_params(self) -> np.ndarray:
-        """r = 1, alpha = 1 / (mean repeat rate), b = 1 / (mean T), s = 1, beta = 1."""
-        w = np.ones_like(self.T) if self.weights is None else self.weights
-        rate = max((w @ self.frequency) / max(w @ self.T, 1e-12), 1e-6)
-        mean_T = max(float(w @ self.T / w.sum()), 1e-6)
-        return np.array([1.0, 1.0 / rate, 1.0 / mean_T, 1.0, 1.0])
-
-
 def _residual_log_survival(b, s, be, T, u):
     r"""log S_T(u) = s [log(beta - 1 + e^{bT}) - log(beta - 1 + e^{b(T+u)})] (module docstring)."""
     return s * (log_shift(b, be, T) - log_shift(b, be, T + u))
@@ -270,11 +225,15 @@ class GammaGompertzNBDResults(CustomerPredictionResults):
         alive = self._count_pmf(n, r + ux, al + uT, b, s, be, uT, float(t)) if n >= 0 and n == round(n) else 0.0
         return self._wrap((pa * alive + (1 - pa) * (n == 0))[codes], idx)
 
-    def dert(self, annual_discount_rate: float = 0.10, time_unit="week", frequency=None, recency=None, T=None,
-             params=None):
+    @checked(annual_discount_rate=number(0, low_open=True), delta=number(0, low_open=True, none=True))
+    def dert(self, annual_discount_rate: float = 0.10, time_unit=None, frequency=None, recency=None, T=None,
+             params=None, *, delta=None):
         r"""DERT = P(alive) (r+x)/(alpha+T) :math:`\int_0^\infty e^{-\delta u} S_T(u)\,du`, the integral as
-        :math:`\frac{1}{\delta}\int_0^1 S_T(-\ln v/\delta)\,dv` by the tanh-sinh rule."""
-        delta = continuous_rate(annual_discount_rate, time_unit)
+        :math:`\frac{1}{\delta}\int_0^1 S_T(-\ln v/\delta)\,dv` by the tanh-sinh rule; :math:`\delta`
+        the continuously compounded ``annual_discount_rate`` per period of the model's time unit (that of its
+        summary; ``time_unit`` for a model built without one), or ``delta`` per model period itself."""
+        if delta is None:
+            delta = continuous_rate(annual_discount_rate, self._unit(time_unit, "dert"))
         theta = self._params_or(params)
         r, al, b, s, be = theta
         x, tx, T_, idx = self._rft(frequency, recency, T)
@@ -284,6 +243,48 @@ class GammaGompertzNBDResults(CustomerPredictionResults):
         integral = (np.exp(_residual_log_survival(b, s, be, uT[:, None], u)) * _W).sum(axis=1) / delta
         out = np.exp(A - np.logaddexp(A, B)) * (r + ux) / (al + uT) * integral
         return self._wrap(out[codes], idx)
+
+
+class GammaGompertzNBD(CustomerModel, key="ggomnbd", name="GGom/NBD", data="continuous", rank=10):
+    """GGom/NBD model of (frequency, recency, T) per customer; ``fit()`` returns :class:`GammaGompertzNBDResults`
+    (maximum likelihood, Newton on the log-parameters with the analytic gradient and a Hessian by
+    differences of it). Parameters as :class:`relmkt_utils.btyd.BetaGeo` (``time_unit=``, ``from_summary``)."""
+
+    param_names = NAMES
+    results_cls = GammaGompertzNBDResults
+    analytic_hessian = False
+    warm_rows, warm_size = 50_000, 20_000
+
+    def loglike_obs(self, params) -> np.ndarray:
+        """Log-likelihood of each customer (ungrouped) at ``params`` = (r, alpha, b, s, beta)."""
+        r, al, b, s, be = np.asarray(params, dtype=float)
+        x = self.frequency
+        A, B, _, _ = _log_terms((r, al, b, s, be), x, self.recency, self.T, False)
+        return special.gammaln(r + x) - special.gammaln(r) + r * np.log(al) + np.logaddexp(A, B)
+
+    def _sufficient(self, x, tx, T, w) -> dict:
+        return dict(x=x, tx=tx, T=T, w=w, W=w.sum())
+
+    def _objective_on(self, d, theta, order):
+        r, al, b, s, be = theta
+        x, w, W = d["x"], d["w"], d["W"]
+        A, B, dA, dB = _log_terms(theta, x, d["tx"], d["T"], order >= 1)
+        lse = np.logaddexp(A, B)
+        ll = w @ (special.gammaln(r + x) + lse) + W * (r * np.log(al) - special.gammaln(r))
+        if order == 0:
+            return -ll
+        pa = np.exp(A - lse)
+        g = (dA * pa + dB * (1 - pa)) @ w
+        g[0] += w @ special.digamma(r + x) + W * (np.log(al) - special.digamma(r))
+        g[1] += W * r / al
+        return -ll, -g
+
+    def start_params(self) -> np.ndarray:
+        """r = 1, alpha = 1 / (mean repeat rate), b = 1 / (mean T), s = 1, beta = 1."""
+        w = np.ones_like(self.T) if self.weights is None else self.weights
+        rate = max((w @ self.frequency) / max(w @ self.T, 1e-12), 1e-6)
+        mean_T = max(float(w @ self.T / w.sum()), 1e-6)
+        return np.array([1.0, 1.0 / rate, 1.0 / mean_T, 1.0, 1.0])
 
 
 def simulate_ggomnbd(n: int, r: float, alpha: float, b: float, s: float, beta: float, T=52.0, holdout: float = 0.0,

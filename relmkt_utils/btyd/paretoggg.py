@@ -61,9 +61,10 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..core.errors import ConvergenceWarning, DataError
+from ..core.checks import COUNT, SEED, checked, number
+from ..core.errors import ConvergenceWarning, DataError, ParameterError
 from ..core.results import MLEResults
-from .base import check_rft, index_of
+from .base import PeriodResults, SummaryModel, check_rft, index_of, period_of
 from .cnbd import check_litt
 from .persistence import SavableResults
 
@@ -334,90 +335,7 @@ def marginal_loglike(params, d, points: int = 40) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- model
 
-class ParetoGGG:
-    """Pareto/GGG model of (frequency, recency, T, litt) per customer; ``fit()`` returns :class:`ParetoGGGResults`
-    (module docstring).
-
-    Parameters
-    ----------
-    frequency, recency, T : repeat purchases, time of the last one and length of observation (as the BG/NBD's)
-    litt : sum of the logs of each customer's inter-purchase times (0 for x = 0), in the unit of recency and T
-    """
-
-    model_name = "Pareto/GGG"
-    param_names = NAMES
-
-    def __init__(self, frequency, recency, T, litt):
-        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
-        self.litt = check_litt(litt, self.frequency, self.model_name)
-        self.index = index_of(frequency)
-        self.nobs = float(len(self.frequency))
-        self.weights = None
-
-    def data(self) -> dict:
-        return dict(x=self.frequency, tx=self.recency, T=self.T, litt=self.litt)
-
-    def loglike_obs(self, params) -> np.ndarray:
-        """Log marginal likelihood of each customer at ``params`` (:func:`marginal_loglike`)."""
-        return marginal_loglike(params, self.data())
-
-    def loglike(self, params) -> float:
-        return float(self.loglike_obs(params).sum())
-
-    def start_params(self) -> np.ndarray:
-        """t = gamma = 1 as BTYDplus; r = 1, alpha = 1 / (mean repeat rate), s = 1, beta = mean T (BTYDplus starts
-        from a Pareto/NBD fit instead, which after the burn-in makes no difference and here would cost more
-        than the sampler on small data)."""
-        rate = max(float(self.frequency.sum()) / max(float(self.T.sum()), 1e-12), 1e-6)
-        return np.array([1.0, 1.0, 1.0, 1.0 / rate, 1.0, max(float(self.T.mean()), 1e-6)])
-
-    def fit(self, draws: int = 2500, burnin: int = 500, thin: int = 50, chains: int = 2, seed: int = 0,
-            start_params=None) -> "ParetoGGGResults":
-        """Run ``chains`` Gibbs chains of ``burnin + draws`` iterations each, keeping every ``thin``-th
-        (BTYDplus' defaults: 2500, 500, 50, 2); seeded."""
-        if not np.any(self.frequency > 0):
-            raise DataError(f"{self.model_name}: no customer has a repeat purchase; the model needs repeat buyers")
-        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
-        seqs = np.random.SeedSequence(seed).spawn(chains)
-        hyper, cust = [], []
-        for sq in seqs:
-            h, c = run_chain(self.data(), x0, draws, burnin, thin, np.random.default_rng(sq))
-            hyper.append(h)
-            cust.append(c)
-        hyper = np.stack(hyper)                                        # chains x kept x 6
-        logs = np.log(hyper)
-        flat = logs.reshape(-1, len(NAMES))
-        params = np.exp(np.median(flat, axis=0))
-        rhat = gelman_rubin(logs)
-        converged = bool(np.all(rhat < 1.1))
-        res = ParetoGGGResults(
-            model=self, params=pd.Series(params, index=NAMES, name="params"),
-            cov_params_log=pd.DataFrame(np.cov(flat, rowvar=False), index=NAMES, columns=NAMES),
-            llf=float(self.loglike(params)), nobs=self.nobs, converged=converged, iterations=int(burnin + draws),
-            model_name=self.model_name)
-        res.settings = {"draws": int(draws), "burnin": int(burnin), "thin": int(thin), "chains": int(chains),
-                        "seed": int(seed)}
-        res.rhat = pd.Series(rhat, index=NAMES, name="rhat")
-        res.hyper_draws = pd.DataFrame(hyper.reshape(-1, len(NAMES)), columns=NAMES)
-        res._customer_draws = {name: np.concatenate([c[name] for c in cust]) for name in cust[0]}
-        if not converged:
-            res.warnings.append(f"{self.model_name}: the chains have not mixed (Gelman-Rubin above 1.1 for "
-                                f"{', '.join(n for n, v in zip(NAMES, rhat) if v >= 1.1)}); run more draws.")
-            warnings.warn(res.warnings[-1], ConvergenceWarning, stacklevel=2)
-        return res
-
-    def results_at(self, params) -> "ParetoGGGResults":
-        """Results at given population parameters, without sampling them (covariance unknown, ``converged`` False);
-        customer-level predictions run the customer-level sampler at ``params``."""
-        p = np.asarray(params, dtype=float)
-        res = ParetoGGGResults(model=self, params=pd.Series(p, index=NAMES, name="params"),
-                               cov_params_log=pd.DataFrame(np.nan, index=NAMES, columns=NAMES),
-                               llf=self.loglike(p), nobs=self.nobs, converged=False, model_name=self.model_name,
-                               warnings=["evaluated at given parameters, not fitted"])
-        return res
-
-
-class ParetoGGGResults(SavableResults, MLEResults):
+class ParetoGGGResults(PeriodResults, SavableResults, MLEResults):
     """Fitted Pareto/GGG (module docstring): posterior medians as ``params``; ``rhat`` and ``hyper_draws``
     after a fit; P(alive) and expected purchases from customer-level draws; new-customer expectation and pmf
     by quadrature. ``draws_at`` controls the customer-level sampler run at other ``params`` or for other
@@ -540,6 +458,99 @@ class ParetoGGGResults(SavableResults, MLEResults):
         if getattr(self, "_customer_draws", None) is None:
             raise ValueError("Pareto/GGG: customer-level draws exist only for a fit")
         return self._wrap(self._customer_draws["k"].mean(axis=0), self.model.index)
+
+
+class ParetoGGG(SummaryModel, key="pggg", name="Pareto/GGG", data="continuous", rank=11):
+    """Pareto/GGG model of (frequency, recency, T, litt) per customer; ``fit()`` returns :class:`ParetoGGGResults`
+    (module docstring).
+
+    Parameters
+    ----------
+    frequency, recency, T : repeat purchases, time of the last one and length of observation (as the BG/NBD's)
+    litt : sum of the logs of each customer's inter-purchase times (0 for x = 0), in the unit of recency and T
+    weights : must be None: the sampler draws each customer's own parameters, so it takes one row per customer
+    time_unit : the unit of recency, T and litt when the data do not carry it (module :mod:`.base`); a
+        summary's columns carry it (``from_summary(summary)``, with a ``litt`` column)
+    """
+
+    param_names = NAMES
+    results_cls = ParetoGGGResults
+    summary_columns = ("frequency", "recency", "T", "litt")
+
+    def __init__(self, frequency, recency, T, litt, weights=None, *, time_unit=None):
+        if weights is not None:
+            raise ParameterError(f"{self.model_name}: weights must be None; the Gibbs sampler draws each customer's "
+                                 "own parameters, so it takes one row per customer, not weighted rows")
+        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
+        self.litt = check_litt(litt, self.frequency, self.model_name)
+        self.index = index_of(frequency)
+        self.nobs = float(len(self.frequency))
+        self.weights = None
+        self.period = period_of((frequency, recency, T, litt), time_unit, self.model_name)
+
+    def data(self) -> dict:
+        return dict(x=self.frequency, tx=self.recency, T=self.T, litt=self.litt)
+
+    def loglike_obs(self, params) -> np.ndarray:
+        """Log marginal likelihood of each customer at ``params`` (:func:`marginal_loglike`)."""
+        return marginal_loglike(params, self.data())
+
+    def loglike(self, params) -> float:
+        return float(self.loglike_obs(params).sum())
+
+    def start_params(self) -> np.ndarray:
+        """t = gamma = 1 as BTYDplus; r = 1, alpha = 1 / (mean repeat rate), s = 1, beta = mean T (BTYDplus starts
+        from a Pareto/NBD fit instead, which after the burn-in makes no difference and here would cost more
+        than the sampler on small data)."""
+        rate = max(float(self.frequency.sum()) / max(float(self.T.sum()), 1e-12), 1e-6)
+        return np.array([1.0, 1.0, 1.0, 1.0 / rate, 1.0, max(float(self.T.mean()), 1e-6)])
+
+    @checked(draws=COUNT, burnin=number(0, integer=True), thin=COUNT, chains=COUNT, seed=SEED)
+    def fit(self, draws: int = 2500, burnin: int = 500, thin: int = 50, chains: int = 2, seed: int = 0,
+            start_params=None) -> "ParetoGGGResults":
+        """Run ``chains`` Gibbs chains of ``burnin + draws`` iterations each, keeping every ``thin``-th
+        (BTYDplus' defaults: 2500, 500, 50, 2); seeded."""
+        if not np.any(self.frequency > 0):
+            raise DataError(f"{self.model_name}: no customer has a repeat purchase; the model needs repeat buyers")
+        x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
+        seqs = np.random.SeedSequence(seed).spawn(chains)
+        hyper, cust = [], []
+        for sq in seqs:
+            h, c = run_chain(self.data(), x0, draws, burnin, thin, np.random.default_rng(sq))
+            hyper.append(h)
+            cust.append(c)
+        hyper = np.stack(hyper)                                        # chains x kept x 6
+        logs = np.log(hyper)
+        flat = logs.reshape(-1, len(NAMES))
+        params = np.exp(np.median(flat, axis=0))
+        rhat = gelman_rubin(logs)
+        converged = bool(np.all(rhat < 1.1))
+        res = ParetoGGGResults(
+            model=self, params=pd.Series(params, index=NAMES, name="params"),
+            cov_params_log=pd.DataFrame(np.cov(flat, rowvar=False), index=NAMES, columns=NAMES),
+            llf=float(self.loglike(params)), nobs=self.nobs, converged=converged, iterations=int(burnin + draws),
+            model_name=self.model_name)
+        res.period = self.period
+        res.settings = {"draws": int(draws), "burnin": int(burnin), "thin": int(thin), "chains": int(chains),
+                        "seed": int(seed)}
+        res.rhat = pd.Series(rhat, index=NAMES, name="rhat")
+        res.hyper_draws = pd.DataFrame(hyper.reshape(-1, len(NAMES)), columns=NAMES)
+        res._customer_draws = {name: np.concatenate([c[name] for c in cust]) for name in cust[0]}
+        if not converged:
+            res.warnings.append(f"{self.model_name}: the chains have not mixed (Gelman-Rubin above 1.1 for "
+                                f"{', '.join(n for n, v in zip(NAMES, rhat) if v >= 1.1)}); run more draws.")
+            warnings.warn(res.warnings[-1], ConvergenceWarning, stacklevel=2)
+        return res
+
+    def results_at(self, params) -> "ParetoGGGResults":
+        """Results at given population parameters, without sampling them (covariance unknown, ``converged`` False);
+        customer-level predictions run the customer-level sampler at ``params``."""
+        p = np.asarray(params, dtype=float)
+        res = ParetoGGGResults(model=self, params=pd.Series(p, index=NAMES, name="params"),
+                               cov_params_log=pd.DataFrame(np.nan, index=NAMES, columns=NAMES),
+                               llf=self.loglike(p), nobs=self.nobs, converged=False, model_name=self.model_name,
+                               warnings=["evaluated at given parameters, not fitted"])
+        return self._finish(res)
 
 
 def simulate_future(c, d, horizon: float, rng) -> np.ndarray:
