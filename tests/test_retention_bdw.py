@@ -91,8 +91,10 @@ def test_del_and_derl_are_the_discounted_sums():
     assert retention.bdw_del(a, b, c, d) == pytest.approx(np.sum(S / (1 + d) ** t), rel=1e-12)
     n = 4                                                   # before the 4th renewal decision: 3 renewals made
     assert retention.bdw_derl(a, b, c, d, 3) == pytest.approx(np.sum(S[n:] / S[n - 1] / (1 + d) ** (t[n:] - n)), rel=1e-12)
-    with pytest.raises(ParameterError, match="discount rate > 0"):
+    with pytest.raises(ParameterError, match=r"^discount_rate must be a number > 0; got 0\.0\.$"):   # at the door
         retention.bdw_del(a, b, c, 0.0)
+    with pytest.raises(ParameterError, match=r"^c must be a number > 0; got -1\.$"):
+        retention.bdw_survival(a, b, -1, t)
 
 
 def test_compare_with_sbg_projects_the_holdout_better_on_the_regular_cohort():
