@@ -271,7 +271,8 @@ def test_one_registry_of_models():
     from relmkt_utils.btyd import registry
 
     assert btyd.MODELS is registry.MODELS and btyd.NAMES is registry.NAMES and btyd.DISCRETE is registry.DISCRETE
-    assert list(btyd.MODELS) == ["bgnbd", "pnbd", "mbgnbd", "bgbb"] and "bgbb" in btyd.DISCRETE
+    assert list(btyd.MODELS) == ["bgnbd", "pnbd", "mbgnbd", "bgbb", "bgcnbd", "mbgcnbd", "ggomnbd", "pggg"]
+    assert list(btyd.DISCRETE) == ["bgbb"]
     assert {e.model.__name__ for e in registry.REGISTRY.values()} >= {
         "BetaGeo", "ParetoNBD", "ModifiedBetaGeo", "BetaGeoBetaBinom", "GammaGamma", "BetaGeoCovariates",
         "ParetoNBDCovariates"}
@@ -301,7 +302,7 @@ def test_one_registry_of_models():
 # ---------------------------------------------------------------- time travels with the data (issue 22)
 #: The functions that make a summary from a log choose its period (and record it on the summary); every
 #: other function takes the period from the data or the results.
-SUMMARY_MAKERS = {"rfm_summary", "summary", "write_summary", "spark_summary"}
+SUMMARY_MAKERS = {"rfm_summary", "summary", "write_summary", "spark_summary", "regularity_summary"}
 UNIT_PARAMETERS = {"time_unit", "unit", "freq", "freq_multiplier"}
 
 

@@ -30,10 +30,14 @@ def fitted(cal):
         "BG/BB": (btyd.BetaGeoBetaBinom(don.frequency, don.recency, don.n_periods, weights=don.donors).fit(),
                   (don.frequency, don.recency, don.n_periods)),
         "Gamma-Gamma": (btyd.GammaGamma(rep.frequency, rep.monetary_value).fit(), (rep.frequency, rep.monetary_value)),
+        "BG/CNBD-k": (btyd.BetaGeoCNBD(*args, k=2).fit(), args),
+        "MBG/CNBD-k": (btyd.ModifiedBetaGeoCNBD(*args, k=2).fit(), args),
+        "GGom/NBD": (btyd.GammaGompertzNBD(*args).results_at([0.55, 10.6, 0.02, 0.6, 0.25]), args),
     }
 
 
-@pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "MBG/NBD", "BG/BB", "Gamma-Gamma"])
+@pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "MBG/NBD", "BG/BB", "Gamma-Gamma", "BG/CNBD-k", "MBG/CNBD-k",
+                                  "GGom/NBD"])
 def test_round_trip_keeps_everything_and_predictions_work(fitted, name, tmp_path):
     res, data = fitted[name]
     path = res.save(tmp_path / "fit.json")
@@ -42,6 +46,7 @@ def test_round_trip_keeps_everything_and_predictions_work(fitted, name, tmp_path
     assert back.model_name == res.model_name == name
     pd.testing.assert_series_equal(back.params, res.params)             # exact floats
     pd.testing.assert_frame_equal(back.cov_params(), res.cov_params())
+    assert back.settings == res.settings                                 # e.g. the Erlang order k
     pd.testing.assert_frame_equal(back.conf_int(), res.conf_int())
     assert (back.llf, back.nobs, back.converged, back.iterations, back.warnings, back.aic) == \
            (res.llf, res.nobs, res.converged, res.iterations, res.warnings, res.aic)

@@ -42,7 +42,7 @@ def test_every_public_function_checks_its_arguments_or_says_why_not():
     for name, fn in _public_functions():
         rules = getattr(fn, "__checks__", {})
         assert set(rules) <= set(inspect.signature(fn).parameters), name
-        if "alpha" in inspect.signature(fn).parameters and fn.__module__.split(".")[-1] != "sbg":
+        if "alpha" in inspect.signature(fn).parameters and fn.__module__.split(".")[-1] not in ("sbg", "bdw"):
             assert rules.get("alpha") is ALPHA, f"{name} does not check alpha as an interval level"
         if "seed" in inspect.signature(fn).parameters:
             assert "seed" in rules, f"{name} does not check its seed"

@@ -60,20 +60,39 @@ def _btyd_covariates(ds):
                                                                    dropout).fit()}
 
 
+def _btyd_new(ds):
+    """The models of issue 26: regularity (litt from the log; the Pareto/GGG's sampler on a small Pareto/GGG
+    world, whose chains mix), age-dependent dropout (on a GGom/NBD world: the synthetic BG/NBD world puts
+    its MLE on the Pareto/NBD boundary), duration-dependent retention."""
+    s = btyd.rfm_summary(ds.transactions, freq="D", freq_multiplier=7)
+    litt = btyd.regularity_summary(ds.transactions, freq="D", freq_multiplier=7)["litt"]
+    gg = btyd.simulate_ggomnbd(2000, 0.8, 4.0, 0.05, 1.2, 2.0, T=np.linspace(20, 100, 2000), seed=1)
+    pg = btyd.simulate_paretoggg(300, 4.5, 1.5, 0.9, 10.0, 0.8, 12.0, T=np.linspace(36, 96, 300), seed=2)
+    return {"BG/CNBD-k": btyd.BetaGeoCNBD(s["frequency"], s["recency"], s["T"], litt=litt).fit(),
+            "MBG/CNBD-k": btyd.ModifiedBetaGeoCNBD(s["frequency"], s["recency"], s["T"], litt=litt).fit(),
+            "GGom/NBD": btyd.GammaGompertzNBD(gg["frequency"], gg["recency"], gg["T"]).fit(),
+            "BdW": retention.BetaDiscreteWeibull(list(retention.published.SURVIVORS["regular"][:8])).fit(),
+            "Pareto/GGG": btyd.ParetoGGG(pg["frequency"], pg["recency"], pg["T"], pg["litt"]).fit(draws=300, burnin=100,
+                                                                                                  thin=3, seed=0)}
+
+
 @pytest.fixture(scope="module")
 def models(ds):
-    return {**_btyd(ds), **_btyd_covariates(ds), **_retention(ds), **_value(ds), **_referral(ds)}
+    return {**_btyd(ds), **_btyd_covariates(ds), **_btyd_new(ds), **_retention(ds), **_value(ds), **_referral(ds)}
+
+
+NEW_MODELS = ["BG/CNBD-k", "MBG/CNBD-k", "GGom/NBD", "BdW", "Pareto/GGG"]
 
 
 def test_the_suite_has_these_models(models):
-    assert len(models) == 18
+    assert len(models) == 18 + len(NEW_MODELS)
 
 
 @pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "MBG/NBD", "BG/BB", "Gamma-Gamma", "sBG", "pooled sBG", "constant retention",
                                   "response curves", "conditional logit", "OLS drivers", "ordered logit drivers",
                                   "Cox of dropout on delivered value", "Cox of referred customers",
                                   "incrementality logit", "mixed logit", "BG/NBD with covariates",
-                                  "Pareto/NBD with covariates"])
+                                  "Pareto/NBD with covariates", *NEW_MODELS])
 def test_every_model_answers_the_protocol(models, name):
     res = models[name]
     for attr in PROTOCOL:

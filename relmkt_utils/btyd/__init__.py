@@ -18,10 +18,15 @@
 * simulators with seeds (:mod:`.simulate`) and model-checking tables (:mod:`.checks`: tracking, calibration vs
   holdout, period-transactions histogram with its chi-square, tracking MAPE, P(alive) history, the
   Gamma-Gamma independence check);
-* the published CDNOW fits and a side-by-side comparison (:mod:`.published`).
+* the published CDNOW fits and a side-by-side comparison (:mod:`.published`);
+* models for regular buyers and age-dependent dropout (issue 26): :class:`BetaGeoCNBD` and
+  :class:`ModifiedBetaGeoCNBD` (Erlang-k inter-purchase times, :mod:`.cnbd`), :class:`ParetoGGG` (gamma
+  inter-purchase times with varying regularity, Gibbs sampler, :mod:`.paretoggg`), :class:`GammaGompertzNBD`
+  (Gompertz lifetimes, :mod:`.ggomnbd`), with :func:`regularity_summary` for their ``litt`` statistic.
 
 Every model registers itself when it is defined (:mod:`.registry`); ``MODELS``, ``NAMES`` and ``DISCRETE``
-(:mod:`.choose`) are views of that registry.
+(:mod:`.choose`) are views of that registry. :class:`Registered` is the base of a registered model (the
+retention package's beta-discrete-Weibull registers itself too, so that its saved results load).
 """
 from . import published, workflow
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
@@ -30,21 +35,25 @@ from .checks import (calibration_vs_holdout, chi_square_fit, expected_purchases_
                      p_alive_history, p_alive_matrix, p_alive_summary, period_transactions,
                      repeat_transactions_over_time, spend_frequency_check, tracking_mape)
 from .choose import DISCRETE, MODELS, NAMES, check_model, fit_model
+from .cnbd import BetaGeoCNBD, BetaGeoCNBDResults, ModifiedBetaGeoCNBD, ModifiedBetaGeoCNBDResults, simulate_cnbd
 from .covariates import (BetaGeoCovariates, BetaGeoCovariatesResults, LRTest, ParetoNBDCovariates,
                          ParetoNBDCovariatesResults, SegmentLRTest, lr_test, segment_lr_test, simulate_with_covariates)
 from .gammagamma import GammaGamma, GammaGammaResults
+from .ggomnbd import GammaGompertzNBD, GammaGompertzNBDResults, simulate_ggomnbd
 from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
 from .options import ENGINES
+from .paretoggg import ParetoGGG, ParetoGGGResults, simulate_paretoggg
 from .paretonbd import ParetoNBD, ParetoNBDResults
-from .persistence import load_results
-from .registry import REGISTRY
+from .persistence import SavableResults, load_results
+from .registry import REGISTRY, Registered
+from .regularity import regularity_summary
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
 from .summary import calibration_end, compress_summary, rfm_summary
 from .value import customer_value
 
 __all__ = [
     "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "simulate_bgbb", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
-    "simulate_mbgnbd", "load_results", "DISCRETE", "MODELS", "NAMES", "REGISTRY", "check_model", "fit_model",
+    "simulate_mbgnbd", "load_results", "DISCRETE", "MODELS", "NAMES", "REGISTRY", "Registered", "check_model", "fit_model",
     "rfm_summary", "compress_summary", "ENGINES", "calibration_end", "p_alive_summary",
     "BetaGeo", "BetaGeoResults", "ParetoNBD", "ParetoNBDResults", "GammaGamma", "GammaGammaResults",
     "simulate_bgnbd", "simulate_paretonbd", "simulate_gammagamma", "simulate_transactions",
@@ -53,4 +62,7 @@ __all__ = [
     "simulate_with_covariates", "lr_test", "segment_lr_test", "LRTest", "SegmentLRTest", "customer_value",
     "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
     "spend_frequency_check", "workflow",
+    "BetaGeoCNBD", "BetaGeoCNBDResults", "ModifiedBetaGeoCNBD", "ModifiedBetaGeoCNBDResults", "simulate_cnbd",
+    "regularity_summary", "SavableResults", "ParetoGGG", "ParetoGGGResults", "simulate_paretoggg",
+    "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
 ]

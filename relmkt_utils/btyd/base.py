@@ -185,31 +185,14 @@ def subsample_rows(n_rows: int, size: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, size, replace=False))
 
 
-class CustomerModel(Registered, ABC):
-    """Shared part of the BG/NBD and Pareto/NBD models of (frequency, recency, T) per customer.
+class SummaryModel(Registered):
+    """Shared part of the BTYD models built from columns of a summary: :meth:`from_summary` (the
+    ``summary_columns``, with the period the summary recorded) and the model's :attr:`time_unit`
+    (module docstring). A subclass sets ``self.period`` in its constructor (:func:`period_of`)."""
 
-    The constructor checks the data (and optional ``weights``, the number of customers each row stands
-    for) and finds the model's time unit (module docstring: the period recorded on the summary, or
-    ``time_unit=``); ``_grouped()`` collapses identical rows once and hands them, with their summed
-    weights, to the subclass's ``_sufficient(x, tx, T, w)``; ``fit()`` runs Newton's method on the
-    subclass's ``_objective_on(data, theta, order)``, first on a random subsample of ``warm_size`` rows
-    when there are more than ``warm_rows`` distinct rows (weights scaled up), then on all rows from there.
-    """
-
-    param_names: list[str] = []
-    results_cls = MLEResults
-    #: the summary columns of (frequency, recency, T) for :meth:`from_summary`
+    #: the summary columns the constructor takes first, in order, for :meth:`from_summary`
     summary_columns = ("frequency", "recency", "T")
-    analytic_hessian = True
-    warm_rows, warm_size = 200_000, 50_000
-
-    def __init__(self, frequency, recency, T, weights=None, *, time_unit=None):
-        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
-        self.index = index_of(frequency)
-        self.weights = check_weights(weights, len(self.frequency), self.model_name)
-        self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
-        self.period = period_of((frequency, recency, T), time_unit, self.model_name)
-        self._data = None
+    period = None
 
     @classmethod
     def from_summary(cls, summary: pd.DataFrame, weights=None, *, time_unit=None, **kwargs):
@@ -241,6 +224,31 @@ class CustomerModel(Registered, ABC):
         """The results of a fit or of ``results_at``, carrying the model's period."""
         res.period = self.period
         return res
+
+
+class CustomerModel(SummaryModel, ABC):
+    """Shared part of the BG/NBD and Pareto/NBD models of (frequency, recency, T) per customer.
+
+    The constructor checks the data (and optional ``weights``, the number of customers each row stands
+    for) and finds the model's time unit (module docstring: the period recorded on the summary, or
+    ``time_unit=``); ``_grouped()`` collapses identical rows once and hands them, with their summed
+    weights, to the subclass's ``_sufficient(x, tx, T, w)``; ``fit()`` runs Newton's method on the
+    subclass's ``_objective_on(data, theta, order)``, first on a random subsample of ``warm_size`` rows
+    when there are more than ``warm_rows`` distinct rows (weights scaled up), then on all rows from there.
+    """
+
+    param_names: list[str] = []
+    results_cls = MLEResults
+    analytic_hessian = True
+    warm_rows, warm_size = 200_000, 50_000
+
+    def __init__(self, frequency, recency, T, weights=None, *, time_unit=None):
+        self.frequency, self.recency, self.T = check_rft(frequency, recency, T, self.model_name)
+        self.index = index_of(frequency)
+        self.weights = check_weights(weights, len(self.frequency), self.model_name)
+        self.nobs = float(len(self.frequency) if self.weights is None else self.weights.sum())
+        self.period = period_of((frequency, recency, T), time_unit, self.model_name)
+        self._data = None
 
     @abstractmethod
     def _sufficient(self, x, tx, T, w) -> dict:
@@ -306,14 +314,11 @@ class CustomerModel(Registered, ABC):
         return self._finish(newton_fit(self._objective, x0, self.param_names, **kw))
 
 
-class CustomerPredictionResults(SavableResults, MLEResults):
-    """Shared part of the BG/NBD and Pareto/NBD results: customer arguments default to the fitted data,
-    every prediction can be evaluated at other ``params`` (e.g. draws for an interval), and
-    :meth:`clv` values the expected purchases over a calendar horizon in the model's time unit."""
+class PeriodResults:
+    """Results that carry the period of the summary their model was built from (module docstring):
+    :attr:`period`, :attr:`time_unit`, saved and loaded with them (:mod:`.persistence`)."""
 
     model_label = "model"
-    #: whether E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) x a part free of t_x (:mod:`.value` uses it)
-    factorizes = False
 
     @property
     def period(self):
@@ -335,6 +340,15 @@ class CustomerPredictionResults(SavableResults, MLEResults):
     def _unit(self, given, what: str):
         """The time unit of a calendar conversion (:func:`relmkt_utils.core.time.model_time_unit`)."""
         return model_time_unit(given, self.time_unit, f"{self.model_label} {what}")
+
+
+class CustomerPredictionResults(PeriodResults, SavableResults, MLEResults):
+    """Shared part of the BG/NBD and Pareto/NBD results: customer arguments default to the fitted data,
+    every prediction can be evaluated at other ``params`` (e.g. draws for an interval), and
+    :meth:`clv` values the expected purchases over a calendar horizon in the model's time unit."""
+
+    #: whether E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) x a part free of t_x (:mod:`.value` uses it)
+    factorizes = False
 
     @checked(margin=MARGIN, annual_discount_rate=ANNUAL_RATE, horizon_months=HORIZON)
     def clv(self, spend, margin: float = 1.0, annual_discount_rate: float = 0.10, horizon_months: float = 12,

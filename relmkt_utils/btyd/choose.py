@@ -4,7 +4,11 @@
 (Batislam, Denizel & Filiztekin 2007) take a continuous-time summary (frequency, recency, T, from
 :func:`relmkt_utils.btyd.rfm_summary`); ``bgbb`` (Fader, Hardie & Shang 2010) takes a summary of
 discrete purchase opportunities (frequency, recency, n_periods and optionally the number of customers
-of each row), such as the donations dataset's ``bgbb_summary``.
+of each row), such as the donations dataset's ``bgbb_summary``. ``ggomnbd`` (Bemmaor & Glady 2012) takes
+the continuous-time summary too; ``bgcnbd`` and ``mbgcnbd`` (Reutterer, Platzer & Schröder 2021; k chosen
+by likelihood) and ``pggg`` (Platzer & Reutterer 2016; a Gibbs sampler with BTYDplus' defaults, minutes
+for thousands of customers, one row per customer) also need its ``litt`` column, the sum of log
+inter-purchase times (:func:`relmkt_utils.btyd.regularity_summary`): their ``summary_columns`` name it.
 
 ``MODELS`` (key -> class), ``NAMES`` (key -> display name) and ``DISCRETE`` (the keys of the discrete
 models) are live views of :data:`relmkt_utils.btyd.registry.REGISTRY`: a model defined with a key is in

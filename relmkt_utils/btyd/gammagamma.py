@@ -47,6 +47,13 @@ class GammaGammaResults(SavableResults, MLEResults):
         p, q, g = self._params_or(params)
         return p * g / (q - 1) if q > 1 else np.inf
 
+    def expected_spend_new_customer(self, params=None) -> float:
+        r"""Expected spend per transaction of a customer with no history yet (CLVTools ``newcustomer.spending()``):
+        the conditional expectation at x = 0, :math:`p\gamma/(q-1)` (infinite when q <= 1), i.e.
+        :meth:`population_mean_spend`. Times a purchase model's ``expected_purchases_new_customer(t)`` (plus
+        one for the first order, as CLVTools 0.12.1 counts it) it values a prospect."""
+        return self.population_mean_spend(params)
+
     def expected_spend(self, frequency=None, monetary_value=None, params=None):
         r"""Conditional expected average transaction value :math:`p(\gamma + x\bar z)/(px+q-1)`.
 

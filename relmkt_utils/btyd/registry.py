@@ -16,7 +16,10 @@ results class of a saved file), the segment tests (:func:`.segment_lr_test`) and
 * ``"continuous"`` -- (frequency, recency, T) of a continuous-time summary (:func:`.rfm_summary`);
 * ``"discrete"`` -- (frequency, recency, n_periods) of discrete purchase opportunities;
 * ``"spend"`` -- (frequency, monetary_value) of the repeat buyers;
-* ``"covariates"`` -- a continuous-time model with covariates, the variant of the model ``base``.
+* ``"covariates"`` -- a continuous-time model with covariates, the variant of the model ``base``;
+* ``"contractual"`` -- survivors of a cohort per renewal period (the beta-discrete-Weibull of
+  :mod:`relmkt_utils.retention.bdw`), registered so that :func:`.load_results` finds its results class once
+  :mod:`relmkt_utils.retention` is imported (the registry's models enter it when their module is imported).
 
 The purchase models the notebooks choose from are the continuous and discrete ones. ``rank`` orders the
 models where they are listed (the chooser's error message, :data:`MODELS`).
@@ -26,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
-DATA = ("continuous", "discrete", "spend", "covariates")
+DATA = ("continuous", "discrete", "spend", "covariates", "contractual")
 PURCHASE = ("continuous", "discrete")
 
 

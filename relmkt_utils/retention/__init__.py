@@ -8,6 +8,8 @@
   the value of a retention uplift, the CLV - CAC grid, break-even retention spend, relationship levels.
 * :mod:`.allocation` -- Blattberg & Deighton's (1996) customer equity test: response curves, the
   optimal acquisition and retention spend, estimation from a spend table with intervals.
+* :mod:`.bdw` -- the beta-discrete-Weibull (Fader, Hardie, Liu, Davin & Steenburgh 2018): the sBG with
+  duration dependence, its retention-rate curve, DEL/DERL, and :func:`compare_with_sbg`.
 * :mod:`.published` -- Fader & Hardie's (2007) cohorts and published sBG estimates;
 * :mod:`.cohorts` -- survivors per acquisition cohort from a transaction log or from a dataset's
   cohorts table (``survivor_curves``); retention vs acquisition cost per channel.
@@ -23,6 +25,8 @@ from .allocation import (AllocationOptimum, average_and_marginal_costs, Response
                          optimal_spend, retention_value, simulate_spend_table)
 from . import published
 from ..core.clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, simulate_clv, survival_from_retention
+from .bdw import (BdWResults, BetaDiscreteWeibull, bdw_churn_probability, bdw_del, bdw_derl, bdw_retention_rate,
+                  bdw_survival, compare_with_sbg, simulate_bdw_survivors)
 from .cohorts import (acquisition_cost, cohort_curve, cohort_survivors, constant_retention, fit_cohorts, fit_pooled, pooled_retention,
                       retention_by_group, retention_vs_acquisition_cost, revenue_per_alive_period, sbg_by_group,
                       survivor_curves, survivor_table)
@@ -58,4 +62,6 @@ __all__ = [
     "MODELS", "CohortProjections", "cohort_projections", "SpendingOptimum", "cost_table", "spending_optimum",
     "Basis", "CustomerValue", "Uplift", "basis", "monte_carlo_check", "multiplier_grid", "value_customers",
     "worked_example",
+    "BetaDiscreteWeibull", "BdWResults", "bdw_survival", "bdw_churn_probability", "bdw_retention_rate", "bdw_del",
+    "bdw_derl", "simulate_bdw_survivors", "compare_with_sbg",
 ]
