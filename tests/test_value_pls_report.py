@@ -100,7 +100,7 @@ def test_the_item_table_quotes_each_question_once(reports):
     firsts = sat.groupby("construct", sort=False).head(1)
     assert (firsts["wording"] != "").all() and (sat.drop(firsts.index)["wording"] == "").all()
     assert (mobi["wording"] != "").all() and mobi["wording"].nunique() == len(mobi)
-    assert mobi.loc[(mobi["construct"] == "loyalty") & (mobi["item"] == "item 2"), "wording"].str.contains("lowered").all()
+    assert mobi.loc[(mobi["construct"] == "loyalty") & (mobi["item"] == 2), "wording"].str.contains("lowered").all()
     for t in (sat, mobi):
         assert ((t["loading_lower"] <= t["loading"] + 1e-9) & (t["loading"] <= t["loading_upper"] + 1e-9)).all()
 
@@ -196,3 +196,12 @@ def test_the_ecsi_figures_are_titled_and_labelled(reports):
     for ax in (pv.total_effects_chart(r.effects), pv.ipma_chart(r.ipma)):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     plt.close("all")
+
+
+def test_fit_metrics_name_every_path_and_construct_once(reports):
+    r = reports["mobi"]
+    m = pls.fit_metrics(r)
+    assert m["ecsi_path_satisfaction_to_loyalty"] == pytest.approx(r.results.params["satisfaction -> loyalty"])
+    assert m["ecsi_path_satisfaction_to_loyalty_se"] == pytest.approx(r.results.bse["satisfaction -> loyalty"])
+    assert len(m) == 2 * len(r.paths) + len(r.r_squared) + 2 * len(r.measurement) + 1 and m["ecsi_n_boot"] == 200
+    assert m["ecsi_r_squared_loyalty"] == pytest.approx(r.headline["r2_loyalty"].value)

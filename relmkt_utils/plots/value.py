@@ -317,6 +317,31 @@ def total_effects_chart(effects: pd.DataFrame, targets=("satisfaction", "loyalty
     return ax
 
 
+def _label_clear_of_points(ax, xs, ys, texts, fontsize: int = 8, clearance: float = 12.0) -> None:
+    """Label each point where its label covers no other label and no point (with ``clearance`` pixels
+    around each point, room for a ring): right above, right below, left above or left below the point,
+    the first that is free (else right above)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    pts = ax.transData.transform(np.column_stack([xs, ys]))
+    placed = []
+    for i in sorted(range(len(texts)), key=lambda k: -float(ys[k])):
+        for dx, dy, ha in ((9, 5, "left"), (9, -13, "left"), (-9, 5, "right"), (-9, -13, "right"), (9, 5, "left")):
+            ann = ax.annotate(str(texts[i]), (xs[i], ys[i]), textcoords="offset points", xytext=(dx, dy), ha=ha,
+                              fontsize=fontsize)
+            box = ann.get_window_extent(renderer)
+            hits_point = any(box.x0 - clearance <= px <= box.x1 + clearance and box.y0 - clearance <= py <= box.y1 + clearance
+                             for j, (px, py) in enumerate(pts) if j != i)
+            if not hits_point and not any(box.overlaps(b) for b in placed):
+                break
+            ann.remove()
+        else:
+            ann = ax.annotate(str(texts[i]), (xs[i], ys[i]), textcoords="offset points", xytext=(9, 5), fontsize=fontsize)
+            box = ann.get_window_extent(renderer)
+        placed.append(box)
+
+
 def ipma_chart(ipma: pd.DataFrame, target: str = "loyalty", ax=None):
     """Importance-performance map of a path model (Ringle & Sarstedt 2016): each construct's
     performance (mean score, 0-100) against its importance for ``target`` (points of the target per
@@ -333,8 +358,8 @@ def ipma_chart(ipma: pd.DataFrame, target: str = "loyalty", ax=None):
         ax.scatter(first["performance"], first["importance"], s=240, facecolors="none", edgecolors="#000000",
                    linewidths=1.5, label="improve first", zorder=4)
     ax.margins(x=0.2, y=0.18)
-    label_points(ax, ipma["performance"].to_numpy(), ipma["importance"].to_numpy(), [_label(c) for c in ipma["construct"]],
-                 offset=(10, 6))                        # clear of the ring around the construct to improve first
+    _label_clear_of_points(ax, ipma["performance"].to_numpy(), ipma["importance"].to_numpy(),
+                           [_label(c) for c in ipma["construct"]])
     ax.axvline(float(ipma["performance"].median()), color="#888888", ls="--", lw=0.9)
     ax.axhline(float(ipma["importance"].median()), color="#888888", ls="--", lw=0.9)
     for text, x, y, ha, va in (("concentrate here", 0.02, 0.98, "left", "top"),

@@ -18,7 +18,7 @@ from .published import published_comparison
 from .quality import THRESHOLDS, composite_reliability, htmt_matrix, pc_loadings, rho_a
 from .results import PLSResults, fit_pls
 from .tables import (
-    effect_table, htmt_table, ipma_summary, ipma_table, item_table, measurement_summary, mediation_table, path_table,
+    effect_table, fit_metrics, htmt_table, ipma_summary, ipma_table, item_table, measurement_summary, mediation_table, path_table,
     reliability_table,
 )
 
@@ -26,6 +26,6 @@ __all__ = [
     "CONSTRUCT_LABELS", "ECSI_CONSTRUCTS", "ECSI_PATHS", "ECSIReport", "PLSFit", "PLSResults", "PathModel", "SCHEMES",
     "THRESHOLDS", "composite_reliability", "ecsi_analysis", "ecsi_model", "effects_frame", "fit_once", "fit_pls",
     "htmt_matrix", "pc_loadings", "rho_a", "total_effects",
-    "effect_table", "htmt_table", "ipma_summary", "ipma_table", "item_table", "measurement_summary", "mediation_table",
+    "effect_table", "fit_metrics", "htmt_table", "ipma_summary", "ipma_table", "item_table", "measurement_summary", "mediation_table",
     "path_table", "published_comparison", "reliability_table",
 ]

@@ -78,7 +78,7 @@ def reliability_table(report: ECSIReport) -> pd.DataFrame:
 
 @checked(report=REPORT)
 def item_table(report: ECSIReport) -> pd.DataFrame:
-    """One row per item: ``construct``, ``item`` ("item 1" ...), ``wording`` (the item's question from
+    """One row per item: ``construct``, ``item`` (its number in the construct: 1, 2, ...), ``wording`` (the item's question from
     dataset.yml; a wording given for the whole construct is shown on its first item only),
     ``loading`` with its percentile interval (``loading_lower``/``loading_upper``) and the outer ``weight``.
 
@@ -95,7 +95,7 @@ def item_table(report: ECSIReport) -> pd.DataFrame:
             wording[k] = ""
     return pd.DataFrame({                                    # to 3 decimals: an end of -0.0003 reads as 0
         "construct": [label(c) for c in ld["construct"]],
-        "item": [f"item {list(items[c]).index(i) + 1}" for c, i in zip(ld["construct"], ld["item"])],
+        "item": [list(items[c]).index(i) + 1 for c, i in zip(ld["construct"], ld["item"])],
         "wording": wording,
         "loading": ld["loading"].to_numpy(dtype=float).round(3), "loading_lower": ld["lower"].to_numpy(dtype=float).round(3),
         "loading_upper": ld["upper"].to_numpy(dtype=float).round(3), "weight": ld["weight"].to_numpy(dtype=float),
@@ -342,4 +342,27 @@ def ipma_summary(report: ECSIReport) -> dict:
     out["clear"] = not crossing
     if crossing:
         out["reason"] = (" and ".join(crossing) + ": another sample of customers could place it in another quadrant")
+    return out
+
+
+@checked(report=REPORT)
+def fit_metrics(report: ECSIReport) -> dict:
+    """The fit's numbers for the run's metrics (and the golden tests): each path coefficient
+    (``ecsi_path_<from>_to_<to>``) with its bootstrap standard error (``..._se``), each R²
+    (``ecsi_r_squared_<construct>``), each construct's composite reliability and AVE (``ecsi_rho_c_<construct>``,
+    ``ecsi_ave_<construct>``), and the resamples kept (``ecsi_n_boot``).
+
+    Parameters
+    ----------
+    report : ECSIReport
+        The ECSI analysis of a survey.
+    """
+    out = {}
+    for row in report.paths.itertuples(index=False):
+        key = f"ecsi_path_{row[0]}_to_{row[1]}"
+        out[key], out[f"{key}_se"] = float(row.estimate), float(row.se)
+    out.update({f"ecsi_r_squared_{c}": float(v) for c, v in zip(report.r_squared["construct"], report.r_squared["r_squared"])})
+    for row in report.measurement.itertuples(index=False):
+        out[f"ecsi_rho_c_{row.construct}"], out[f"ecsi_ave_{row.construct}"] = float(row.rho_c), float(row.ave)
+    out["ecsi_n_boot"] = int(report.results.n_boot)
     return out
