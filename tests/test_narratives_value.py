@@ -77,6 +77,42 @@ CASES = {
     "slow-buyers": ({"dropout_never_bought_share": 0.86}, {"dropout_never_bought_share": 0.12}),
     "deeper-more-value": ({"dv_level_gap": (0.39, 0.31, 0.48)}, {"dv_level_gap": (0.05, -0.04, 0.14)}),
     "bonds-beyond-value": ({"hr_structural": (0.80, 0.70, 0.92)}, {"hr_structural": (0.94, 0.84, 1.06)}),
+    # section 5, the customer-satisfaction index model (values of the satisfaction and mobi runs)
+    "ecsi-reliable": ({"ecsi_constructs_reliable": 6, "ecsi_constructs_measured": 6},
+                      {"ecsi_constructs_reliable": 3, "ecsi_constructs_measured": 6}),
+    "ecsi-unreliable": ({"ecsi_constructs_reliable": 3, "ecsi_constructs_measured": 6,
+                         "ecsi_unreliable": "image, expectations and loyalty"},
+                        {"ecsi_constructs_reliable": 6, "ecsi_constructs_measured": 6, "ecsi_unreliable": ""}),
+    "ecsi-weak-item": ({"ecsi_loading_min": 0.202, "ecsi_weakest_item": "item 2 of loyalty"},
+                       {"ecsi_loading_min": 0.635, "ecsi_weakest_item": "item 4 of image"}),
+    "ecsi-distinct": ({"ecsi_htmt_max": 0.80}, {"ecsi_htmt_max": 0.87}),
+    "ecsi-similar": ({"ecsi_htmt_max": 0.87}, {"ecsi_htmt_max": 0.90}),
+    "ecsi-not-distinct": ({"ecsi_htmt_max": 0.957, "ecsi_not_distinct": "satisfaction from loyalty"},
+                          {"ecsi_htmt_max": 0.899, "ecsi_not_distinct": ""}),
+    "ecsi-value-drives": ({"ecsi_satisfaction_driver": "perceived value"}, {"ecsi_satisfaction_driver": "image"}),
+    "ecsi-image-drives": ({"ecsi_satisfaction_driver": "image"}, {"ecsi_satisfaction_driver": "perceived quality"}),
+    "ecsi-expectations-indirect": ({"ecsi_path_expectations_satisfaction": (0.008, -0.108, 0.156)},
+                                   {"ecsi_path_expectations_satisfaction": (0.20, 0.05, 0.35)}),
+    "ecsi-loyalty-beyond": ({"ecsi_r2_loyalty": 0.494}, {"ecsi_r2_loyalty": 0.62}),
+    "ecsi-via-most": ({"ecsi_share_via_satisfaction": (0.70, 0.55, 0.85)},
+                      {"ecsi_share_via_satisfaction": (0.438, 0.273, 0.639)}),
+    "ecsi-via-half": ({"ecsi_share_via_satisfaction": (0.438, 0.273, 0.639)},
+                      {"ecsi_share_via_satisfaction": (0.70, 0.55, 0.85)}),
+    "ecsi-via-little": ({"ecsi_share_via_satisfaction": (0.30, 0.15, 0.45)},
+                        {"ecsi_share_via_satisfaction": (0.438, 0.273, 0.639)}),
+    "ecsi-improve-clear": ({"ecsi_improve_first_importance": 0.45, "ecsi_improve_first_quadrant": "concentrate here",
+                            "ecsi_improve_first": "perceived value"},
+                           {"ecsi_improve_first_importance": ("caution", 0.321),
+                            "ecsi_improve_first_quadrant": "concentrate here", "ecsi_improve_first": "perceived value"}),
+    "ecsi-improve-unclear": ({"ecsi_improve_first_importance": ("caution", 0.321),
+                              "ecsi_improve_first_quadrant": "concentrate here", "ecsi_improve_first": "perceived value"},
+                             {"ecsi_improve_first_importance": 0.45, "ecsi_improve_first_quadrant": "concentrate here",
+                              "ecsi_improve_first": "perceived value"}),
+    "ecsi-improve-none": ({"ecsi_improve_first_importance": 0.109, "ecsi_improve_first_quadrant": "low priority",
+                           "ecsi_improve_first": "perceived value", "ecsi_most_important": "image"},
+                          {"ecsi_improve_first_importance": 0.45, "ecsi_improve_first_quadrant": "concentrate here",
+                           "ecsi_improve_first": "perceived value", "ecsi_most_important": "image"}),
+    "ecsi-next-euro": ({"ecsi_improve_first_importance": ("caution", 0.321)}, {"ecsi_improve_first_importance": None}),
 }
 
 
@@ -107,8 +143,16 @@ def test_the_rate_plan_reading_names_each_plan_in_the_price_unit():
     assert "a seasonal plan is worth about as much as a fixed price of 9.34 US cents per kWh" in text
 
 
+#: the findings section 5 records without a sentence of its own (for readings and the golden metrics)
+ECSI_HIDDEN = {"ecsi_constructs_measured", "ecsi_unreliable", "ecsi_weakest_item", "ecsi_not_distinct",
+               "ecsi_not_distinct_count", "ecsi_satisfaction_driver", "ecsi_loyalty_driver", "ecsi_r2_loyalty",
+               "ecsi_path_expectations_satisfaction", "ecsi_image_loyalty_total", "ecsi_importance_median",
+               "ecsi_performance_median", "ecsi_most_important", "ecsi_most_important_importance", "ecsi_improve_first",
+               "ecsi_improve_first_quadrant", "ecsi_improve_first_performance"}
+
+
 def test_every_answer_sentence_and_finding_key_has_a_name():
-    keys = set(SPEC.answer) | set(SPEC.sentences)
+    keys = set(SPEC.answer) | set(SPEC.sentences) | ECSI_HIDDEN
     keys |= {f"{p}wtp_{a}" for p in ("", "mxl_") for a in ("product", "service", "personnel", "image", "time",
                                                              "energy", "psychic", "cl", "loc", "wk", "tod", "seas")}
     keys |= {"delivered_value_positive_share", "top_driver", "top_driver_ordered", "choice_chance_rate",
@@ -120,7 +164,13 @@ def test_every_answer_sentence_and_finding_key_has_a_name():
     for key in keys:
         label = names.name(key).label
         assert label and "_" not in label, key
-    assert 3 <= len(SPEC.answer) <= 7
+    # a survey of Kotler's components or a choice experiment answers with the first keys, a survey of the
+    # satisfaction-index model with the ecsi_ keys: no run meets both, so each answer has 3 to 7 sentences
+    ecsi = [k for k in SPEC.answer if k.startswith("ecsi_")]
+    kotler = [k for k in SPEC.answer if not k.startswith("ecsi_")]
+    assert 3 <= len(ecsi) <= 6 and 3 <= len(kotler) <= 7 and SPEC.answer == (*kotler, *ecsi)
+    assert {names.name(k).term for k in ECSI_HIDDEN | set(ecsi)} <= {"pls_pm", "composite_reliability", "htmt",
+                                                                    "ecsi", "total_effect", "ipma"}
 
 
 def test_wtp_names_are_money_in_the_price_unit_of_the_dataset():
@@ -148,6 +198,17 @@ CONTEXT = {
     "dropout_share": dict(value=0.837, weeks=26.0, n=2332, never=0.86),
     "hr_delivered_value": dict(value=0.933, lower=0.883, upper=0.986),
     "dv_level_gap": dict(value=0.394, lower=0.309, upper=0.479),
+    "ecsi_constructs_reliable": dict(value=3, n=6, unreliable="image (AVE 0.48), expectations (Cronbach's α 0.45, "
+                                                              "AVE 0.48) and loyalty (Cronbach's α 0.47)"),
+    "ecsi_htmt_max": dict(value=0.957, lower=0.765, upper=1.153, pair="satisfaction and loyalty"),
+    "ecsi_loading_min": dict(value=0.202, lower=-0.017, upper=0.394, item="item 2 of loyalty",
+                             wording=" (“At which difference in price would you switch?”)"),
+    "ecsi_satisfaction_driver_effect": dict(value=0.580, lower=0.409, upper=0.735, driver="perceived value"),
+    "ecsi_loyalty_driver_effect": dict(value=0.514, lower=0.415, upper=0.625, driver="image"),
+    "ecsi_r2_satisfaction": dict(value=0.702, lower=0.648, upper=0.770, loyalty=0.494),
+    "ecsi_share_via_satisfaction": dict(value=0.438, lower=0.273, upper=0.639, total=0.514, direct=0.289),
+    "ecsi_improve_first_importance": dict(value=0.321, lower=0.176, upper=0.480, quadrant="concentrate here",
+                                          construct="perceived value", performance=70.97, median=73.18, top="image"),
 }
 
 
@@ -170,6 +231,30 @@ def test_sentences_follow_the_sign():
     assert "drop out sooner" in make("hr_delivered_value", 1.1, lower=1.02, upper=1.2, template=hr).sentence
     alpha = SPEC.sentences["cronbach_alpha_min"]
     assert "below the usual 0.7" in make("cronbach_alpha_min", 0.6, template=alpha, component="x").sentence
+
+
+def test_the_satisfaction_index_sentences_follow_the_numbers():
+    """Each sentence of section 5 says what its value means against the usual bars, and the answer's
+    "where the next euro goes" names a construct to concentrate on only when the map has one."""
+    s = SPEC.sentences
+
+    def sentence(key, value, **ctx):
+        return make(key, value, template=s[key], **ctx).sentence
+
+    htmt = {v: sentence("ecsi_htmt_max", v, pair="a and b") for v in (0.80, 0.87, 0.95)}
+    assert "tell every pair of constructs apart" in htmt[0.80] and "close in meaning" in htmt[0.87]
+    assert "as if they asked about one thing" in htmt[0.95]
+    loading = {v: sentence("ecsi_loading_min", v, item="item 2 of loyalty", wording="") for v in (0.2, 0.6, 0.75)}
+    assert "scarcely measures" in loading[0.2] and "below the usual 0.708" in loading[0.6]
+    assert "above the usual 0.708" in loading[0.75]
+    assert sentence("ecsi_constructs_reliable", 6, n=6, unreliable="").startswith("All <strong>6</strong> constructs")
+    assert "; loyalty (AVE 0.47) falls short." in sentence("ecsi_constructs_reliable", 5, n=6, unreliable="loyalty (AVE 0.47)")
+    assert "; a and b fall short." in sentence("ecsi_constructs_reliable", 4, n=6, unreliable="a and b")
+    ctx = dict(construct="perceived value", performance=70.97, median=73.18, top="image")
+    assert "improve perceived value first" in sentence("ecsi_improve_first_importance", 0.32, quadrant="concentrate here",
+                                                       **ctx)
+    other = sentence("ecsi_improve_first_importance", 0.11, quadrant="low priority", **ctx)
+    assert other.startswith("No construct is both important") and "image, the most important" in other
 
 
 # ------------------------------------------------------------------------------------------ requirements
@@ -195,11 +280,34 @@ def test_the_kotler_sections_need_items_of_value_and_cost_components():
     assert nv.needs_kotler_survey(_ds(only_value), {}) is not None
 
 
+ECSI_BLOCKS = {c: [f"{c}_1", f"{c}_2"] for c in ("image", "expectations", "perceived_quality", "perceived_value",
+                                                   "satisfaction", "loyalty")}
+
+
 def test_a_survey_with_declared_constructs_is_what_an_ecsi_section_needs():
     declared = _ds(ECSI, meta={"survey_items": {"constructs": {"image": ["image_1", "image_2"]}}})
     assert nv.needs_declared_survey(declared, {}) is None
-    assert nv.needs_declared_survey(_ds(KOTLER), {}) == "its survey declares no constructs (survey_items in dataset.yml)"
+    assert nv.needs_declared_survey(_ds(KOTLER), {}) == ("its survey measures Kotler's value and cost components, not "
+                                                         "the constructs of the customer-satisfaction index model")
+    assert nv.needs_declared_survey(_ds(ECSI), {}) == "its survey does not say which items measure which construct"
     assert nv.needs_declared_survey(_ds(), {}) == "the dataset has no survey"
+    assert nv.needs_ecsi_survey(declared, {}) == ("its survey does not measure expectations, perceived quality, "
+                                                  "perceived value, satisfaction, loyalty, which the "
+                                                  "customer-satisfaction index model needs")
+    assert nv.needs_ecsi_survey(_ds(ECSI, meta={"survey_items": {"constructs": ECSI_BLOCKS}}), {}) is None
+    assert nv.needs_ecsi_survey(_ds(KOTLER), {}) == nv.needs_declared_survey(_ds(KOTLER), {})
+
+
+def test_the_satisfaction_index_sections_run_on_the_two_surveys_and_nowhere_else():
+    from relmkt_utils.data import datasets
+
+    ecsi = {"ecsi", "ecsi_drivers", "ecsi_ipma"}
+    for name, runs in (("satisfaction", True), ("mobi", True), ("synthetic", False), ("electricity", False)):
+        ds = datasets.load(name)
+        ran = {s.id for s in SPEC.sections if s.reason(ds, {"mxl_draws": 0}) is None}
+        assert (ecsi <= ran) == runs and (ran & ecsi in (set(), ecsi)), name
+        if runs:
+            assert not ran & {"measurement", "drivers", "choice", "behaviour"}, name
 
 
 def test_each_section_runs_exactly_on_the_data_it_needs():
@@ -219,17 +327,21 @@ def test_each_section_runs_exactly_on_the_data_it_needs():
         "the customers table has no relationship level"
 
 
-def test_a_choice_experiment_without_a_survey_lists_two_reasons_not_four():
-    """Companion sections are not listed again (the batch test allows at most two left-out sections)."""
-    listed = [s.id for s in SPEC.sections if s.listed and s.reason(_ds(choices=pd.DataFrame()), {"mxl_draws": 500})]
-    assert listed == ["measurement", "behaviour"]
+def test_a_choice_experiment_without_a_survey_lists_one_reason_not_four():
+    """Companion sections are not listed again, and the listed ones left out for one reason share one line of
+    the report's header (the batch test allows at most three reasons)."""
+    ds = _ds(choices=pd.DataFrame())
+    listed = [s for s in SPEC.sections if s.listed and s.reason(ds, {"mxl_draws": 500})]
+    assert [s.id for s in listed] == ["measurement", "behaviour", "ecsi"]
+    assert {s.reason(ds, {"mxl_draws": 500}) for s in listed} == {"the dataset has no survey"}
 
 
 @pytest.mark.parametrize("name, value, ok", [("outcome", "nps", True), ("outcome", "loyalty", False),
                                              ("bootstrap", 19, False), ("bootstrap", 200, True),
                                              ("mxl_draws", 0, True), ("mxl_draws", 20, False),
                                              ("mxl_draws", 500, True), ("simulate_change", 0.0, False),
-                                             ("inactivity_weeks", 0, False), ("seed", -1, False)])
+                                             ("inactivity_weeks", 0, False), ("seed", -1, False),
+                                             ("ecsi_bootstrap", 99, False), ("ecsi_bootstrap", 1000, True)])
 def test_parameter_checks(name, value, ok):
     problems = SPEC.parameter_problems({name: value})
     assert (not problems) == ok, problems

@@ -238,3 +238,134 @@ def delivered_value_hist(scores: pd.DataFrame, column: str = "delivered_value", 
     ax.set_xlim(-6, 6)
     ax.legend(loc="upper left")
     return ax
+
+
+# ------------------------------------------------------------------ the customer-satisfaction index model (ECSI)
+
+#: where each construct of the ECSI model stands in its path diagram (x, y)
+ECSI_LAYOUT = {"image": (0.0, 2.0), "expectations": (0.0, 1.0), "perceived_quality": (0.0, 0.0),
+               "perceived_value": (1.35, 0.0), "satisfaction": (2.7, 1.0), "complaints": (4.05, 0.0),
+               "loyalty": (4.05, 2.0)}
+BOX_W, BOX_H = 0.95, 0.42
+
+
+def _edge_point(x0, y0, x1, y1):
+    """Where the line from the centre (x0, y0) towards (x1, y1) leaves the box around (x0, y0)."""
+    dx, dy = x1 - x0, y1 - y0
+    t = min(BOX_W / 2 / abs(dx) if dx else np.inf, BOX_H / 2 / abs(dy) if dy else np.inf)
+    return x0 + t * dx, y0 + t * dy
+
+
+def ecsi_path_diagram(paths: pd.DataFrame, r_squared: pd.DataFrame, ax=None):
+    """The ECSI model as a path diagram: one box per construct (with its R² for an endogenous one), one
+    arrow per path labelled with its standardized coefficient; solid where the 95% interval excludes 0,
+    dashed and grey where it includes 0. ``paths`` and ``r_squared`` are the tables of
+    :func:`relmkt_utils.value.pls.ecsi.ecsi_analysis` (``ECSIReport.paths``, ``ECSIReport.r_squared``)."""
+    ax = new_axes("The customer-satisfaction index model: standardized paths and R²",
+                  "solid arrow: 95% interval excludes 0; dashed grey: it includes 0 (no clear effect)", "", ax=ax,
+                  figsize=(9.5, 5.2))
+    r2 = dict(zip(r_squared["construct"], r_squared["r_squared"]))
+    present = set(paths["from"]) | set(paths["to"])
+    for c in present:
+        x, y = ECSI_LAYOUT[c]
+        ax.add_patch(plt.Rectangle((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H, facecolor="#eef3f8",
+                                   edgecolor=PALETTE[0], lw=1.3, zorder=2))
+        text = _label(c).capitalize() + (f"\nR² {100 * r2[c]:.0f}%" if c in r2 else "")
+        ax.text(x, y, text, ha="center", va="center", fontsize=9.5, zorder=3)
+    for row in paths.itertuples():
+        (x0, y0), (x1, y1) = ECSI_LAYOUT[row[1]], ECSI_LAYOUT[row[2]]
+        start, end = _edge_point(x0, y0, x1, y1), _edge_point(x1, y1, x0, y0)
+        sig = bool(row.significant)
+        ax.annotate("", xy=end, xytext=start, zorder=1,
+                    arrowprops=dict(arrowstyle="-|>", lw=1.6 if sig else 1.0, color=PALETTE[0] if sig else "#999999",
+                                    linestyle="-" if sig else (0, (4, 3)), shrinkA=0, shrinkB=1))
+        mx, my = start[0] + 0.5 * (end[0] - start[0]), start[1] + 0.5 * (end[1] - start[1])
+        ax.text(mx, my, f"{row.estimate:.2f}".replace("-", "−"), ha="center", va="center", fontsize=9,
+                color="#000000" if sig else "#777777", zorder=4,
+                bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none"))
+    ax.set_xlim(-0.6, 4.65)
+    ax.set_ylim(-0.35, 2.35)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def total_effects_chart(effects: pd.DataFrame, targets=("satisfaction", "loyalty"), ax=None):
+    """Total effects (standardized, all paths counted) of each construct on each of ``targets`` with
+    their 95% percentile intervals, one colour per target. ``effects`` is ``ECSIReport.effects``."""
+    rows = effects[effects["to"].isin(list(targets))]
+    sources = list(dict.fromkeys(rows.sort_values("total", ascending=False)["from"]))
+    ax = new_axes("What moves satisfaction and loyalty: total effects (95% intervals)",
+                  "total effect (standard deviations of the target per standard deviation)", "construct", ax=ax,
+                  figsize=(7.5, 0.5 * len(sources) + 1.8))
+    y = np.arange(len(sources), dtype=float)
+    width = 0.7 / len(targets)
+    for k, target in enumerate(targets):
+        sub = rows[rows["to"] == target].set_index("from").reindex(sources)
+        pos = y - 0.35 + width * (k + 0.5)
+        err = np.vstack([sub["total"] - sub["total_lower"], sub["total_upper"] - sub["total"]])
+        ax.errorbar(sub["total"], pos, xerr=err, fmt="o", color=PALETTE[k % len(PALETTE)], capsize=3,
+                    label=f"on {_label(target)}")
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_yticks(y, [_label(c) for c in sources])
+    ax.invert_yaxis()
+    ax.legend(title="total effect", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax
+
+
+def _label_clear_of_points(ax, xs, ys, texts, fontsize: int = 8, clearance: float = 12.0) -> None:
+    """Label each point where its label covers no other label and no point (with ``clearance`` pixels
+    around each point, room for a ring): right above, right below, left above or left below the point,
+    the first that is free (else right above)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    pts = ax.transData.transform(np.column_stack([xs, ys]))
+    placed = []
+    for i in sorted(range(len(texts)), key=lambda k: -float(ys[k])):
+        for dx, dy, ha in ((9, 5, "left"), (9, -13, "left"), (-9, 5, "right"), (-9, -13, "right"), (9, 5, "left")):
+            ann = ax.annotate(str(texts[i]), (xs[i], ys[i]), textcoords="offset points", xytext=(dx, dy), ha=ha,
+                              fontsize=fontsize)
+            box = ann.get_window_extent(renderer)
+            hits_point = any(box.x0 - clearance <= px <= box.x1 + clearance and box.y0 - clearance <= py <= box.y1 + clearance
+                             for j, (px, py) in enumerate(pts) if j != i)
+            if not hits_point and not any(box.overlaps(b) for b in placed):
+                break
+            ann.remove()
+        else:
+            ann = ax.annotate(str(texts[i]), (xs[i], ys[i]), textcoords="offset points", xytext=(9, 5), fontsize=fontsize)
+            box = ann.get_window_extent(renderer)
+        placed.append(box)
+
+
+def ipma_chart(ipma: pd.DataFrame, target: str = "loyalty", ax=None):
+    """Importance-performance map of a path model (Ringle & Sarstedt 2016): each construct's
+    performance (mean score, 0-100) against its importance for ``target`` (points of the target per
+    point of performance), both with their 95% intervals; dashed lines at the medians, the quadrants
+    named, the construct to improve first ringed. ``ipma`` is ``ECSIReport.ipma``."""
+    ax = new_axes(f"Importance-performance map for {_label(target)}", "performance (mean score, 0 to 100)",
+                  f"importance (points of {_label(target)} per point)", ax=ax, figsize=(7.5, 4.8))
+    xerr = np.vstack([ipma["performance"] - ipma["performance_lower"], ipma["performance_upper"] - ipma["performance"]])
+    yerr = np.vstack([ipma["importance"] - ipma["importance_lower"], ipma["importance_upper"] - ipma["importance"]])
+    ax.errorbar(ipma["performance"], ipma["importance"], xerr=xerr, yerr=yerr, fmt="o", color=PALETTE[0],
+                ecolor="#9fb6cc", capsize=2, zorder=3, label="construct (95% intervals)")
+    first = ipma[ipma["improve_first"]]
+    if not first.empty:
+        ax.scatter(first["performance"], first["importance"], s=240, facecolors="none", edgecolors="#000000",
+                   linewidths=1.5, label="improve first", zorder=4)
+    ax.margins(x=0.2, y=0.18)
+    _label_clear_of_points(ax, ipma["performance"].to_numpy(), ipma["importance"].to_numpy(),
+                           [_label(c) for c in ipma["construct"]])
+    ax.axvline(float(ipma["performance"].median()), color="#888888", ls="--", lw=0.9)
+    ax.axhline(float(ipma["importance"].median()), color="#888888", ls="--", lw=0.9)
+    for text, x, y, ha, va in (("concentrate here", 0.02, 0.98, "left", "top"),
+                               ("keep up the good work", 0.98, 0.98, "right", "top"),
+                               ("low priority", 0.02, 0.02, "left", "bottom"),
+                               ("possible overkill", 0.98, 0.02, "right", "bottom")):
+        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="#666666", style="italic")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax

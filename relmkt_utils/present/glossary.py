@@ -124,6 +124,43 @@ TERMS: tuple[Term, ...] = (
          "Martilla & James (1977): each component placed by how much it matters to customers (importance) and how "
          "well the firm does on it (performance); the one that matters much and performs below the others is "
          "improved first ('concentrate here').", "", ("importance-performance",)),
+    Term("ecsi", "customer-satisfaction index model (ACSI, ECSI)", "顾客满意度指数模型",
+         "The model behind the national indices of customer satisfaction, the American ACSI (Fornell et al. 1996) and "
+         "the European ECSI (Tenenhaus et al. 2005): the firm's image and the customers' expectations shape the quality "
+         "and the value they perceive (感知质量, 感知价值), these shape their satisfaction (顾客满意度), and "
+         "satisfaction, with the handling of complaints, earns their loyalty (顾客忠诚).", "",
+         ("customer-satisfaction index", "ECSI", "ACSI")),
+    Term("pls_pm", "PLS path model (PLS-PM)", "偏最小二乘路径模型",
+         "A model of constructs that a survey measures with several items each (image, quality, satisfaction, "
+         "loyalty) and of how they act on each other. Each construct's score is a weighted sum of its items, the "
+         "weights chosen so that the scores predict their neighbours in the model; the paths are regressions of each "
+         "construct on the constructs pointing at it (Wold 1982; Lohmöller 1989; Tenenhaus et al. 2005).",
+         r"\eta_j = \sum_k w_{jk} x_{jk}, \qquad \eta_j = \sum_{i \to j} \beta_{ij}\,\eta_i + \zeta_j",
+         ("PLS path model", "PLS path modeling", "partial least squares")),
+    Term("composite_reliability", "composite reliability", "组合信度",
+         "How reliably a construct's items measure it together, each weighted by its loading; 0.70 or more is the "
+         "usual bar, and above 0.95 the items may only repeat each other (Jöreskog 1971; Hair et al. 2019).",
+         r"\rho_c = \frac{(\sum_k \lambda_k)^2}{(\sum_k \lambda_k)^2 + \sum_k (1 - \lambda_k^2)}",
+         ("composite reliability",)),
+    Term("ave", "average variance extracted (AVE)", "平均方差抽取量",
+         "The share of its items' variance that a construct explains, the mean of the squared loadings; at least 0.50 "
+         "means the construct explains more of its items than error does (convergent validity, 收敛效度; Fornell & "
+         "Larcker 1981).", r"\text{AVE} = \frac{1}{k}\sum_k \lambda_k^2", ("average variance extracted", "AVE")),
+    Term("htmt", "heterotrait-monotrait ratio (HTMT)", "异质-单质比率",
+         "Whether customers tell two constructs apart (discriminant validity, 区别效度): the mean correlation of the "
+         "items of two different constructs over the mean correlation of the items within each. Below 0.85, or 0.90 "
+         "for constructs close in meaning, they are distinct (Henseler, Ringle & Sarstedt 2015).",
+         r"\text{HTMT}_{ij} = \bar r_{ij} / \sqrt{\bar r_{ii}\,\bar r_{jj}}", ("HTMT", "heterotrait-monotrait")),
+    Term("total_effect", "direct, indirect and total effects", "直接效应 / 间接效应 / 总效应",
+         "A construct acts on another directly (its path) and indirectly, through the constructs between them "
+         "(mediators, 中介效应); the total effect adds both: how far the target moves when the construct moves, all "
+         "paths counted. The part running through one mediator M is the effect on M times M's effect on the target.",
+         r"T = B + B^2 + \dots = (I - B)^{-1} - I", ("total effect", "indirect effect")),
+    Term("ipma", "importance-performance map analysis (IPMA)", "重要性-绩效矩阵分析",
+         "The importance-performance map of a path model (Ringle & Sarstedt 2016): a construct's importance is its "
+         "total effect on the target in points of the target per point of the construct (both scored 0 to 100), its "
+         "performance its mean score from 0 to 100; the construct that matters much and scores low is improved first.",
+         "", ("importance-performance map",)),
     Term("hit_rate", "hit rate", "命中率",
          "The share of choices in which customers took the offer the model rates highest; choosing at random gives "
          "one over the number of offers.", "", ("hit rate",)),
@@ -210,7 +247,8 @@ class Concept:
 CONCEPTS: tuple[Concept, ...] = (
     Concept("Kotler's customer delivered value", "客户让渡价值",
             (("02_delivered_value", "value and cost components, delivered value and what drives satisfaction and "
-              "choice"),), "delivered_value"),
+              "choice; on the real surveys satisfaction and mobi, the customer-satisfaction index model (ECSI): "
+              "quality and value received, satisfaction and the loyalty it earns"),), "delivered_value"),
     Concept("Berry's three levels of relationship marketing", "财务 / 社会 / 结构层次",
             (("01_loyalty_measurement", "survival to dropout by relationship level"),
              ("02_delivered_value", "delivered value and dropout by relationship level"),

@@ -20,7 +20,7 @@ For a report (notebook 02): ``labels`` (plain names of components, attributes an
 ``levers`` (the share simulator with relative revenue and the sign of each lever), ``tastes`` (the
 mixed logit in two stages, WTP with the simulation error).
 """
-from . import labels, levers, measurement, tastes, wtp
+from . import labels, levers, measurement, pls, tastes, wtp
 from .behaviour import (
     coefficient_table,
     delivered_value_by_level,
@@ -93,7 +93,7 @@ __all__ = [
     "standardized_coefficients", "value_retention_frame", "value_scores", "weight_shares",
     "willingness_to_pay", "wtp_delta",
     "coefficient_table", "driver_table", "dropout_summary", "hazard_table", "improvement_priority", "top_driver",
-    "labels", "levers", "measurement", "tastes", "wtp",
+    "labels", "levers", "measurement", "pls", "tastes", "wtp",
     "MixedLogit", "MixedLogitResults", "fit_mixed_logit", "halton", "halton_normal", "mixed_logit_table", "mixed_logit_wtp", "published_electricity",
     "simulate_mixed_logit",
     "ECSIReport", "PathModel", "PLSResults", "ecsi_analysis", "ecsi_model", "fit_pls",

@@ -13,9 +13,12 @@ Sections and what they need:
 
 A survey that declares its own constructs in dataset.yml (``survey_items``, e.g. the ECSI model's image,
 expectations, perceived quality, perceived value, satisfaction and loyalty) does not measure Kotler's
-components: the Kotler sections say so, and a section on such a survey needs
-:func:`needs_declared_survey` (the ECSI section, "delivered value on a real survey", is to be added with
-its runs; it is not part of this spec yet).
+components: the Kotler sections say so, and section 5, delivered value on a real survey (the
+customer-satisfaction index model, :func:`relmkt_utils.value.pls.ecsi.ecsi_analysis`), runs instead
+(:func:`needs_ecsi_survey`): ``ecsi`` (the model and its measurement quality), ``ecsi_drivers`` (what
+drives satisfaction and loyalty, and how much runs through satisfaction) and ``ecsi_ipma`` (where the
+next euro of improvement goes). Its answer keys (``ecsi_*``) and the Kotler sections' never meet in one
+run, so each run's answer has at most seven sentences.
 
 Each reason a section is left out is listed once: the survey sections under ``measurement``, the choice
 sections under ``choice``, dropout and levels under ``behaviour``; their companions are not listed again.
@@ -24,7 +27,8 @@ from __future__ import annotations
 
 from ...value.drivers import OUTCOMES
 from ...value.measurement import kotler_components
-from ..findings import Findings
+from ...value.pls.ecsi import ECSI_REQUIRED
+from ..findings import Findings, capital
 from ..readings import Reading
 from ..tables import fmt
 from . import Check, Section, Spec, all_of, at_least, needs_table, needs_truth, one_of
@@ -58,7 +62,24 @@ def needs_declared_survey(ds, parameters) -> str | None:
     if getattr(ds, "survey", None) is None:
         return "the dataset has no survey"
     if not (ds.meta.get("survey_items") or {}).get("constructs"):
-        return "its survey declares no constructs (survey_items in dataset.yml)"
+        if kotler_components(ds.survey)["value"]:
+            return ("its survey measures Kotler's value and cost components, not the constructs of the "
+                    "customer-satisfaction index model")
+        return "its survey does not say which items measure which construct"
+    return None
+
+
+def needs_ecsi_survey(ds, parameters) -> str | None:
+    """A survey with declared constructs (:func:`needs_declared_survey`) among which are the six the ECSI
+    model cannot do without (image, expectations, perceived quality, perceived value, satisfaction, loyalty)."""
+    reason = needs_declared_survey(ds, parameters)
+    if reason:
+        return reason
+    declared = ds.meta["survey_items"]["constructs"]
+    missing = [c for c in ECSI_REQUIRED if c not in declared]
+    if missing:
+        return ("its survey does not measure " + ", ".join(c.replace("_", " ") for c in missing)
+                + ", which the customer-satisfaction index model needs")
     return None
 
 
@@ -84,6 +105,7 @@ def needs_levels(ds, parameters) -> str | None:
 
 
 SURVEY = needs_kotler_survey
+ECSI = needs_ecsi_survey
 DROPOUT = all_of(needs_kotler_survey, needs_table("transactions"))
 CHOICES = needs_table("choices")
 
@@ -101,6 +123,9 @@ SECTIONS = (
     Section("levels", "delivered value by relationship level (section 4a)", all_of(DROPOUT, needs_levels),
             listed=False),
     Section("behaviour_truth", "dropout beside the truth", all_of(needs_truth, DROPOUT), listed=False),
+    Section("ecsi", "delivered value on a real survey: the customer-satisfaction index model (section 5)", ECSI),
+    Section("ecsi_drivers", "what drives satisfaction and loyalty (section 5b)", ECSI, listed=False, after=("ecsi",)),
+    Section("ecsi_ipma", "where the next euro of improvement goes (section 5c)", ECSI, listed=False, after=("ecsi",)),
 )
 
 
@@ -135,6 +160,48 @@ def _hazard_sentence(finding) -> str:
     return lead + ": one point more goes with a dropout hazard {value} as high{interval}."
 
 
+#: The usual bars of the measurement model (relmkt_utils.value.pls.quality.THRESHOLDS).
+HTMT_DISTINCT, HTMT_SIMILAR, LOADING_BAR, LOADING_DROP = 0.85, 0.90, 0.708, 0.40
+#: "Much of" image's effect on loyalty runs through satisfaction when more than this share does.
+HALF = 0.5
+
+
+def _reliable_sentence(finding, context) -> str:
+    bars = ("the usual bars of reliability and convergent validity (Cronbach's alpha and composite reliability at "
+            "least 0.70, average variance extracted, AVE, at least 0.50)")
+    if finding.value >= context.get("n", 0):
+        return "All {value} constructs measured by several items meet " + bars + "."
+    verb = "falls" if context.get("n", 0) - finding.value == 1 else "fall"
+    return "{value} of the {n:count} constructs measured by several items meet " + bars + "; {unreliable} " + verb + \
+        " short."
+
+
+def _htmt_sentence(finding) -> str:
+    verdict = (": below 0.85, so customers tell every pair of constructs apart." if finding.value < HTMT_DISTINCT
+               else ": between 0.85 and 0.90, distinct only for constructs as close in meaning as these."
+               if finding.value < HTMT_SIMILAR else ": 0.90 or more, so customers answer their items as if they asked "
+               "about one thing.")
+    return ("The two constructs customers tell apart least, {pair}, have a heterotrait-monotrait ratio (HTMT) of "
+            "{value}{interval}" + verdict)
+
+
+def _loading_sentence(finding) -> str:
+    verdict = (": it scarcely measures its construct." if finding.value < LOADING_DROP
+               else ", below the usual 0.708 (its construct explains less than half of its answers)."
+               if finding.value < LOADING_BAR else ", above the usual 0.708.")
+    return "The weakest item, {item}{wording}, loads {value}{interval} on its construct" + verdict
+
+
+def _improve_sentence(finding, context) -> str:
+    if context.get("quadrant") == "concentrate here":
+        return ("Where the next euro goes: improve {construct} first. It matters for loyalty — each point more on its "
+                "0–100 score goes with {value} more{interval} — and customers rate it {performance:number} of 100, "
+                "below the median of the constructs ({median:number}).")
+    return ("No construct is both important for loyalty and rated below the others: the one the map puts first, "
+            "{construct} (rated {performance:number} of 100, below the median), adds only {value} per point of its "
+            "score{interval}, while {top}, the most important, is already rated above the median.")
+
+
 SENTENCES = {
     "cronbach_alpha_min": _alpha_sentence,
     "delivered_value_mean": "On a scale from −6 to 6, surveyed customers perceive on average a delivered value "
@@ -163,6 +230,22 @@ SENTENCES = {
                      "{never:share} of these never bought after answering the survey.",
     "hr_delivered_value": _hazard_sentence,
     "dv_level_gap": "Structural customers perceive {value} more delivered value than financial ones{interval}.",
+    # section 5: the customer-satisfaction index model
+    "ecsi_constructs_reliable": _reliable_sentence,
+    "ecsi_htmt_max": _htmt_sentence,
+    "ecsi_loading_min": _loading_sentence,
+    "ecsi_satisfaction_driver_effect": "Of the constructs of the customer-satisfaction index model, {driver} drives "
+                                       "satisfaction most: customers who rate it one standard deviation higher (a "
+                                       "typical difference between two customers) are {value} standard deviations "
+                                       "more satisfied{interval}, counting its paths through the other constructs "
+                                       "(its total effect).",
+    "ecsi_loyalty_driver_effect": "Loyalty moves most with {driver}: {value} standard deviations per standard "
+                                  "deviation{interval}.",
+    "ecsi_r2_satisfaction": "The model explains {value} of the differences in satisfaction between customers"
+                            "{interval} and {loyalty:share} of those in loyalty.",
+    "ecsi_share_via_satisfaction": "Of image's total effect on loyalty ({total:number}), {value} runs through "
+                                   "satisfaction{interval}; the rest ({direct:number}) is its direct effect.",
+    "ecsi_improve_first_importance": _improve_sentence,
 }
 
 
@@ -201,9 +284,56 @@ def _costs_negative(f: Findings) -> bool:
     return bool(present) and all(_v(f, k) < 0 for k in present)
 
 
+def _improve_ecsi_status(f: Findings, status: str) -> bool:
+    found = f.get("ecsi_improve_first_importance")
+    return found is not None and found.status == status
+
+
 def _improve_status(f: Findings, status: str) -> bool:
     found = f.get("top_improvement_driver")
     return found is not None and found.status == status
+
+
+def _ecsi_quadrant(f: Findings, concentrate: bool) -> bool:
+    quadrant = _v(f, "ecsi_improve_first_quadrant")
+    return quadrant is not None and (quadrant == "concentrate here") == concentrate
+
+
+def _via_interval(f: Findings) -> tuple[float, float]:
+    lower, upper = _interval(f, "ecsi_share_via_satisfaction")
+    if lower is None:
+        raise KeyError("ecsi_share_via_satisfaction")
+    return lower, upper
+
+
+def _unreliable_text(f: Findings) -> str:
+    return (f"{capital(_v(f, 'ecsi_unreliable'))} are measured less well than the bars ask: their items agree less "
+            "with each other, or the construct explains less than half of its items' answers, so their scores carry "
+            "more noise. Noise blurs the paths to and from these constructs: read their coefficients as rough, and "
+            "reword their items before the next survey.")
+
+
+def _not_distinct_text(f: Findings) -> str:
+    pairs = _v(f, "ecsi_not_distinct")
+    return (f"Customers do not tell {pairs} (HTMT 0.90 or more): they answer these items as if they asked about "
+            "one thing. The model still splits their effects between them, but that split rests on little; read "
+            "a strong path between two such constructs as saying partly that they are the same, and their separate "
+            "effects on satisfaction and loyalty with care.")
+
+
+def _weak_item_text(f: Findings) -> str:
+    return (f"{capital(_v(f, 'ecsi_weakest_item'))} asks something other than its construct's other items: an item "
+            "that loads below 0.40 scarcely measures its construct, and Hair et al. (2019) advise dropping it. The "
+            "model here keeps the published items, so that its numbers compare with the published ones; the "
+            "construct's score rests on its other items.")
+
+
+def _improve_none_text(f: Findings) -> str:
+    return (f"The map has no construct in \"concentrate here\": every construct that matters much for loyalty is "
+            f"already rated above the median. {capital(_v(f, 'ecsi_improve_first'))} comes first only because it is "
+            f"rated below the median, and it matters little for loyalty. The next euro buys more loyalty where "
+            f"importance is high — {_v(f, 'ecsi_most_important')} moves loyalty most per point — provided a point "
+            "there costs no more than elsewhere.")
 
 
 READINGS = (
@@ -349,6 +479,83 @@ READINGS = (
             lambda f: _interval(f, "hr_structural")[1] < 1,
             "With delivered value held fixed, structural bonds still go with later dropout: the bonds keep "
             "customers beyond what they perceive in value, by raising the cost of switching."),
+    # ecsi: the customer-satisfaction index model and its measurement
+    Reading("ecsi-reliable", "ecsi", "every construct measured by several items meets the bars of alpha, composite "
+            "reliability and AVE", lambda f: _v(f, "ecsi_constructs_reliable") >= _v(f, "ecsi_constructs_measured"),
+            "Each construct's items agree with each other, so its score measures it reliably. The bars are "
+            "conventions (Nunnally for alpha, Fornell & Larcker for AVE): far above them a scale is sound, near them "
+            "it is only acceptable."),
+    Reading("ecsi-unreliable", "ecsi", "some construct measured by several items misses the bar of alpha, "
+            "composite reliability or AVE", lambda f: _v(f, "ecsi_constructs_reliable") < _v(f, "ecsi_constructs_measured"),
+            _unreliable_text),
+    Reading("ecsi-weak-item", "ecsi", "an item loads below 0.40 on its construct",
+            lambda f: _v(f, "ecsi_loading_min") < LOADING_DROP, _weak_item_text),
+    Reading("ecsi-distinct", "ecsi", "every pair of constructs has an HTMT below 0.85",
+            lambda f: _v(f, "ecsi_htmt_max") < HTMT_DISTINCT,
+            "Customers tell every pair of constructs apart (every HTMT below 0.85), so each path below is an effect "
+            "between two different things."),
+    Reading("ecsi-similar", "ecsi", "the largest HTMT lies between 0.85 and 0.90",
+            lambda f: HTMT_DISTINCT <= _v(f, "ecsi_htmt_max") < HTMT_SIMILAR,
+            "The closest pair of constructs passes only the bar for constructs close in meaning (0.90), not the strict "
+            "one (0.85): their separate effects below rest on a thinner line between them."),
+    Reading("ecsi-not-distinct", "ecsi", "some pair of constructs has an HTMT of 0.90 or more",
+            lambda f: _v(f, "ecsi_htmt_max") >= HTMT_SIMILAR, _not_distinct_text),
+    # ecsi_drivers
+    Reading("ecsi-value-drives", "ecsi_drivers", "perceived quality or perceived value drives satisfaction most",
+            lambda f: _v(f, "ecsi_satisfaction_driver") in ("perceived quality", "perceived value"),
+            lambda f: f"What customers get for what they give drives their satisfaction most, as Kotler's customer "
+                      f"delivered value (客户让渡价值) has it: perceived quality is the value they receive, perceived "
+                      f"value sets it against the price they pay. Here {_v(f, 'ecsi_satisfaction_driver')} leads."),
+    Reading("ecsi-image-drives", "ecsi_drivers", "image or expectations drive satisfaction most",
+            lambda f: _v(f, "ecsi_satisfaction_driver") in ("image", "expectations"),
+            lambda f: f"Satisfaction moves most with {_v(f, 'ecsi_satisfaction_driver')}, a judgement customers bring "
+                      "to the purchase, more than with the quality and value they then receive: the firm's reputation "
+                      "colours how its delivered value is judged."),
+    Reading("ecsi-expectations-indirect", "ecsi_drivers", "the direct path from expectations to satisfaction has a "
+            "95% interval that includes 0",
+            lambda f: _interval(f, "ecsi_path_expectations_satisfaction")[0] <= 0
+            <= _interval(f, "ecsi_path_expectations_satisfaction")[1],
+            "Expectations raise satisfaction only through the quality and value customers then perceive: their direct "
+            "path is indistinguishable from 0. High expectations do not satisfy by themselves; what customers then "
+            "receive does."),
+    Reading("ecsi-loyalty-beyond", "ecsi_drivers", "the model explains less than half of the differences in loyalty",
+            lambda f: _v(f, "ecsi_r2_loyalty") < HALF,
+            "More than half of the differences in loyalty lie outside the model. Satisfaction and image do not keep "
+            "customers on their own: switching costs, contracts and habits — Berry's structural bonds (结构层次) — "
+            "keep them too, and this survey does not ask about them."),
+    Reading("ecsi-via-most", "ecsi_drivers", "the 95% interval of the share of image's effect on loyalty through "
+            "satisfaction lies above 50%", lambda f: _via_interval(f)[0] > HALF,
+            "Most of what a good image does for loyalty it does by satisfying customers: image pays off only where "
+            "the experience confirms it."),
+    Reading("ecsi-via-half", "ecsi_drivers", "the 95% interval of the share of image's effect on loyalty through "
+            "satisfaction includes 50%", lambda f: _via_interval(f)[0] <= HALF <= _via_interval(f)[1],
+            "About half of image's effect on loyalty runs through satisfaction, and about half is direct: a reputable "
+            "firm keeps customers both by satisfying them and because they trust it even when one experience "
+            "disappoints."),
+    Reading("ecsi-via-little", "ecsi_drivers", "the 95% interval of the share of image's effect on loyalty through "
+            "satisfaction lies below 50%", lambda f: _via_interval(f)[1] < HALF,
+            "Image keeps customers mostly directly, not by satisfying them: trust in the firm's name holds them even "
+            "where their experience is ordinary."),
+    # ecsi_ipma
+    Reading("ecsi-improve-clear", "ecsi_ipma", "the construct to improve first is important and rated low, both "
+            "intervals clear of the map's median lines",
+            lambda f: f.ok("ecsi_improve_first_importance") and _ecsi_quadrant(f, True),
+            lambda f: f"{capital(_v(f, 'ecsi_improve_first'))} is clearly in \"concentrate here\": it matters more "
+                      "for loyalty than most constructs and customers rate it lower. Constructs in \"possible "
+                      "overkill\" are rated well but matter little, so effort there could move to it."),
+    Reading("ecsi-improve-unclear", "ecsi_ipma", "the construct to improve first lies in \"concentrate here\", but an "
+            "interval crosses a median line", lambda f: _improve_ecsi_status(f, "caution"),
+            "The map's choice is not sharp: within the sampling error the construct could sit on the other side of a "
+            "median line. Read the map as a short list — the constructs near the crossing of the lines — rather "
+            "than as one winner, and let the cost of a point more of each decide between them."),
+    Reading("ecsi-improve-none", "ecsi_ipma", "no construct lies in \"concentrate here\"",
+            lambda f: _ecsi_quadrant(f, False), _improve_none_text),
+    Reading("ecsi-next-euro", "ecsi_ipma", "the map names a construct to improve first",
+            lambda f: f.get("ecsi_improve_first_importance") is not None
+            and f.get("ecsi_improve_first_importance").value is not None,
+            "The map ranks points of performance, not euros: which euro buys most loyalty also depends on what a point "
+            "more of each construct costs, which a survey cannot tell. Set each construct's importance beside the cost "
+            "of raising its score by a point."),
 )
 
 
@@ -359,15 +566,18 @@ PARAMETERS = {
     "inactivity_weeks": Check(lambda v: v > 0, "must be above 0 weeks"),
     "mxl_draws": Check(lambda v: v == 0 or v >= 50, "must be 0 (no mixed logit) or at least 50 draws"),
     "seed": at_least(0),
+    "ecsi_bootstrap": at_least(100, " resamples for the percentile intervals of the satisfaction-index model"),
 }
 
 SPEC = Spec(
     notebook="02_delivered_value",
-    question="Which value and cost components drive satisfaction, choice and retention, and what is each worth to "
-             "customers?",
+    question="Which value and cost components drive satisfaction, choice, loyalty and retention, what is each worth to "
+             "customers, and where should the next euro of improvement go?",
     sections=SECTIONS,
     answer=("delivered_value_mean", "top_improvement_driver", "hr_delivered_value", "wtp_most_valued",
-            "choice_hit_rate", "simulated_share_change", "mxl_opposite_most_valued"),
+            "choice_hit_rate", "simulated_share_change", "mxl_opposite_most_valued",
+            "ecsi_satisfaction_driver_effect", "ecsi_loyalty_driver_effect", "ecsi_r2_satisfaction",
+            "ecsi_share_via_satisfaction", "ecsi_improve_first_importance"),
     sentences=SENTENCES,
     readings=READINGS,
     parameters=PARAMETERS,
