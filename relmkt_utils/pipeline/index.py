@@ -7,7 +7,12 @@ with the reason), three to five headline numbers with plain names and units (:da
 order of preference: the first five the run produced; a number it did not produce is left out, never
 shown as "None", and the next one takes its place), and links to the reader's
 report, the report with code and the executed notebook. Every value shown comes from a config or a
-run and is escaped.
+run and is escaped, and a link is emitted only when it is a relative path ``<run>/<file>`` of plain
+characters (:func:`safe_href`): an entry can never carry a ``javascript:`` or outside link. A run whose
+last attempt failed while an earlier report was kept says so beside the links.
+
+The entries come from :func:`relmkt_utils.pipeline.batch.collect`, which rebuilds them from the run
+folders' own records, never from an older ``index.json``.
 """
 from __future__ import annotations
 
@@ -66,12 +71,30 @@ HEADLINES = {
                                      "8-12, regular cohort (MAPE)", "percent")],
 }
 MAX_HEADLINES = 5
-BADGES = {"full": "full", "partial": "partial", "failed": "failed", "invalid": "not run", "interrupted": "interrupted"}
+BADGES = {"full": "full", "partial": "partial", "failed": "failed", "invalid": "not run", "interrupted": "interrupted",
+          "unverified": "unverified"}
+KEPT_WORDS = {"ok": "it finished ok", "failed": "it failed too", "interrupted": "it was interrupted",
+              "invalid": "it did not run", "unverified": "written by an earlier relmkt"}
+_HREF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}$")
+
+
+def safe_href(target) -> str | None:
+    """``target`` when it is a relative link to a file of a run folder (``<run>/<file>``, plain
+    characters, no scheme, no ``..``); None otherwise."""
+    if isinstance(target, str) and _HREF.match(target) and ".." not in target:
+        return target
+    return None
 
 
 def notebook_question(path: Path) -> str:
-    """The notebook's title (first ``#`` heading), or its file name."""
+    """The notebook's title (first ``#`` heading), or its file name (a file that is not a regular
+    file, a named pipe say, is not opened)."""
+    import os
+    import stat
+
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return path.stem
         nb = nbformat.read(str(path), as_version=4)
     except Exception:
         return path.stem
@@ -108,12 +131,18 @@ def _metrics(result) -> str:
 
 def _run(result) -> str:
     b = badge(result)
-    links = [f"<a href='{html.escape(target)}'>{label}</a>" for target, label in
-             ((result.html, "report"), (result.html_full, "with code"), (result.ipynb, "notebook"),
-              *((t, Path(t).name) for t in getattr(result, "tables", []) or [])) if target]
+    links = [f"<a href='{html.escape(href)}'>{html.escape(label)}</a>" for href, label in
+             ((safe_href(result.html), "report"), (safe_href(result.html_full), "with code"),
+              (safe_href(result.ipynb), "notebook"),
+              *((safe_href(t), Path(str(t)).name) for t in getattr(result, "tables", []) or [])) if href]
     reasons = ""
     if result.error:
         reasons += f"<p class='reason'>{html.escape(result.error)}</p>"
+    kept = getattr(result, "kept_report", None)
+    if kept and links:
+        how = KEPT_WORDS.get(kept, "")
+        reasons += (f"<p class='dim'>This attempt did not replace the run's last report, which is kept and linked "
+                    f"below{' (' + how + ')' if how else ''}.</p>")
     if result.warnings:
         items = "".join(f"<li>{html.escape(str(w))}</li>" for w in result.warnings)
         reasons += (f"<details><summary>{len(result.warnings)} thing{'s' if len(result.warnings) != 1 else ''} "
@@ -150,7 +179,7 @@ h1 {{ font-size: 1.6rem; margin-bottom: 0.2rem; }} h2 {{ font-size: 1.2rem; marg
 .badge {{ display: inline-block; font-size: 0.75rem; font-weight: 700; border-radius: 3px; padding: 0.05rem 0.4rem;
           text-transform: uppercase; letter-spacing: 0.03em; }}
 .badge.full {{ background: #e3f3e6; color: #1b5e20; }} .badge.partial {{ background: #fff4d6; color: #7a5200; }}
-.badge.failed, .badge.invalid, .badge.interrupted {{ background: #fde6e6; color: #b71c1c; }}
+.badge.failed, .badge.invalid, .badge.interrupted, .badge.unverified {{ background: #fde6e6; color: #b71c1c; }}
 ul.metrics {{ list-style: none; padding: 0; margin: 0.4rem 0; display: flex; flex-wrap: wrap; gap: 0.3rem 1.6rem; }}
 ul.metrics .value {{ font-weight: 700; font-variant-numeric: tabular-nums; }}
 .reason {{ color: #b71c1c; white-space: pre-wrap; font-size: 0.85rem; margin: 0.3rem 0; }}
