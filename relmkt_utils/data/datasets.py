@@ -192,7 +192,9 @@ def read_meta(folder: Path) -> tuple[dict, list[Problem]]:
     elif isinstance(meta.get("extras"), dict):
         for extra in meta["extras"]:
             if not (isinstance(extra, str) and EXTRA_NAME.match(extra)) or extra in TABLE_NAMES:
-                problems.append(_problem("dataset.yml", "yaml_extras_name", column="extras",
+                why = ("YAML reads it as a number: quote it" if isinstance(extra, (int, float)) else
+                       "a canonical table is not an extra" if extra in TABLE_NAMES else "")
+                problems.append(_problem("dataset.yml", "yaml_extras_name", column="extras", detail=why,
                                          values=shown_values([extra])))
     figures = meta.get("source_figures")
     if figures is not None and not (isinstance(figures, dict) and all(

@@ -338,9 +338,32 @@ def import_orders(source, out, *, customer_col: str, date_col: str, date_format:
     """Import a raw order or order-line export into the dataset folder ``out`` (module docstring).
 
     Every problem with the settings or the file is a :class:`~relmkt_utils.core.errors.DataError`
-    sentence; nothing is written unless the import succeeds, and ``out`` must not exist or be empty.
+    sentence; nothing is written unless the import succeeds. ``out`` must not exist, be empty, or be an
+    unchanged earlier import (replaced whole); an import to ``out`` while another runs is refused.
     Returns the :class:`ImportReport`.
     """
+    out = Path(os.path.abspath(out))
+    check_path_text(str(out), "the output folder")
+    _check_out(Path(source), out)                  # early, before reading anything
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PathError(os_error_sentence(exc, f"the folder {out.parent}", "create")) from None
+    with output_lock(out, "import"):              # a second import to ``out`` is refused while this one runs
+        return _import_orders(source, out, customer_col=customer_col, date_col=date_col, date_format=date_format,
+                              dayfirst=dayfirst, order_col=order_col, amount_col=amount_col,
+                              quantity_col=quantity_col, price_col=price_col, returns=returns, currency=currency,
+                              time_unit=time_unit, attributes=attributes, name=name, description=description,
+                              licence=licence, encoding=encoding)
+
+
+def _import_orders(source, out, *, customer_col: str, date_col: str, date_format: str | None = None,
+                   dayfirst: bool = False, order_col: str | None = None, amount_col: str | None = None,
+                  quantity_col: str | None = None, price_col: str | None = None, returns: str = "drop",
+                  currency: str = "EUR", time_unit: str = "week", attributes=(), name: str | None = None,
+                  description: str | None = None, licence: str = "the owner's data: not for redistribution",
+                  encoding: str | None = None) -> ImportReport:
+    """:func:`import_orders` under the lock of ``out``."""
     source, out = Path(source), Path(out)
     check_path_text(str(source), "the source")
     check_settings(dict(customer_col=customer_col, date_col=date_col, date_format=date_format, dayfirst=dayfirst,
@@ -457,20 +480,24 @@ def import_orders(source, out, *, customer_col: str, date_col: str, date_format:
     if extra:
         meta["extras"] = {"returns": "returned amounts per customer and day (positive numbers), kept apart"}
     dataset = Dataset(name=meta["name"], meta=meta, customers=customers, transactions=tx, extras=extra)
-    write_dataset(dataset, out, source)
+    write_dataset(dataset, out, source, locked=True)
     return ImportReport(out, counts, examples, totals, len(customers), len(tx), notes)
 
 
-def write_dataset(dataset: Dataset, out: Path, source: Path | None = None, writer: str = WRITER) -> None:
+def write_dataset(dataset: Dataset, out: Path, source: Path | None = None, writer: str = WRITER,
+                  locked: bool = False) -> None:
     """Write ``dataset`` to the folder ``out``: staged beside it, validated, marked complete and
-    renamed into place, under the lock of ``out`` (see the module docstring). Nothing is left
-    behind on failure, and a second writer to ``out`` is refused."""
+    renamed into place, under the lock of ``out`` (taken here unless the caller holds it:
+    ``locked``); see the module docstring. Nothing is left behind on failure, and a second writer
+    to ``out`` is refused."""
     out = Path(os.path.abspath(out))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PathError(os_error_sentence(exc, f"the folder {out.parent}", "create")) from None
-    with output_lock(out, "import"):
+    from contextlib import nullcontext
+
+    with nullcontext() if locked else output_lock(out, "import"):
         replace = _check_out(source, out)
         for leftover in out.parent.glob(f".{out.name}.relmkt-staging-*"):     # a stopped import's (we hold the lock)
             if leftover.is_dir() and not leftover.is_symlink() and ((leftover / COMPLETENESS).is_file()

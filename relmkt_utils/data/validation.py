@@ -48,7 +48,7 @@ RULES: dict[str, str] = {
     "no_tables": "the dataset has none of the canonical tables (customers, transactions, survey, referrals, choices, spend, cohorts) and lists no extra tables under extras",
     "two_formats": "a table is given both as CSV and as Parquet; keep one",
     "encoding": "the file is not readable UTF-8 text",
-    "encoding_other": "the file is text in another encoding than UTF-8; save it as UTF-8 (CSV UTF-8)",
+    "encoding_other": "the file is not UTF-8 text; save it as UTF-8 (a spreadsheet's 'CSV UTF-8')",
     "csv_syntax": "the file is not a well-formed CSV table",
     "parquet": "the file is not a readable Parquet table",
     "unreadable": "the file could not be read",
