@@ -190,7 +190,7 @@ def foreign_entries(folder: Path) -> list[str]:
             continue
         if NAME.match(n) and _looks_like_run_folder(path):
             continue
-        out.append(n)
+        out.append(f"{n} (a symbolic link)" if entry.is_symlink() else n)
     return out
 
 
@@ -220,7 +220,7 @@ def prepare_output_dir(path: Path, force: bool = False) -> list[str]:
                                   "only into a new or empty folder or one it wrote before: choose another output_dir, "
                                   "or pass --force to use this one (relmkt then writes index.html, index.json and "
                                   "one folder per run there)")
-            replaced = [n for n in ("index.html", "index.json") if n in foreign]
+            replaced = [n for n in ("index.html", "index.json") if n in foreign]   # links are refused below
             notes.append(f"--force: using {path}, which holds files relmkt did not write ({shown})"
                          + (f"; replacing its {' and '.join(replaced)}" if replaced else ""))
     try:
