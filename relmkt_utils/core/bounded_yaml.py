@@ -6,12 +6,15 @@ any code that walks the result (checking parameter values, ``json.dumps``, copyi
 node of the expanded tree. :func:`load_yaml` therefore composes the document first, counts the
 nodes of the tree *as expanded* (a shared node counts once per reference, computed in linear time
 by memoization) and refuses a document above :data:`MAX_NODES` nodes, one that refers to itself
-(``&a [*a]``), one nested deeper than Python's parser can follow, and one larger than ``max_bytes``,
+(``&a [*a]``), one nested deeper than :data:`MAX_DEPTH` (checked while composing, so that ``[[[[...``
+costs nothing: PyYAML's scanner is quadratic in the depth), and one larger than ``max_bytes``,
 all before anything is constructed. Every refusal is a :class:`YAMLLimitError` whose message is a
 sentence fragment (``"the YAML expands to more than 100,000 values (aliases *a ...)"``); callers
 name the file.
 """
 from __future__ import annotations
+
+import re
 
 import yaml
 
@@ -19,6 +22,8 @@ import yaml
 MAX_NODES = 100_000
 #: The largest YAML file read, in bytes (configs carry parameters of up to 1 MB per run).
 MAX_BYTES = 16_000_000
+#: The deepest nesting of lists and mappings (PyYAML's scanner slows down quadratically with depth).
+MAX_DEPTH = 100
 
 
 class YAMLLimitError(yaml.YAMLError):
@@ -64,12 +69,56 @@ def _children(node):
     return []
 
 
+def flow_depth(text, stop: int = MAX_DEPTH) -> int:
+    """The deepest nesting of ``[`` and ``{`` in ``text``, counted up to ``stop + 1`` (a bracket inside
+    quotes counts too: an upper bound, checked before PyYAML's scanner, which looks ahead over every
+    open bracket)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if text.count("[") + text.count("{") <= stop:
+        return text.count("[") + text.count("{")
+    depth = deepest = 0
+    for match in re.finditer(r"[\[\]{}]", text):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > stop:
+                break
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+_BOUNDED: dict[type, type] = {}
+
+
+def _bounded(loader: type) -> type:
+    """``loader`` with a limit on the depth of nesting, checked node by node as the document is composed."""
+    if loader not in _BOUNDED:
+        class Bounded(loader):
+            _depth = 0
+
+            def compose_node(self, parent, index):
+                self._depth += 1
+                try:
+                    if self._depth > MAX_DEPTH:
+                        raise YAMLLimitError(f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)")
+                    return super().compose_node(parent, index)
+                finally:
+                    self._depth -= 1
+
+        _BOUNDED[loader] = Bounded
+    return _BOUNDED[loader]
+
+
 def load_yaml(text, loader=yaml.SafeLoader, max_nodes: int = MAX_NODES, max_bytes: int = MAX_BYTES):
     """Parse one YAML document (text or UTF-8 bytes) with ``loader`` (default the safe loader)
     within the bounds of this module. Raises :class:`YAMLLimitError` or PyYAML's own errors."""
     if len(text) > max_bytes:
         raise YAMLLimitError(f"the YAML file is larger than {max_bytes:,} bytes")
-    ld = loader(text)
+    if flow_depth(text) > MAX_DEPTH:
+        raise YAMLLimitError(f"the YAML is nested too deeply (more than {MAX_DEPTH} levels of [ or {{)")
+    ld = _bounded(loader)(text)
     try:
         try:
             node = ld.get_single_node()

@@ -11,6 +11,11 @@ A cell that is a plain number (``-12.5``, ``+3``, ``1e-5``) is no formula and is
 negative amounts stay numbers. Prefixing is idempotent: a neutralized cell begins with ``'`` and is
 not changed again. Column names are cells too.
 
+A carriage return *inside* a cell needs quotes, but Python's CSV writer with ``\n`` line ends does
+not quote it (it quotes only the characters of its line terminator), so a reader would split the
+row there. :func:`line_end` therefore gives ``\r\n`` for a table with such a cell (then the cell
+is quoted) and ``\n`` otherwise, and :func:`neutralize_csv` writes such rows with ``\r\n``.
+
 :func:`neutralize` does one cell, :func:`neutralize_frame` every text cell, column name and index
 label of a DataFrame, and :func:`neutralize_csv` a CSV file written by another program (DuckDB,
 Spark), streamed row by row.
@@ -63,7 +68,7 @@ def neutralize_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     out = df.copy()
     changed = 0
     names = [neutralize(c) for c in out.columns]
-    changed += sum(a is not b for a, b in zip(names, out.columns))
+    changed += sum(isinstance(a, str) and a != b for a, b in zip(names, out.columns))
     out.columns = names
     positions = range(out.shape[1])
     for i in positions:
@@ -87,16 +92,33 @@ def neutralize_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return out, changed
 
 
+def line_end(df: pd.DataFrame) -> str:
+    """``"\\r\\n"`` when a text cell, column name or index label of ``df`` holds a carriage return
+    (so that the CSV writer quotes it), else ``"\\n"``."""
+    def has_cr(values) -> bool:
+        return any(isinstance(v, str) and "\r" in v for v in values)
+
+    text_index = isinstance(df.index, pd.MultiIndex) or not pd.api.types.is_numeric_dtype(df.index)
+    if has_cr(df.columns) or has_cr(df.index.names) or (text_index and has_cr(df.index.to_flat_index())):
+        return "\r\n"
+    for i in range(df.shape[1]):
+        s = df.iloc[:, i]
+        if (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)) and has_cr(s.dropna()):
+            return "\r\n"
+    return "\n"
+
+
 def neutralize_csv(src, dst, encoding: str = "utf-8") -> int:
     """Copy the CSV file ``src`` to ``dst`` with every formula-like cell neutralized, row by row
-    (any size). Returns the number of cells changed. ``dst`` is written with ``\\n`` line ends."""
+    (any size). Returns the number of cells changed. ``dst`` is written with ``\\n`` line ends (a row
+    with a carriage return in a cell with ``\\r\\n``, so that the cell is quoted)."""
     changed = 0
     with open(src, newline="", encoding=encoding) as fin, open(dst, "w", newline="", encoding=encoding) as fout:
-        writer = csv.writer(fout, lineterminator="\n")
+        writer, writer_crlf = csv.writer(fout, lineterminator="\n"), csv.writer(fout, lineterminator="\r\n")
         for row in csv.reader(fin):
             for i, cell in enumerate(row):
                 if cell and cell[0] in FORMULA_START and not _NUMBER.fullmatch(cell):
                     row[i] = "'" + cell
                     changed += 1
-            writer.writerow(row)
+            (writer_crlf if any("\r" in cell for cell in row) else writer).writerow(row)
     return changed

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..core.csv_safety import neutralize_frame
+from ..core.csv_safety import line_end, neutralize_frame
 from ..core.errors import ParameterError
 from ..core.files import atomic_output, atomic_write, check_files, file_record, read_regular
 from ..core.time import TimeUnit, time_unit
@@ -158,7 +158,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> int:
     formula-like text neutralized), atomically. Returns the number of cells neutralized."""
     safe, changed = neutralize_frame(_format_frame(table))
     with atomic_output(path) as tmp:
-        safe.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
+        safe.to_csv(tmp, index=False, float_format="%.10g", lineterminator=line_end(safe))
     return changed
 
 

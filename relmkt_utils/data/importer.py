@@ -47,6 +47,7 @@ written with a leading ``'`` in every table (OWASP), and the report says how man
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import shutil
@@ -147,6 +148,14 @@ def decode_export(raw: bytes, name: str, encoding: str | None) -> tuple[str, str
     found = detect_encoding(raw)
     if encoding:
         codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        try:
+            family = codecs.lookup(codec).name
+        except LookupError:
+            family = ""
+        if found and found[2] and not family.startswith(found[0][:6]):       # utf-16-le vs utf-16: same family
+            raise DataError(Problem(name, f"the file begins with a {found[1]} byte-order mark, but the encoding given "
+                                          f"is {encoding}; leave the encoding out (the mark is read) or give "
+                                          f"{found[0]}"))
         try:
             return raw.decode(codec), encoding
         except LookupError:
@@ -500,8 +509,7 @@ def write_dataset(dataset: Dataset, out: Path, source: Path | None = None, write
     with nullcontext() if locked else output_lock(out, "import"):
         replace = _check_out(source, out)
         for leftover in out.parent.glob(f".{out.name}.relmkt-staging-*"):     # a stopped import's (we hold the lock)
-            if leftover.is_dir() and not leftover.is_symlink() and ((leftover / COMPLETENESS).is_file()
-                                                                     or not any(leftover.iterdir())):
+            if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
         try:
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.relmkt-staging-", dir=out.parent))

@@ -75,14 +75,14 @@ def save_table(name: str, table) -> str | None:
     path = os.environ.get(METRICS_ENV)
     if not path:
         return None
-    from ..core.csv_safety import neutralize_frame
+    from ..core.csv_safety import line_end, neutralize_frame
     from ..core.files import atomic_output
 
     target = Path(path).with_name(f"{name}.csv")
     named_index = any(level is not None for level in table.index.names)   # e.g. customer_id; a row number is not data
     safe, _ = neutralize_frame(table)
     with atomic_output(target) as tmp:
-        safe.to_csv(tmp, index=named_index, encoding="utf-8", lineterminator="\n", float_format="%.10g")
+        safe.to_csv(tmp, index=named_index, encoding="utf-8", lineterminator=line_end(safe), float_format="%.10g")
     return target.name
 
 

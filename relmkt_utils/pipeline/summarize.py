@@ -182,12 +182,15 @@ def run_summarize(args) -> int:
         earlier = read_regular(record, limit=50_000_000) if record.is_file() and not record.is_symlink() else None
         published = False
         try:
-            engine = write_summary(
-                source, str(tmp), engine=args.engine, compress=args.compress,
-                observation_end=args.observation_end, freq=args.freq, calibration_end=args.calibration_end,
-                customer_col=args.customer_col, date_col=args.date_col, amount_col=args.amount_col or None,
-                freq_multiplier=args.freq_multiplier, memory_limit=args.memory_limit,
-                temp_directory=args.temp_directory, threads=args.threads)
+            try:
+                engine = write_summary(
+                    source, str(tmp), engine=args.engine, compress=args.compress,
+                    observation_end=args.observation_end, freq=args.freq, calibration_end=args.calibration_end,
+                    customer_col=args.customer_col, date_col=args.date_col, amount_col=args.amount_col or None,
+                    freq_multiplier=args.freq_multiplier, memory_limit=args.memory_limit,
+                    temp_directory=args.temp_directory, threads=args.threads)
+            except DataError as err:                   # name the output the user gave, not the temporary file
+                raise DataError(str(err).replace(str(tmp), args.out)) from None
             if fmt_csv:
                 for part in ([tmp] if tmp.is_file() else sorted(tmp.rglob("*.csv"))):
                     safe = new_temp_file(part.parent, suffix=".csv")
