@@ -260,6 +260,11 @@ def test_a_reimport_replaces_an_unchanged_import_whole_but_not_a_changed_one(tmp
     src2 = orders(tmp_path / "orders2.csv", seed=2)
     assert relmkt("import", src2, "--out", tmp_path / "shop", *IMPORT).returncode == 0
     assert "orders2.csv" in (tmp_path / "shop" / "dataset.yml").read_text()
+    (tmp_path / "shop" / "notes.txt").write_text("my notes on the shop")      # a file of the user's beside them
+    message = one_sentence(relmkt("import", src, "--out", tmp_path / "shop", *IMPORT))
+    assert "it also holds files relmkt did not write (notes.txt)" in message
+    assert relmkt("validate", tmp_path / "shop").returncode == 0              # a file added is no change
+    (tmp_path / "shop" / "notes.txt").unlink()
     customers = (tmp_path / "shop" / "customers.csv").read_text().splitlines()
     with open(tmp_path / "shop" / "customers.csv", "a") as fh:           # the user edits the dataset
         fh.write("c99," + customers[1].split(",", 1)[1] + "\n")

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -320,7 +321,11 @@ def _check_out(source: Path | None, out: Path) -> bool:
         return False
     problems = completeness_problems(out)
     if problems == []:
-        return True
+        listed = set(json.loads(read_regular(out / COMPLETENESS))["files"]) | {COMPLETENESS}
+        others = sorted(p.name for p in out.iterdir() if p.name not in listed)
+        if not others:
+            return True
+        problems = [f"it also holds files relmkt did not write ({', '.join(others[:3])})"]
     why = "" if problems is None else f" (an earlier import, but {problems[0]})"
     raise ParameterError(f"the output folder {out} exists and is not empty{why}; nothing is overwritten: "
                          "choose a new folder")

@@ -80,6 +80,8 @@ OUTPUT_MARKER = ".relmkt-reports"      # an output folder relmkt has written
 LOCK = ".relmkt.lock"
 #: Files a repository keeps in an otherwise empty folder; they do not make the folder someone else's.
 PLACEHOLDERS = (".gitkeep", ".keep")
+#: The pages relmkt writes at the top of an output folder (beside its marker, lock and run folders).
+OUTPUT_PAGES = ("index.html", "index.json", "glossary.html")
 RECORD = "relmkt run record"
 RECORD_VERSION = 1
 MAX_RECORD_BYTES = 20_000_000
@@ -87,7 +89,9 @@ STATUSES = ("ok", "failed", "invalid", "interrupted", "unverified")
 #: Errors raised in a kernel that are the user's mistake (exit 2), not a failure of the notebook.
 USER_MISTAKES = ("ParameterError", "ConfigError")
 #: Files a run of an earlier relmkt (before records) wrote: the notebook, its pages, metrics, tables.
-LEGACY_FILE = re.compile(r"^[A-Za-z0-9_-]+\.(ipynb|html|code\.html)$|^(metrics|warnings|skipped)\.json$|"
+#: A file name a record may list: one name in the run folder, never a path.
+PLAIN_NAME = re.compile(r"^(?!\.\.?$)[^/\\\x00]{1,255}$")
+LEGACY_FILE = re.compile(r"^[A-Za-z0-9_-]+\.(ipynb|html|code\.html)$|^(metrics|warnings|skipped|findings)\.json$|"
                          r"^[A-Za-z_][A-Za-z0-9_]*\.csv$")
 
 
@@ -184,7 +188,7 @@ def foreign_entries(folder: Path) -> list[str]:
         regular = entry.is_file(follow_symlinks=False)
         if regular and n in (*PLACEHOLDERS, LOCK, OUTPUT_MARKER):
             continue
-        if regular and n in ("index.json", "index.html") and index_ours:
+        if regular and n in OUTPUT_PAGES and index_ours:
             continue
         if n.startswith((".staging-", ".old-")) and entry.is_dir(follow_symlinks=False) and _regular(path / MARKER):
             continue
@@ -220,7 +224,7 @@ def prepare_output_dir(path: Path, force: bool = False) -> list[str]:
                                   "only into a new or empty folder or one it wrote before: choose another output_dir, "
                                   "or pass --force to use this one (relmkt then writes index.html, index.json and "
                                   "one folder per run there)")
-            replaced = [n for n in ("index.html", "index.json") if n in foreign]   # links are refused below
+            replaced = [n for n in OUTPUT_PAGES if n in foreign]   # links are refused below
             notes.append(f"--force: using {path}, which holds files relmkt did not write ({shown})"
                          + (f"; replacing its {' and '.join(replaced)}" if replaced else ""))
     try:
@@ -234,7 +238,7 @@ def prepare_output_dir(path: Path, force: bool = False) -> list[str]:
 
 def claim_output_dir(path: Path) -> None:
     """Under the lock: refuse links where relmkt writes, and mark the folder as relmkt's."""
-    for name in ("index.html", "index.json", OUTPUT_MARKER):
+    for name in (*OUTPUT_PAGES, OUTPUT_MARKER):
         refuse_link(path / name, str(path / name))
         if (path / name).exists() and not _regular(path / name):
             raise PathError(f"{path / name} is {describe_kind(os.stat(path / name).st_mode)}; relmkt writes a file "
@@ -277,7 +281,8 @@ def read_record(folder: Path) -> dict | None:
     except ValueError:
         return {"legacy": True} if raw.startswith(b"written by relmkt run") else None
     if not (isinstance(doc, dict) and doc.get("record") == RECORD and isinstance(doc.get("files"), dict)
-            and doc.get("status") in STATUSES + ("running",) and isinstance(doc.get("notebook"), str)):
+            and doc.get("status") in STATUSES + ("running",) and isinstance(doc.get("notebook"), str)
+            and all(isinstance(n, str) and PLAIN_NAME.match(n) for n in doc["files"])):
         return None
     return doc
 
@@ -334,7 +339,7 @@ def _record(run: Run, folder: Path, status: str, error: str | None, metrics: dic
 
 
 def _write_json(path: Path, doc) -> None:
-    atomic_write(path, json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    atomic_write(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
 
 def _list_of_text(value) -> list:
@@ -502,7 +507,7 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
         shutil.rmtree(staging, ignore_errors=True)
         return _bare(run, "invalid", refusal, duration)
     previous = read_record(target)
-    if status != "ok" and previous is not None and previous.get("status") == "ok":
+    if status != "ok" and previous is not None and (previous.get("status") == "ok" or previous.get("legacy")):
         shutil.rmtree(staging, ignore_errors=True)
         return keep_previous(run, config, status, error, duration, cell_seconds) or _bare(run, status, error, duration)
     metrics = _read_json(staging / "metrics.json", {})
@@ -601,7 +606,11 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
                         res = _finish(a, config, None)
                     active.remove(a)
                     results[res.name] = res
-                    write_index(config, collect(config, results))
+                    try:
+                        write_index(config, collect(config, results))
+                    except PathError:
+                        pass               # a full disk: the runs go on; the final index write says it
+
                     if bar is not None:
                         bar.set_postfix_str(f"{res.name}: {res.status}")
                         bar.update(1)
@@ -613,6 +622,9 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
                 for run in queue:
                     results[run.name] = not_started(run, config, "interrupted", "not started: the batch was interrupted")
         finally:
+            for a in active:                       # an error mid-batch: no worker outlives it
+                if a.proc.poll() is None:
+                    stop_tree(a.proc)
             for s, handler in previous.items():
                 signal.signal(s, handler)
             if bar is not None:
@@ -676,4 +688,5 @@ def write_index(config: Config, results: list[RunResult]) -> None:
            "runs": [asdict(r) for r in results]}
     page = index_html(results, doc["generated"], config.notebooks_dir)
     atomic_write(config.output_dir / "index.json", json.dumps(doc, indent=2) + "\n")
-    atomic_write(config.output_dir / "index.html", page)
+    # a value that is not text (a lone surrogate a notebook recorded) is shown escaped, never a failed page
+    atomic_write(config.output_dir / "index.html", page.encode("utf-8", "backslashreplace"))

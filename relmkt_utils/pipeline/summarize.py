@@ -171,6 +171,10 @@ def run_summarize(args) -> int:
     with output_lock(out, "summarize"):
         if os.path.lexists(out):
             ours = is_summary(out) and (summary_problems(out) == [] or "stopped before" in summary_problems(out)[0])
+            if ours and out.is_dir():                   # a folder of part files: nothing else of the user's in it
+                doc = json.loads(read_regular(record_path(out), limit=50_000_000))
+                listed = {k.split("/", 1)[1] for k in doc.get("files", {}) if "/" in k}
+                ours = all(p.relative_to(out).as_posix() in listed for p in out.rglob("*") if not p.is_dir())
             if not ours and not args.force:
                 raise PathError(f"summarize: {args.out} exists and was not written by relmkt summarize (or was changed "
                                 "since); nothing is overwritten: choose another --out, or pass --force to replace it")
@@ -196,6 +200,9 @@ def run_summarize(args) -> int:
                     safe = new_temp_file(part.parent, suffix=".csv")
                     neutralize_csv(part, safe)
                     os.replace(safe, part)
+                    crc = part.with_name(f".{part.name}.crc")      # Hadoop's checksum of the part, now stale
+                    if crc.is_file() and not crc.is_symlink():
+                        crc.unlink()
             doc = {"written_by": WRITER, "complete": False, "output": out.name, "source": args.source,
                    "engine": engine}
             doc["files"] = _record_files(out.parent, tmp, out.name)

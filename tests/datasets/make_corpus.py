@@ -276,7 +276,7 @@ SAFETY_CASES = {
 
 SAFETY_DETAIL = {
     "yaml_self_reference": "the YAML refers to itself through an alias (an anchor used inside itself)",
-    "yaml_nested_too_deep": "the YAML is nested too deeply",
+    "yaml_nested_too_deep": "the YAML is nested too deeply (more than 100 levels of [ or {)",
     "utf16le_table": "it is UTF-16",
     "utf32_table": "it is UTF-32",
     "utf16_table_without_bom": "it is UTF-16 (little-endian, without a byte-order mark)",
