@@ -37,7 +37,7 @@ from pathlib import Path
 from ..core.csv_safety import neutralize_csv
 from ..core.errors import DataError
 from ..core.files import (PathError, atomic_write, check_files, check_path_text, exchange, file_record,
-                          new_temp_file, output_lock, read_regular, refuse_link, rename_noreplace)
+                          new_temp_file, os_error_sentence, output_lock, read_regular, refuse_link, rename_noreplace)
 
 WRITER = "relmkt summarize"
 
@@ -216,12 +216,15 @@ def run_summarize(args) -> int:
             published = True
             doc["complete"] = True
             atomic_write(record, json.dumps(doc, indent=1, sort_keys=True) + "\n")
-        except BaseException:
+        except BaseException as exc:
             if not published:                          # the earlier summary is still there: so is its record
                 if earlier is not None:
                     atomic_write(record, earlier)
                 elif record.is_file() and not record.is_symlink():
                     record.unlink()
+            if isinstance(exc, OSError):               # a full disk while neutralizing or recording: a sentence
+                kept = "; the previous summary is kept" if not published and os.path.exists(out) else ""
+                raise PathError(os_error_sentence(exc, args.out) + kept) from None
             raise
         finally:
             if tmp.is_dir():
