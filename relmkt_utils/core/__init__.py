@@ -7,7 +7,9 @@
 * :mod:`.durations` -- durations to dropout (the lapse rule) for every survival analysis;
 * :mod:`.clv` -- customer lifetime value in both timing conventions, present values of margin streams;
 * :mod:`.estimate` -- :class:`Estimate` (a value with its interval) and the interval formulas;
-* :mod:`.results` -- the results protocol of every fitted model; :mod:`.optimize` -- the one optimizer.
+* :mod:`.results` -- the results protocol of every fitted model; :mod:`.optimize` -- the one optimizer;
+* :mod:`.files` -- writing and reading files safely (atomic, no symbolic links, regular files only, locks),
+  :mod:`.bounded_yaml` -- YAML within bounds, :mod:`.csv_safety` -- CSV cells that are never formulas.
 """
 from .clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, present_value
 from .durations import durations, rule_sentence

@@ -2,16 +2,27 @@
 
 Writing is deterministic (sorted keys, fixed float format, LF line endings) so that the same
 dataset always gives the same bytes; the synthetic world relies on this to regenerate identically.
+Every file is written atomically (a temporary file beside it, renamed into place, never through a
+symbolic link: :mod:`relmkt_utils.core.files`), and text cells that a spreadsheet would run as a
+formula (``=``, ``+``, ``-``, ``@``, tab or CR first) are written with a leading ``'`` (OWASP;
+:mod:`relmkt_utils.core.csv_safety`), ids included, the same in every table.
+
+A folder written by ``relmkt import`` also carries ``.relmkt-dataset``, its marker of completeness
+(:func:`mark_complete`): the size and SHA-256 of every file, written last. Validation reports a
+folder whose marker says it is unfinished (the import was stopped) or whose files differ from it.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from ..core.csv_safety import line_end, neutralize_frame
 from ..core.errors import ParameterError
+from ..core.files import atomic_output, atomic_write, check_files, file_record, read_regular
 from ..core.time import TimeUnit, time_unit
 from .tables import TABLE_NAMES
 
@@ -159,8 +170,7 @@ def write_meta(folder: str | Path, meta: dict) -> Path:
     style: keys in the given order, Unicode as typed, LF line ends. Returns the folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "dataset.yml", "w", encoding="utf-8", newline="\n") as fh:
-        yaml.safe_dump(meta, fh, sort_keys=False, allow_unicode=True, width=100)
+    atomic_write(folder / "dataset.yml", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100))
     return folder
 
 
@@ -170,8 +180,49 @@ def save(dataset: Dataset, path: str | Path) -> Path:
     Floats are written with 10 significant digits; dates as ``YYYY-MM-DD``.
     """
     path = write_meta(path, {**dataset.meta, "name": dataset.meta.get("name", dataset.name)})
-    for name, table in dataset.tables().items():
-        _format_frame(table).to_csv(path / f"{name}.csv", index=False, float_format="%.10g", lineterminator="\n")
-    for name, table in dataset.extras.items():
-        _format_frame(table).to_csv(path / f"{name}.csv", index=False, float_format="%.10g", lineterminator="\n")
+    for name, table in [*dataset.tables().items(), *dataset.extras.items()]:
+        write_table(table, path / f"{name}.csv")
     return path
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> int:
+    """Write one table as CSV (dates ``YYYY-MM-DD``, floats with 10 significant digits, LF line ends,
+    formula-like text neutralized), atomically. Returns the number of cells neutralized."""
+    safe, changed = neutralize_frame(_format_frame(table))
+    with atomic_output(path) as tmp:
+        safe.to_csv(tmp, index=False, float_format="%.10g", lineterminator=line_end(safe))
+    return changed
+
+
+#: The marker of completeness of a folder relmkt wrote in one go (``relmkt import``).
+COMPLETENESS = ".relmkt-dataset"
+
+
+def mark_incomplete(folder: str | Path, writer: str) -> None:
+    """Mark ``folder`` as being written (first thing): validation calls it unfinished until
+    :func:`mark_complete`."""
+    atomic_write(Path(folder) / COMPLETENESS, json.dumps({"written_by": writer, "complete": False}) + "\n")
+
+
+def mark_complete(folder: str | Path, writer: str) -> None:
+    """Record the size and SHA-256 of every file of ``folder`` (last thing)."""
+    folder = Path(folder)
+    names = [p.name for p in folder.iterdir() if p.name != COMPLETENESS and p.is_file() and not p.is_symlink()]
+    doc = {"written_by": writer, "complete": True, "files": file_record(folder, names)}
+    atomic_write(folder / COMPLETENESS, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+
+
+def completeness_problems(folder: str | Path) -> list[str] | None:
+    """None when ``folder`` has no marker of completeness; else the sentences of what is wrong (an
+    empty list: complete and unchanged)."""
+    path = Path(folder) / COMPLETENESS
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        doc = json.loads(read_regular(path, limit=10_000_000))
+    except Exception:
+        return [f"its marker {COMPLETENESS} cannot be read"]
+    if not isinstance(doc, dict) or doc.get("complete") is not True or not isinstance(doc.get("files"), dict):
+        return [f"{doc.get('written_by', 'relmkt') if isinstance(doc, dict) else 'relmkt'} was stopped before it "
+                "finished writing this folder"]
+    return check_files(folder, doc["files"])

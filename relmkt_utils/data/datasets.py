@@ -28,6 +28,14 @@ converted to UTC and the time zone is dropped (see ``validation.py``).
 
 Reading a user's files never raises: a file that cannot be read for any reason becomes a problem
 (``unreadable``, with the first line of the error).
+
+**Bounded.** Only regular files are read (a named pipe, device or folder in a table's place is
+``unreadable`` and never opened for reading, so it cannot block); ``dataset.yml`` is at most 1 MB
+and parsed within :mod:`relmkt_utils.core.bounded_yaml`'s bounds (an alias bomb is ``yaml_limit``);
+an ``extras`` name is a table name read from ``<name>.csv`` inside the folder (``../x`` is
+``yaml_extras_name``); ``transactions_path`` stays inside the folder (``logs.py``). A text file in
+UTF-16 or UTF-32 (a byte-order mark) is named as such (``encoding_other``). A folder written by
+``relmkt import`` carries a marker of completeness, checked here (``incomplete``).
 """
 from __future__ import annotations
 
@@ -43,9 +51,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..core.bounded_yaml import YAMLLimitError, load_yaml
 from ..core.checks import checked, instance
-from .dataset import Dataset, save  # noqa: F401  (re-exported)
+from .dataset import Dataset, completeness_problems, save  # noqa: F401  (re-exported)
 from ..core.errors import DataError, Problem, shown_values
+from ..core.files import detect_encoding, open_regular, read_regular
 from .tables import TABLE_NAMES
 from .logs import check_transactions_path, resolve_transactions_path
 from .survey_items import parse_survey_items
@@ -57,6 +67,10 @@ OPTIONAL_META = ("truth", "calibration_end", "extras", "allow_duplicate_transact
 KNOWN_META = REQUIRED_META + OPTIONAL_META
 META_DATES = ("observation_start", "observation_end", "calibration_end")
 TIME_UNITS = ("day", "week", "month", "year")
+#: The largest ``dataset.yml`` read, in bytes.
+MAX_META_BYTES = 1_000_000
+#: An extras name: a table name (the file ``<name>.csv`` in the dataset folder).
+EXTRA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$")
 #: The project's own ``data/`` folder (shipped datasets; :func:`data_dir` unless ``$RELMKT_DATA`` is set).
 PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -135,9 +149,17 @@ def read_meta(folder: Path) -> tuple[dict, list[Problem]]:
     if not path.exists():
         return {}, [_problem("dataset.yml", "yaml_missing")]
     try:
-        meta = yaml.load(path.read_text(encoding="utf-8"), Loader=_MetaLoader)
+        raw = read_regular(path, limit=MAX_META_BYTES, what="dataset.yml")
+        meta = load_yaml(raw.decode("utf-8"), loader=_MetaLoader)
     except UnicodeDecodeError:
+        found = detect_encoding(raw)
+        if found and found[1] != "UTF-8":
+            return {}, [_problem("dataset.yml", "encoding_other", detail=f"it is {found[1]}")]
         return {}, [_problem("dataset.yml", "encoding")]
+    except YAMLLimitError as exc:
+        return {}, [_problem("dataset.yml", "yaml_limit", detail=str(exc))]
+    except DataError as exc:                    # not a regular file, or too large
+        return {}, [_problem("dataset.yml", "yaml_limit" if "larger than" in str(exc) else "unreadable", detail=str(exc))]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
@@ -146,6 +168,9 @@ def read_meta(folder: Path) -> tuple[dict, list[Problem]]:
         return {}, [_unreadable("dataset.yml", exc)]
     if not isinstance(meta, dict):
         return {}, [_problem("dataset.yml", "yaml_mapping")]
+    bad_text = _not_text(meta)
+    if bad_text is not None:
+        return {}, [_problem("dataset.yml", "yaml_text", values=shown_values([bad_text]))]
     problems = [_problem("dataset.yml", "yaml_key", column=k) for k in REQUIRED_META if k not in meta]
     for key in meta:
         if key not in KNOWN_META:
@@ -168,6 +193,13 @@ def read_meta(folder: Path) -> tuple[dict, list[Problem]]:
                                  values=shown_values([meta["allow_duplicate_transactions"]])))
     if meta.get("extras") is not None and not isinstance(meta["extras"], dict):
         problems.append(_problem("dataset.yml", "yaml_extras", column="extras"))
+    elif isinstance(meta.get("extras"), dict):
+        for extra in meta["extras"]:
+            if not (isinstance(extra, str) and EXTRA_NAME.match(extra)) or extra in TABLE_NAMES:
+                why = ("YAML reads it as a number: quote it" if isinstance(extra, (int, float)) else
+                       "a canonical table is not an extra" if extra in TABLE_NAMES else "")
+                problems.append(_problem("dataset.yml", "yaml_extras_name", column="extras", detail=why,
+                                         values=shown_values([extra])))
     figures = meta.get("source_figures")
     if figures is not None and not (isinstance(figures, dict) and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in figures.values())):
@@ -183,6 +215,24 @@ def read_meta(folder: Path) -> tuple[dict, list[Problem]]:
     return meta, problems
 
 
+def _not_text(value) -> str | None:
+    """The first string of a parsed YAML document (keys included) that is not text (a lone
+    surrogate, which cannot be written as UTF-8), escaped for the message; None when all are text."""
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return v.encode("utf-8", "backslashreplace").decode("ascii", "replace")[:60]
+        elif isinstance(v, dict):
+            todo += list(v.keys()) + list(v.values())
+        elif isinstance(v, list):
+            todo += v
+    return None
+
+
 def _observation_window(meta: dict, problems: list[Problem]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     if any(p.code in ("yaml_date", "yaml_iso_date") for p in problems):
         return None
@@ -191,8 +241,13 @@ def _observation_window(meta: dict, problems: list[Problem]) -> tuple[pd.Timesta
 
 
 def _read_text(path: Path) -> tuple[str | None, Problem | None]:
-    """The text of a CSV file (UTF-8, a BOM allowed), or the problem that it is not readable text."""
-    raw = path.read_bytes()
+    """The text of a CSV file (UTF-8, a BOM allowed), or the problem that it is not readable text
+    (naming UTF-16 or UTF-32 when a byte-order mark or the pattern of zero bytes says so). Only a
+    regular file is read."""
+    raw = read_regular(path, what=path.name)
+    found = detect_encoding(raw)
+    if found and found[1] != "UTF-8":
+        return None, _problem(path.name, "encoding_other", detail=f"it is {found[1]}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -256,10 +311,11 @@ def _read_csv(path: Path, **read_kw) -> tuple[pd.DataFrame | None, list[Problem]
 def _read_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read a CSV (all columns as text, so validation sees what the user wrote) or a Parquet file."""
     if path.suffix == ".parquet":
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many types for a damaged file
-            return None, [_problem(path.name, "parquet", detail=(str(exc).splitlines() or [type(exc).__name__])[0])]
+        with open_regular(path, what=path.name) as fh:       # a named pipe is refused, never read
+            try:
+                frame = pd.read_parquet(fh)
+            except Exception as exc:  # pyarrow raises many types for a damaged file
+                return None, [_problem(path.name, "parquet", detail=(str(exc).splitlines() or [type(exc).__name__])[0])]
         duplicates = _duplicate_columns(path.name, [str(c) for c in frame.columns])
         return (None, duplicates) if duplicates else (frame, [])
     return _read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
@@ -286,6 +342,9 @@ def _table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
 
 def _check(folder: Path) -> tuple[dict, dict[str, TableCheck], dict[str, pd.DataFrame], list[Problem]]:
     meta, problems = read_meta(folder)
+    unfinished = completeness_problems(folder)
+    if unfinished:
+        problems.append(_problem(folder.name, "incomplete", detail="; ".join(unfinished[:3])))
     window = _observation_window(meta, problems)
     allow_duplicates = meta.get("allow_duplicate_transactions", False) is True
     files, file_problems = _table_files(folder)
@@ -322,6 +381,8 @@ def _check(folder: Path) -> tuple[dict, dict[str, TableCheck], dict[str, pd.Data
         problems += chk.problems
     extras = {}
     for extra in meta["extras"] if isinstance(meta.get("extras"), dict) else {}:
+        if not (isinstance(extra, str) and EXTRA_NAME.match(extra)) or extra in TABLE_NAMES:
+            continue                          # reported by read_meta; never a path outside the folder
         path = folder / f"{extra}.csv"
         if not path.exists():
             problems.append(_problem("dataset.yml", "extra_missing", column=str(extra)))

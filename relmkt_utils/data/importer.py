@@ -28,12 +28,31 @@ cleans it with rules it states, rolls it up and writes a validated dataset folde
    source file, its SHA-256 and the settings (provenance), and the folder is validated.
 
 The result, :class:`ImportReport`, reconciles every line: read = kept + each reason for dropping,
-and the amounts before and after. The output folder must not exist or be empty: nothing is
-overwritten.
+and the amounts before and after.
+
+**Nothing of the user's is overwritten, nothing half-written is left.** The output folder must not
+exist, be empty, or be an earlier ``relmkt import`` whose files are unchanged (it is then replaced
+whole); it must not be a symbolic link and must not hold the source. The folder is written into a
+staging folder beside it (``.<name>.relmkt-staging-*``), validated, given its marker of completeness
+(``.relmkt-dataset``: the size and SHA-256 of every file, :func:`relmkt_utils.data.dataset.mark_complete`)
+and then renamed into place in one step; a second import to the same folder while one is running is
+refused (a lock file ``.<name>.relmkt-lock`` beside it). Stopped at any point (SIGTERM, a full disk),
+it leaves no folder that looks complete: ``relmkt validate`` calls an unfinished one unfinished.
+
+**Inputs.** The source must be a regular file (a named pipe is refused). A CSV's encoding is
+``encoding`` if given; else a byte-order mark decides (UTF-8, UTF-16, UTF-32); else UTF-8, then
+Windows-1252, then Latin-1. UTF-16 without a byte-order mark is named in the message (give
+``encoding``). Text cells that a spreadsheet would run as a formula (an id ``=HYPERLINK(...)``) are
+written with a leading ``'`` in every table (OWASP), and the report says how many.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
+import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,9 +60,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..core.bounded_yaml import YAMLLimitError, load_yaml
+from ..core.csv_safety import neutralize_frame
 from ..core.errors import DataError, ParameterError, Problem, shown_values
+from ..core.files import (PathError, check_path_text, check_text, detect_encoding, exchange, open_regular,
+                          os_error_sentence, output_lock, read_regular, refuse_link, rename_noreplace, same_or_inside)
 from ..core.time import DATASET_UNITS
-from .dataset import Dataset, save
+from .dataset import COMPLETENESS, Dataset, completeness_problems, mark_complete, mark_incomplete, save
 from .datasets import validate
 from .validation import likely_column
 
@@ -52,6 +75,38 @@ RETURN_MODES = ("drop", "net", "keep")
 MAPPING_KEYS = ("customer_col", "date_col", "date_format", "dayfirst", "order_col", "amount_col", "quantity_col",
                 "price_col", "returns", "currency", "time_unit", "attributes", "name", "description", "licence",
                 "encoding")
+#: Settings that name one column of the export.
+COLUMN_KEYS = ("customer_col", "date_col", "order_col", "amount_col", "quantity_col", "price_col")
+#: The largest mapping file read, in bytes.
+MAX_MAPPING_BYTES = 1_000_000
+WRITER = "relmkt import"
+
+
+def check_settings(settings: dict, where: str = "the import settings") -> None:
+    """Each setting has its type: a column is one name (text), ``attributes`` a list of names,
+    ``dayfirst`` true/false, the rest text; no text holds a lone surrogate. A ParameterError names
+    the setting and what was given (a list where a column name belongs, say)."""
+    for key, value in settings.items():
+        if value is None:
+            continue
+        if key == "dayfirst":
+            ok = isinstance(value, bool)
+            want = "true or false"
+        elif key == "attributes":
+            ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+            want = "a list of column names"
+        else:
+            ok = isinstance(value, str)
+            want = "one column name (text)" if key in COLUMN_KEYS else "text"
+        if not ok:
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ParameterError(f"{where}: {key} must be {want}, got {type(value).__name__} {shown}")
+        for text in (value if isinstance(value, (list, tuple)) else [value]):
+            if isinstance(text, str):
+                try:
+                    check_text(text, f"{where}: {key}")
+                except PathError as err:
+                    raise ParameterError(str(err)) from None
 
 
 @dataclass
@@ -89,24 +144,57 @@ class ImportReport:
         return "\n".join(lines)
 
 
+def decode_export(raw: bytes, name: str, encoding: str | None) -> tuple[str, str]:
+    """The text of an export and the encoding it was read as (see the module docstring)."""
+    found = detect_encoding(raw)
+    if encoding:
+        codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        try:
+            family = codecs.lookup(codec).name
+        except LookupError:
+            family = ""
+        if found and found[2] and not family.startswith(found[0][:6]):       # utf-16-le vs utf-16: same family
+            raise DataError(Problem(name, f"the file begins with a {found[1]} byte-order mark, but the encoding given "
+                                          f"is {encoding}; leave the encoding out (the mark is read) or give "
+                                          f"{found[0]}"))
+        try:
+            return raw.decode(codec), encoding
+        except LookupError:
+            raise DataError(Problem(name, f"the encoding {encoding!r} is not one Python knows (e.g. utf-8, cp1252, "
+                                          "latin-1, utf-16)")) from None
+        except UnicodeDecodeError as exc:
+            hint = f"; it looks like {found[1]}" if found else ""
+            raise DataError(Problem(name, f"the file is not {encoding} text (byte {exc.start:,}){hint}")) from None
+    if found is not None:
+        codec, label, mark = found
+        if not mark:
+            raise DataError(Problem(name, f"the file looks like {label}: give the encoding "
+                                          f"(--encoding {codec}) or save it as UTF-8"))
+        try:
+            return raw[mark:].decode(codec), f"{label} (byte-order mark)"
+        except UnicodeDecodeError:
+            raise DataError(Problem(name, f"the file begins with a {label} byte-order mark but is not {label} text; "
+                                          "give the encoding (--encoding)")) from None
+    for enc in ("utf-8", "cp1252", "latin-1"):
+        try:
+            return raw.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
 def _read(source: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
-    if not source.is_file():
+    if not source.exists():
         raise DataError(Problem(str(source), "the source file does not exist", code="not_found"))
     if source.suffix.lower() in (".parquet", ".pq"):
-        try:
-            return pd.read_parquet(source).astype(object).where(lambda d: d.notna(), None), "parquet"
-        except Exception as exc:
-            raise DataError(Problem(source.name, "the file is not a readable Parquet table",
-                                    detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from None
-    raw = source.read_bytes()
-    for enc in ([encoding] if encoding else ["utf-8-sig", "cp1252", "latin-1"]):
-        try:
-            text = raw.decode(enc)
-            break
-        except (UnicodeDecodeError, LookupError):
-            continue
-    else:
-        raise DataError(Problem(source.name, f"the file is not {encoding} text"))
+        with open_regular(source, what=f"the source {source}") as fh:
+            try:
+                return pd.read_parquet(fh).astype(object).where(lambda d: d.notna(), None), "parquet"
+            except Exception as exc:
+                raise DataError(Problem(source.name, "the file is not a readable Parquet table",
+                                        detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from None
+    raw = read_regular(source, what=f"the source {source}")
+    text, enc = decode_export(raw, source.name, encoding)
     import io
 
     try:
@@ -191,18 +279,68 @@ def _attributes(lines: pd.DataFrame, attributes: list[str]) -> tuple[pd.DataFram
 
 
 def read_mapping(path: str | Path) -> dict:
-    """The settings of a YAML mapping file (the keys of :data:`MAPPING_KEYS`), checked."""
+    """The settings of a YAML mapping file (the keys of :data:`MAPPING_KEYS`), checked: a regular
+    file of at most 1 MB, YAML within bounds (no alias bomb), each setting of its type."""
     p = Path(path)
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ParameterError(f"{p.name}: the mapping file cannot be read ({type(exc).__name__})") from None
+        doc = load_yaml(read_regular(p, limit=MAX_MAPPING_BYTES, what=f"the mapping file {p}").decode("utf-8-sig"))
+    except PathError as err:
+        raise ParameterError(str(err)) from None
+    except YAMLLimitError as exc:
+        raise ParameterError(f"{p.name}: the mapping file is refused: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ParameterError(f"{p.name}: the mapping file is not valid YAML{where}") from None
+    except UnicodeDecodeError:
+        raise ParameterError(f"{p.name}: the mapping file is not UTF-8 text") from None
+    except OSError as exc:
+        raise ParameterError(f"{p.name}: the mapping file cannot be read ({exc.strerror})") from None
     if not isinstance(doc, dict):
         raise ParameterError(f"{p.name}: the mapping file must be a mapping of settings to values")
-    unknown = sorted(set(doc) - set(MAPPING_KEYS))
+    unknown = sorted(set(map(str, doc)) - set(MAPPING_KEYS))
     if unknown:
         raise ParameterError(f"{p.name}: unknown settings {unknown}; known: {', '.join(MAPPING_KEYS)}")
+    check_settings(doc, f"{p.name}")
     return doc
+
+
+def _check_out(source: Path | None, out: Path) -> bool:
+    """Refuse an output that is not new, empty or an unchanged earlier import, that is a link, or
+    that is (or holds) the source. True when ``out`` is an earlier import to replace."""
+    check_path_text(str(out), "the output folder")
+    refuse_link(out, f"the output folder {out}")
+    if source is not None and same_or_inside(source, [out]) is not None:
+        raise ParameterError(f"the output folder {out} is the source or holds it; the import would overwrite its own "
+                             "input: choose a new folder")
+    if not out.exists():
+        return False
+    if not out.is_dir():
+        raise ParameterError(f"the output {out} exists and is not a folder; nothing is overwritten: choose a new folder")
+    if not any(out.iterdir()):
+        return False
+    problems = completeness_problems(out)
+    if problems == []:
+        listed = set(json.loads(read_regular(out / COMPLETENESS))["files"]) | {COMPLETENESS}
+        others = sorted(p.name for p in out.iterdir() if p.name not in listed)
+        if not others:
+            return True
+        problems = [f"it also holds files relmkt did not write ({', '.join(others[:3])})"]
+    why = "" if problems is None else f" (an earlier import, but {problems[0]})"
+    raise ParameterError(f"the output folder {out} exists and is not empty{why}; nothing is overwritten: "
+                         "choose a new folder")
+
+
+def _publish(staging: Path, out: Path, replace: bool) -> None:
+    """Put the staged folder in place: a new name, an empty folder's place, or swapped with the
+    earlier import in one step."""
+    if replace:
+        exchange(staging, out)
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    if out.is_dir() and not out.is_symlink():
+        out.rmdir()                           # empty (checked); a file of the user's there stops the rmdir
+    rename_noreplace(staging, out)
 
 
 def import_orders(source, out, *, customer_col: str, date_col: str, date_format: str | None = None,
@@ -214,19 +352,45 @@ def import_orders(source, out, *, customer_col: str, date_col: str, date_format:
     """Import a raw order or order-line export into the dataset folder ``out`` (module docstring).
 
     Every problem with the settings or the file is a :class:`~relmkt_utils.core.errors.DataError`
-    sentence; nothing is written unless the import succeeds, and ``out`` must not exist or be empty.
+    sentence; nothing is written unless the import succeeds. ``out`` must not exist, be empty, or be an
+    unchanged earlier import (replaced whole); an import to ``out`` while another runs is refused.
     Returns the :class:`ImportReport`.
     """
+    out = Path(os.path.abspath(out))
+    check_path_text(str(out), "the output folder")
+    _check_out(Path(source), out)                  # early, before reading anything
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PathError(os_error_sentence(exc, f"the folder {out.parent}", "create")) from None
+    with output_lock(out, "import"):              # a second import to ``out`` is refused while this one runs
+        return _import_orders(source, out, customer_col=customer_col, date_col=date_col, date_format=date_format,
+                              dayfirst=dayfirst, order_col=order_col, amount_col=amount_col,
+                              quantity_col=quantity_col, price_col=price_col, returns=returns, currency=currency,
+                              time_unit=time_unit, attributes=attributes, name=name, description=description,
+                              licence=licence, encoding=encoding)
+
+
+def _import_orders(source, out, *, customer_col: str, date_col: str, date_format: str | None = None,
+                   dayfirst: bool = False, order_col: str | None = None, amount_col: str | None = None,
+                  quantity_col: str | None = None, price_col: str | None = None, returns: str = "drop",
+                  currency: str = "EUR", time_unit: str = "week", attributes=(), name: str | None = None,
+                  description: str | None = None, licence: str = "the owner's data: not for redistribution",
+                  encoding: str | None = None) -> ImportReport:
+    """:func:`import_orders` under the lock of ``out``."""
     source, out = Path(source), Path(out)
+    check_path_text(str(source), "the source")
+    check_settings(dict(customer_col=customer_col, date_col=date_col, date_format=date_format, dayfirst=dayfirst,
+                        order_col=order_col, amount_col=amount_col, quantity_col=quantity_col, price_col=price_col,
+                        returns=returns, currency=currency, time_unit=time_unit, attributes=list(attributes or []),
+                        name=name, description=description, licence=licence, encoding=encoding))
     if returns not in RETURN_MODES:
         raise ParameterError(f"returns must be one of {', '.join(RETURN_MODES)}, got {returns!r}")
     if time_unit not in DATASET_UNITS:
         raise ParameterError(f"time_unit must be one of {', '.join(DATASET_UNITS)}, got {time_unit!r}")
     if (amount_col is None) == (quantity_col is None or price_col is None):
         raise ParameterError("give either amount_col, or quantity_col and price_col (amount = quantity x price)")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ParameterError(f"the output folder {out} exists and is not empty; nothing is overwritten: "
-                             "choose a new folder")
+    _check_out(source, out)
     attributes = list(attributes or [])
     frame, encoding_used = _read(source, encoding)
     _require(frame, source.name, customer_col=customer_col, date_col=date_col, order_col=order_col,
@@ -304,9 +468,13 @@ def import_orders(source, out, *, customer_col: str, date_col: str, date_format:
             notes.append(f"{n_conflicting} customers have more than one value of {', '.join(attributes)}; "
                          "their most frequent value is kept")
     counts["lines_kept"] = len(purchases)
+    formulas = neutralize_frame(customers)[1] + neutralize_frame(tx)[1]
+    if formulas:
+        notes.append(f"{formulas} cells began with =, +, -, @, a tab or a carriage return and were written with a "
+                     "leading ' so that a spreadsheet shows them as text instead of running them (OWASP)")
     totals["transaction_amount_written"] = float(tx["amount"].sum())
     start, end = tx["date"].min(), tx["date"].max()
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    digest = hashlib.sha256(read_regular(source, what=f"the source {source}")).hexdigest()
     settings = {k: v for k, v in dict(customer_col=customer_col, date_col=date_col, date_format=date_format,
                                       dayfirst=dayfirst, order_col=order_col, amount_col=amount_col,
                                       quantity_col=quantity_col, price_col=price_col, returns=returns,
@@ -326,15 +494,44 @@ def import_orders(source, out, *, customer_col: str, date_col: str, date_format:
     if extra:
         meta["extras"] = {"returns": "returned amounts per customer and day (positive numbers), kept apart"}
     dataset = Dataset(name=meta["name"], meta=meta, customers=customers, transactions=tx, extras=extra)
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        save(dataset, out)
-        problems = validate(out)
-        if problems:
-            raise DataError(problems, dataset=meta["name"])
-    except BaseException:
-        for p in out.iterdir():
-            p.unlink()
-        out.rmdir()
-        raise
+    write_dataset(dataset, out, source, locked=True)
     return ImportReport(out, counts, examples, totals, len(customers), len(tx), notes)
+
+
+def write_dataset(dataset: Dataset, out: Path, source: Path | None = None, writer: str = WRITER,
+                  locked: bool = False) -> None:
+    """Write ``dataset`` to the folder ``out``: staged beside it, validated, marked complete and
+    renamed into place, under the lock of ``out`` (taken here unless the caller holds it:
+    ``locked``); see the module docstring. Nothing is left behind on failure, and a second writer
+    to ``out`` is refused."""
+    out = Path(os.path.abspath(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PathError(os_error_sentence(exc, f"the folder {out.parent}", "create")) from None
+    from contextlib import nullcontext
+
+    with nullcontext() if locked else output_lock(out, "import"):
+        replace = _check_out(source, out)
+        for leftover in out.parent.glob(f".{out.name}.relmkt-staging-*"):     # a stopped import's (we hold the lock)
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.relmkt-staging-", dir=out.parent))
+        except OSError as exc:
+            raise PathError(os_error_sentence(exc, f"a staging folder in {out.parent}", "create")) from None
+        try:
+            staging.chmod(0o755)
+            mark_incomplete(staging, writer)
+            save(dataset, staging)
+            problems = [p for p in validate(staging) if p.code != "incomplete"]
+            if problems:
+                raise DataError(problems, dataset=dataset.meta.get("name", dataset.name))
+            mark_complete(staging, writer)
+            _publish(staging, out, replace)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise PathError(os_error_sentence(exc, out)) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise

@@ -1,7 +1,10 @@
 """Transaction logs too big for pandas: the ``transactions_path`` key of ``dataset.yml``.
 
 ``transactions_path: logs/*.parquet`` (a Parquet file, folder or glob, relative to the dataset folder
-or absolute) says where a dataset's transactions are when they should not be read into memory.
+and inside it) says where a dataset's transactions are when they should not be read into memory.
+An absolute path, ``~`` or a ``..`` that leaves the folder is refused (a glob such as
+``/**/*.parquet`` would crawl the whole file system); for a log kept elsewhere, put a symbolic link
+to it in the dataset folder. At most :data:`MAX_FILES` files are listed.
 :func:`relmkt_utils.data.datasets.load` then leaves ``Dataset.transactions`` as None and sets
 ``Dataset.transactions_source`` to the resolved path, which :func:`relmkt_utils.btyd.rfm_summary`
 reads with DuckDB, out of core::
@@ -20,6 +23,7 @@ from __future__ import annotations
 import datetime
 import glob
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -37,23 +41,41 @@ def _problem(file: str, code: str, column=None, detail: str = "") -> Problem:
     return Problem(file, RULES[code], column=column, detail=detail, code=code)
 
 
+#: The most files a ``transactions_path`` may list.
+MAX_FILES = 100_000
+
+
+def outside_folder(value) -> bool:
+    """True when a ``transactions_path`` would leave its dataset folder: absolute, ``~``, or a ``..``."""
+    text = str(value).strip()
+    return (text.startswith(("/", "\\", "~")) or os.path.isabs(text) or bool(re.match(r"^[A-Za-z]:", text))
+            or ".." in re.split(r"[\\/]", text) or "\x00" in text)
+
+
 def resolve_transactions_path(folder: Path, value) -> str | None:
-    """The ``transactions_path`` of a dataset folder as an absolute path or glob (None if it is not text)."""
-    if not isinstance(value, str) or not value.strip():
+    """The ``transactions_path`` of a dataset folder as an absolute path or glob inside the folder
+    (None if it is not text or would leave the folder)."""
+    if not isinstance(value, str) or not value.strip() or outside_folder(value):
         return None
-    path = Path(value.strip()).expanduser()
-    return str(path if path.is_absolute() else (Path(folder).resolve() / path))
+    return str(Path(folder).resolve() / value.strip())
 
 
 def parquet_files(source: str) -> list[str]:
-    """The Parquet files of a file, folder or glob (sorted; empty when there is none)."""
+    """The Parquet files of a file, folder or glob (sorted; empty when there is none; at most
+    :data:`MAX_FILES`, more is a ValueError)."""
     if any(ch in source for ch in "*?["):
-        found = glob.glob(source, recursive=True)
+        found = glob.iglob(source, recursive=True)
     elif os.path.isdir(source):
-        found = [str(p) for p in Path(source).rglob("*")]
+        found = (str(p) for p in Path(source).rglob("*"))
     else:
         found = [source] if os.path.isfile(source) else []
-    return sorted(f for f in found if os.path.isfile(f) and f.lower().endswith(PARQUET_SUFFIXES))
+    out = []
+    for f in found:
+        if f.lower().endswith(PARQUET_SUFFIXES) and os.path.isfile(f):
+            out.append(f)
+            if len(out) > MAX_FILES:
+                raise ValueError(f"more than {MAX_FILES:,} Parquet files")
+    return sorted(out)
 
 
 def _kind_ok(column: str, arrow_type) -> bool:
@@ -79,12 +101,17 @@ def check_transactions_path(folder: Path, meta: dict, window, has_table: bool) -
     """Every problem of a dataset's ``transactions_path``, from Parquet metadata only."""
     source = resolve_transactions_path(folder, meta.get("transactions_path"))
     if source is None:
+        value = meta.get("transactions_path")
+        why = "it leaves the dataset folder" if isinstance(value, str) and value.strip() else "it is not a path"
         return [_problem("dataset.yml", "transactions_path", column="transactions_path",
-                         detail=f"got {meta.get('transactions_path')!r}")]
+                         detail=f"got {value!r}: {why}")]
     problems = []
     if has_table:
         problems.append(_problem("dataset.yml", "transactions_path_twice", column="transactions_path"))
-    files = parquet_files(source)
+    try:
+        files = parquet_files(source)
+    except ValueError as exc:
+        return problems + [_problem("dataset.yml", "transactions_path", column="transactions_path", detail=str(exc))]
     if not files:
         return problems + [_problem("dataset.yml", "transactions_path", column="transactions_path",
                                     detail=f"no Parquet file at {meta['transactions_path']}")]

@@ -3,8 +3,11 @@ batch, list ``datasets``.
 
 Exit codes: 0 success; 1 a batch ran but a notebook failed while running; 2 a user mistake (invalid
 dataset, bad config, parameter or option, a run that could not start, an output folder that cannot
-be used); 130 interrupted by Ctrl-C (SIGINT); 143 stopped by SIGTERM. User mistakes print plain
-sentences, never a traceback.
+be used, a file that cannot be written: a full disk, a read-only file system, a file-size limit);
+130 interrupted by Ctrl-C (SIGINT); 143 stopped by SIGTERM. User mistakes print plain sentences,
+never a traceback; text that cannot be printed as it is (a file name with undecodable bytes) is
+printed with backslash escapes. SIGTERM during ``import`` or ``summarize`` removes what was staged
+(nothing half-written is left) and exits 143.
 """
 from __future__ import annotations
 
@@ -16,9 +19,19 @@ import sys
 from ..core.errors import ConfigError, RelmktError
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks remove what was staged."""
+
+
 def _validate(args) -> int:
     from ..data.datasets import validate
 
+    from .summarize import is_summary, summary_problems
+
+    if is_summary(args.path):
+        problems = summary_problems(args.path)
+        print(f"{args.path}: valid" if not problems else f"{args.path}: {problems[0]}")
+        return 0 if not problems else 2
     problems = validate(args.path)
     if not problems:
         print(f"{args.path}: valid")
@@ -61,7 +74,7 @@ def _run(args) -> int:
     if args.timeout:
         config.timeout = args.timeout
     try:
-        results = run_batch(config, only=args.only, jobs=args.jobs, progress=not args.quiet)
+        results = run_batch(config, only=args.only, jobs=args.jobs, progress=not args.quiet, force=args.force)
     except BatchInterrupted as stop:
         _print_results(stop.results, config)
         print(f"relmkt: {stop}; unfinished runs are marked 'interrupted' in the index", file=sys.stderr)
@@ -78,6 +91,8 @@ def _print_results(results, config) -> None:
         print(f"{marks.get(r.status, r.status):<7} {r.name:<32} {r.duration_s:7.1f} s")
         if r.error:
             print("        " + r.error.replace("\n", "\n        "))
+        if r.kept_report:
+            print("        the run's last report is kept")
         for w in r.warnings:
             print(f"        warning: {w}")
     ok = sum(r.status == "ok" for r in results)
@@ -136,10 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--output-dir", help="write reports here instead of the config's output_dir")
     r.add_argument("--timeout", type=_seconds, help="seconds per notebook (default from config, else 600)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--force", action="store_true", help="use an output folder that holds files relmkt did not write "
+                   "(relmkt says which index.html/index.json it replaces; /, the home folder and other people's run "
+                   "folders are still refused)")
     r.set_defaults(func=_run)
     i = sub.add_parser("import", help="turn a raw order export (CSV or Parquet) into a dataset folder")
     i.add_argument("source", help="the export: a CSV or Parquet file with one row per order line or order")
-    i.add_argument("--out", required=True, help="the dataset folder to write (must not exist or be empty)")
+    i.add_argument("--out", required=True, help="the dataset folder to write (must not exist, be empty, or be an "
+                   "unchanged earlier relmkt import, which is then replaced)")
     i.add_argument("--mapping", help="a YAML file with the settings below as keys (options given here win)")
     i.add_argument("--customer-col", dest="customer_col", help="column of the customer id")
     i.add_argument("--date-col", dest="date_col", help="column of the order date")
@@ -165,19 +184,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv=None) -> int:
     from .startup import skip_unused_slow_imports
 
     skip_unused_slow_imports()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
+    previous = signal.getsignal(signal.SIGTERM)
     try:
         args = build_parser().parse_args(argv)
+        if args.command != "run":          # the batch has its own SIGTERM handling
+            try:
+                signal.signal(signal.SIGTERM, _terminate)
+            except ValueError:             # not the main thread: leave SIGTERM alone
+                pass
         return args.func(args)
     except RelmktError as err:
         print(f"relmkt: {err}", file=sys.stderr)
         return 2
+    except OSError as exc:                 # the environment, not the program: a sentence, not a traceback
+        from ..core.files import os_error_sentence
+
+        print(f"relmkt: {os_error_sentence(exc, exc.filename, 'read or write')}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("relmkt: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("relmkt: stopped by SIGTERM; nothing half-written was left", file=sys.stderr)
+        return 143
+    finally:
+        try:
+            signal.signal(signal.SIGTERM, previous)
+        except (TypeError, ValueError):
+            pass
 
 
 if __name__ == "__main__":

@@ -20,7 +20,13 @@ kernel receives the absolute folder, so the check before the run and the noteboo
 dataset, whatever the current folder holds.
 
 **Parameter values** must be JSON values (strings, numbers, booleans, null, lists, mappings). A
-YAML date (``calibration_end: 1997-09-30`` without quotes) is accepted as its ISO string.
+YAML date (``calibration_end: 1997-09-30`` without quotes) is accepted as its ISO string. Text must
+be text: a lone surrogate (``"\udc80"``) is refused, and names and paths (notebook, folders,
+dataset) must not hold a NUL byte.
+
+**Bounded.** The config must be a regular file (a named pipe is refused, never opened for reading
+until it blocks) of at most 16 MB, and its YAML is parsed within :mod:`relmkt_utils.core.bounded_yaml`'s
+bounds: an alias bomb is refused in milliseconds.
 
 Every problem is a :class:`~relmkt_utils.core.errors.ConfigError` sentence (exit 2 on the command line).
 """
@@ -35,7 +41,9 @@ from pathlib import Path
 
 import yaml
 
+from ..core.bounded_yaml import MAX_BYTES, YAMLLimitError, load_yaml
 from ..core.errors import ConfigError
+from ..core.files import PathError, check_path_text, check_text, read_regular
 from ..data.datasets import data_dir
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -81,13 +89,23 @@ def check_timeout(value, where: str) -> float:
     return t
 
 
+def _text(value: str, where: str, path: bool = False) -> str:
+    try:
+        (check_path_text if path else check_text)(value, where)
+    except PathError as err:
+        raise ConfigError(str(err)) from None
+    return value
+
+
 def plain_value(value, where: str):
     """A parameter value as JSON data: YAML dates become ISO strings; anything else that JSON cannot
-    hold (sets, binary, custom tags) is a ConfigError."""
+    hold (sets, binary, custom tags) or text that is not text (a lone surrogate) is a ConfigError."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, str):
+        return _text(value, where + ": a parameter value")
     if isinstance(value, dict):
-        return {str(k): plain_value(v, where) for k, v in value.items()}
+        return {_text(str(k), where + ": a parameter name"): plain_value(v, where) for k, v in value.items()}
     if isinstance(value, list):
         return [plain_value(v, where) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
@@ -125,7 +143,7 @@ def _run(item, i: int, label: str, base: Path, notebooks_dir: Path, seen: set) -
     extra = set(item) - RUN_KEYS
     if extra:
         raise ConfigError(f"{label}: run {name!r} has unknown keys {sorted(extra)}; a run has {sorted(RUN_KEYS)}")
-    notebook = str(item["notebook"]).removesuffix(".ipynb")
+    notebook = _text(str(item["notebook"]).removesuffix(".ipynb"), f"{label}: run {name!r}: the notebook", path=True)
     path = (notebooks_dir / f"{notebook}.ipynb").resolve()
     if "/" in notebook or "\\" in notebook or path.parent != notebooks_dir:
         raise ConfigError(f"{label}: run {name!r}: the notebook must be a name in {notebooks_dir} "
@@ -140,19 +158,27 @@ def _run(item, i: int, label: str, base: Path, notebooks_dir: Path, seen: set) -
                           f"{MAX_PARAMETER_BYTES:,} are allowed (put large inputs in a dataset)")
     kernel = dict(params)
     if "dataset" in kernel and kernel["dataset"] is not None:
+        _text(str(kernel["dataset"]), f"{label}: run {name!r}: the dataset", path=True)
         kernel["dataset"] = resolve_dataset(kernel["dataset"], base)
     return Run(name, notebook, params, kernel)
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     """Read and check a batch config; a ConfigError names what is wrong."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist" if not path.exists() else f"{path} is not a file")
+    path = Path(_text(str(path), "the config path", path=True))
+    if not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_regular(path, limit=MAX_BYTES, what=f"config file {path}")
+        doc = load_yaml(raw.decode("utf-8"))
+    except PathError as err:
+        raise ConfigError(str(err)) from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path.name} is not UTF-8 text") from None
+    except YAMLLimitError as exc:
+        raise ConfigError(f"{path.name}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -163,6 +189,11 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     if unknown:
         raise ConfigError(f"{path.name}: unknown keys {sorted(unknown)}; a config has {sorted(CONFIG_KEYS)}")
     base = path.resolve().parent
+    for key in ("output_dir", "notebooks_dir"):
+        if key in doc and not isinstance(doc[key], str):
+            raise ConfigError(f"{path.name}: {key} must be a folder name, got {type(doc[key]).__name__} {doc[key]!r}")
+        if key in doc:
+            _text(doc[key], f"{path.name}: {key}", path=True)
     notebooks_dir = (base / str(doc.get("notebooks_dir", "notebooks"))).resolve()
     seen: set = set()
     runs = [_run(item, i, path.name, base, notebooks_dir, seen) for i, item in enumerate(doc["runs"], 1)]

@@ -456,6 +456,6 @@ def render_html(notebook_path: str | Path, out_path: str | Path, reader: bool) -
     body = re.sub(r'<script type="module">(?:(?!</script>).)*mermaid(?:(?!</script>).)*</script>', "", body, flags=re.S)
     body = body.replace("</head>", CSS + "</head>", 1)
     body = _decorate(body, nb, reader, left_out, notes)
-    out = Path(out_path)
-    out.write_text(body, encoding="utf-8")
-    return out
+    from ..core.files import atomic_write
+
+    return atomic_write(Path(out_path), body)

@@ -9,7 +9,13 @@ be made or should not be trusted, with the reasons; **failed**, **not run** or *
 reason), the run's **card** and links to the reader's report, the report with code and the executed
 notebook. The card shows the same findings as the report's answer block (:func:`card_findings`): only
 ok findings about the run's own data, as value and plain name; findings that need care are counted,
-never shown as bare numbers. Every value shown comes from a config or a run and is escaped.
+never shown as bare numbers. Every value shown comes from a config or a run and is escaped, and a link is emitted only when it is a
+relative path ``<run>/<file>`` of plain characters (:func:`safe_href`): an entry can never carry a
+``javascript:`` or outside link. A run whose last attempt failed while an earlier report was kept says
+so beside the links.
+
+The entries come from :func:`relmkt_utils.pipeline.batch.collect`, which rebuilds them from the run
+folders' own records, never from an older ``index.json``.
 """
 from __future__ import annotations
 
@@ -24,12 +30,30 @@ from ..present.findings import Finding
 from ..present.glossary import CONCEPTS
 
 MAX_HEADLINES = 5
-BADGES = {"full": "full", "partial": "partial", "failed": "failed", "invalid": "not run", "interrupted": "interrupted"}
+BADGES = {"full": "full", "partial": "partial", "failed": "failed", "invalid": "not run", "interrupted": "interrupted",
+          "unverified": "unverified"}
+KEPT_WORDS = {"ok": "it finished ok", "failed": "it failed too", "interrupted": "it was interrupted",
+              "invalid": "it did not run", "unverified": "written by an earlier relmkt"}
+_HREF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}$")
+
+
+def safe_href(target) -> str | None:
+    """``target`` when it is a relative link to a file of a run folder (``<run>/<file>``, plain
+    characters, no scheme, no ``..``); None otherwise."""
+    if isinstance(target, str) and _HREF.match(target) and ".." not in target:
+        return target
+    return None
 
 
 def notebook_question(path: Path) -> str:
-    """The notebook's title (first ``#`` heading), or its file name."""
+    """The notebook's title (first ``#`` heading), or its file name (a file that is not a regular
+    file, a named pipe say, is not opened)."""
+    import os
+    import stat
+
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return path.stem
         nb = nbformat.read(str(path), as_version=4)
     except Exception:
         return path.stem
@@ -68,12 +92,18 @@ def _metrics(result) -> str:
 
 def _run(result) -> str:
     b = badge(result)
-    links = [f"<a href='{html.escape(target)}'>{label}</a>" for target, label in
-             ((result.html, "report"), (result.html_full, "with code"), (result.ipynb, "notebook"),
-              *((t, Path(t).name) for t in getattr(result, "tables", []) or [])) if target]
+    links = [f"<a href='{html.escape(href)}'>{html.escape(label)}</a>" for href, label in
+             ((safe_href(result.html), "report"), (safe_href(result.html_full), "with code"),
+              (safe_href(result.ipynb), "notebook"),
+              *((safe_href(t), Path(str(t)).name) for t in getattr(result, "tables", []) or [])) if href]
     reasons = ""
     if result.error:
         reasons += f"<p class='reason'>{html.escape(result.error)}</p>"
+    kept = getattr(result, "kept_report", None)
+    if kept and links:
+        how = KEPT_WORDS.get(kept, "")
+        reasons += (f"<p class='dim'>This attempt did not replace the run's last report, which is kept and linked "
+                    f"below{' (' + how + ')' if how else ''}.</p>")
     if result.warnings:
         items = "".join(f"<li>{html.escape(str(w))}</li>" for w in result.warnings)
         reasons += (f"<details><summary>{len(result.warnings)} thing{'s' if len(result.warnings) != 1 else ''} "
@@ -108,8 +138,9 @@ def concept_map(results) -> str:
     for concept in CONCEPTS:
         cells = []
         for notebook, what in concept.where:
-            runs = [r for r in results if r.notebook == notebook and r.html]
-            links = ", ".join(f"<a href='{html.escape(r.html)}'>{html.escape(r.dataset or r.name)}</a>" for r in runs)
+            runs = [r for r in results if r.notebook == notebook and safe_href(r.html)]
+            links = ", ".join(f"<a href='{html.escape(safe_href(r.html))}'>{html.escape(r.dataset or r.name)}</a>"
+                              for r in runs)
             cells.append(f"{html.escape(notebook[:2])}: {html.escape(what)}" + (f" ({links})" if links else ""))
         term = f"<a href='glossary.html#{html.escape(concept.term)}'>{html.escape(concept.name)}</a>" if concept.term \
             else html.escape(concept.name)
@@ -139,7 +170,7 @@ h1 {{ font-size: 1.6rem; margin-bottom: 0.2rem; }} h2 {{ font-size: 1.2rem; marg
 .badge {{ display: inline-block; font-size: 0.75rem; font-weight: 700; border-radius: 3px; padding: 0.05rem 0.4rem;
           text-transform: uppercase; letter-spacing: 0.03em; }}
 .badge.full {{ background: #e3f3e6; color: #1b5e20; }} .badge.partial {{ background: #fff4d6; color: #7a5200; }}
-.badge.failed, .badge.invalid, .badge.interrupted {{ background: #fde6e6; color: #b71c1c; }}
+.badge.failed, .badge.invalid, .badge.interrupted, .badge.unverified {{ background: #fde6e6; color: #b71c1c; }}
 ul.metrics {{ list-style: none; padding: 0; margin: 0.4rem 0; display: flex; flex-wrap: wrap; gap: 0.3rem 1.6rem; }}
 ul.metrics .value {{ font-weight: 700; font-variant-numeric: tabular-nums; }}
 .reason {{ color: #b71c1c; white-space: pre-wrap; font-size: 0.85rem; margin: 0.3rem 0; }}

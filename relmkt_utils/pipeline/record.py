@@ -44,18 +44,21 @@ def _plain(value):
 
 
 def _update(path: str, update) -> None:
+    """Read, update and write back a JSON file of the run, atomically (a temporary file beside it,
+    renamed into place; never through a symbolic link): an interrupted write keeps the previous version."""
+    from ..core.files import atomic_write
+
     data = {} if not os.path.exists(path) else json.loads(Path(path).read_text(encoding="utf-8"))
     data = update(data)
-    Path(path).write_text(json.dumps(data, indent=2, sort_keys=isinstance(data, dict)) + "\n", encoding="utf-8")
+    atomic_write(path, json.dumps(data, indent=2, sort_keys=isinstance(data, dict)) + "\n")
 
 
 def write_json(path, data) -> None:
     """Write ``data`` as JSON to ``path`` through a temporary file beside it and a rename, so that a
     reader never sees half a file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    from ..core.files import atomic_write
+
+    atomic_write(Path(path), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def record(name: str, value) -> object:
@@ -73,15 +76,22 @@ def save_table(name: str, table) -> str | None:
     """Write ``table`` (a DataFrame) as ``<name>.csv`` beside the run's report and return the file name;
     outside the batch (JupyterLab) nothing is written and None is returned, so that no file of the
     user's is ever replaced (call ``table.to_csv(path)`` there). The index links every such file.
-    A named index (``customer_id``) is written as the first column; an unnamed row number is not."""
+    A named index (``customer_id``) is written as the first column; an unnamed row number is not.
+    Text cells that a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``, tab, CR first)
+    get a leading ``'`` (OWASP; :mod:`relmkt_utils.core.csv_safety`); the file is written atomically."""
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"table name must be an identifier, got {name!r}")
     path = os.environ.get(METRICS_ENV)
     if not path:
         return None
+    from ..core.csv_safety import line_end, neutralize_frame
+    from ..core.files import atomic_output
+
     target = Path(path).with_name(f"{name}.csv")
     named_index = any(level is not None for level in table.index.names)   # e.g. customer_id; a row number is not data
-    table.to_csv(target, index=named_index, encoding="utf-8", lineterminator="\n", float_format="%.10g")
+    safe, _ = neutralize_frame(table)
+    with atomic_output(target) as tmp:
+        safe.to_csv(tmp, index=named_index, encoding="utf-8", lineterminator=line_end(safe), float_format="%.10g")
     return target.name
 
 

@@ -8,6 +8,10 @@ renders the reader's and the full HTML (also for a partial notebook after a fail
 ``{"error": ..., "cell_seconds": [...]}`` to the result file named in the job: the time of every
 code cell goes to the run's entry in ``index.json``, not into the run's folder, so that the same
 parameters give the same bytes there.
+
+The worker ends with its batch: first thing, it asks Linux for SIGTERM when the batch dies (even by
+``kill -9``), and on SIGTERM it ends its kernel (which runs in a session of its own) before it
+exits (:mod:`.processes`). Every file it writes is written atomically (``core.files``).
 """
 from __future__ import annotations
 
@@ -54,11 +58,17 @@ def make_reproducible(path: Path, notebook_name: str) -> list[dict]:
         for key in VOLATILE_PAPERMILL_KEYS:
             pm.pop(key, None)
         pm["input_path"] = f"{notebook_name}.ipynb"
-    nbformat.write(nb, str(path))
+    from ..core.files import atomic_write
+
+    atomic_write(path, nbformat.writes(nb) + "\n")
     return timings
 
 
 def main(job_path: str) -> int:
+    from .processes import BATCH_PID_ENV, die_with_parent, stop_children_on_sigterm
+
+    stop_children_on_sigterm()
+    die_with_parent(int(os.environ.get(BATCH_PID_ENV) or 0) or None)
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     out = Path(job["output_dir"])
     nb_out = out / f"{job['notebook']}.ipynb"
@@ -92,7 +102,9 @@ def main(job_path: str) -> int:
             render_html(nb_out, out / f"{job['notebook']}.code.html", reader=False)
         except Exception as exc:
             error = error or f"rendering failed: {_error_text(exc)}"
-    Path(job["result"]).write_text(json.dumps({"error": error, "cell_seconds": timings}), encoding="utf-8")
+    from ..core.files import atomic_write
+
+    atomic_write(job["result"], json.dumps({"error": error, "cell_seconds": timings}))
     return 0
 
 

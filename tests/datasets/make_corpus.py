@@ -171,6 +171,126 @@ DETAIL = {
 }
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The second safety round (issue 23): bounded YAML, names that stay inside the folder, encodings named, markers of
+# completeness. Each case is a function that changes the files of ``valid`` (name -> bytes) in place.
+
+def _meta_append(files: dict[str, bytes], text: str) -> None:
+    files["dataset.yml"] = files["dataset.yml"] + text.encode("utf-8")
+
+
+def _extra(name_yaml: str):
+    return lambda files: _meta_append(files, f"extras:\n  {name_yaml}: a table that is not where it should be\n")
+
+
+def _tpath(value: str):
+    return lambda files: _meta_append(files, f"transactions_path: {value}\n")
+
+
+def _recode(file: str, codec: str, bom: bytes = b""):
+    def apply(files):
+        files[file] = bom + files[file].decode("utf-8").encode(codec)
+    return apply
+
+
+def _marker(doc):
+    """Add the marker of completeness of a relmkt import: ``doc(files)`` gives its content."""
+    import hashlib
+    import json
+
+    def record(files):
+        return {n: {"bytes": len(b), "sha256": hashlib.sha256(b).hexdigest()} for n, b in sorted(files.items())}
+
+    def apply(files):
+        content = doc(files, record(files))
+        files[".relmkt-dataset"] = content if isinstance(content, bytes) else json.dumps(content).encode()
+    return apply
+
+
+def _changed(files, rec):
+    rec["transactions.csv"]["sha256"] = "0" * 64          # same size, other bytes
+    return {"written_by": "relmkt import", "complete": True, "files": rec}
+
+
+def _truncated(files, rec):
+    rec["transactions.csv"]["bytes"] += 1000              # the file is shorter than relmkt wrote it
+    return {"written_by": "relmkt import", "complete": True, "files": rec}
+
+
+def _missing(files, rec):
+    rec["returns.csv"] = {"bytes": 10, "sha256": "0" * 64}
+    return {"written_by": "relmkt import", "complete": True, "files": rec}
+
+
+BOMB = "".join(f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 10))
+
+# case: (change, expected code, file named, column named)
+SAFETY_CASES = {
+    # YAML beyond bounds: merge keys instead of lists, a self-reference, nesting deeper than the parser follows
+    "yaml_merge_key_bomb": (lambda f: _meta_append(f, "truth:\n  l0: &l0 {a: 1, b: 2, c: 3}\n" + "".join(
+        f"  m{i}: &m{i} {{" + ", ".join(f"k{j}: *{'l0' if i == 1 else f'm{i - 1}'}" for j in range(9)) + "}\n"
+        for i in range(1, 10))), "yaml_limit", "dataset.yml", None),
+    "yaml_list_alias_bomb_in_offers": (lambda f: _meta_append(f, "offers:\n  l0: &l0 [1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
+                                                              + BOMB), "yaml_limit", "dataset.yml", None),
+    "yaml_self_reference": (lambda f: _meta_append(f, "truth: &t {inner: *t}\n"), "yaml_limit", "dataset.yml", None),
+    "yaml_nested_too_deep": (lambda f: _meta_append(f, "truth: " + "[" * 5000 + "]" * 5000 + "\n"),
+                             "yaml_limit", "dataset.yml", None),
+    "yaml_lone_surrogate": (lambda f: f.__setitem__("dataset.yml", f["dataset.yml"].replace(
+        b"description: Six tiny tables that pass every rule of the canonical tables.",
+        b'description: "Six tiny tables \\udc80"')), "yaml_text", "dataset.yml", None),
+    "yaml_surrogate_in_key": (lambda f: _meta_append(f, '"\\ud800key": 1\n'), "yaml_text", "dataset.yml", None),
+    "yaml_nul_byte": (lambda f: _meta_append(f, "truth: {a: \x00}\n"), "yaml_syntax", "dataset.yml", None),
+    # extras are table names inside the folder
+    "extras_absolute_path": (_extra("/etc/passwd"), "yaml_extras_name", "dataset.yml", "extras"),
+    "extras_subfolder": (_extra("sub/notes"), "yaml_extras_name", "dataset.yml", "extras"),
+    "extras_hidden_name": (_extra(".notes"), "yaml_extras_name", "dataset.yml", "extras"),
+    "extras_canonical_table": (_extra("customers"), "yaml_extras_name", "dataset.yml", "extras"),
+    "extras_number_key": (_extra("2024"), "yaml_extras_name", "dataset.yml", "extras"),
+    "extras_backslash": (_extra("'..\\secret'"), "yaml_extras_name", "dataset.yml", "extras"),
+    "extras_home": (_extra("'~/secret'"), "yaml_extras_name", "dataset.yml", "extras"),
+    "extras_space": (_extra("'my notes'"), "yaml_extras_name", "dataset.yml", "extras"),
+    # transactions_path stays inside the dataset folder
+    "transactions_path_absolute": (_tpath("/tmp/*.parquet"), "transactions_path", "dataset.yml", "transactions_path"),
+    "transactions_path_home": (_tpath("'~/logs/*.parquet'"), "transactions_path", "dataset.yml", "transactions_path"),
+    "transactions_path_parent": (_tpath("../logs/*.parquet"), "transactions_path", "dataset.yml", "transactions_path"),
+    "transactions_path_dotdot_inside": (_tpath("logs/../../x/*.parquet"), "transactions_path", "dataset.yml",
+                                        "transactions_path"),
+    "transactions_path_drive": (_tpath("'C:/logs/x.parquet'"), "transactions_path", "dataset.yml", "transactions_path"),
+    # encodings are named
+    "utf16le_table": (_recode("customers.csv", "utf-16-le", b"\xff\xfe"), "encoding_other", "customers.csv", None),
+    "utf16be_table": (_recode("survey.csv", "utf-16-be", b"\xfe\xff"), "encoding_other", "survey.csv", None),
+    "utf32_table": (_recode("spend.csv", "utf-32-le", b"\xff\xfe\x00\x00"), "encoding_other", "spend.csv", None),
+    "utf16_table_without_bom": (_recode("choices.csv", "utf-16-le"), "encoding_other", "choices.csv", None),
+    "utf16_dataset_yml": (_recode("dataset.yml", "utf-16-le", b"\xff\xfe"), "encoding_other", "dataset.yml", None),
+    "utf16_extra": (lambda f: (f.__setitem__("notes.csv", b"\xff\xfe" + "customer_id,note\nC1,a\n".encode("utf-16-le")),
+                               _meta_append(f, "extras:\n  notes: free notes per customer\n")),
+                    "encoding_other", "notes.csv", None),
+    # the marker of completeness of an import
+    "import_unfinished": (_marker(lambda f, r: {"written_by": "relmkt import", "complete": False}),
+                          "incomplete", "import_unfinished", None),
+    "import_changed_since": (_marker(_changed), "incomplete", "import_changed_since", None),
+    "import_truncated": (_marker(_truncated), "incomplete", "import_truncated", None),
+    "import_file_missing": (_marker(_missing), "incomplete", "import_file_missing", None),
+    "import_marker_not_json": (_marker(lambda f, r: b"{complete: yes"), "incomplete", "import_marker_not_json", None),
+}
+
+SAFETY_DETAIL = {
+    "yaml_self_reference": "the YAML refers to itself through an alias (an anchor used inside itself)",
+    "yaml_nested_too_deep": "the YAML is nested too deeply (more than 100 levels of [ or {)",
+    "utf16le_table": "it is UTF-16",
+    "utf32_table": "it is UTF-32",
+    "utf16_table_without_bom": "it is UTF-16 (little-endian, without a byte-order mark)",
+    "import_unfinished": "relmkt import was stopped before it finished writing this folder",
+    "import_changed_since": "transactions.csv differs from what relmkt wrote (SHA-256)",
+    "import_file_missing": "returns.csv is missing",
+}
+SAFETY_VALUES = {
+    "extras_absolute_path": ['"/etc/passwd"'],
+    "extras_canonical_table": ['"customers"'],
+    "extras_number_key": ['"2024"'],
+}
+
+
 def change(files: dict[str, bytes], file: str, old: str | None, new: str, encoding: str = "utf-8") -> None:
     """Replace ``old`` by ``new`` in ``file`` once (old None: the file becomes ``new``)."""
     if old is None:
@@ -204,9 +324,19 @@ def main() -> None:
             manifest[case]["values"] = VALUES[case]
         if case in DETAIL:
             manifest[case]["detail"] = DETAIL[case]
+    for case, (apply, code, named_file, column) in SAFETY_CASES.items():
+        files = dict(base)
+        apply(files)
+        write(HERE / "malformed" / case, files)
+        manifest[case] = {"code": code, "file": named_file, "column": column}
+        if case in SAFETY_VALUES:
+            manifest[case]["values"] = SAFETY_VALUES[case]
+        if case in SAFETY_DETAIL:
+            manifest[case]["detail"] = SAFETY_DETAIL[case]
     (HERE / "malformed" / "cases.yml").write_text(yaml.safe_dump(manifest, sort_keys=True), encoding="utf-8")
     assert set(ALSO) | set(VALUES) | set(DETAIL) <= set(CASES)
-    print(f"wrote valid/ and {len(CASES)} malformed datasets")
+    assert set(SAFETY_VALUES) | set(SAFETY_DETAIL) <= set(SAFETY_CASES) and not set(SAFETY_CASES) & set(CASES)
+    print(f"wrote valid/ and {len(CASES) + len(SAFETY_CASES)} malformed datasets")
 
 
 if __name__ == "__main__":
