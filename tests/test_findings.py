@@ -150,3 +150,24 @@ def test_a_share_finding_is_written_inside_its_own_interval(p, down, up):
     shown = [float(x.rstrip("%")) for x in (f.text(), *f.interval().removeprefix("95% CI ").split(" to "))]
     assert 0 <= shown[0] <= 100 and shown[1] <= shown[0] + 0.05 and shown[0] <= shown[2] + 0.05
     assert not math.isnan(shown[0])
+
+
+def test_the_concept_map_links_only_runs_that_show_the_concept():
+    from types import SimpleNamespace
+
+    from relmkt_utils.pipeline.index import concept_map
+
+    def run(name, notebook, *keys):
+        return SimpleNamespace(name=name, notebook=notebook, dataset=name, html=f"{name}/{notebook}.html",
+                               findings=[{"key": k, "status": "ok"} for k in keys])
+
+    page = concept_map([run("value_mobi", "02_delivered_value", "ecsi_satisfaction_driver_effect"),
+                        run("value_electricity", "02_delivered_value", "wtp_most_valued"),
+                        run("loyalty_tafeng", "01_loyalty_measurement", "repeat_rate")])
+    berry = page[page.index("Berry"):page.index("</tr>", page.index("Berry"))] if "Berry" in page else ""
+    assert berry == ""                                    # no run here has relationship levels
+    assert "value_mobi/02_delivered_value.html'>value_mobi" in page and "loyalty_tafeng" in page
+    kotler = page[page.index("delivered value"):page.index("</tr>", page.index("delivered value"))]
+    assert "value_electricity" in kotler and "value_mobi" in kotler
+    for concept_terms in ("glossary.html#delivered_value", "glossary.html#loyalty"):
+        assert concept_terms in page

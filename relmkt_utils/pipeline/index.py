@@ -137,15 +137,18 @@ def concept_map(results) -> str:
     rows = []
     for concept in CONCEPTS:
         cells = []
-        for notebook, what in concept.where:
-            runs = [r for r in results if r.notebook == notebook and safe_href(r.html)]
+        for notebook, what, keys in concept.where:
+            runs = [r for r in results if r.notebook == notebook and safe_href(r.html) and any(
+                    f.get("key") in keys and f.get("status") == "ok" for f in (getattr(r, "findings", None) or []))]
             links = ", ".join(f"<a href='{html.escape(safe_href(r.html))}'>{html.escape(r.dataset or r.name)}</a>"
                               for r in runs)
-            cells.append(f"{html.escape(notebook[:2])}: {html.escape(what)}" + (f" ({links})" if links else ""))
+            if links:                                     # only where a run shows it
+                cells.append(f"{html.escape(notebook[:2])}: {html.escape(what)} ({links})")
         term = f"<a href='glossary.html#{html.escape(concept.term)}'>{html.escape(concept.name)}</a>" if concept.term \
             else html.escape(concept.name)
-        rows.append(f"<tr><td>{term} <span lang='zh' class='dim'>{html.escape(concept.zh)}</span></td>"
-                    f"<td>{'<br>'.join(cells)}</td></tr>")
+        if cells:
+            rows.append(f"<tr><td>{term} <span lang='zh' class='dim'>{html.escape(concept.zh)}</span></td>"
+                        f"<td>{'<br>'.join(cells)}</td></tr>")
     return ("<details class='concepts'><summary>Where each concept of the course is measured</summary>"
             "<table class='concepts'><thead><tr><th>concept</th><th>notebook: what to look at (datasets)</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></details>")

@@ -236,44 +236,50 @@ TERMS_BY_ID = {t.id: t for t in TERMS}
 
 @dataclass(frozen=True)
 class Concept:
-    """A concept of the course and where the reports show it: (notebook, what to look at)."""
+    """A concept of the course and where the reports show it: (notebook, what to look at, the finding
+    keys that show it). The index links the runs of that notebook that found any of those keys."""
 
     name: str
     zh: str
-    where: tuple[tuple[str, str], ...]
+    where: tuple[tuple[str, str, tuple[str, ...]], ...]
     term: str = ""
 
 
 CONCEPTS: tuple[Concept, ...] = (
     Concept("Kotler's customer delivered value", "客户让渡价值",
             (("02_delivered_value", "value and cost components, delivered value and what drives satisfaction and "
-              "choice; on the real surveys satisfaction and mobi, the customer-satisfaction index model (ECSI): "
-              "quality and value received, satisfaction and the loyalty it earns"),), "delivered_value"),
+              "choice", ("delivered_value_mean", "wtp_most_valued", "choice_hit_rate")),
+             ("02_delivered_value", "on real surveys, the customer-satisfaction index model (ECSI): quality and "
+              "value received, satisfaction and the loyalty it earns", ("ecsi_satisfaction_driver_effect",))),
+            "delivered_value"),
     Concept("Berry's three levels of relationship marketing", "财务 / 社会 / 结构层次",
-            (("01_loyalty_measurement", "survival to dropout by relationship level"),
-             ("02_delivered_value", "delivered value and dropout by relationship level"),
-             ("04_retention_vs_acquisition", "retention and CLV by bond")), "berry_levels"),
+            (("01_loyalty_measurement", "survival to dropout by relationship level", ("longest_relationship_level",)),
+             ("02_delivered_value", "delivered value and dropout by relationship level", ("dv_level_gap", "hr_structural")),
+             ("04_retention_vs_acquisition", "retention and CLV by bond",
+              ("clv_structural_vs_financial", "survival_structural_vs_financial"))), "berry_levels"),
     Concept("member get member (referral)", "成员带动成员",
-            (("03_referral_roi", "the referral funnel, incremental customers and the programme's return; the "
-              "published evidence of Schmitt, Skiera & Van den Bulte (2011) and Wolters & Gedenk (2019)"),),
-            "member_get_member"),
+            (("03_referral_roi", "the referral funnel, incremental customers and the programme's return",
+              ("referral_roi", "incremental_customers")),
+             ("03_referral_roi", "the published evidence of Schmitt, Skiera & Van den Bulte (2011) and Wolters & "
+              "Gedenk (2019)", ("ssv_clv_uplift",))), "member_get_member"),
     Concept("the 80/20 rule", "80:20定理",
-            (("00_data_overview", "revenue concentration beside published studies"),
-             ("01_loyalty_measurement", "concentration")), "pareto"),
+            (("00_data_overview", "revenue concentration beside published studies", ("top20_revenue_share",)),
+             ("01_loyalty_measurement", "concentration", ("top20_revenue_share",))), "pareto"),
     Concept("acquisition vs retention cost", "维持老客户 / 吸引新客户",
-            (("04_retention_vs_acquisition", "costs per customer and the optimal split of spend"),),
-            "acquisition_vs_retention"),
+            (("04_retention_vs_acquisition", "costs per customer and the optimal split of spend",
+              ("optimal_retention_spend", "acquisition_to_retention_cost_ratio")),), "acquisition_vs_retention"),
     Concept("customer equity", "客户资产",
-            (("04_retention_vs_acquisition", "customer equity and its optimum"),
-             ("01_loyalty_measurement", "the value of the customer base")), "customer_equity"),
+            (("04_retention_vs_acquisition", "customer equity and its optimum", ("customer_equity",)),
+             ("01_loyalty_measurement", "the value of the customer base", ("clv_mean",))), "customer_equity"),
     Concept("customer lifetime value (CLV)", "客户终身价值",
-            (("04_retention_vs_acquisition", "CLV in closed form and from cohorts"),
-             ("01_loyalty_measurement", "each customer's CLV with its interval")), "clv"),
+            (("04_retention_vs_acquisition", "CLV in closed form and from cohorts", ("clv", "del_new_customer")),
+             ("01_loyalty_measurement", "each customer's CLV with its interval", ("clv_mean",))), "clv"),
     Concept("Net Promoter Score (NPS)", "净推荐值",
-            (("01_loyalty_measurement", "attitudinal loyalty and the Dick & Basu matrix"),), "nps"),
+            (("01_loyalty_measurement", "attitudinal loyalty and the Dick & Basu matrix", ("nps",)),), "nps"),
     Concept("customer loyalty and churn", "客户忠诚度 / 客户流失",
-            (("00_data_overview", "how often customers come back"),
-             ("01_loyalty_measurement", "repeat purchase, survival and P(alive)")), "loyalty"),
+            (("00_data_overview", "how often customers come back", ("repeat_rate",)),
+             ("01_loyalty_measurement", "repeat purchase, survival and P(alive)",
+              ("repeat_rate", "p_alive_mean_repeat_buyers", "p_alive_mean"))), "loyalty"),
 )
 
 
