@@ -297,6 +297,11 @@ def logrank_test(
         raise DataError(f"the log-rank test by '{by}' needs events, and no customer has one (no '{event_col}'): "
                         "every customer is still followed at the end, e.g. because the data span less time than "
                         "the dropout rule needs")
-    stat, p = survdiff(d[duration_col].to_numpy(float), d[event_col].to_numpy(float),
-                       d[by].astype(str).to_numpy())
+    try:
+        stat, p = survdiff(d[duration_col].to_numpy(float), d[event_col].to_numpy(float),
+                           d[by].astype(str).to_numpy())
+    except np.linalg.LinAlgError:      # a group without events or at risk makes the variance singular
+        raise DataError(f"the log-rank test by '{by}' cannot be computed: with {len(groups)} groups, some of them "
+                        "too small or without dropouts, its variance matrix is singular; pool the small groups "
+                        "(segment_min_size) or compare fewer groups") from None
     return LogRankResult(float(stat), len(groups) - 1, float(p), groups)

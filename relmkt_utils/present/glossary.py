@@ -227,6 +227,12 @@ TERMS: tuple[Term, ...] = (
          "The average cost divides all spending by all customers won or kept; the marginal cost is what one more "
          "customer costs. Pfeifer (2005): only marginal costs say where the next unit of money should go.", "",
          ("marginal cost",)),
+    Term("bdw", "beta-discrete-Weibull model (BdW)", "",
+         "Fader, Hardie, Liu, Davin & Steenburgh (2018): the sBG with a churn probability that may change with each "
+         "customer's tenure, by a shape c: below 1 a customer grows less likely to leave the longer she stays "
+         "(loyalty building), above 1 more likely; at 1 it is the sBG, whose rising retention is sorting alone.",
+         r"S(t) = \frac{1}{B(\alpha,\beta)}\int_0^1 \theta^{\alpha-1}(1-\theta)^{\beta-1+t^c}\,d\theta",
+         ("beta-discrete-Weibull", "BdW")),
     Term("ccpr", "CCPR", "方便、关怀、个性化、立即响应",
          "Convenience, care, personalization and real-time response: the service qualities the source material "
          "names as the ways to raise delivered value.", "", ("CCPR",)),

@@ -30,6 +30,7 @@ from ..core.time import TimeUnit, calendar_period
 from ..data.dataset import Dataset
 from . import published
 from .cohorts import survivor_curves
+from .bdw import BetaDiscreteWeibull
 from .sbg import GeometricRetention, ShiftedBetaGeometric, sbg_del, sbg_derl
 
 #: The retention models compared on cohorts: key -> (label, fit of one survivor curve). Each fit
@@ -38,8 +39,12 @@ from .sbg import GeometricRetention, ShiftedBetaGeometric, sbg_del, sbg_derl
 #: notebook 04's section 2 by an entry here.
 MODELS: dict = {
     "sbg": ("shifted-beta-geometric (sBG)", lambda survivors: ShiftedBetaGeometric(survivors).fit()),
+    "bdw": ("beta-discrete-Weibull (BdW)", lambda survivors: BetaDiscreteWeibull(survivors).fit()),
     "constant": ("constant retention", lambda survivors: GeometricRetention(survivors).fit()),
 }
+#: The calibration periods a model needs (the BdW has three parameters); the default comparison leaves a
+#: model out where the cohorts are shorter.
+MIN_CALIBRATION = {"bdw": 3}
 #: Renewals at which the residual value of a customer is shown beside a new customer's.
 RENEWALS = (0, 1, 3, 7)
 
@@ -96,6 +101,20 @@ class CohortProjections:
         if not errors.size:
             return float("nan")
         return float(errors.mean() if signed else np.abs(errors).mean())
+
+    def duration_dependence(self) -> dict | None:
+        """The beta-discrete-Weibull's evidence of duration dependence (Fader, Hardie, Liu, Davin & Steenburgh
+        2018): per cohort its shape ``c`` (c < 1: a customer's own churn probability falls with tenure; c > 1:
+        it rises; c = 1 is the sBG) and the likelihood-ratio test of c = 1; the cohort with the smallest
+        p-value is ``strongest``. None when the BdW was not fitted."""
+        if "bdw" not in self.models:
+            return None
+        out = {}
+        for name, fits in self.fits.items():
+            test = fits["bdw"].lr_test_c1()
+            out[name] = {"c": float(fits["bdw"].params["c"]), "pvalue": test["pvalue"], "statistic": test["statistic"]}
+        strongest = min(out, key=lambda k: out[k]["pvalue"])
+        return {"cohorts": out, "strongest": strongest, **out[strongest]}
 
     def cohort_error(self, cohort: str, model: str = "sbg") -> float:
         f = self.frames[cohort]
@@ -206,7 +225,6 @@ def cohort_projections(ds=None, models=None) -> CohortProjections:
         keys of :data:`MODELS` to fit (``'sbg'``, ``'constant'``); None for all of them. The tables and
         lifetimes of :class:`CohortProjections` read the ``'sbg'`` and ``'constant'`` fits.
     """
-    models = tuple(MODELS) if models is None else tuple(models)
     own = ds is not None and getattr(ds, "cohorts", None) is not None
     if own:
         curves = survivor_curves(ds.cohorts)
@@ -217,6 +235,9 @@ def cohort_projections(ds=None, models=None) -> CohortProjections:
     else:
         curves = {name: np.asarray(s, dtype=float) for name, s in published.SURVIVORS.items()}
         calibration, unit, source = published.CALIBRATION_YEARS, calendar_period("year"), "Fader & Hardie (2007)"
+    if models is None:                              # every model the calibration periods can identify
+        models = tuple(m for m in MODELS if calibration >= MIN_CALIBRATION.get(m, 1))
+    models = tuple(models)
     frames, fits = {}, {}
     for name, curve in curves.items():
         frames[name], fits[name] = project(curve, calibration, models)

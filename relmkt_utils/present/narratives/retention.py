@@ -97,6 +97,22 @@ READINGS = (
             lambda f: f"The sBG misses these cohorts' held-out years by {fmt(_either(f, 'sbg_holdout_error'), 'percent')} "
                       f"on average, more than the {LIMIT} this report takes as a good projection: read its lifetimes "
                       "with care."),
+    Reading("duration-dependence", "sbg", "the beta-discrete-Weibull rejects c = 1 (p < 0.05) for some cohort",
+            lambda f: _either(f, "bdw_shape_p") < 0.05,
+            lambda f: "Beyond the sorting the sBG describes, a customer's own chance of leaving changes with her tenure "
+                      f"(beta-discrete-Weibull shape c = {fmt(_either(f, 'bdw_shape'), 'number')}, p "
+                      f"{fmt(_either(f, 'bdw_shape_p'), 'p')}): " + (
+                          "she grows more likely to stay the longer she has stayed, which is loyalty building"
+                          if _either(f, "bdw_shape") < 1 else
+                          "she grows more likely to leave the longer she has stayed, which the sBG cannot show")
+                      + ". Its projection of the held-out years misses by "
+                      f"{fmt(_either(f, 'bdw_holdout_error'), 'percent')}, against the sBG's "
+                      f"{fmt(_either(f, 'sbg_holdout_error'), 'percent')}."),
+    Reading("no-duration-dependence", "sbg", "the beta-discrete-Weibull does not reject c = 1 (p ≥ 0.05) for any cohort",
+            lambda f: _either(f, "bdw_shape_p") >= 0.05,
+            "The beta-discrete-Weibull, which lets a customer's chance of leaving change with her tenure, finds no "
+            "such change beyond chance: the sBG's rising retention rate, customers sorting themselves, is all these "
+            "cohorts show."),
     Reading("tenure-value", "lifetimes", "a customer becomes worth more than a new one after some renewals",
             lambda f: _either(f, "renewals_to_exceed_new") >= 1,
             lambda f: "A customer valued just after she has been won is worth less than a new customer, whose first "
@@ -376,6 +392,6 @@ SPEC = Spec(
         "spend_period": PERIODS,
         "exclude_last": at_least(0),
         "inactivity_days": above(0, " days"),
-        "bootstrap": at_least(20, " resamples for a percentile interval"),
+        "bootstrap": at_least(20, " resamples for a percentile interval"), "segment_min_size": at_least(1, " customers"),
     },
 )
