@@ -4,14 +4,17 @@
 Sain & Guo 2012: InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID,
 Country) with its quirks: customers in dozens of countries, most of them with a handful of customers;
 cancellations as negative lines of an invoice with a "C" prefix (a line or two of an order days later,
-a whole order minutes later, and a few cancellations of purchases made before the export begins);
+a whole order minutes later -- the only order of the last three customers of the first country --, and a
+few cancellations of purchases made before the export begins);
 about a quarter of the lines without a customer (guest orders); customer ids written as floats
 (``12346.0``); month-first dates without leading zeros (``12/1/2010 8:26``); free items (price 0) and
 a few dates that are no date in any order (``2/30/2011``).
 
 Customers buy as in the BG/NBD story (Fader, Hardie & Lee 2005): a Poisson rate drawn from a gamma
 distribution while alive, and after each purchase a dropout with a probability drawn from a beta
-distribution, so that the notebooks find repeat buyers, lapsed ones and a customer base to model.
+distribution, so that the notebooks find repeat buyers, lapsed ones and a customer base to model. Each
+customer has her own basket (lines per order and a quantity scale, gamma distributed), so that spend
+per order varies between customers as the Gamma-Gamma model assumes (Fader, Hardie & Lee 2005b).
 
 The generator keeps its own account (:class:`ExportTruth`): the cancellations that have no earlier
 purchase to be netted against and the customers of each country, so a test can check the importer
@@ -50,11 +53,12 @@ def countries(seed: int = 0) -> list[tuple[str, int]]:
 class ExportTruth:
     """What the generator knows: the customers of each country, the cancellations written before any
     purchase of their customer (``orphan_returns``, amounts as exact decimals, positive), and the number
-    of whole orders cancelled the same day."""
+    of whole orders cancelled the same day (``customers_cancelled`` of them the only order of a customer)."""
 
     customers: dict = field(default_factory=dict)
     orphan_returns: list = field(default_factory=list)
     whole_orders_cancelled: int = 0
+    customers_cancelled: int = 0
 
 
 def _stamp(when: datetime, style: str) -> str:
@@ -82,15 +86,16 @@ def online_retail(path: Path, seed: int = 1, country_sizes: list[tuple[str, int]
     invoice = [536365]
     customer = 12346
 
-    def order(cid: str, country: str, when: datetime, bad_date: bool) -> list[dict]:
+    def order(cid: str, country: str, when: datetime, bad_date: bool, basket: tuple[float, float]) -> list[dict]:
         invoice[0] += 1
         stamp = f"2/30/2011 {when.hour}:{when.minute:02d}" if bad_date else _stamp(when, date_style)
         lines = []
-        for _ in range(int(rng.integers(1, 7))):
+        for _ in range(min(1 + int(rng.poisson(basket[0])), 15)):
             price = 0.0 if rng.random() < 0.02 else float(rng.choice(PRICES))
             code = int(rng.integers(20000, 90000))
             lines.append({"InvoiceNo": str(invoice[0]), "StockCode": str(code), "Description": f"ITEM {code}",
-                          "Quantity": str(int(rng.choice([1, 2, 3, 4, 6, 12, 24]))), "InvoiceDate": stamp,
+                          "Quantity": str(max(1, round(int(rng.choice([1, 2, 3, 4, 6, 12])) * basket[1]))),
+                          "InvoiceDate": stamp,
                           "UnitPrice": f"{price:g}", "CustomerID": cid, "Country": country, "_t": when})
         return lines
 
@@ -104,9 +109,10 @@ def online_retail(path: Path, seed: int = 1, country_sizes: list[tuple[str, int]
                         "_t": when})
         return out
 
-    def life(cid: str, country: str) -> None:
+    def life(cid: str, country: str, cancel_all: bool = False) -> None:
         rate = rng.gamma(1.3, 1 / 30)                            # purchases per day while alive
         drop = rng.beta(1.0, 5.0)                                # dropout probability after a purchase
+        basket = (rng.gamma(2.0, 1.2), rng.gamma(2.0, 0.6))      # her lines per order (- 1) and quantity scale
         when = START + timedelta(days=float(rng.uniform(0, DAYS * 0.75)), hours=float(rng.uniform(0, 9)))
         if cid and rng.random() < 0.03:                          # cancels something bought before the export began
             before = when - timedelta(days=float(rng.uniform(1, 20)))
@@ -118,9 +124,14 @@ def online_retail(path: Path, seed: int = 1, country_sizes: list[tuple[str, int]
                              "CustomerID": cid, "Country": country, "_t": before})
                 truth.orphan_returns.append(Decimal(qty) * Decimal(f"{price:g}"))
         while when < START + timedelta(days=DAYS):
-            bad = rng.random() < 0.004
-            lines = order(cid, country, when, bad)
+            bad = rng.random() < 0.004 and not cancel_all
+            lines = order(cid, country, when, bad, basket)
             rows.extend(lines)
+            if cancel_all:                                      # one order, cancelled whole: nothing is left
+                rows.extend(cancel(lines, when + timedelta(minutes=1), whole=True))
+                truth.whole_orders_cancelled += 1
+                truth.customers_cancelled += 1
+                break
             if not bad and rng.random() < 0.08:                  # a line or two sent back days later
                 later = when + timedelta(days=float(rng.uniform(0.5, 20)))
                 if later < START + timedelta(days=DAYS):
@@ -139,7 +150,7 @@ def online_retail(path: Path, seed: int = 1, country_sizes: list[tuple[str, int]
             cid = f"{customer}.0"
             truth.customers.setdefault(country, []).append(str(customer))
             customer += 1
-            life(cid, country)
+            life(cid, country, cancel_all=country == sizes[0][0] and n - len(truth.customers[country]) < 3)
     n_customer_lines = len(rows)
     guests = int(round(n_customer_lines * guest_share / (1 - guest_share)))
     while guests > 0:                                           # guest orders: no customer id

@@ -6,6 +6,7 @@ with plain Python loops, independently of the importer's pandas code.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -21,6 +22,12 @@ import pytest
 from relmkt_utils.core.errors import DataError
 from relmkt_utils.data import datasets
 from relmkt_utils.data.importer import import_orders, normalize_ids
+
+from exports import online_retail
+
+#: The README's import of an Online-Retail-style export (no date option: the order is inferred).
+RETAIL = ("--customer-col", "CustomerID", "--date-col", "InvoiceDate", "--order-col", "InvoiceNo", "--quantity-col",
+          "Quantity", "--price-col", "UnitPrice", "--attribute", "Country", "--currency", "GBP")
 
 COUNTRIES = ("United Kingdom", "France", "Germany", "EIRE")
 
@@ -195,24 +202,43 @@ def test_rfm_summary_refuses_negative_amounts_with_the_customers_named():
     assert ok.loc["b", "frequency"] == 0 and ok.loc["a", "monetary_value"] == 0.0
 
 
-def test_batch_runs_notebooks_00_and_01_on_an_imported_dataset(tmp_path):
+def test_batch_runs_notebooks_00_01_04_on_an_imported_export_with_many_small_countries(tmp_path):
+    """Issue 24: a real-shaped export (40 countries, 30 with fewer than 30 customers, a quarter of the lines
+    without a customer, cancellations, month-first dates) imported as the README says and run through
+    notebooks 00, 01 and 04 with ``segment: country``: every run ok, the small countries pooled, no
+    "Singular matrix" and no Python warning text in any page, customer_scores.csv written."""
     import yaml
 
-    file, _ = raw_export(tmp_path, 7, n_customers=300)
-    import_orders(file, tmp_path / "shop", **SETTINGS)
+    file, truth = online_retail(tmp_path / "online_retail.csv", seed=11)
+    res = subprocess.run([sys.executable, "-m", "relmkt_utils", "import", str(file), "--out", str(tmp_path / "shop"),
+                          *RETAIL, "--returns", "net"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "dates: read month first, inferred" in res.stdout
+    sizes = pd.read_csv(tmp_path / "shop" / "customers.csv", dtype=str)["country"].value_counts()
+    assert len(sizes) == 40 and int((sizes < 30).sum()) == 30
+    kept = sizes[sizes >= 50].index[:7]                 # Dataset.pool_segments with segment_min_size 50
+    pooled = f"other ({len(sizes) - len(kept)} groups, {int(sizes.drop(kept).sum()):,} customers)"
     root = Path(__file__).resolve().parent.parent
     cfg = tmp_path / "b.yml"
-    cfg.write_text(yaml.safe_dump({"notebooks_dir": str(root / "notebooks"), "output_dir": "out", "runs": [
-        {"name": "overview_shop", "notebook": "00_data_overview", "parameters": {"dataset": "./shop"}},
-        {"name": "loyalty_shop", "notebook": "01_loyalty_measurement",
-         "parameters": {"dataset": "./shop", "segment": "country"}},
+    params = {"dataset": "./shop", "segment": "country"}
+    cfg.write_text(yaml.safe_dump({"notebooks_dir": str(root / "notebooks"), "output_dir": "out", "timeout": 600, "runs": [
+        {"name": "overview_shop", "notebook": "00_data_overview", "parameters": params},
+        {"name": "loyalty_shop", "notebook": "01_loyalty_measurement", "parameters": params},
+        {"name": "retention_shop", "notebook": "04_retention_vs_acquisition", "parameters": params},
         {"name": "typo", "notebook": "01_loyalty_measurement", "parameters": {"dataset": "./shop", "segment": "countyr"}}]}))
     res = subprocess.run([sys.executable, "-m", "relmkt_utils", "run", "--config", str(cfg), "--quiet"],
-                         capture_output=True, text=True, timeout=600)
-    assert res.returncode == 2, res.stdout + res.stderr           # the typo is the user's mistake
+                         capture_output=True, text=True, timeout=900, cwd=tmp_path)
     runs = json.loads((tmp_path / "out" / "index.json").read_text())["runs"]
-    assert [r["status"] for r in runs] == ["ok", "ok", "invalid"]
-    assert "did you mean 'country'" in runs[2]["error"]
-    page = (tmp_path / "out" / "loyalty_shop" / "01_loyalty_measurement.html").read_text()
-    assert re.search(r"Log-rank test by country: chi-square [\d.,]+ on \d+ degrees of freedom, p", page)
-    assert runs[0]["metrics"]["n_customers"] == len(datasets.load(tmp_path / "shop").customers)
+    assert [r["status"] for r in runs] == ["ok", "ok", "ok", "invalid"], res.stdout + res.stderr
+    assert res.returncode == 2                                    # the typo is the user's mistake
+    assert "did you mean 'country'" in runs[3]["error"]
+    assert runs[0]["metrics"]["n_customers"] == int(sizes.sum())
+    warning_text = re.compile(r"\b[A-Z]\w*(?:Warning|Error): |/tmp/ipykernel_|warnings\.warn|Traceback")
+    for run, notebook in (("overview_shop", "00_data_overview"), ("loyalty_shop", "01_loyalty_measurement"),
+                          ("retention_shop", "04_retention_vs_acquisition")):
+        page = (tmp_path / "out" / run / f"{notebook}.html").read_text()
+        assert "Singular matrix" not in page, run
+        assert not warning_text.search(page), (run, warning_text.search(page).group(0))
+        assert pooled in html.unescape(page), run
+    scores = pd.read_csv(tmp_path / "out" / "loyalty_shop" / "customer_scores.csv", dtype={"customer_id": str})
+    assert set(scores["customer_id"]) == set(pd.read_csv(tmp_path / "shop" / "customers.csv", dtype=str)["customer_id"])

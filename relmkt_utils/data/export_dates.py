@@ -157,7 +157,7 @@ def read_dates(values: pd.Series, date_format: str | None = None, dayfirst: bool
             wrong = np.flatnonzero(days.isna().to_numpy() & other.notna().to_numpy())
             if wrong.size:
                 raise _contradiction(wrong, weight, where, f"with the format {date_format}",
-                                     f"they are dates with day and month swapped ({swapped}): check the format")
+                                     f"valid with day and month swapped ({swapped}): check the format")
         return _reading(days, f"with the format {date_format}", "as given", where)
 
     parts = u.str.extract(NUMERIC_DATE)
@@ -193,7 +193,7 @@ def read_dates(values: pd.Series, date_format: str | None = None, dayfirst: bool
         if wrong.size:
             other = "month first" if dayfirst else "day first"
             raise _contradiction(wrong, weight, where, f"{order} ({'--dayfirst' if dayfirst else '--monthfirst'})",
-                                 f"they are dates only {other}: the file's dates are not {order}; give "
+                                 f"valid only {other}: the file's dates are not {order}; give "
                                  f"{'--monthfirst' if dayfirst else '--dayfirst'} or a --date-format that every value "
                                  "matches")
         days = one_reading.fillna(day_first if dayfirst else month_first)
@@ -240,7 +240,9 @@ def read_dates(values: pd.Series, date_format: str | None = None, dayfirst: bool
 def _contradiction(wrong: np.ndarray, weight: np.ndarray, where: dict, order: str, why: str) -> DataError:
     mask = np.isin(where["codes"], wrong)
     rows, n_rows = rows_of(mask, where["first_line"])
-    return DataError(Problem(where["file"], f"{_n(int(weight[wrong].sum()), 'values')} are not dates when read {order}",
+    n = int(weight[wrong].sum())
+    return DataError(Problem(where["file"], f"{_n(n, 'values')} {'are not dates' if n != 1 else 'is not a date'} when "
+                                            f"read {order}",
                              column=where["column"], detail=why, rows=rows, n_rows=n_rows, row_word=where["row_word"],
                              values=shown_values(where["text"][mask].unique())))
 
