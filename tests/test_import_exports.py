@@ -328,3 +328,12 @@ def test_unreadable_amounts_are_a_step_of_their_own_with_examples(tmp_path):
     assert rows["unparseable amount"].lines == -2 and rows["unparseable amount"].amount == 0
     assert rows["unparseable amount"].examples == ('"12,50"', '"n/a"')
     assert "no amount to count" in r.text()
+
+
+def test_amounts_beyond_the_ten_digits_of_the_datasets_csv_are_named(tmp_path):
+    pd.DataFrame({"cust": ["a", "b"], "day": ["2024-01-02", "2024-01-03"],
+                  "amount": ["12345678.905", "10.5"]}).to_csv(tmp_path / "o.csv", index=False)
+    r = import_orders(tmp_path / "o.csv", tmp_path / "o", customer_col="cust", date_col="day", amount_col="amount")
+    assert r.reconciliation.lines[-1].amount == Decimal("12345689.405")
+    assert "1 transaction amount have more than 10 significant digits" not in r.text()
+    assert "note: 1 transaction amount has more than 10 significant digits" in r.text()

@@ -272,7 +272,7 @@ def _reading(unique_days: pd.Series, order: str, reason: str, where: dict, prefe
 
 def _examples(text: pd.Series, days: pd.Series, codes=None, prefer=()) -> tuple[tuple[str, str], ...]:
     """Three raw -> day pairs, in file order: a value that showed the order (``prefer``), one whose day and
-    month differ, and the first values read."""
+    month differ, and the first values read on other days."""
     if codes is None:
         codes = pd.factorize(text)[0]
     pos = np.flatnonzero(days.notna().to_numpy())
@@ -287,9 +287,9 @@ def _examples(text: pd.Series, days: pd.Series, codes=None, prefer=()) -> tuple[
         if stamp.day != stamp.month and p not in picks:
             picks.append(p)
             break
-    for p in ordered:
+    for p in ordered:                                           # then the first values, on days not shown yet
         if len(picks) >= 3:
             break
-        if p not in picks:
+        if p not in picks and days.iloc[p] not in {days.iloc[q] for q in picks}:
             picks.append(p)
     return tuple((str(text.iloc[p]), days.iloc[p].date().isoformat()) for p in sorted(picks))

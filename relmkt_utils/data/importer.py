@@ -520,6 +520,10 @@ def _import_orders(source, out, *, customer_col: str, date_col: str, date_format
                                             -lost, note=f"{_n(lost, 'customers')} had nothing left after netting"
                                             if lost else "no customer lost every purchase"))
     tx = tx.assign(amount=LineAmounts(tx["units"].to_numpy(), np.ones(len(tx), dtype=bool), exact.scale).floats)
+    long = sum(float(f"{x:.10g}") != x for x in tx["amount"])        # the dataset's CSV keeps 10 digits
+    if long:
+        notes.append(f"{_n(int(long), 'transaction amounts')} {'has' if long == 1 else 'have'} more than 10 significant "
+                     "digits; transactions.csv keeps 10, so there it differs from the reconciliation's exact amounts")
     recon.transactions.append(OrderStep("transactions written", len(tx), money(tx["units"]),
                                         int(tx["customer_id"].nunique()), "total"))
     recon.check()
