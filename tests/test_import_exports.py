@@ -328,6 +328,13 @@ def test_unreadable_amounts_are_a_step_of_their_own_with_examples(tmp_path):
     assert rows["unparseable amount"].lines == -2 and rows["unparseable amount"].amount == 0
     assert rows["unparseable amount"].examples == ('"12,50"', '"n/a"')
     assert "no amount to count" in r.text()
+    pd.DataFrame({"cust": ["a", "a", "b"], "day": ["2024-01-02", "2024-01-03", "2024-01-05"], "qty": ["2", "", "1"],
+                  "price": ["1.5", "3", ""]}).to_csv(tmp_path / "q.csv", index=False)
+    r = import_orders(tmp_path / "q.csv", tmp_path / "q", customer_col="cust", date_col="day", quantity_col="qty",
+                      price_col="price")
+    rows = {row.what: row for row in r.reconciliation.lines}
+    assert rows["the file"].amount == 3 and rows["unparseable amount"].lines == -2
+    assert rows["unparseable amount"].examples == ('"(empty) x 3"', '"1 x (empty)"')
 
 
 def test_amounts_beyond_the_ten_digits_of_the_datasets_csv_are_named(tmp_path):

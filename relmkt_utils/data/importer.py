@@ -454,7 +454,8 @@ def _import_orders(source, out, *, customer_col: str, date_col: str, date_format
     counts = {"lines_read": len(lines)}
     examples: dict[str, tuple] = {}
     raw_amount = frame[amount_col] if amount_col is not None else \
-        frame[quantity_col].astype(str) + " x " + frame[price_col].astype(str)
+        frame[quantity_col].astype(object).fillna("(empty)").astype(str) + " x " \
+        + frame[price_col].astype(object).fillna("(empty)").astype(str)
 
     def drop(mask: pd.Series, reason: str, what: str, raw: pd.Series | None = None) -> pd.DataFrame:
         n = int(mask.sum())

@@ -110,12 +110,11 @@ def line_amounts(amount: pd.Series | None = None, quantity: pd.Series | None = N
     else:
         q, q_codes = _exact(quantity)
         p, p_codes = _exact(price)
-        codes, pairs = pd.factorize(pd.Series(q_codes.astype(np.int64) * (len(p) + 1) + p_codes.astype(np.int64)))
-        exact = pd.Series([None if qc < 0 or pc < 0 or q[qc] is None or p[pc] is None
-                           else _CONTEXT.multiply(q[qc], p[pc])
-                           for qc, pc in ((int(k) // (len(p) + 1), int(k) % (len(p) + 1)) for k in pairs)],
-                          dtype=object)
-        codes = np.where((q_codes < 0) | (p_codes < 0), -1, codes)
+        q, p = list(q) + [None], list(p) + [None]                  # an empty cell: the last slot, no number
+        q_codes, p_codes = (np.where(c < 0, len(v) - 1, c).astype(np.int64) for c, v in ((q_codes, q), (p_codes, p)))
+        codes, pairs = pd.factorize(pd.Series(q_codes * len(p) + p_codes))
+        exact = pd.Series([None if q[qc] is None or p[pc] is None else _CONTEXT.multiply(q[qc], p[pc])
+                           for qc, pc in ((int(k) // len(p), int(k) % len(p)) for k in pairs)], dtype=object)
     scale = max([0] + [-d.normalize(_CONTEXT).as_tuple().exponent for d in exact if d is not None and d != 0])
     per_unique = [0 if d is None else int(d.scaleb(scale, _CONTEXT)) for d in exact]
     known_unique = np.array([d is not None for d in exact] + [False], dtype=bool)
