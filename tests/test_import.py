@@ -6,6 +6,7 @@ with plain Python loops, independently of the importer's pandas code.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -21,6 +22,12 @@ import pytest
 from relmkt_utils.core.errors import DataError
 from relmkt_utils.data import datasets
 from relmkt_utils.data.importer import import_orders, normalize_ids
+
+from exports import online_retail
+
+#: The README's import of an Online-Retail-style export (no date option: the order is inferred).
+RETAIL = ("--customer-col", "CustomerID", "--date-col", "InvoiceDate", "--order-col", "InvoiceNo", "--quantity-col",
+          "Quantity", "--price-col", "UnitPrice", "--attribute", "Country", "--currency", "GBP")
 
 COUNTRIES = ("United Kingdom", "France", "Germany", "EIRE")
 
@@ -94,11 +101,12 @@ def test_import_reconciles_every_line_and_total(tmp_path, seed, fmt):
     ds = datasets.load(tmp_path / "shop")
     assert len(ds.transactions) == report.transactions == len(orders)
     assert ds.transactions["amount"].sum() == pytest.approx(sum(orders.values()), abs=1e-6)
-    assert report.totals["transaction_amount_written"] == pytest.approx(sum(orders.values()), abs=1e-6)
-    t = report.totals                       # returns dropped (the default): read - dropped = written
-    assert t["purchase_amount_read"] - t["purchase_amount_dropped"] == pytest.approx(t["transaction_amount_written"])
-    read_line = next(line for line in report.text().splitlines() if "lines read" in line)
-    assert read_line.split()[-1] == f"{c['lines_read']:,}"                   # a count, not "768.00"
+    recon = report.reconciliation                     # returns dropped (the default): file - steps = written
+    recon.check()
+    assert float(recon.transactions[-1].amount) == pytest.approx(sum(orders.values()), abs=1e-6)
+    assert recon.lines[0].lines == c["lines_read"] and recon.lines[-1].lines == c["lines_kept"]
+    file_line = next(line for line in report.text().splitlines() if line.strip().startswith("the file"))
+    assert file_line.split()[2] == f"{c['lines_read']:,}"                    # a count, not "768.00"
     assert set(ds.customers["customer_id"]) == {cid for cid, _ in orders}
     assert not ds.customers["customer_id"].str.contains(r"\.").any()          # 12346.0 -> 12346
     # the most frequent country of each customer
@@ -119,12 +127,13 @@ def test_returns_net_and_keep(tmp_path):
     net = import_orders(file, tmp_path / "net", **{**SETTINGS, "returns": "net"})
     keep = import_orders(file, tmp_path / "keep", **{**SETTINGS, "returns": "keep"})
     returned = -sum(r[2] for r in truth["return"])
-    written_keep = keep.totals["transaction_amount_written"]
-    unmatched = net.totals.get("return_amount_unmatched", 0.0)
-    assert net.totals["transaction_amount_written"] == pytest.approx(written_keep - returned + unmatched, abs=1e-6)
-    t = net.totals                          # read - dropped - netted = written
-    assert (t["purchase_amount_read"] - t["purchase_amount_dropped"] - t["return_amount_netted"]
-            == pytest.approx(t["transaction_amount_written"], abs=1e-6))
+    written_keep = float(keep.reconciliation.lines[-1].amount)
+    unmatched = sum(float(r.return_amount) for r in net.reconciliation.lines if r.what.startswith("return amount with"))
+    assert float(net.reconciliation.lines[-1].amount) == pytest.approx(written_keep - returned + unmatched, abs=1e-6)
+    rows = {r.what: r for r in net.reconciliation.lines}     # kept - netted - unmatched = written
+    kept, written = rows["lines kept"], net.reconciliation.lines[-1]
+    assert (kept.amount + rows["returns netted against purchases"].amount
+            + rows["return amount with nothing to net against"].amount == written.amount)
     kept = datasets.load(tmp_path / "keep").extras["returns"]
     assert kept["amount"].sum() == pytest.approx(returned) and (kept["amount"] > 0).all()
     assert (datasets.load(tmp_path / "net").transactions["amount"] > 0).all()
@@ -137,8 +146,10 @@ def test_netting_by_hand(tmp_path):
                       returns="net")
     tx = datasets.load(tmp_path / "o").transactions
     # the return of 25 on 01-12 eats the 20 of 01-10, then 5 of the 30 of 01-01; b's return has no purchase
-    assert tx["amount"].tolist() == [25.0] and r.totals["return_amount_unmatched"] == 5.0
-    assert any("larger than the customer's earlier purchases" in n for n in r.notes)
+    rows = {row.what: row for row in r.reconciliation.lines}
+    assert tx["amount"].tolist() == [25.0] and rows["return amount with nothing to net against"].amount == 5
+    assert rows["returns netted against purchases"].return_amount == 25
+    assert [(o.transactions, o.customers) for o in r.reconciliation.transactions] == [(2, 1), (-1, 0), (1, 1)]
 
 
 def test_ids_are_normalized():
@@ -157,7 +168,7 @@ def test_user_mistakes_are_sentences(tmp_path):
     with pytest.raises(DataError, match="not empty; nothing is overwritten"):
         import_orders(file, tmp_path / "busy", **SETTINGS)
     assert (tmp_path / "busy" / "mine.txt").read_text() == "keep"
-    with pytest.raises(DataError, match="no purchase is left"):
+    with pytest.raises(DataError, match=r"no value is a date when read with the format %Y-%m-%d.*values \"\d"):
         import_orders(file, tmp_path / "o3", **{**SETTINGS, "dayfirst": False, "date_format": "%Y-%m-%d"})
     assert not (tmp_path / "o3").exists()
 
@@ -171,7 +182,8 @@ def test_cli_import_with_a_mapping_file_and_validate(tmp_path):
     res = subprocess.run([sys.executable, "-m", "relmkt_utils", "import", str(file), "--out", str(tmp_path / "shop"),
                           "--mapping", str(mapping)], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
-    assert "lines read" in res.stdout and "dropped missing customer id" in res.stdout and "valid" in res.stdout
+    assert "the file" in res.stdout and "- no customer id" in res.stdout and "valid" in res.stdout
+    assert "dates: read with the format %d/%m/%Y %H:%M, as given" in res.stdout
     assert subprocess.run([sys.executable, "-m", "relmkt_utils", "validate", str(tmp_path / "shop")],
                           capture_output=True, text=True).returncode == 0
     res = subprocess.run([sys.executable, "-m", "relmkt_utils", "import", str(file), "--out", str(tmp_path / "x"),
@@ -190,24 +202,43 @@ def test_rfm_summary_refuses_negative_amounts_with_the_customers_named():
     assert ok.loc["b", "frequency"] == 0 and ok.loc["a", "monetary_value"] == 0.0
 
 
-def test_batch_runs_notebooks_00_and_01_on_an_imported_dataset(tmp_path):
+def test_batch_runs_notebooks_00_01_04_on_an_imported_export_with_many_small_countries(tmp_path):
+    """Issue 24: a real-shaped export (40 countries, 30 with fewer than 30 customers, a quarter of the lines
+    without a customer, cancellations, month-first dates) imported as the README says and run through
+    notebooks 00, 01 and 04 with ``segment: country``: every run ok, the small countries pooled, no
+    "Singular matrix" and no Python warning text in any page, customer_scores.csv written."""
     import yaml
 
-    file, _ = raw_export(tmp_path, 7, n_customers=300)
-    import_orders(file, tmp_path / "shop", **SETTINGS)
+    file, truth = online_retail(tmp_path / "online_retail.csv", seed=11)
+    res = subprocess.run([sys.executable, "-m", "relmkt_utils", "import", str(file), "--out", str(tmp_path / "shop"),
+                          *RETAIL, "--returns", "net"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "dates: read month first, inferred" in res.stdout
+    sizes = pd.read_csv(tmp_path / "shop" / "customers.csv", dtype=str)["country"].value_counts()
+    assert len(sizes) == 40 and int((sizes < 30).sum()) == 30
+    kept = sizes[sizes >= 50].index[:7]                 # Dataset.pool_segments with segment_min_size 50
+    pooled = f"other ({len(sizes) - len(kept)} groups, {int(sizes.drop(kept).sum()):,} customers)"
     root = Path(__file__).resolve().parent.parent
     cfg = tmp_path / "b.yml"
-    cfg.write_text(yaml.safe_dump({"notebooks_dir": str(root / "notebooks"), "output_dir": "out", "runs": [
-        {"name": "overview_shop", "notebook": "00_data_overview", "parameters": {"dataset": "./shop"}},
-        {"name": "loyalty_shop", "notebook": "01_loyalty_measurement",
-         "parameters": {"dataset": "./shop", "segment": "country"}},
+    params = {"dataset": "./shop", "segment": "country"}
+    cfg.write_text(yaml.safe_dump({"notebooks_dir": str(root / "notebooks"), "output_dir": "out", "timeout": 600, "runs": [
+        {"name": "overview_shop", "notebook": "00_data_overview", "parameters": params},
+        {"name": "loyalty_shop", "notebook": "01_loyalty_measurement", "parameters": params},
+        {"name": "retention_shop", "notebook": "04_retention_vs_acquisition", "parameters": params},
         {"name": "typo", "notebook": "01_loyalty_measurement", "parameters": {"dataset": "./shop", "segment": "countyr"}}]}))
     res = subprocess.run([sys.executable, "-m", "relmkt_utils", "run", "--config", str(cfg), "--quiet"],
-                         capture_output=True, text=True, timeout=600)
-    assert res.returncode == 2, res.stdout + res.stderr           # the typo is the user's mistake
+                         capture_output=True, text=True, timeout=900, cwd=tmp_path)
     runs = json.loads((tmp_path / "out" / "index.json").read_text())["runs"]
-    assert [r["status"] for r in runs] == ["ok", "ok", "invalid"]
-    assert "did you mean 'country'" in runs[2]["error"]
-    page = (tmp_path / "out" / "loyalty_shop" / "01_loyalty_measurement.html").read_text()
-    assert re.search(r"Log-rank test by country: chi-square [\d.,]+ on \d+ degrees of freedom, p", page)
-    assert runs[0]["metrics"]["n_customers"] == len(datasets.load(tmp_path / "shop").customers)
+    assert [r["status"] for r in runs] == ["ok", "ok", "ok", "invalid"], res.stdout + res.stderr
+    assert res.returncode == 2                                    # the typo is the user's mistake
+    assert "did you mean 'country'" in runs[3]["error"]
+    assert runs[0]["metrics"]["n_customers"] == int(sizes.sum())
+    warning_text = re.compile(r"\b[A-Z]\w*(?:Warning|Error): |/tmp/ipykernel_|warnings\.warn|Traceback")
+    for run, notebook in (("overview_shop", "00_data_overview"), ("loyalty_shop", "01_loyalty_measurement"),
+                          ("retention_shop", "04_retention_vs_acquisition")):
+        page = (tmp_path / "out" / run / f"{notebook}.html").read_text()
+        assert "Singular matrix" not in page, run
+        assert not warning_text.search(page), (run, warning_text.search(page).group(0))
+        assert pooled in html.unescape(page), run
+    scores = pd.read_csv(tmp_path / "out" / "loyalty_shop" / "customer_scores.csv", dtype={"customer_id": str})
+    assert set(scores["customer_id"]) == set(pd.read_csv(tmp_path / "shop" / "customers.csv", dtype=str)["customer_id"])

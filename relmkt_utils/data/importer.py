@@ -7,14 +7,19 @@ cleans it with rules it states, rolls it up and writes a validated dataset folde
 
 1. **Ids** are stripped; an id that a spreadsheet turned into a float (``12346.0``) becomes ``12346``.
    Lines without a customer id are dropped (an order without a customer cannot be followed).
-2. **Dates** are parsed with ``date_format`` (``strftime`` codes) or, without it, as ISO dates, or
-   day first with ``dayfirst=True`` (``31/01/2024``). Lines whose date does not parse are dropped;
-   the reconciliation shows up to three examples.
-3. **Amounts** are ``amount_col``, or ``quantity_col`` x ``price_col``. Lines whose amount does not
-   parse are dropped, with examples.
+2. **Dates** are read in one order for the whole column (:mod:`relmkt_utils.data.export_dates`): the
+   order given (``date_format``, ``dayfirst`` or ``monthfirst``), where a value that is a date only in
+   the other order is an error naming its lines; else the order the values show (``13/01/2011`` only
+   day first, ``1/13/2011`` only month first), stated in the printout; values that point both ways, or
+   a column where every value reads both ways, are errors with examples. Lines whose date is no date
+   in any order (``31/02/2011``) are dropped, with examples. A time of day is cut to the day.
+3. **Amounts** are ``amount_col``, or ``quantity_col`` x ``price_col``, as exact decimals
+   (:func:`relmkt_utils.data.reconciliation.line_amounts`). Lines whose amount does not parse are
+   dropped, with examples.
 4. **Returns** are lines with a negative amount. ``returns="drop"`` drops them; ``"net"`` nets each
    return against the same customer's purchases, the latest purchase on or before the return date
-   first, then earlier ones (a purchase netted to zero or below disappears; a return larger than the
+   first, then earlier ones, in exact decimals (an order netted to nothing is removed whole, and the
+   reconciliation counts the orders and the customers that netting removed; what a return has beyond the
    customer's earlier purchases is reported as unmatched and dropped); ``"keep"`` drops them from
    the transactions and writes them to an extra table ``returns`` (customer_id, date, amount as a
    positive number).
@@ -27,8 +32,10 @@ cleans it with rules it states, rolls it up and writes a validated dataset folde
 8. The observation window runs from the first to the last purchase day; ``dataset.yml`` records the
    source file, its SHA-256 and the settings (provenance), and the folder is validated.
 
-The result, :class:`ImportReport`, reconciles every line: read = kept + each reason for dropping,
-and the amounts before and after.
+The result, :class:`ImportReport`, reconciles the import with the file's own totals
+(:mod:`relmkt_utils.data.reconciliation`): the file's lines and net amount (purchases and returns on
+the same basis), each step with the lines and amount it removed or moved, the orders and customers
+that netting removed, and the transactions written; each total is its start plus its steps, exactly.
 
 **Nothing of the user's is overwritten, nothing half-written is left.** The output folder must not
 exist, be empty, or be an earlier ``relmkt import`` whose files are unchanged (it is then replaced
@@ -53,7 +60,8 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -68,13 +76,15 @@ from ..core.files import (PathError, check_path_text, check_text, detect_encodin
 from ..core.time import DATASET_UNITS
 from .dataset import COMPLETENESS, Dataset, completeness_problems, mark_complete, mark_incomplete, save
 from .datasets import validate
+from .export_dates import DateReading, read_dates
+from .reconciliation import LineAmounts, OrderStep, Reconciliation, Step, line_amounts, to_decimal
 from .validation import likely_column
 
 RETURN_MODES = ("drop", "net", "keep")
 #: Keys of a YAML mapping file (the same as the command's options).
-MAPPING_KEYS = ("customer_col", "date_col", "date_format", "dayfirst", "order_col", "amount_col", "quantity_col",
-                "price_col", "returns", "currency", "time_unit", "attributes", "name", "description", "licence",
-                "encoding")
+MAPPING_KEYS = ("customer_col", "date_col", "date_format", "dayfirst", "monthfirst", "order_col", "amount_col",
+                "quantity_col", "price_col", "returns", "currency", "time_unit", "attributes", "name", "description",
+                "licence", "encoding")
 #: Settings that name one column of the export.
 COLUMN_KEYS = ("customer_col", "date_col", "order_col", "amount_col", "quantity_col", "price_col")
 #: The largest mapping file read, in bytes.
@@ -89,7 +99,7 @@ def check_settings(settings: dict, where: str = "the import settings") -> None:
     for key, value in settings.items():
         if value is None:
             continue
-        if key == "dayfirst":
+        if key in ("dayfirst", "monthfirst"):
             ok = isinstance(value, bool)
             want = "true or false"
         elif key == "attributes":
@@ -111,37 +121,32 @@ def check_settings(settings: dict, where: str = "the import settings") -> None:
 
 @dataclass
 class ImportReport:
-    """What an import did, line by line and in money: ``counts`` (lines read, kept and dropped per
-    reason), ``examples`` (up to three raw values per reason), ``totals`` (amounts before and after),
-    the written ``path`` and the number of ``customers`` and ``transactions``."""
+    """What an import did: ``reconciliation`` (from the file's own lines and net amounts to the
+    transactions written, :class:`~relmkt_utils.data.reconciliation.Reconciliation`), ``dates`` (the order
+    the dates were read in and why, their range and examples,
+    :class:`~relmkt_utils.data.export_dates.DateReading`), ``counts`` (lines read, kept and dropped per
+    reason), ``examples`` (up to three raw values per reason), the written ``path`` and the number of
+    ``customers`` and ``transactions``."""
 
     path: Path
     counts: dict
     examples: dict
-    totals: dict
+    reconciliation: Reconciliation
+    dates: DateReading
     customers: int
     transactions: int
     notes: list = field(default_factory=list)
 
-    def _rows(self) -> list[tuple[str, object]]:
-        rows = [(k.replace("_", " "), int(v)) for k, v in self.counts.items()]
-        rows += [("customers written", int(self.customers)), ("transactions written", int(self.transactions))]
-        return rows + [(k.replace("_", " "), round(float(v), 2)) for k, v in self.totals.items()]
-
     def table(self) -> pd.DataFrame:
-        """The reconciliation as a two-column table (what, count or amount). Amounts reconcile:
-        purchase amount read - dropped - returns netted = transaction amount written."""
-        return pd.DataFrame(self._rows(), columns=["what", "value"], dtype=object)
+        """The reconciliation as a table (:meth:`Reconciliation.table`)."""
+        return self.reconciliation.table()
 
     def text(self) -> str:
-        """The reconciliation as the lines ``relmkt import`` prints (counts as integers, amounts to the cent)."""
-        lines = [f"imported into {self.path}"]
-        for what, value in self._rows():
-            shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
-            example = self.examples.get(what.replace(" ", "_"))
-            lines.append(f"  {what:<38} {shown:>16}" + (f"   e.g. {', '.join(example)}" if example else ""))
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        """What ``relmkt import`` prints: the folder, how the dates were read, the reconciliation, the notes."""
+        lines = [f"imported into {self.path}: {self.customers:,} customers, {self.transactions:,} transactions",
+                 f"dates: {self.dates.sentence()}", f"  {self.dates.range_sentence()}",
+                 self.reconciliation.text()]
+        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
 
 def decode_export(raw: bytes, name: str, encoding: str | None) -> tuple[str, str]:
@@ -223,13 +228,9 @@ def normalize_ids(values: pd.Series) -> pd.Series:
     return s.astype(object).where(s.notna(), None)
 
 
-def _parse_dates(values: pd.Series, date_format: str | None, dayfirst: bool) -> pd.Series:
-    s = values.astype("string").str.strip()
-    if date_format:
-        return pd.to_datetime(s, format=date_format, errors="coerce")
-    if dayfirst:
-        return pd.to_datetime(s, dayfirst=True, format="mixed", errors="coerce")
-    return pd.to_datetime(s, format="ISO8601", errors="coerce", utc=False)
+def _n(n: int, word: str) -> str:
+    """``1 return``, ``2 returns``."""
+    return f"{n:,} {word if n != 1 else word[:-1]}"
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -238,28 +239,40 @@ def _numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype(float)
 
 
-def _net_returns(purchases: pd.DataFrame, returns: pd.DataFrame) -> tuple[pd.DataFrame, float, int]:
-    """Subtract each return from the same customer's purchases, latest on or before the return first.
-    Returns the netted purchases (positive amounts only), the unmatched return amount and its count."""
+@dataclass(frozen=True)
+class Netting:
+    """What netting did: returns netted in full, in part and not at all, and the amounts (whole units)."""
+
+    full: int = 0
+    part: int = 0
+    none: int = 0
+    netted: int = 0
+    unmatched: int = 0
+
+
+def _net_returns(purchases: pd.DataFrame, returns: pd.DataFrame) -> tuple[pd.DataFrame, Netting]:
+    """Subtract each return (``units`` < 0) from the same customer's purchases, latest on or before the
+    return first, in whole units (exact). Returns the purchases with their netted ``units`` (a purchase
+    netted to nothing keeps a row of 0 units) and what was netted."""
     purchases = purchases.sort_values(["customer_id", "date"], kind="stable").copy()
-    amount = purchases["amount"].to_numpy(dtype=float).copy()
+    units = [int(u) for u in purchases["units"]]
+    dates = purchases["date"].to_numpy()
     by_customer = {c: idx for c, idx in purchases.groupby("customer_id", sort=False).indices.items()}
-    unmatched, n_unmatched = 0.0, 0
-    for cust, day, value in returns[["customer_id", "date", "amount"]].itertuples(index=False):
-        left = -float(value)
+    full = part = none = netted = unmatched = 0
+    for cust, day, value in returns[["customer_id", "date", "units"]].itertuples(index=False):
+        asked = left = -int(value)
         rows = by_customer.get(cust, np.zeros(0, dtype=int))
-        dates = purchases["date"].to_numpy()[rows]
-        for r in rows[dates <= np.datetime64(day)][::-1]:
-            take = min(left, amount[r]) if amount[r] > 0 else 0.0
-            amount[r] -= take
+        for r in rows[dates[rows] <= np.datetime64(day)][::-1]:
+            take = min(left, units[r])
+            units[r] -= take
             left -= take
-            if left <= 1e-12:
+            if left == 0:
                 break
-        if left > 1e-9:
-            unmatched += left
-            n_unmatched += 1
-    purchases["amount"] = amount
-    return purchases[purchases["amount"] > 1e-9], unmatched, n_unmatched
+        netted += asked - left
+        unmatched += left
+        full, part, none = full + (left == 0), part + (0 < left < asked), none + (left == asked)
+    purchases["units"] = pd.Series(units, index=purchases.index, dtype=purchases["units"].dtype)
+    return purchases, Netting(full, part, none, netted, unmatched)
 
 
 def _attributes(lines: pd.DataFrame, attributes: list[str]) -> tuple[pd.DataFrame, int]:
@@ -344,17 +357,19 @@ def _publish(staging: Path, out: Path, replace: bool) -> None:
 
 
 def import_orders(source, out, *, customer_col: str, date_col: str, date_format: str | None = None,
-                  dayfirst: bool = False, order_col: str | None = None, amount_col: str | None = None,
-                  quantity_col: str | None = None, price_col: str | None = None, returns: str = "drop",
-                  currency: str = "EUR", time_unit: str = "week", attributes=(), name: str | None = None,
-                  description: str | None = None, licence: str = "the owner's data: not for redistribution",
-                  encoding: str | None = None) -> ImportReport:
+                  dayfirst: bool = False, monthfirst: bool = False, order_col: str | None = None,
+                  amount_col: str | None = None, quantity_col: str | None = None, price_col: str | None = None,
+                  returns: str = "drop", currency: str = "EUR", time_unit: str = "week", attributes=(),
+                  name: str | None = None, description: str | None = None,
+                  licence: str = "the owner's data: not for redistribution", encoding: str | None = None) -> ImportReport:
     """Import a raw order or order-line export into the dataset folder ``out`` (module docstring).
 
     Every problem with the settings or the file is a :class:`~relmkt_utils.core.errors.DataError`
     sentence; nothing is written unless the import succeeds. ``out`` must not exist, be empty, or be an
     unchanged earlier import (replaced whole); an import to ``out`` while another runs is refused.
-    Returns the :class:`ImportReport`.
+    The dates are read in one order: ``date_format``, ``dayfirst`` or ``monthfirst`` if given (a value that
+    contradicts it is a DataError), else the order the values themselves show
+    (:func:`~relmkt_utils.data.export_dates.read_dates`). Returns the :class:`ImportReport`.
     """
     out = Path(os.path.abspath(out))
     check_path_text(str(out), "the output folder")
@@ -365,31 +380,35 @@ def import_orders(source, out, *, customer_col: str, date_col: str, date_format:
         raise PathError(os_error_sentence(exc, f"the folder {out.parent}", "create")) from None
     with output_lock(out, "import"):              # a second import to ``out`` is refused while this one runs
         return _import_orders(source, out, customer_col=customer_col, date_col=date_col, date_format=date_format,
-                              dayfirst=dayfirst, order_col=order_col, amount_col=amount_col,
+                              dayfirst=dayfirst, monthfirst=monthfirst, order_col=order_col, amount_col=amount_col,
                               quantity_col=quantity_col, price_col=price_col, returns=returns, currency=currency,
                               time_unit=time_unit, attributes=attributes, name=name, description=description,
                               licence=licence, encoding=encoding)
 
 
 def _import_orders(source, out, *, customer_col: str, date_col: str, date_format: str | None = None,
-                   dayfirst: bool = False, order_col: str | None = None, amount_col: str | None = None,
-                  quantity_col: str | None = None, price_col: str | None = None, returns: str = "drop",
-                  currency: str = "EUR", time_unit: str = "week", attributes=(), name: str | None = None,
-                  description: str | None = None, licence: str = "the owner's data: not for redistribution",
-                  encoding: str | None = None) -> ImportReport:
+                   dayfirst: bool = False, monthfirst: bool = False, order_col: str | None = None,
+                   amount_col: str | None = None, quantity_col: str | None = None, price_col: str | None = None,
+                   returns: str = "drop", currency: str = "EUR", time_unit: str = "week", attributes=(),
+                   name: str | None = None, description: str | None = None,
+                   licence: str = "the owner's data: not for redistribution", encoding: str | None = None) -> ImportReport:
     """:func:`import_orders` under the lock of ``out``."""
     source, out = Path(source), Path(out)
     check_path_text(str(source), "the source")
     check_settings(dict(customer_col=customer_col, date_col=date_col, date_format=date_format, dayfirst=dayfirst,
-                        order_col=order_col, amount_col=amount_col, quantity_col=quantity_col, price_col=price_col,
-                        returns=returns, currency=currency, time_unit=time_unit, attributes=list(attributes or []),
-                        name=name, description=description, licence=licence, encoding=encoding))
+                        monthfirst=monthfirst, order_col=order_col, amount_col=amount_col, quantity_col=quantity_col,
+                        price_col=price_col, returns=returns, currency=currency, time_unit=time_unit,
+                        attributes=list(attributes or []), name=name, description=description, licence=licence,
+                        encoding=encoding))
     if returns not in RETURN_MODES:
         raise ParameterError(f"returns must be one of {', '.join(RETURN_MODES)}, got {returns!r}")
     if time_unit not in DATASET_UNITS:
         raise ParameterError(f"time_unit must be one of {', '.join(DATASET_UNITS)}, got {time_unit!r}")
     if (amount_col is None) == (quantity_col is None or price_col is None):
         raise ParameterError("give either amount_col, or quantity_col and price_col (amount = quantity x price)")
+    if sum(bool(x) for x in (date_format, dayfirst, monthfirst)) > 1:
+        raise ParameterError("give one of date_format (--date-format), dayfirst (--dayfirst) and monthfirst "
+                             "(--monthfirst), not several")
     _check_out(source, out)
     attributes = list(attributes or [])
     frame, encoding_used = _read(source, encoding)
@@ -397,64 +416,118 @@ def _import_orders(source, out, *, customer_col: str, date_col: str, date_format
              amount_col=amount_col, quantity_col=quantity_col, price_col=price_col)
     for col in attributes:
         _require(frame, source.name, attribute=col)
+    frame = frame.reset_index(drop=True)
+    table = encoding_used == "parquet"
+    dates = read_dates(frame[date_col], date_format=date_format, dayfirst=dayfirst, monthfirst=monthfirst,
+                       file=source.name, column=date_col, first_line=1 if table else 2,
+                       row_word="rows" if table else "lines")
+    exact = line_amounts(frame[amount_col]) if amount_col is not None else \
+        line_amounts(quantity=frame[quantity_col], price=frame[price_col])
 
-    counts = {"lines_read": len(frame)}
-    examples: dict[str, tuple] = {}
     lines = pd.DataFrame({"customer_id": normalize_ids(frame[customer_col])})
-    lines["date"] = _parse_dates(frame[date_col], date_format, dayfirst).dt.normalize()
-    if amount_col is not None:
-        lines["amount"] = _numbers(frame[amount_col])
-    else:
+    lines["date"] = dates.dates.to_numpy()
+    lines["units"] = exact.units
+    lines["amount"] = exact.floats
+    known = pd.Series(exact.known, index=lines.index)
+    lines["kind"] = np.where(known & (lines["units"] > 0), "purchase", np.where(known & (lines["units"] < 0), "return",
+                                                                                 "other"))
+    if quantity_col is not None:
         lines["quantity"] = _numbers(frame[quantity_col])
-        lines["amount"] = lines["quantity"] * _numbers(frame[price_col])
     if order_col is not None:
         lines["order_id"] = normalize_ids(frame[order_col])
     for col in attributes:
         text = frame[col].astype("string").str.strip().replace("", pd.NA)
         lines[col] = text.astype(object).where(text.notna(), None)
-    before_total = float(lines["amount"].where(lines["amount"] > 0, 0).sum())
 
-    def drop(mask, reason, raw=None):
+    def money(units) -> Decimal:
+        return to_decimal(int(np.sum(units)) if len(units) else 0, exact.scale)
+
+    def step(what: str, sub: pd.DataFrame, kind: str = "step", examples=(), note: str = "") -> Step:
+        sign = -1 if kind == "step" else 1
+        p, r = sub["kind"] == "purchase", sub["kind"] == "return"
+        return Step(what, sign * int(p.sum()), sign * money(sub.loc[p, "units"]), sign * int(r.sum()),
+                    sign * money(sub.loc[r, "units"]), sign * int((sub["kind"] == "other").sum()), kind,
+                    tuple(examples), note)
+
+    basis = f"amount = {quantity_col} x {price_col}" if amount_col is None else f"amount = {amount_col}"
+    recon = Reconciliation(currency, basis, exact.scale, [step("the file", lines, "start")])
+    counts = {"lines_read": len(lines)}
+    examples: dict[str, tuple] = {}
+    raw_amount = frame[amount_col] if amount_col is not None else \
+        frame[quantity_col].astype(object).fillna("(empty)").astype(str) + " x " \
+        + frame[price_col].astype(object).fillna("(empty)").astype(str)
+
+    def drop(mask: pd.Series, reason: str, what: str, raw: pd.Series | None = None) -> pd.DataFrame:
         n = int(mask.sum())
         counts[f"dropped_{reason}"] = n
-        if n and raw is not None:
-            examples[f"dropped_{reason}"] = shown_values(raw[mask].tolist())
+        shown = shown_values(raw[mask[mask].index].tolist()) if n and raw is not None else ()
+        if shown:
+            examples[f"dropped_{reason}"] = shown
+        recon.lines.append(step(what, lines[mask], examples=shown))
         return lines[~mask]
 
-    lines = drop(lines["customer_id"].isna(), "missing_customer_id")
-    lines = drop(lines["date"].isna(), "unparseable_date", frame.loc[lines.index, date_col])
-    raw_amount = frame.loc[lines.index, amount_col] if amount_col else \
-        frame.loc[lines.index, quantity_col].astype(str) + " x " + frame.loc[lines.index, price_col].astype(str)
-    lines = drop(~np.isfinite(lines["amount"].to_numpy(dtype=float)), "unparseable_amount", raw_amount)
-    lines = drop(lines["amount"] == 0, "zero_amount")
-    is_return = lines["amount"] < 0
-    returned = lines[is_return]
-    counts["return_lines"] = int(is_return.sum())
-    purchases = lines[~is_return]
+    lines = drop(lines["customer_id"].isna(), "missing_customer_id", "no customer id")
+    lines = drop(lines["date"].isna(), "unparseable_date", "unparseable date", frame[date_col])
+    lines = drop(~known[lines.index], "unparseable_amount", "unparseable amount", raw_amount)
+    if counts["dropped_unparseable_amount"]:
+        recon.lines[-1] = replace(recon.lines[-1], note="no amount to count: in the file's lines, not in its amount")
+    lines = drop(lines["kind"] == "other", "zero_amount", "zero amount")
+    recon.lines.append(step("lines kept", lines, "total"))
+    returned = lines[lines["kind"] == "return"]
+    purchases = lines[lines["kind"] == "purchase"]
+    counts["return_lines"] = len(returned)
+    counts["lines_kept"] = len(purchases)
     notes = [f"read as {encoding_used}"] if encoding_used != "parquet" else []
-    totals = {"purchase_amount_read": before_total,
-              "purchase_amount_dropped": before_total - float(purchases["amount"].sum()),   # lines dropped above
-              "return_amount_read": float(-returned["amount"].sum())}
 
     keys = ["customer_id", "order_id"] if order_col is not None else ["customer_id", "date"]
-    agg = {"date": "min", "amount": "sum"} if order_col is not None else {"amount": "sum"}
+    agg = {"date": "min", "units": "sum"} if order_col is not None else {"units": "sum"}
     if "quantity" in purchases:
         agg["quantity"] = "sum"
     tx = purchases.groupby(keys, sort=True, as_index=False, dropna=False).agg(agg)
     if order_col is not None and tx["order_id"].isna().any():
         notes.append(f"{int(tx['order_id'].isna().sum())} purchases without an order number were rolled up per "
                      "customer and day")
-    extra = {}
+    extra, netted = {}, Netting()
     if returns == "net" and len(returned):
-        tx, unmatched, n_unmatched = _net_returns(tx, returned)
-        totals["return_amount_netted"] = totals["return_amount_read"] - unmatched
-        totals["return_amount_unmatched"] = unmatched
-        notes.append(f"{n_unmatched} returns were larger than the customer's earlier purchases; "
-                     f"{unmatched:,.2f} could not be netted and were dropped" if n_unmatched else
-                     "every return was netted against earlier purchases")
+        tx, netted = _net_returns(tx, returned)
+        amount = to_decimal(netted.netted, exact.scale)
+        recon.lines.append(Step("returns netted against purchases", 0, -amount, -(netted.full + netted.part), amount,
+                                note=f"{_n(netted.full, 'returns')} netted in full, {netted.part:,} in part: each "
+                                     "against the same customer's latest purchase on or before its day, then earlier ones"))
+        if netted.unmatched:
+            parts = [f"{_n(netted.none, 'returns')} with no earlier purchase of the customer's left"] * bool(netted.none)
+            parts += [f"what {_n(netted.part, 'returns')} had beyond the customer's earlier purchases"] * bool(netted.part)
+            recon.lines.append(Step("return amount with nothing to net against", 0, Decimal(0), -netted.none,
+                                    to_decimal(netted.unmatched, exact.scale),
+                                    note="dropped: " + " and ".join(parts)))
     elif returns == "keep" and len(returned):
         extra["returns"] = (returned.assign(amount=-returned["amount"])
                             .groupby(["customer_id", "date"], as_index=False)["amount"].sum())
+        recon.lines.append(step("returns kept apart (table returns)", returned,
+                                note=f"written as {len(extra['returns']):,} rows (customer and day) of positive amounts"))
+    elif len(returned):
+        recon.lines.append(step("returns dropped (returns: drop)", returned))
+    recon.lines.append(Step("purchase lines into transactions", len(purchases), money(purchases["units"]) -
+                            to_decimal(netted.netted, exact.scale), kind="total"))
+    rolled = (f"one per order ({order_col})" if order_col is not None else "one per customer and day")
+    recon.transactions.append(OrderStep(f"purchase lines rolled up: {rolled}", len(tx), money(tx["units"]),
+                                        int(tx["customer_id"].nunique()), "start"))
+    if returns == "net" and len(returned):
+        emptied = tx["units"] <= 0
+        before = int(tx["customer_id"].nunique())
+        tx = tx[~emptied]
+        lost = before - int(tx["customer_id"].nunique())
+        recon.transactions.append(OrderStep("orders netted to nothing: removed", -int(emptied.sum()), Decimal(0),
+                                            -lost, note=f"{_n(lost, 'customers')} had nothing left after netting"
+                                            if lost else "no customer lost every purchase"))
+    tx = tx.assign(amount=LineAmounts(tx["units"].to_numpy(), np.ones(len(tx), dtype=bool), exact.scale).floats)
+    long = sum(float(f"{x:.10g}") != x for x in tx["amount"])        # the dataset's CSV keeps 10 digits
+    if long:
+        notes.append(f"{_n(int(long), 'transaction amounts')} {'has' if long == 1 else 'have'} more than 10 significant "
+                     "digits; transactions.csv keeps 10, so there it differs from the reconciliation's exact amounts")
+    recon.transactions.append(OrderStep("transactions written", len(tx), money(tx["units"]),
+                                        int(tx["customer_id"].nunique()), "total"))
+    recon.check()
     if tx.empty:
         raise DataError(Problem(source.name, "no purchase is left after cleaning: check the column settings and "
                                 "the date format", detail=", ".join(f"{k} {v}" for k, v in counts.items())))
@@ -467,18 +540,16 @@ def _import_orders(source, out, *, customer_col: str, date_col: str, date_format
         if n_conflicting:
             notes.append(f"{n_conflicting} customers have more than one value of {', '.join(attributes)}; "
                          "their most frequent value is kept")
-    counts["lines_kept"] = len(purchases)
     formulas = neutralize_frame(customers)[1] + neutralize_frame(tx)[1]
     if formulas:
         notes.append(f"{formulas} cells began with =, +, -, @, a tab or a carriage return and were written with a "
                      "leading ' so that a spreadsheet shows them as text instead of running them (OWASP)")
-    totals["transaction_amount_written"] = float(tx["amount"].sum())
     start, end = tx["date"].min(), tx["date"].max()
     digest = hashlib.sha256(read_regular(source, what=f"the source {source}")).hexdigest()
     settings = {k: v for k, v in dict(customer_col=customer_col, date_col=date_col, date_format=date_format,
-                                      dayfirst=dayfirst, order_col=order_col, amount_col=amount_col,
-                                      quantity_col=quantity_col, price_col=price_col, returns=returns,
-                                      attributes=attributes or None).items() if v not in (None, False)}
+                                      dayfirst=dayfirst, monthfirst=monthfirst, order_col=order_col,
+                                      amount_col=amount_col, quantity_col=quantity_col, price_col=price_col,
+                                      returns=returns, attributes=attributes or None).items() if v not in (None, False)}
     meta = {
         "name": name or out.name,
         "description": description or f"Orders imported from {source.name}: {len(customers):,} customers, "
@@ -488,14 +559,15 @@ def _import_orders(source, out, *, customer_col: str, date_col: str, date_format
         "observation_start": start.date().isoformat(),
         "observation_end": end.date().isoformat(),
         "provenance": f"relmkt import of {source.name} (sha256 {digest}) with "
-                      + ", ".join(f"{k}={v}" for k, v in settings.items()),
+                      + ", ".join(f"{k}={v}" for k, v in settings.items()) + f"; dates read {dates.order}"
+                      + (" (inferred)" if dates.reason.startswith("inferred") else ""),
         "licence": licence,
     }
     if extra:
         meta["extras"] = {"returns": "returned amounts per customer and day (positive numbers), kept apart"}
     dataset = Dataset(name=meta["name"], meta=meta, customers=customers, transactions=tx, extras=extra)
     write_dataset(dataset, out, source, locked=True)
-    return ImportReport(out, counts, examples, totals, len(customers), len(tx), notes)
+    return ImportReport(out, counts, examples, recon, dates, len(customers), len(tx), notes)
 
 
 def write_dataset(dataset: Dataset, out: Path, source: Path | None = None, writer: str = WRITER,

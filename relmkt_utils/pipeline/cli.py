@@ -103,13 +103,17 @@ def _import(args) -> int:
     from ..data.importer import import_orders, read_mapping
 
     settings = read_mapping(args.mapping) if args.mapping else {}
-    for key in ("customer_col", "date_col", "date_format", "order_col", "amount_col", "quantity_col", "price_col",
+    for key in ("customer_col", "date_col", "order_col", "amount_col", "quantity_col", "price_col",
                 "returns", "currency", "time_unit", "name", "encoding"):
         value = getattr(args, key)
         if value is not None:
             settings[key] = value
-    if args.dayfirst:
-        settings["dayfirst"] = True
+    if args.date_format or args.dayfirst or args.monthfirst:     # a date option given here replaces the mapping's
+        for key in ("date_format", "dayfirst", "monthfirst"):
+            settings.pop(key, None)
+        if args.date_format:
+            settings["date_format"] = args.date_format
+        settings["dayfirst"], settings["monthfirst"] = bool(args.dayfirst), bool(args.monthfirst)
     if args.attribute:
         settings["attributes"] = args.attribute
     missing = [k for k in ("customer_col", "date_col") if k not in settings]
@@ -162,8 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--mapping", help="a YAML file with the settings below as keys (options given here win)")
     i.add_argument("--customer-col", dest="customer_col", help="column of the customer id")
     i.add_argument("--date-col", dest="date_col", help="column of the order date")
-    i.add_argument("--date-format", dest="date_format", help="strftime format of the dates, e.g. %%d/%%m/%%Y %%H:%%M")
-    i.add_argument("--dayfirst", action="store_true", help="dates are day first (31/01/2024)")
+    dates = i.add_mutually_exclusive_group()
+    dates.add_argument("--date-format", dest="date_format", help="strftime format every date must match, e.g. "
+                       "%%d/%%m/%%Y %%H:%%M (default: the order the dates show, stated in the printout)")
+    dates.add_argument("--dayfirst", action="store_true", help="dates are day first (31/01/2024); a date that reads "
+                       "only month first is an error")
+    dates.add_argument("--monthfirst", action="store_true", help="dates are month first (1/31/2024); a date that "
+                       "reads only day first is an error")
     i.add_argument("--order-col", dest="order_col", help="column of the order (invoice) number: one transaction per order")
     i.add_argument("--amount-col", dest="amount_col", help="column of the line amount")
     i.add_argument("--quantity-col", dest="quantity_col", help="column of the quantity (with --price-col)")
