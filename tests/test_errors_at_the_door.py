@@ -104,7 +104,7 @@ def test_the_helpers_of_notebook_04_check_their_arguments():
     assert _message(lambda: retention.projection_caveat(8, "quarters", 2.0)) == \
         "period must be one of 'day', 'week', 'month', 'quarter', 'year'; got \"quarters\" (text)."
     assert _message(lambda: retention.cohort_projections(models=["sbg", "weibull"])) == \
-        "models must be a list of keys of MODELS ('sbg', 'constant') or None; got a list of 2 items (unknown: 'weibull')."
+        "models must be a list of keys of MODELS ('sbg', 'bdw', 'constant') or None; got a list of 2 items (unknown: 'weibull')."
     assert _message(lambda: retention.basis("synthetic")) == \
         'ds must be a Dataset (loaded by relmkt_utils.data.datasets.load); got "synthetic" (text).'
     assert _message(lambda: retention.monte_carlo_check(144.0, 0.8, 0.1, seed=1, n_customers=1)) == \
