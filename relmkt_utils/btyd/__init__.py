@@ -23,7 +23,8 @@
 Every model registers itself when it is defined (:mod:`.registry`); ``MODELS``, ``NAMES`` and ``DISCRETE``
 (:mod:`.choose`) are views of that registry.
 """
-from . import published, workflow
+from . import boundary, published, workflow
+from .boundary import BoundaryLRTest, DropoutCheck, boundary_lr_test, dropout_check
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
 from .bgnbd import BetaGeo, BetaGeoResults
 from .checks import (calibration_vs_holdout, chi_square_fit, expected_purchases_matrix, model_check_summary,
@@ -34,11 +35,12 @@ from .covariates import (BetaGeoCovariates, BetaGeoCovariatesResults, LRTest, Pa
                          ParetoNBDCovariatesResults, SegmentLRTest, lr_test, segment_lr_test, simulate_with_covariates)
 from .gammagamma import GammaGamma, GammaGammaResults
 from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
+from .nbd import NBD, NBDResults
 from .options import ENGINES
 from .paretonbd import ParetoNBD, ParetoNBDResults
 from .persistence import load_results
 from .registry import REGISTRY
-from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
+from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_nbd, simulate_paretonbd, simulate_transactions
 from .summary import calibration_end, compress_summary, rfm_summary
 from .value import customer_value
 
@@ -52,5 +54,6 @@ __all__ = [
     "BetaGeoCovariates", "BetaGeoCovariatesResults", "ParetoNBDCovariates", "ParetoNBDCovariatesResults",
     "simulate_with_covariates", "lr_test", "segment_lr_test", "LRTest", "SegmentLRTest", "customer_value",
     "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
-    "spend_frequency_check", "workflow",
+    "spend_frequency_check", "workflow", "NBD", "NBDResults", "simulate_nbd",
+    "boundary", "BoundaryLRTest", "DropoutCheck", "boundary_lr_test", "dropout_check",
 ]
