@@ -18,7 +18,11 @@
 * simulators with seeds (:mod:`.simulate`) and model-checking tables (:mod:`.checks`: tracking, calibration vs
   holdout, period-transactions histogram with its chi-square, tracking MAPE, P(alive) history, the
   Gamma-Gamma independence check);
-* the published CDNOW fits and a side-by-side comparison (:mod:`.published`).
+* the published CDNOW fits and a side-by-side comparison (:mod:`.published`);
+* fits at a boundary of the parameter space (:mod:`.boundary`): :class:`NBD` (Poisson-gamma purchases without
+  dropout, :mod:`.nbd`), the model the latent-attrition models reduce to when the data show no dropout;
+  :func:`dropout_check` says whether a fit ends at that edge and which model scores the customers, with the
+  boundary likelihood-ratio test :func:`boundary_lr_test` (Self & Liang 1987).
 
 Every model registers itself when it is defined (:mod:`.registry`); ``MODELS``, ``NAMES`` and ``DISCRETE``
 (:mod:`.choose`) are views of that registry.

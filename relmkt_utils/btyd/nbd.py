@@ -105,7 +105,7 @@ class NBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
         return r / (al * delta)
 
 
-class NBD(CustomerModel, key="nbd", name="NBD", data="continuous", segment_test=True, chooser=False, rank=8):
+class NBD(CustomerModel, key="nbd", name="NBD", data="continuous", segment_test=True, chooser=False, rank=20):
     """NBD model of (frequency, recency, T) per customer, recency unused; ``fit()`` returns :class:`NBDResults`.
     Not offered by the notebooks' ``model`` parameter: it is the model the latent-attrition models reduce to
     at their no-dropout boundary, fitted there by :func:`relmkt_utils.btyd.boundary.dropout_check`.

@@ -381,6 +381,14 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
         return Scores(_with_model(table, name), {"p_alive_mean": p_alive},
                       {"p_alive_mean": p_alive, "clv_horizon_months": horizon_months},
                       horizon, unit.label(horizon), expected, dert_mean=dert, model=name)
+    with np.errstate(all="ignore"):
+        finite = (np.all(np.isfinite(np.asarray(fit.p_alive(), dtype=float)))
+                  and np.all(np.isfinite(np.asarray(fit.expected_purchases(horizon), dtype=float))))
+    if not finite:                                    # e.g. a 2F1 at a, b -> infinity: no number, and no crash
+        unidentified = tuple(getattr(fit, "unidentified", ()) or ())
+        raise DataError(f"the {name}'s predictions cannot be computed at its estimates"
+                        + (f" (its fit ends at the edge of the parameter space, where the data do not identify "
+                           f"{', '.join(unidentified)})" if unidentified else "") + ", so no customer is scored with it")
     summary_of_alive = p_alive_summary(fit.p_alive(), s["frequency"])
     dropout = has_dropout(fit)
     alive = {k: summary_of_alive[k] for k in ("p_alive_mean_repeat_buyers", "one_time_buyer_share")
