@@ -100,3 +100,20 @@ def test_logrank_without_any_event_is_a_data_error_not_a_singular_matrix():
     data = pd.DataFrame({"duration": [10.0, 20.0, 30.0, 40.0], "dropped": [0, 0, 0, 0], "grp": ["a", "a", "b", "b"]})
     with pytest.raises(DataError, match="needs events"):
         logrank_test(data, "grp")
+
+
+def test_logrank_leaves_out_a_group_never_at_risk_instead_of_a_singular_matrix():
+    """Issue 24: a segment acquired within the last lapse window has nobody at risk when others lapse (its row of
+    V is zero; statsmodels' survdiff raised "Singular matrix"). It is left out and said so; the others are tested
+    exactly as without it."""
+    rng = np.random.default_rng(0)
+    old = pd.DataFrame({"duration": (180 + rng.integers(0, 400, 200)).astype(float),
+                        "dropped": (rng.random(200) < 0.6).astype(int), "grp": ["old"] * 100 + ["mid"] * 100})
+    new = pd.DataFrame({"duration": rng.integers(1, 170, 100).astype(float), "dropped": 0, "grp": "new"})
+    res = logrank_test(pd.concat([old, new]), "grp")
+    ref = logrank_test(old, "grp")
+    assert res.left_out == ("new",) and res.groups == ("mid", "old") and res.df == 1
+    assert res.statistic == pytest.approx(ref.statistic) and res.pvalue == pytest.approx(ref.pvalue)
+    assert "new left out" in res.note and ref.note == ""
+    with pytest.raises(DataError, match="needs two groups with customers still followed"):
+        logrank_test(pd.concat([old[old.grp == "old"], new]), "grp")

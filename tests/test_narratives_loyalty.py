@@ -75,3 +75,27 @@ def test_the_bgnbd_artefact_is_read_only_for_the_bgnbd():
 def test_loyalty_items_are_read_by_their_reliability(alpha, expected):
     f = findings(loyalty_items_alpha=alpha)
     assert shown(LOYALTY, f, ["loyalty-items-agree", "loyalty-items-disagree"]) == [expected]
+
+
+def test_no_detectable_dropout_is_read_and_no_p_alive_artefact_beside_it():
+    """Issue 24: where the chosen model found no dropout the NBD scores the customers; the reading says what that
+    assumes, and the BG/NBD's one-time-buyer artefact (a P(alive) reading) is not shown beside it."""
+    none = findings(btyd_model="BG/NBD", dropout_detected="no", one_time_buyer_share=0.7, dropout_lr_p=1.0)
+    assert shown(LOYALTY, none, ["no-dropout", "dropout-found", "bgnbd-alive-artefact"]) == ["no-dropout"]
+    found = findings(btyd_model="BG/NBD", one_time_buyer_share=0.6, dropout_lr_p=1e-20)
+    assert shown(LOYALTY, found, ["no-dropout", "dropout-found", "bgnbd-alive-artefact"]) == ["dropout-found",
+                                                                                              "bgnbd-alive-artefact"]
+    assert shown(LOYALTY, findings(dropout_lr_p=0.2), ["no-dropout", "dropout-found"]) == []
+
+
+def test_no_detectable_dropout_is_an_answer_finding_with_a_name_and_a_glossary_entry():
+    from relmkt_utils.present.glossary import TERMS_BY_ID
+    from relmkt_utils.present.names import name
+
+    spec_ = spec("01_loyalty_measurement")
+    assert spec_.answer.index("dropout_detected") < spec_.answer.index("p_alive_mean_repeat_buyers")
+    for key in ("dropout_detected", "dropout_lr_p"):
+        assert name(key).term in TERMS_BY_ID
+    f = make("dropout_detected", "no", template=spec_.sentences["dropout_detected"], explanation="the NBD scores.")
+    assert f.ok and f.text() == "no" and f.sentence.startswith("No detectable dropout in the calibration window")
+    assert f"{f.text()} {f.label}" == "no detectable dropout in the calibration window"     # as the index card has it

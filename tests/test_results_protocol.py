@@ -20,6 +20,7 @@ def _btyd(ds):
     return {"BG/NBD": btyd.BetaGeo(s["frequency"], s["recency"], s["T"]).fit(),
             "Pareto/NBD": btyd.ParetoNBD(s["frequency"], s["recency"], s["T"]).fit(),
             "MBG/NBD": btyd.ModifiedBetaGeo(s["frequency"], s["recency"], s["T"]).fit(),
+            "NBD": btyd.NBD(s["frequency"], s["recency"], s["T"]).fit(),
             "BG/BB": btyd.BetaGeoBetaBinom(don["frequency"], don["recency"], don["n_periods"], weights=don["donors"]).fit(),
             "Gamma-Gamma": btyd.GammaGamma(rep["frequency"], rep["monetary_value"]).fit()}
 
@@ -85,10 +86,10 @@ NEW_MODELS = ["BG/CNBD-k", "MBG/CNBD-k", "GGom/NBD", "BdW", "Pareto/GGG"]
 
 
 def test_the_suite_has_these_models(models):
-    assert len(models) == 18 + len(NEW_MODELS)
+    assert len(models) == 19 + len(NEW_MODELS)
 
 
-@pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "MBG/NBD", "BG/BB", "Gamma-Gamma", "sBG", "pooled sBG", "constant retention",
+@pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "MBG/NBD", "NBD", "BG/BB", "Gamma-Gamma", "sBG", "pooled sBG", "constant retention",
                                   "response curves", "conditional logit", "OLS drivers", "ordered logit drivers",
                                   "Cox of dropout on delivered value", "Cox of referred customers",
                                   "incrementality logit", "mixed logit", "BG/NBD with covariates",

@@ -22,13 +22,18 @@
 * models for regular buyers and age-dependent dropout (issue 26): :class:`BetaGeoCNBD` and
   :class:`ModifiedBetaGeoCNBD` (Erlang-k inter-purchase times, :mod:`.cnbd`), :class:`ParetoGGG` (gamma
   inter-purchase times with varying regularity, Gibbs sampler, :mod:`.paretoggg`), :class:`GammaGompertzNBD`
-  (Gompertz lifetimes, :mod:`.ggomnbd`), with :func:`regularity_summary` for their ``litt`` statistic.
+  (Gompertz lifetimes, :mod:`.ggomnbd`), with :func:`regularity_summary` for their ``litt`` statistic;
+* fits at a boundary of the parameter space (:mod:`.boundary`): :class:`NBD` (Poisson-gamma purchases without
+  dropout, :mod:`.nbd`), the model the latent-attrition models reduce to when the data show no dropout;
+  :func:`dropout_check` says whether a fit ends at that edge and which model scores the customers, with the
+  boundary likelihood-ratio test :func:`boundary_lr_test` (Self & Liang 1987).
 
 Every model registers itself when it is defined (:mod:`.registry`); ``MODELS``, ``NAMES`` and ``DISCRETE``
 (:mod:`.choose`) are views of that registry. :class:`Registered` is the base of a registered model (the
 retention package's beta-discrete-Weibull registers itself too, so that its saved results load).
 """
-from . import published, workflow
+from . import boundary, published, workflow
+from .boundary import BoundaryLRTest, DropoutCheck, boundary_lr_test, dropout_check
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
 from .bgnbd import BetaGeo, BetaGeoResults
 from .checks import (calibration_vs_holdout, chi_square_fit, expected_purchases_matrix, model_check_summary,
@@ -41,13 +46,14 @@ from .covariates import (BetaGeoCovariates, BetaGeoCovariatesResults, LRTest, Pa
 from .gammagamma import GammaGamma, GammaGammaResults
 from .ggomnbd import GammaGompertzNBD, GammaGompertzNBDResults, simulate_ggomnbd
 from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
+from .nbd import NBD, NBDResults
 from .options import ENGINES
 from .paretoggg import ParetoGGG, ParetoGGGResults, simulate_paretoggg
 from .paretonbd import ParetoNBD, ParetoNBDResults
 from .persistence import SavableResults, load_results
 from .registry import REGISTRY, Registered
 from .regularity import regularity_summary
-from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
+from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_nbd, simulate_paretonbd, simulate_transactions
 from .summary import calibration_end, compress_summary, rfm_summary
 from .value import customer_value
 
@@ -65,4 +71,6 @@ __all__ = [
     "BetaGeoCNBD", "BetaGeoCNBDResults", "ModifiedBetaGeoCNBD", "ModifiedBetaGeoCNBDResults", "simulate_cnbd",
     "regularity_summary", "SavableResults", "ParetoGGG", "ParetoGGGResults", "simulate_paretoggg",
     "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
+    "NBD", "NBDResults", "simulate_nbd",
+    "boundary", "BoundaryLRTest", "DropoutCheck", "boundary_lr_test", "dropout_check",
 ]

@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from ..core.checks import checked, number, numbers
 from ..core.clv import present_value
@@ -162,6 +163,32 @@ def period_of(columns, time_unit, who: str) -> Period | None:
         raise DataError(f"{who}: time_unit={str(time_unit)!r} contradicts the summary's time unit "
                         f"({carried.time_unit.name}), which rfm_summary recorded; leave time_unit out")
     return carried
+
+
+#: Above this, :func:`log_rising` uses Stirling's series instead of a difference of log-gammas.
+RISING_STIRLING = 1e5
+
+
+def log_rising(c, x):
+    r"""The log of the rising factorial, :math:`\log\frac{\Gamma(c+x)}{\Gamma(c)}`, accurate for every
+    :math:`c > 0` (numpy-broadcasting).
+
+    A difference of two log-gammas loses every digit when :math:`c` is huge (at :math:`c = 10^{11}` each
+    log-gamma is :math:`2.5\cdot10^{12}`, its rounding error :math:`10^{-3}`), which is where a BG/NBD runs
+    when the data show no dropout (:math:`b \to \infty`): summed over thousands of customers the rounding
+    error is a likelihood gain an optimizer can climb. Above :data:`RISING_STIRLING` the difference of
+    Stirling's series is used,
+
+    .. math:: (c - \tfrac12)\,\mathrm{log1p}(x/c) + x\log(c+x) - x - \frac{x}{12\,c\,(c+x)},
+
+    whose next term, :math:`\frac{1}{360}(c^{-3} - (c+x)^{-3})`, is below :math:`3\cdot10^{-18}` there."""
+    c, x = np.broadcast_arrays(np.asarray(c, dtype=float), np.asarray(x, dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        direct = special.gammaln(c + x) - special.gammaln(c)
+        big = np.maximum(c, 1.0)
+        stirling = (c - 0.5) * np.log1p(x / big) + x * np.log(c + x) - x - x / (12.0 * big * (c + x))
+    out = np.where(c > RISING_STIRLING, stirling, direct)
+    return float(out) if out.ndim == 0 else out
 
 
 def discounted_sum(cum_purchases, spend, margin: float, discount_rate: float, horizon: int) -> np.ndarray:

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import special
 
 from ..core.checks import checked, numbers
-from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults
+from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, log_rising
 from .distributions import ContinuousDistributionsMixin, _gauss_series, bgnbd_expected_new, bgnbd_pmf
 
 NAMES = ["r", "alpha", "a", "b"]
@@ -148,7 +148,7 @@ def _cond_expected(r, al, a, b, x, tx, T, t):
     return num * special.expit(-log_odds_dead(r, al, a, b, x, tx, T))
 
 
-class BetaGeo(CustomerModel, key="bgnbd", name="BG/NBD", data="continuous", segment_test=True, rank=1):
+class BetaGeo(CustomerModel, key="bgnbd", name="BG/NBD", data="continuous", segment_test=True, rank=1, nested="nbd"):
     """BG/NBD model of (frequency, recency, T) per customer; ``fit()`` returns :class:`BetaGeoResults`.
 
     Parameters
@@ -161,14 +161,16 @@ class BetaGeo(CustomerModel, key="bgnbd", name="BG/NBD", data="continuous", segm
     """
 
     param_names = NAMES
+    #: restricted parameters on the boundary when nobody drops out (the mean dropout probability a/(a+b); :mod:`.boundary`)
+    dropout_boundary_df = 1
     results_cls = BetaGeoResults
 
     def loglike_obs(self, params) -> np.ndarray:
         """Log-likelihood of each customer (ungrouped) at ``params`` = (r, alpha, a, b)."""
         r, al, a, b = np.asarray(params, dtype=float)
         x, tx, T = self.frequency, self.recency, self.T
-        ll = (special.gammaln(r + x) - special.gammaln(r) + r * np.log(al)
-              + special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(al + T))
+        ll = (log_rising(r, x) - r * np.log1p(T / al) - x * np.log(al + T)
+              + log_rising(b, x) - log_rising(a + b, x))          # B(a, b+x)/B(a, b), stable for any b
         return ll + np.logaddexp(0.0, log_odds_dead(r, al, a, b, x, tx, T))
 
     def _sufficient(self, x, tx, T, w) -> dict:
@@ -202,10 +204,12 @@ def _objective(d, theta, order):
     and Hessian (order 2) in (r, alpha, a, b)."""
     r, al, a, b = theta
     ux, nx, W, w, wx, m = d["ux"], d["nx"], d["W"], d["w"], d["wx"], d["m"]
-    gl = special.gammaln
-    ll = nx @ (gl(r + ux) + gl(b + ux) - gl(a + b + ux)) + W * (-gl(r) - gl(b) + gl(a + b))
+    # log-gamma ratios as rising factorials and r log(alpha/(alpha+T)) as -r log1p(T/alpha): no digit is lost
+    # when b (no dropout) or r and alpha (one purchase rate for all) run off to infinity (:func:`log_rising`)
+    ll = nx @ (log_rising(r, ux) + log_rising(b, ux) - log_rising(a + b, ux))
     L1 = np.log(al + d["T"])
-    ll += W * r * np.log(al) - r * (w @ L1) - wx @ L1
+    LT = np.log1p(d["T"] / al)
+    ll += -r * (w @ LT) - wx @ L1
     xp, wp, txp = d["x"][:m], w[:m], d["tx"][:m]
     lg = L1[:m] - np.log(al + txp)
     ib = (1.0 / (b + ux[d["ix"]] - 1))[d["xcode"]]          # 1/(b+x-1), x > 0
@@ -223,7 +227,7 @@ def _objective(d, theta, order):
     ws = wp * s
     g = du @ ws
     psi_abx = nx @ dg(a + b + ux)
-    g[0] += nx @ dg(r + ux) - W * dg(r) + W * np.log(al) - w @ L1
+    g[0] += nx @ dg(r + ux) - W * dg(r) - w @ LT
     g[1] += W * r / al - r * (w @ iT) - wx @ iT
     g[2] += -psi_abx + W * dg(a + b)
     g[3] += nx @ dg(b + ux) - psi_abx - W * dg(b) + W * dg(a + b)

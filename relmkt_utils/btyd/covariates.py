@@ -669,6 +669,18 @@ def _segment_entry(model):
     return e if e is not None and e.segment_test else None
 
 
+def _fit_problem(res) -> str:
+    """Why a fit is no maximum-likelihood fit to test with (empty when it is one): it did not converge, it
+    stopped at a boundary of its parameter space, or the data do not identify some of its parameters."""
+    if getattr(res, "boundary", ()):
+        return f"ends at the edge of its parameter space ({', '.join(res.boundary)} run off to 0 or infinity)"
+    if not res.converged:
+        return "did not converge"
+    if getattr(res, "unidentified", ()):
+        return f"does not identify {', '.join(res.unidentified)}"
+    return ""
+
+
 def segment_lr_test(summary: pd.DataFrame, segment, model="bgnbd", min_customers: int = 30) -> SegmentLRTest:
     r"""Do segments need their own parameters? One model fitted to all customers (pooled) against one
     fitted to each of the k segments separately.
@@ -723,8 +735,8 @@ def segment_lr_test(summary: pd.DataFrame, segment, model="bgnbd", min_customers
     p = len(pooled.params)
     df = (len(levels) - 1) * p
     stat = max(0.0, 2.0 * (llf_sep - float(pooled.llf)))
-    notes = tuple(f"The fit for {lab} did not converge; the test is not reliable."
-                  for lab, r in [("all customers", pooled), *separate.items()] if not r.converged)
+    notes = tuple(f"The fit for {lab} {_fit_problem(r)}; the test is not reliable."
+                  for lab, r in [("all customers", pooled), *separate.items()] if _fit_problem(r))
     table = pd.DataFrame({"pooled": pooled.params, **{str(lev): r.params for lev, r in separate.items()}})
     label = found.name
     return SegmentLRTest(stat, int(df), float(stats.chi2.sf(stat, df)), float(pooled.llf), llf_sep,

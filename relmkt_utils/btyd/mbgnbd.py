@@ -41,7 +41,7 @@ import numpy as np
 from scipy import special
 
 from ..core.checks import checked, number, numbers
-from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults
+from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, log_rising
 from .bgnbd import log_odds_dead, posterior
 from .distributions import ContinuousDistributionsMixin, bgnbd_expected_new, bgnbd_pmf, nb_count_pmf, nb_count_sf
 
@@ -104,13 +104,16 @@ class ModifiedBetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionRes
 
 
 
-class ModifiedBetaGeo(CustomerModel, key="mbgnbd", name="MBG/NBD", data="continuous", segment_test=True, rank=3):
+class ModifiedBetaGeo(CustomerModel, key="mbgnbd", name="MBG/NBD", data="continuous", segment_test=True, rank=3,
+                      nested="nbd"):
     """MBG/NBD model of (frequency, recency, T) per customer; ``fit()`` returns :class:`ModifiedBetaGeoResults`.
 
     Parameters as :class:`relmkt_utils.btyd.BetaGeo`: frequency (repeat purchases), recency (time of the
     last repeat purchase since the first), T (time since the first purchase), optional weights, time_unit."""
 
     param_names = NAMES
+    #: restricted parameters on the boundary when nobody drops out (the mean dropout probability and a share leaving at the first purchase; :mod:`.boundary`)
+    dropout_boundary_df = 2
     results_cls = ModifiedBetaGeoResults
 
     def loglike_obs(self, params) -> np.ndarray:
@@ -118,8 +121,8 @@ class ModifiedBetaGeo(CustomerModel, key="mbgnbd", name="MBG/NBD", data="continu
         r, al, a, b = np.asarray(params, dtype=float)
         x, tx, T = self.frequency, self.recency, self.T
         u = log_odds_dead(r, al, a, b, x, tx, T, first_purchase_dropout=True)
-        return (special.gammaln(r + x) - special.gammaln(r) + r * np.log(al) + special.betaln(a, b + x + 1)
-                - special.betaln(a, b) - (r + x) * np.log(al + T) + np.logaddexp(0.0, u))
+        return (log_rising(r, x) - r * np.log1p(T / al) - x * np.log(al + T) + log_rising(b, x + 1)
+                - log_rising(a + b, x + 1) + np.logaddexp(0.0, u))
 
     def _sufficient(self, x, tx, T, w) -> dict:
         ux, inv = np.unique(x, return_inverse=True)
@@ -130,11 +133,12 @@ class ModifiedBetaGeo(CustomerModel, key="mbgnbd", name="MBG/NBD", data="continu
         r, al, a, b = theta
         ux, nx, W, w, wx = d["ux"], d["nx"], d["W"], d["w"], d["wx"]
         x, tx, T = d["x"], d["tx"], d["T"]
-        gl = special.gammaln
-        ll = nx @ (gl(r + ux) + gl(b + ux + 1) - gl(a + b + ux + 1)) + W * (-gl(r) - gl(b) + gl(a + b))
+        # stable for b, or r and alpha, running off to infinity (as the BG/NBD; :func:`.base.log_rising`)
+        ll = nx @ (log_rising(r, ux) + log_rising(b, ux + 1) - log_rising(a + b, ux + 1))
         L1 = np.log(al + T)
+        LT = np.log1p(T / al)
         lg = L1 - np.log(al + tx)
-        ll += W * r * np.log(al) - r * (w @ L1) - wx @ L1
+        ll += -r * (w @ LT) - wx @ L1
         ib = (1.0 / (b + ux))[d["inv"]]
         u = np.log(a) + np.log(ib) + (r + x) * lg
         e = np.exp(-np.abs(u))
@@ -149,7 +153,7 @@ class ModifiedBetaGeo(CustomerModel, key="mbgnbd", name="MBG/NBD", data="continu
         ws = w * s
         g = du @ ws
         psi_abx = nx @ dg(a + b + ux + 1)
-        g[0] += nx @ dg(r + ux) - W * dg(r) + W * np.log(al) - w @ L1
+        g[0] += nx @ dg(r + ux) - W * dg(r) - w @ LT
         g[1] += W * r / al - r * (w @ iT) - wx @ iT
         g[2] += -psi_abx + W * dg(a + b)
         g[3] += nx @ dg(b + ux + 1) - psi_abx - W * dg(b) + W * dg(a + b)

@@ -311,12 +311,15 @@ class ParetoNBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
         return r / al * np.exp(s * np.log(z)) * special.hyperu(s, s, z) / delta
 
 
-class ParetoNBD(CustomerModel, key="pnbd", name="Pareto/NBD", data="continuous", segment_test=True, rank=2):
+class ParetoNBD(CustomerModel, key="pnbd", name="Pareto/NBD", data="continuous", segment_test=True, rank=2,
+                nested="nbd"):
     """Pareto/NBD model of (frequency, recency, T); ``fit()`` returns :class:`ParetoNBDResults`
     (Newton on the log-parameters with the analytic gradient and a Hessian by differences of it).
     Arguments as :class:`~relmkt_utils.btyd.BetaGeo`."""
 
     param_names = NAMES
+    #: restricted parameters on the boundary when nobody drops out (the mean dropout rate s/beta; :mod:`.boundary`)
+    dropout_boundary_df = 1
     results_cls = ParetoNBDResults
     analytic_hessian = False
     # warm start from 20,000 rows above 50,000: the steps on all rows then take two or three iterations

@@ -21,8 +21,11 @@ results class of a saved file), the segment tests (:func:`.segment_lr_test`) and
   :mod:`relmkt_utils.retention.bdw`), registered so that :func:`.load_results` finds its results class once
   :mod:`relmkt_utils.retention` is imported (the registry's models enter it when their module is imported).
 
-The purchase models the notebooks choose from are the continuous and discrete ones. ``rank`` orders the
-models where they are listed (the chooser's error message, :data:`MODELS`).
+The purchase models the notebooks choose from are the continuous and discrete ones, except a model
+registered with ``chooser=False`` (the NBD, which the boundary check fits where a latent-attrition model
+finds no dropout, :mod:`.boundary`). ``nested`` names the model a latent-attrition model reduces to when its
+dropout vanishes (``"nbd"`` for the BG/NBD, Pareto/NBD and MBG/NBD). ``rank`` orders the models where they
+are listed (the chooser's error message, :data:`MODELS`).
 """
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ PURCHASE = ("continuous", "discrete")
 class ModelEntry:
     """One registered model: its key, display name, class, what it is fitted to, whether
     :func:`.segment_lr_test` can fit it per segment, whether its results can be saved and loaded without
-    the customers, and for a covariate variant the key of its base model."""
+    the customers, for a covariate variant the key of its base model, whether the notebooks' ``model``
+    parameter offers it (``chooser``) and the key of the model it reduces to without dropout (``nested``)."""
 
     key: str
     name: str
@@ -47,6 +51,8 @@ class ModelEntry:
     savable: bool = True
     base: str | None = None
     rank: int = 100
+    chooser: bool = True
+    nested: str | None = None
 
     @property
     def results(self) -> type:
@@ -67,13 +73,13 @@ REGISTRY: dict[str, ModelEntry] = {}
 
 
 def register(cls, key: str, name: str, data: str, segment_test: bool = False, savable: bool = True,
-             base: str | None = None, rank: int = 100) -> ModelEntry:
+             base: str | None = None, rank: int = 100, chooser: bool = True, nested: str | None = None) -> ModelEntry:
     """Enter a model class in :data:`REGISTRY` (called by :class:`Registered` when a model is defined)."""
     if data not in DATA:
         raise ValueError(f"{cls.__name__}: data must be one of {DATA}, got {data!r}")
     if key in REGISTRY and REGISTRY[key].model.__qualname__ != cls.__qualname__:
         raise ValueError(f"{cls.__name__}: the model key {key!r} is taken by {REGISTRY[key].model.__name__}")
-    entry = ModelEntry(key, name, cls, data, bool(segment_test), bool(savable), base, int(rank))
+    entry = ModelEntry(key, name, cls, data, bool(segment_test), bool(savable), base, int(rank), bool(chooser), nested)
     REGISTRY[key] = entry
     ordered = sorted(REGISTRY.values(), key=lambda e: e.rank)   # stable: definition order within a rank
     REGISTRY.clear()
@@ -90,13 +96,13 @@ class Registered:
 
     def __init_subclass__(cls, key: str | None = None, name: str | None = None, data: str | None = None,
                           segment_test: bool = False, savable: bool = True, base: str | None = None,
-                          rank: int = 100, **kwargs):
+                          rank: int = 100, chooser: bool = True, nested: str | None = None, **kwargs):
         super().__init_subclass__(**kwargs)
         if key is None:
             return
         cls.registry_key = key
         cls.model_name = name or key
-        register(cls, key, cls.model_name, data or "continuous", segment_test, savable, base, rank)
+        register(cls, key, cls.model_name, data or "continuous", segment_test, savable, base, rank, chooser, nested)
 
 
 def entry(model) -> ModelEntry | None:
@@ -160,7 +166,8 @@ class KeySet(Set):
 
 
 def is_purchase(e: ModelEntry) -> bool:
-    return e.data in PURCHASE
+    """A purchase model the notebooks' ``model`` parameter offers."""
+    return e.data in PURCHASE and e.chooser
 
 
 #: key -> class of the purchase models (the notebooks' ``model`` parameter).

@@ -58,6 +58,34 @@ def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=52.0, s
                         index=pd.RangeIndex(n, name="customer_id"))
 
 
+@checked(n=CUSTOMERS, r=POSITIVE, alpha=POSITIVE, T=SPAN, seed=SEED)
+def simulate_nbd(n: int, r: float, alpha: float, T=52.0, seed: int = 0) -> pd.DataFrame:
+    r"""Customers of an NBD world (Ehrenberg 1959): :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`, Poisson
+    purchases at rate :math:`\lambda` on [0, T] and no dropout, so :math:`x \sim \mathrm{Poisson}(\lambda T)`
+    and :math:`t_x` is the last of x uniform times on [0, T] (:mod:`relmkt_utils.btyd.nbd`).
+
+    Parameters
+    ----------
+    n : int
+        number of customers.
+    r, alpha : float
+        shape and rate of the gamma distribution of purchase rates.
+    T : float or array
+        time each customer is observed (one value, or one per customer).
+    seed : int
+        seed of the random draws.
+
+    Returns a DataFrame (index ``customer_id`` 0..n-1) with frequency, recency, T and the latent ``lambda_``
+    and ``alive`` (True for everyone)."""
+    rng = np.random.default_rng(seed)
+    T = _T_array(n, T)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    x = rng.poisson(lam * T)
+    tx = _order_stat(rng, x, x, T)
+    return pd.DataFrame({"frequency": x.astype(float), "recency": tx, "T": T, "lambda_": lam,
+                         "alive": np.ones(n, dtype=bool)}, index=pd.RangeIndex(n, name="customer_id"))
+
+
 @checked(n=CUSTOMERS, r=POSITIVE, alpha=POSITIVE, s=POSITIVE, beta=POSITIVE, T=SPAN, seed=SEED)
 def simulate_paretonbd(n: int, r: float, alpha: float, s: float, beta: float, T=52.0, seed: int = 0) -> pd.DataFrame:
     r"""Customers of a Pareto/NBD world: :math:`\lambda \sim \mathrm{Gamma}(r,\alpha)`, lifetime

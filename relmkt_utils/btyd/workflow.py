@@ -6,7 +6,10 @@
 * :func:`holdout_error` -- how far the model's predicted holdout purchases are from the actual ones,
   :math:`\\sum_i \\hat E[X_i(t_i^*)] / \\sum_i x_i^* - 1`, the error a CLV interval of parameter
   uncertainty does not cover;
-* :func:`compare_models` -- the continuous models fitted to one summary, by log-likelihood, AIC, BIC;
+* :func:`fit_purchase_model` -- the chosen model and, for a latent-attrition model, its dropout check
+  (:func:`~relmkt_utils.btyd.boundary.dropout_check`): at a boundary of its parameter space without
+  detectable dropout the nested NBD scores the customers (:func:`scoring_key`, :func:`has_dropout`);
+* :func:`compare_models` -- the continuous models fitted to one summary, with the NBD, by log-likelihood, AIC, BIC;
 * :func:`group_tests` -- per group column, the likelihood-ratio test of one model for all customers
   against one per group (:func:`~relmkt_utils.btyd.segment_lr_test`), customers without a label left out;
 * :func:`group_covariates` -- all group columns at once as 0/1 covariates (Fader & Hardie 2007), tested
@@ -15,13 +18,15 @@
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..core.errors import DataError, ParameterError
-from .choose import DISCRETE, MODELS, NAMES, fit_model
+from ..core.errors import ConvergenceWarning, DataError, EstimationWarning, ParameterError
+from .boundary import DropoutCheck, dropout_check
+from .choose import DISCRETE, NAMES, fit_model
 from .registry import REGISTRY
 from .checks import spend_frequency_check
 from .covariates import lr_test, segment_lr_test
@@ -107,21 +112,88 @@ def holdout_mae(fit, base: CustomerBase) -> float | None:
     return float(np.mean(np.abs(expected - s["frequency_holdout"].to_numpy(float))))
 
 
+def fit_purchase_model(model: str, base: CustomerBase) -> tuple:
+    """The chosen purchase model fitted to ``base`` and, for a model with a nested no-dropout model (BG/NBD,
+    Pareto/NBD, MBG/NBD), its :class:`~relmkt_utils.btyd.boundary.DropoutCheck` (None for the BG/BB):
+    ``(results, check)``. The fit's warnings are issued after the check, so a fit at the no-dropout boundary
+    is reported as a likelihood at its maximum on that boundary, not as an optimizer that did not converge."""
+    return _checked_fit(lambda: fit_model(model, base.summary, weights_col=base.weights), REGISTRY[model].nested)
+
+
+def _checked_fit(make, nested_key, nested=None) -> tuple:
+    """``make()`` with its suite warnings held back until the dropout check (where the registry names a
+    nested model) has put the boundary in them; other warnings pass on as they were. ``nested``: the nested
+    model already fitted to the same customers."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = make()
+        check = dropout_check(fit, nested=nested) if nested_key else None
+    for w in caught:
+        if not issubclass(w.category, (ConvergenceWarning, EstimationWarning)):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    said = list(fit.warnings)
+    if check is not None and check.nested is not None and check.nested is not nested:
+        said += list(check.nested.warnings)
+    for sentence in said:
+        warnings.warn(sentence, ConvergenceWarning if "did not converge" in sentence else EstimationWarning,
+                      stacklevel=3)
+    return fit, check
+
+
+def scoring_key(model: str, check: DropoutCheck | None) -> str:
+    """The registry key of the model that scores the customers: the nested NBD where ``check`` found no
+    detectable dropout, else ``model``."""
+    if check is not None and check.no_dropout:
+        return REGISTRY[model].nested
+    return model
+
+
+def dropout_test_finding(check: DropoutCheck) -> dict:
+    """The value and sentence context of the finding ``dropout_lr_p`` (the boundary likelihood-ratio test of
+    ``check``): the p-value, the model's name, the statistic and the verdict, or the reason there is none."""
+    test = check.test
+    if test is None:
+        return {"value": None, "model": getattr(check.fit, "model_name", "model"),
+                "reason": check.note or "the NBD could not be fitted"}
+    return {"value": test.pvalue, "model": test.full, "statistic": test.statistic, "verdict": test.verdict(check.alpha),
+            "mixture": test.mixture}
+
+
+def has_dropout(results) -> bool:
+    """Whether ``results`` come from a model with a dropout process (False for the NBD, whose P(alive) is 1
+    by assumption: no P(alive) matrix or history to show)."""
+    return bool(getattr(results, "has_dropout", True))
+
+
 def compare_models(base: CustomerBase, fitted: dict | None = None) -> tuple[pd.DataFrame, str]:
-    """The continuous models fitted to ``base`` (``fitted`` reuses fits already made, by key): one row
-    each with parameters, log-likelihood, AIC, BIC and convergence; and the name of the lowest AIC.
-    A model that cannot be fitted has no row."""
+    """The continuous models fitted to ``base`` and the NBD without dropout (``fitted`` reuses fits already
+    made, by key): one row each with parameters, log-likelihood, AIC, BIC, convergence, the edge of the
+    parameter space a fit ends at (its :func:`~relmkt_utils.btyd.boundary.dropout_check`) and the parameters
+    the data do not identify; and the name of the lowest AIC. A model that cannot be fitted has no row."""
     if base.discrete:
         raise ParameterError("compare_models: the continuous models need a continuous-time summary")
+    fitted = {k: v for k, v in (fitted or {}).items() if v is not None}
     rows = {}
-    for key in ("bgnbd", "pnbd", "mbgnbd"):
+    for key in ("nbd", "bgnbd", "pnbd", "mbgnbd"):
+        check = None
         try:
-            fit = (fitted or {}).get(key) or fit_model(key, base.summary)
+            if key in fitted:
+                fit = fitted[key]
+                if REGISTRY[key].nested and fit.model is not None and "nbd" in fitted:
+                    check = dropout_check(fit, nested=fitted["nbd"])     # no refit: where the fit ends
+            else:
+                fit, check = _checked_fit(lambda: REGISTRY[key].model.from_summary(base.summary, weights=base.weights)
+                                          .fit(), REGISTRY[key].nested, fitted.get("nbd"))
         except (DataError, np.linalg.LinAlgError):
             continue
-        rows[NAMES[key]] = {"parameters": len(fit.params), "log-likelihood": fit.llf, "AIC": fit.aic, "BIC": fit.bic,
-                            "converged": bool(fit.converged)}
-    table = pd.DataFrame(rows).T
+        fitted.setdefault(key, fit)
+        rows[REGISTRY[key].name] = {"parameters": len(fit.params), "log-likelihood": fit.llf, "AIC": fit.aic,
+                                    "BIC": fit.bic, "converged": bool(fit.converged),
+                                    "edge of the parameter space": (check.kind if check is not None and check.kind
+                                                                    else "none" if check is not None else ""),
+                                    "not identified": ", ".join(getattr(fit, "unidentified", ()) or ()) or "none"}
+    order = [REGISTRY[k].name for k in ("bgnbd", "pnbd", "mbgnbd", "nbd") if REGISTRY[k].name in rows]
+    table = pd.DataFrame(rows).T.reindex(order)
     table.index.name = "model"
     return table, str(table["AIC"].astype(float).idxmin()) if len(table) else ""
 
@@ -138,14 +210,17 @@ def group_tests(base: CustomerBase, customers: pd.DataFrame, columns, model: str
         known = labels.notna().to_numpy()
         entry = {"column": column, "left_out": int((~known).sum()), "test": None, "error": None}
         try:
-            test = segment_lr_test(base.summary[known], labels[known].astype(str), model=MODELS[model])
-            doubtful = [w for w in test.warnings if "not converge" in w or "do not identify" in w]
-            if doubtful:
-                raise DataError(f"a group's fit is not a maximum-likelihood fit ({doubtful[0]}), so the test gives "
-                                "no verdict")
+            test = segment_lr_test(base.summary[known], labels[known].astype(str), model=REGISTRY[model].model)
+            doubtful = [w for w in test.warnings if "not reliable" in w]
+            if doubtful:                              # a fit that is no maximum-likelihood fit: no verdict
+                problem = doubtful[0].split(";")[0]
+                raise DataError(f"{problem[:1].lower() + problem[1:]}, so the test gives no verdict")
             entry["test"] = test
-        except (DataError, ParameterError, np.linalg.LinAlgError) as err:
+        except (DataError, ParameterError) as err:
             entry["error"] = " ".join(str(err).split())
+        except np.linalg.LinAlgError:                    # never "Singular matrix" in a reader's page
+            entry["error"] = ("a group's fit has no invertible information matrix (its parameters are not "
+                              "identified), so the test gives no verdict")
         out.append(entry)
     return out
 
@@ -184,18 +259,22 @@ def spend_model(base: CustomerBase):
 
 
 def param_metrics(model: str, fit) -> dict:
-    """The fitted parameters and log-likelihood as metrics named ``<model>_<parameter>``, ``<model>_llf``."""
-    return {**{f"{model}_{k}": float(v) for k, v in fit.params.items()}, f"{model}_llf": float(fit.llf)}
+    """The fitted parameters and log-likelihood as metrics named ``<model>_<parameter>``, ``<model>_llf``; a
+    parameter the data do not identify is None (not identified is not a number)."""
+    unidentified = set(getattr(fit, "unidentified", ()) or ())
+    return {**{f"{model}_{k}": None if k in unidentified else float(v) for k, v in fit.params.items()},
+            f"{model}_llf": float(fit.llf)}
 
 
 def group_test_sentence(entry: dict, model: str) -> str:
     """The sentence of one :func:`group_tests` entry (plain text): the test's verdict, or why it could not be made."""
     column = str(entry["column"]).replace("_", " ")
+    name = REGISTRY[model].name
     left = f" ({entry['left_out']:,} customers without a {column} left out)" if entry["left_out"] else ""
     if entry["test"] is None:
-        return f"{NAMES[model]} by {column}: the test could not be made: {entry['error']}"
+        return f"{name} by {column}: the test could not be made: {entry['error']}"
     sentence = entry["test"].sentence().replace(str(entry["column"]), column)
-    return f"{NAMES[model]} by {column}{left}: {sentence}"
+    return f"{name} by {column}{left}: {sentence}"
 
 
 def independence_sentence(check: pd.DataFrame) -> str:
@@ -263,6 +342,16 @@ class Scores:
     holdout_error: float | None = None
     holdout_expected: float | None = None
     holdout_actual: float | None = None
+    #: the display name of the model that scored the customers (also the table's ``model`` column)
+    model: str = ""
+    #: whether that model has a dropout process (the NBD has none: its P(alive) is 1 by assumption)
+    dropout: bool = True
+
+    def preview(self, n: int = 10) -> pd.DataFrame:
+        """The first ``n`` rows of the table for readers: without the P(alive) column of a model without
+        dropout, whose 100% is an assumption, not a score."""
+        table = self.table.head(n)
+        return table if self.dropout else table.drop(columns=["p_alive"], errors="ignore")
 
 
 def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, margin: float,
@@ -271,12 +360,15 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
     (:func:`~relmkt_utils.btyd.customer_value`); for a summary of discrete opportunities, P(alive),
     expected purchases and DERT per pattern. The mean CLV's interval covers parameter uncertainty only;
     when the model misses the holdout purchases by more than :data:`HOLDOUT_TOLERANCE`, its status is
-    ``caution`` with that error as the reason."""
+    ``caution`` with that error as the reason. ``fit`` is the model that scores (the NBD where the chosen
+    model found no dropout, :func:`scoring_key`); the table's first column ``model`` names it for every
+    customer, and a model without dropout gives no P(alive) summary (P(alive) = 1 is its assumption)."""
     from .checks import p_alive_summary
     from .value import customer_value
 
     unit = ds.time_unit
     s = base.summary
+    name = str(getattr(fit, "model_name", "model"))
     horizon = unit.whole_periods(months=horizon_months)
     if base.discrete:
         table = s.assign(p_alive=np.asarray(fit.p_alive(), dtype=float),
@@ -286,22 +378,35 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
         p_alive = float(np.average(table["p_alive"], weights=w))
         expected = float(np.average(table["expected_purchases"], weights=w))
         dert = float(np.average(table["dert"], weights=w))
-        return Scores(table, {"p_alive_mean": p_alive}, {"p_alive_mean": p_alive, "clv_horizon_months": horizon_months},
-                      horizon, unit.label(horizon), expected, dert_mean=dert)
+        return Scores(_with_model(table, name), {"p_alive_mean": p_alive},
+                      {"p_alive_mean": p_alive, "clv_horizon_months": horizon_months},
+                      horizon, unit.label(horizon), expected, dert_mean=dert, model=name)
+    with np.errstate(all="ignore"):
+        finite = (np.all(np.isfinite(np.asarray(fit.p_alive(), dtype=float)))
+                  and np.all(np.isfinite(np.asarray(fit.expected_purchases(horizon), dtype=float))))
+    if not finite:                                    # e.g. a 2F1 at a, b -> infinity: no number, and no crash
+        unidentified = tuple(getattr(fit, "unidentified", ()) or ())
+        raise DataError(f"the {name}'s predictions cannot be computed at its estimates"
+                        + (f" (its fit ends at the edge of the parameter space, where the data do not identify "
+                           f"{', '.join(unidentified)})" if unidentified else "") + ", so no customer is scored with it")
     summary_of_alive = p_alive_summary(fit.p_alive(), s["frequency"])
-    alive = {k: summary_of_alive[k] for k in ("p_alive_mean_repeat_buyers", "one_time_buyer_share")}
+    dropout = has_dropout(fit)
+    alive = {k: summary_of_alive[k] for k in ("p_alive_mean_repeat_buyers", "one_time_buyer_share")
+             if dropout or k == "one_time_buyer_share"}
     error = holdout_error(fit, base)
     expected_holdout = actual_holdout = None
     if error is not None:
         actual_holdout = float(s["frequency_holdout"].sum())
         expected_holdout = actual_holdout * (1 + error)
-    metrics = {"p_alive_mean": summary_of_alive["p_alive_mean"],
+    metrics = {**({"p_alive_mean": summary_of_alive["p_alive_mean"]} if dropout else {}),
                "holdout_purchases_mae": holdout_mae(fit, base), "clv_horizon_months": horizon_months}
     if spend is None:
         table = s.assign(p_alive=np.asarray(fit.p_alive(), dtype=float),
                          expected_purchases=np.asarray(fit.expected_purchases(horizon), dtype=float))
-        return Scores(table, alive, metrics, horizon, unit.label(horizon), float(table["expected_purchases"].mean()),
-                      holdout_error=error, holdout_expected=expected_holdout, holdout_actual=actual_holdout)
+        return Scores(_with_model(table, name), alive, metrics, horizon, unit.label(horizon),
+                      float(table["expected_purchases"].mean()), holdout_error=error,
+                      holdout_expected=expected_holdout, holdout_actual=actual_holdout, model=name,
+                      dropout=dropout)
     table = customer_value(fit, spend, s, horizon_months=horizon_months, annual_discount_rate=annual_discount_rate,
                            margin=margin, n_boot=n_boot, seed=seed, time_unit=unit)
     columns = [c for c in ("frequency", "recency", "T", "p_alive", "expected_purchases", "expected_spend", "clv",
@@ -314,11 +419,20 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
             status = "caution"
             caution = (f"the model predicted {abs(error):.1%} {'fewer' if error < 0 else 'more'} holdout purchases "
                        "than happened, an error the interval does not include")
+    if not dropout:
+        covers += f"; the {name} assumes that nobody leaves"
     if unidentified_dropout(fit):
         status, caution = "caution", unidentified_dropout(fit)
-    out = Scores(table[columns], alive, metrics, horizon, unit.label(horizon),
+    out = Scores(_with_model(table[columns], name), alive, metrics, horizon, unit.label(horizon),
                  float(table["expected_purchases"].mean()), clv_mean=clv,
                  covers=covers, status=status, caution=caution, holdout_error=error,
-                 holdout_expected=expected_holdout, holdout_actual=actual_holdout)
+                 holdout_expected=expected_holdout, holdout_actual=actual_holdout, model=name, dropout=dropout)
     out.metrics["expected_purchases_mean"] = out.expected_purchases_mean
+    return out
+
+
+def _with_model(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``table`` with a first column ``model`` naming the model that scored each row."""
+    out = table.copy()
+    out.insert(0, "model", name)
     return out

@@ -14,8 +14,10 @@ The covariance of :math:`\hat\eta` is :math:`H_\eta^{-1}` at the optimum (observ
 When a model has no analytic Hessian, the steps use forward differences of the analytic gradient and
 the covariance at the optimum central differences (:func:`numerical_hessian`).
 
-A parameter that runs off to 0 or infinity (|log theta| > 35) is not identified by the data: the fit
-stops there instead of iterating, and the results carry the warning (:func:`~relmkt_utils.core.results.diagnose`).
+A parameter that runs off to 0 or infinity (|log theta| > 35) is not identified by the data: the likelihood
+keeps rising towards a boundary of the parameter space (a BG/NBD whose dropout probability runs to 0 on data
+without dropout). The fit stops there instead of iterating, names those parameters in the results'
+``boundary``, and the results say so (:func:`~relmkt_utils.core.results.diagnose`).
 """
 from __future__ import annotations
 
@@ -158,6 +160,7 @@ def newton_fit(
     if not np.isfinite(f):
         raise ValueError(f"{model_name}: the log-likelihood is not finite at the starting values {dict(zip(names, to_theta(eta)))}")
     converged = False
+    boundary: tuple = ()
     it = 0
     for it in range(1, maxiter + 1):
         lam = 0.0
@@ -198,8 +201,12 @@ def newton_fit(
             break
         eta = eta - t * step
         f, ge, He = derivs(eta)
-        if np.max(np.abs(eta if pos is None else eta[pos]), initial=0.0) > DIVERGED_LOG:
+        off = np.abs(eta) > DIVERGED_LOG
+        if pos is not None:
+            off &= pos
+        if off.any():
             converged = False  # a parameter runs off to 0 or infinity: not identified, stop here
+            boundary = tuple(name for name, o in zip(names, off) if o)
             break
         if t * np.max(np.abs(step)) < step_tol:
             converged = lam == 0.0
@@ -222,5 +229,6 @@ def newton_fit(
         converged=bool(converged),
         iterations=int(it),
         model_name=model_name,
+        boundary=boundary,
         **extra,
     ))

@@ -78,6 +78,9 @@ class MLEResults:
     positive: object = None
     #: the parameters the data do not identify (:func:`diagnose`): shown as "not identified", never as numbers
     unidentified: tuple = ()
+    #: the parameters that ran off to 0 or infinity, where the fit stopped (a boundary of the parameter space;
+    #: :func:`relmkt_utils.core.optimize.newton_fit`)
+    boundary: tuple = ()
 
     #: the sentence of :meth:`summary` that says how the intervals are made
     interval_note: ClassVar[str] = "Intervals are Wald intervals on the log scale (positive parameters)."
@@ -134,6 +137,10 @@ class MLEResults:
         ``scale="natural"``: theta +/- z se, the plain Wald interval.
         """
         z = z_value(alpha)
+        with np.errstate(over="ignore", invalid="ignore"):   # a parameter the data do not identify: no upper end
+            return self._conf_int(z, scale)
+
+    def _conf_int(self, z: float, scale: str) -> pd.DataFrame:
         if scale == "log" and self.positive is not None:
             pos = self._positive
             lo = pd.Series(np.where(pos, self.params * np.exp(-z * self.bse_log), self.params - z * self.bse_log),
@@ -211,11 +218,30 @@ def make_summary(title: str, top_rows: list, params: pd.Series, bse: pd.Series, 
     return s
 
 
+def boundary_sentence(res: MLEResults) -> str:
+    """The sentence of a fit that stopped at a boundary of its parameter space (``res.boundary``): which
+    parameters ran off and where, and what that means for the estimates (empty without a boundary)."""
+    names = tuple(getattr(res, "boundary", ()) or ())
+    if not names:
+        return ""
+    where = ", ".join(f"{n} to {'0' if res.params[n] < 1 else 'infinity'}" for n in names)
+    them = "it" if len(names) == 1 else "them"
+    return (f"{res.model_name}: the likelihood keeps rising towards the edge of the parameter space ({where}), so "
+            f"the fit stopped there. The likelihood is at its maximum on that boundary, but the data do not identify "
+            f"{', '.join(names)}: read {them} as a limit, not as an estimate.")
+
+
 def diagnose(res: MLEResults) -> MLEResults:
     """Fill ``res.warnings`` with what should not be trusted and issue each as a Python warning:
-    no convergence (:class:`ConvergenceWarning`), a covariance that is not finite or a standard error
-    a thousand times its estimate (:class:`EstimationWarning`: the data do not identify the parameter)."""
-    if not res.converged:
+    no convergence (:class:`ConvergenceWarning`); a fit that stopped where parameters run off to 0 or infinity
+    (``res.boundary``: the likelihood is at its maximum on a boundary of the parameter space, which is no failure
+    of the optimizer, :class:`EstimationWarning`, :func:`boundary_sentence`); a covariance that is not finite or
+    a standard error a thousand times its estimate (:class:`EstimationWarning`: the data do not identify the
+    parameter). Parameters at the boundary are among ``res.unidentified``."""
+    if res.boundary:
+        res.warnings.append(boundary_sentence(res))
+        _warnings.warn(res.warnings[-1], EstimationWarning, stacklevel=3)
+    elif not res.converged:
         res.warnings.append(f"{res.model_name}: the optimizer did not converge in {res.iterations} iterations; "
                             "the estimates are not maximum-likelihood estimates.")
         _warnings.warn(res.warnings[-1], ConvergenceWarning, stacklevel=3)
@@ -227,7 +253,8 @@ def diagnose(res: MLEResults) -> MLEResults:
         limit = np.where(res._positive, UNIDENTIFIED_LOG_SE, 1e3 * np.maximum(1.0, np.abs(res.params.to_numpy(dtype=float))))
         bad = [name for name, s_, lim in zip(res.params.index, se.to_numpy(), limit)
                if not np.isfinite(s_) or s_ <= 0 or s_ > lim]     # a zero error: a flat or singular direction
-    res.unidentified = tuple(bad)
+    bad = [name for name in res.params.index if name not in res.boundary and name in bad]
+    res.unidentified = tuple(res.boundary) + tuple(bad)
     if bad:
         res.warnings.append(f"{res.model_name}: the data do not identify {', '.join(bad)} (standard error "
                             "zero, not finite or over a thousand times the estimate); do not read these estimates.")

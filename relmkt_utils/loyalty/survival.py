@@ -257,12 +257,23 @@ def survival_horizon(km: KaplanMeier, preferred: float = 365, step: float = 30, 
 
 @dataclass(frozen=True)
 class LogRankResult:
-    """Log-rank chi-square ``statistic`` with ``df`` = groups - 1 and its ``pvalue``."""
+    """Log-rank chi-square ``statistic`` with ``df`` = groups - 1 and its ``pvalue``; ``groups`` the groups
+    compared, ``left_out`` those that could not be (nobody of theirs was followed long enough to be at risk
+    when a customer of another group dropped out) and ``note`` the sentence that says so (empty if none)."""
 
     statistic: float
     df: int
     pvalue: float
     groups: tuple[str, ...] = field(default_factory=tuple)
+    left_out: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def note(self) -> str:
+        """`` (groups a, b left out: ...)`` for a sentence, or an empty string."""
+        if not self.left_out:
+            return ""
+        return (f" ({', '.join(self.left_out)} left out: none of their customers was followed long enough to be at "
+                "risk when a customer of another group dropped out)")
 
 
 @checked(data=dataframe(), by=TEXT, duration_col=TEXT, event_col=TEXT)
@@ -276,6 +287,10 @@ def logrank_test(
 
     Statistic: (O - E)' V^- (O - E) over the first k - 1 groups, where O and E are observed and
     expected (under equal hazards) events per group, summed over event times; chi-square, k - 1 df.
+    A group none of whose customers is still followed at the first dropout time of the data (a segment
+    acquired within the last lapse window) is at risk at no event time: its row of V is zero, so it carries
+    no information and is left out (``left_out``; V would be singular with it). Fewer than two groups left,
+    or a V that is still singular, is a DataError with the sentence why, never "Singular matrix".
 
     Parameters
     ----------
@@ -297,11 +312,19 @@ def logrank_test(
         raise DataError(f"the log-rank test by '{by}' needs events, and no customer has one (no '{event_col}'): "
                         "every customer is still followed at the end, e.g. because the data span less time than "
                         "the dropout rule needs")
+    labels = d[by].astype(str)
+    first_event = float(d.loc[d[event_col] > 0, duration_col].min())
+    followed = d.groupby(labels)[duration_col].max()
+    left_out = tuple(g for g in groups if followed[g] < first_event)      # at risk at no event time
+    kept = tuple(g for g in groups if g not in left_out)
+    if len(kept) < 2:
+        raise DataError(f"the log-rank test by '{by}' needs two groups with customers still followed when others "
+                        f"drop out; only {len(kept)} of the {len(groups)} groups have any")
+    d, labels = d[labels.isin(kept).to_numpy()], labels[labels.isin(kept)]
     try:
-        stat, p = survdiff(d[duration_col].to_numpy(float), d[event_col].to_numpy(float),
-                           d[by].astype(str).to_numpy())
-    except np.linalg.LinAlgError:      # a group without events or at risk makes the variance singular
-        raise DataError(f"the log-rank test by '{by}' cannot be computed: with {len(groups)} groups, some of them "
-                        "too small or without dropouts, its variance matrix is singular; pool the small groups "
-                        "(segment_min_size) or compare fewer groups") from None
-    return LogRankResult(float(stat), len(groups) - 1, float(p), groups)
+        stat, p = survdiff(d[duration_col].to_numpy(float), d[event_col].to_numpy(float), labels.to_numpy())
+    except np.linalg.LinAlgError:
+        raise DataError(f"the log-rank test by '{by}' could not be made: the groups' numbers at risk and dropouts "
+                        "leave the covariance of observed minus expected dropouts without an inverse (too few "
+                        "customers at risk in some group)") from None
+    return LogRankResult(float(stat), len(kept) - 1, float(p), kept, left_out)

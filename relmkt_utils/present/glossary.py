@@ -67,6 +67,14 @@ TERMS: tuple[Term, ...] = (
          "Models of customers who buy at their own rate while they are customers and leave unseen at some point: "
          "BG/NBD, Pareto/NBD, MBG/NBD (continuous time) and BG/BB (discrete opportunities).", "",
          ("buy-till-you-die", "BG/NBD", "Pareto/NBD", "BG/BB")),
+    Term("nbd", "NBD and no detectable dropout", "负二项分布模型",
+         "Ehrenberg's model of repeat buying: each customer buys at her own steady rate, the rates differ across "
+         "customers (a gamma distribution), and nobody leaves. A buy-till-you-die model whose dropout runs to zero "
+         "on the data becomes this model: the data show no detectable dropout, so who has left cannot be told and "
+         "every customer counts as a customer. The boundary likelihood-ratio test (Self & Liang 1987) asks "
+         "whether the dropout process fits better than chance would allow.",
+         r"P(X(t)=x) = \frac{\Gamma(r+x)}{\Gamma(r)\,x!}\Big(\frac{\alpha}{\alpha+t}\Big)^r\Big(\frac{t}{\alpha+t}\Big)^x",
+         ("no detectable dropout",)),
     Term("clv", "customer lifetime value (CLV)", "客户终身价值",
          "The present value of the margin a customer will bring over the whole relationship (or a stated "
          "horizon), discounted at a rate per year.", r"\text{CLV} = \sum_t \frac{m\,r^t}{(1+i)^t}",

@@ -94,6 +94,8 @@ NAMES: dict[str, Name] = _names(
     ("btyd_model", "purchase model", "text", "", "", "btyd"),
     ("clv_horizon_months", "CLV horizon", "number", "months", "", "clv"),
     ("dropout_identified", "dropout process identified", "text", "", "", ""),
+    ("dropout_detected", "detectable dropout in the calibration window", "text", "", "客户流失", "nbd"),
+    ("dropout_lr_p", "p-value of the boundary likelihood-ratio test for dropout", "p", "", "", "nbd"),
     # delivered value (02)
     ("delivered_value_mean", "mean delivered value (−6 to 6)", "number", "points", "客户让渡价值", "delivered_value"),
     ("delivered_value_positive_share", "customers who perceive more value than cost", "share", "", "", "delivered_value"),
@@ -340,7 +342,7 @@ NAMES: dict[str, Name] = _names(
 )
 
 #: Model families whose parameters are named ``<model>_<parameter>``.
-MODELS = {"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD", "bgbb": "BG/BB",
+MODELS = {"bgnbd": "BG/NBD", "nbd": "NBD", "pnbd": "Pareto/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD", "bgbb": "BG/BB",
           "sbg": "sBG", "sbg_regular": "sBG (regular cohort)", "sbg_high_end": "sBG (high-end cohort)",
           "gg": "Gamma-Gamma", "bgcnbd": "BG/CNBD-k", "mbgcnbd": "MBG/CNBD-k", "ggomnbd": "GGom/NBD",
           "pggg": "Pareto/GGG", "bdw": "beta-discrete-Weibull"}

@@ -144,8 +144,21 @@ READINGS = (
             "This index averages the survey's own loyalty questions on a 0-100 scale. It is not a Net Promoter "
             "Score, which counts promoters minus detractors of one question, so it cannot be set beside NPS "
             "benchmarks."),
-    Reading("bgnbd-alive-artefact", "value", "the model is the BG/NBD and some customers never bought again",
-            lambda f: f.value("btyd_model") == "BG/NBD" and f.value("one_time_buyer_share") > 0,
+    Reading("no-dropout", "btyd", "the chosen model found no detectable dropout, so the NBD scores the customers",
+            lambda f: f.value("dropout_detected") == "no",
+            "When nobody is seen to leave, a model cannot tell who has left: the NBD counts every customer as a "
+            "customer, so this report gives no P(alive), and its expected purchases and CLV assume that nobody "
+            "leaves over the horizon either. If customers do leave, later than the calibration window can show, "
+            "these numbers are too high; the holdout check below, or a longer calibration window, tells whether "
+            "the assumption holds."),
+    Reading("dropout-found", "btyd", "the boundary likelihood-ratio test finds dropout (p < 0.05)",
+            lambda f: f.value("dropout_lr_p") < 0.05,
+            "Customers do leave, and the data show it: a model in which nobody leaves (the NBD) fits clearly worse, "
+            "so P(alive) below is an estimate from the data, not an assumption."),
+    Reading("bgnbd-alive-artefact", "value", "the model is the BG/NBD, it found dropout and some customers never "
+            "bought again",
+            lambda f: f.value("btyd_model") == "BG/NBD" and f.value("dropout_detected") != "no"
+            and f.value("one_time_buyer_share") > 0,
             lambda f: f"Under the BG/NBD a customer who never bought again counts as alive (she can only leave right "
                       f"after a repeat purchase), so the mean over all customers flatters the base; "
                       f"{_share(f, 'one_time_buyer_share')} of these customers are such one-time buyers. The mean "
@@ -190,6 +203,9 @@ SENTENCES = {
                                 else ", at a margin of {margin:share} of spend."),
     "holdout_error": "For the holdout period the model predicted {expected:count} purchases against {actual:count} "
                      "that happened ({value}).",
+    "dropout_detected": "No detectable dropout in the calibration window: {explanation}",
+    "dropout_lr_p": "Boundary likelihood-ratio test of the NBD, in which nobody leaves, against the {model}: "
+                    "2ΔlnL = {statistic:number}, p {value} ({mixture}; Self & Liang 1987); {verdict}.",
     "gini": "The Gini coefficient of revenue is {value}.",
     "loyalty_index": "On the survey's {k:count} loyalty questions the respondents average {value}{interval}.",
     "median_gap_days": "Half of the repeat purchases came within {value} of the previous one.",
@@ -221,8 +237,8 @@ SPEC = Spec(
         Section("clv", "each customer's lifetime value in money (section 4e)", needs_amounts, after=("spend", "value")),
         Section("truth", "the simulator's truth", needs_bgnbd_truth, listed=False, after=("btyd",)),
     ),
-    answer=("repeat_rate", "km_active_share", "top20_revenue_share", "nps", "loyalty_index", "p_alive_mean_repeat_buyers",
-            "p_alive_mean", "expected_purchases_mean", "dert_mean", "clv_mean"),
+    answer=("repeat_rate", "km_active_share", "top20_revenue_share", "nps", "loyalty_index", "dropout_detected",
+            "p_alive_mean_repeat_buyers", "p_alive_mean", "expected_purchases_mean", "dert_mean", "clv_mean"),
     sentences=SENTENCES,
     readings=READINGS,
     parameters={"model": one_of(*CONTINUOUS, *DISCRETE), "margin": between(0, 1, " (a share of spend)"),
