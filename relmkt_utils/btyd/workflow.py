@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,10 @@ class CustomerBase:
     discrete: bool
     calibration_end: pd.Timestamp | None = None
     holdout_end: pd.Timestamp | None = None
+    #: what :meth:`current` summarizes: the transaction log and the summary's (freq, multiplier)
+    log: object = field(default=None, repr=False)
+    rfm_convention: tuple | None = None
+    _current: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_customers(self) -> int:
@@ -58,6 +62,19 @@ class CustomerBase:
     def has_holdout(self) -> bool:
         return (not self.discrete and "frequency_holdout" in self.summary
                 and float(self.summary["duration_holdout"].max()) > 0)
+
+    def current(self) -> pd.DataFrame:
+        """Every customer's (frequency, recency, T, monetary_value) over the whole window, from the first
+        transaction to ``holdout_end``: what a customer is scored on today. The model is fitted on the
+        calibration summary; scoring on this one counts the holdout's purchases too and includes the customers
+        whose first purchase falls in the holdout. A discrete base is its own current summary."""
+        if self.discrete or self.log is None:
+            return self.summary
+        if self._current is None:
+            freq, multiplier = self.rfm_convention
+            self._current = rfm_summary(self.log, observation_end=self.holdout_end, freq=freq,
+                                        freq_multiplier=multiplier)
+        return self._current
 
     def description(self) -> str:
         if self.discrete:
@@ -88,7 +105,7 @@ def customer_base(ds, model: str, calibration_end: str = "", holdout_end: str = 
     cal = split_date(ds.observation_start, hold, calibration_end or ds.meta.get("calibration_end"))
     freq, multiplier = ds.time_unit.rfm_convention()
     summary = rfm_summary(log, observation_end=hold, freq=freq, freq_multiplier=multiplier, calibration_end=cal)
-    return CustomerBase(summary, None, False, cal, hold)
+    return CustomerBase(summary, None, False, cal, hold, log=log, rfm_convention=(freq, multiplier))
 
 
 def holdout_error(fit, base: CustomerBase) -> float | None:
@@ -362,7 +379,11 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
     when the model misses the holdout purchases by more than :data:`HOLDOUT_TOLERANCE`, its status is
     ``caution`` with that error as the reason. ``fit`` is the model that scores (the NBD where the chosen
     model found no dropout, :func:`scoring_key`); the table's first column ``model`` names it for every
-    customer, and a model without dropout gives no P(alive) summary (P(alive) = 1 is its assumption)."""
+    customer, and a model without dropout gives no P(alive) summary (P(alive) = 1 is its assumption).
+
+    The model is fitted on the calibration window and checked on the holdout (:func:`holdout_error`); the
+    customers are scored on the whole window (:meth:`CustomerBase.current`), as they stand at ``holdout_end``:
+    every customer of the data, with the holdout's purchases counted."""
     from .checks import p_alive_summary
     from .value import customer_value
 
@@ -381,28 +402,31 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
         return Scores(_with_model(table, name), {"p_alive_mean": p_alive},
                       {"p_alive_mean": p_alive, "clv_horizon_months": horizon_months},
                       horizon, unit.label(horizon), expected, dert_mean=dert, model=name)
+    cal = s
+    s = base.current()
+    x, tx, T = s["frequency"], s["recency"], s["T"]
     with np.errstate(all="ignore"):
-        finite = (np.all(np.isfinite(np.asarray(fit.p_alive(), dtype=float)))
-                  and np.all(np.isfinite(np.asarray(fit.expected_purchases(horizon), dtype=float))))
+        p_alive = np.asarray(fit.p_alive(x, tx, T), dtype=float)
+        expected_purchases = np.asarray(fit.expected_purchases(horizon, x, tx, T), dtype=float)
+        finite = np.all(np.isfinite(p_alive)) and np.all(np.isfinite(expected_purchases))
     if not finite:                                    # e.g. a 2F1 at a, b -> infinity: no number, and no crash
         unidentified = tuple(getattr(fit, "unidentified", ()) or ())
         raise DataError(f"the {name}'s predictions cannot be computed at its estimates"
                         + (f" (its fit ends at the edge of the parameter space, where the data do not identify "
                            f"{', '.join(unidentified)})" if unidentified else "") + ", so no customer is scored with it")
-    summary_of_alive = p_alive_summary(fit.p_alive(), s["frequency"])
+    summary_of_alive = p_alive_summary(p_alive, s["frequency"])
     dropout = has_dropout(fit)
     alive = {k: summary_of_alive[k] for k in ("p_alive_mean_repeat_buyers", "one_time_buyer_share")
              if dropout or k == "one_time_buyer_share"}
     error = holdout_error(fit, base)
     expected_holdout = actual_holdout = None
     if error is not None:
-        actual_holdout = float(s["frequency_holdout"].sum())
+        actual_holdout = float(cal["frequency_holdout"].sum())
         expected_holdout = actual_holdout * (1 + error)
     metrics = {**({"p_alive_mean": summary_of_alive["p_alive_mean"]} if dropout else {}),
                "holdout_purchases_mae": holdout_mae(fit, base), "clv_horizon_months": horizon_months}
     if spend is None:
-        table = s.assign(p_alive=np.asarray(fit.p_alive(), dtype=float),
-                         expected_purchases=np.asarray(fit.expected_purchases(horizon), dtype=float))
+        table = s.assign(p_alive=p_alive, expected_purchases=expected_purchases)
         return Scores(_with_model(table, name), alive, metrics, horizon, unit.label(horizon),
                       float(table["expected_purchases"].mean()), holdout_error=error,
                       holdout_expected=expected_holdout, holdout_actual=actual_holdout, model=name,
