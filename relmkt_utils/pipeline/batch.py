@@ -454,7 +454,9 @@ def worker_environment(jobs: int, output_dir: Path | None = None) -> dict:
     return env
 
 
-def _start(run: Run, config: Config, jobs: int = 1) -> _Active:
+def _start(run: Run, config: Config, jobs: int = 1, pool=None) -> _Active:
+    """Start a run's worker: forked from the warm pool (:mod:`.pool`) when there is one, else as a new
+    process."""
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{run.name}-", dir=config.output_dir))
     staging.chmod(0o755)                    # mkdtemp's 0700 would hide the reports from other readers
     _write_json(staging / MARKER, {"record": RECORD, "version": RECORD_VERSION, "name": run.name,
@@ -469,12 +471,32 @@ def _start(run: Run, config: Config, jobs: int = 1) -> _Active:
     }
     job_file = staging / ".job.json"
     atomic_write(job_file, json.dumps(job))
-    env = worker_environment(jobs, config.output_dir)
     log = open(staging / ".worker.log", "w", encoding="utf-8")
+    if pool is not None and pool.alive():
+        from .pool import PoolError
+
+        started = time.perf_counter()           # the first run waits until the pool has imported everything
+        try:
+            return _Active(run, pool.start(job_file, staging / ".worker.log"), staging, started, log)
+        except PoolError:
+            pass                            # the pool is gone: a new process, as without one
+    env = worker_environment(jobs, config.output_dir)
     proc = subprocess.Popen([sys.executable, "-m", "relmkt_utils.pipeline.worker", str(job_file)],
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                             start_new_session=True)
     return _Active(run, proc, staging, time.perf_counter(), log)
+
+
+def _start_pool(jobs: int, output_dir: Path):
+    """The warm pool of this batch (:mod:`.pool`), or None where it cannot run (no ``fork``)."""
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        return None
+    from .pool import Pool
+
+    try:
+        return Pool(worker_environment(jobs, output_dir))
+    except OSError:
+        return None
 
 
 def _read_json(path: Path, default):
@@ -557,11 +579,12 @@ def _tidy(output_dir: Path) -> None:
 
 
 def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, progress: bool = True,
-              force: bool = False) -> list[RunResult]:
+              force: bool = False, pool: bool = True) -> list[RunResult]:
     """Check and execute the runs (all, or those whose name or notebook is in ``only``), write the
     index and return the results in config order. Raises :class:`BatchInterrupted` on SIGINT/SIGTERM
     (after stopping every worker and writing the index). ``force`` uses an output folder that holds
-    files relmkt did not write (see the module docstring)."""
+    files relmkt did not write (see the module docstring). ``pool`` forks the workers from a warm
+    process that has imported what the runs need (:mod:`.pool`); False starts each as a new process."""
     if jobs < 1:
         raise ConfigError(f"--jobs must be 1 or more, got {jobs}")
     runs = select_runs(config, only)
@@ -576,12 +599,22 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
         _tidy(config.output_dir)
         results: dict[str, RunResult] = {}
         queue = []
-        for run in runs:
-            reason = preflight(run, config) or run_folder_problem(config.output_dir / run.name, run.notebook)
-            if reason:
-                results[run.name] = not_started(run, config, "invalid", reason)
-            else:
-                queue.append(run)
+        # the pool imports what the runs need while their checks run
+        warm = _start_pool(jobs, config.output_dir) if pool and runs else None
+        try:
+            for run in runs:
+                reason = preflight(run, config) or run_folder_problem(config.output_dir / run.name, run.notebook)
+                if reason:
+                    results[run.name] = not_started(run, config, "invalid", reason)
+                else:
+                    queue.append(run)
+        except BaseException:
+            if warm is not None:
+                warm.close()
+            raise
+        if warm is not None and not queue:
+            warm.close()
+            warm = None
         received: list[int] = []
         previous = {s: signal.signal(s, lambda signum, frame: received.append(signum))
                     for s in (signal.SIGINT, signal.SIGTERM)}
@@ -594,7 +627,7 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
         try:
             while (queue or active) and not received:
                 while queue and len(active) < jobs and not received:
-                    active.append(_start(queue.pop(0), config, jobs))
+                    active.append(_start(queue.pop(0), config, jobs, warm))
                 time.sleep(POLL_S)
                 for a in list(active):
                     timed_out = time.perf_counter() - a.started > config.timeout
@@ -627,6 +660,8 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
             for a in active:                       # an error mid-batch: no worker outlives it
                 if a.proc.poll() is None:
                     stop_tree(a.proc)
+            if warm is not None:
+                warm.close()
             for s, handler in previous.items():
                 signal.signal(s, handler)
             if bar is not None:
