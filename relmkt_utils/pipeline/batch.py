@@ -117,6 +117,8 @@ class RunResult:
     #: when this attempt did not replace the run's report: the status of the report that was kept
     #: (the links and metrics are that report's), else None
     kept_report: str | None = None
+    #: CPU seconds of the run's worker and kernel (the worker's own count; None when it did not say)
+    cpu_s: float | None = None
 
 
 class BatchInterrupted(Exception):
@@ -512,7 +514,7 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
     active.log.close()
     staging, run = active.staging, active.run
     duration = round(time.perf_counter() - active.started, 2)
-    cell_seconds = []
+    cell_seconds, cpu = [], None
     if error is None:
         result = _read_json(staging / ".result.json", None)
         if result is None:
@@ -520,6 +522,7 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
             error = f"the worker stopped unexpectedly (exit {active.proc.returncode}): {tail}"
         else:
             error, cell_seconds = result["error"], result.get("cell_seconds", [])
+            cpu = result.get("cpu_s") if isinstance(result.get("cpu_s"), (int, float)) else None
     for name in (".result.json", ".job.json", ".worker.log"):
         (staging / name).unlink(missing_ok=True)
     if status is None:
@@ -533,7 +536,9 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
     previous = read_record(target)
     if status != "ok" and previous is not None and (previous.get("status") == "ok" or previous.get("legacy")):
         shutil.rmtree(staging, ignore_errors=True)
-        return keep_previous(run, config, status, error, duration, cell_seconds) or _bare(run, status, error, duration)
+        res = keep_previous(run, config, status, error, duration, cell_seconds) or _bare(run, status, error, duration)
+        res.cpu_s = cpu
+        return res
     metrics = _read_json(staging / "metrics.json", {})
     if not (staging / "metrics.json").exists():
         atomic_write(staging / "metrics.json", "{}\n")
@@ -544,7 +549,9 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
                      warns if isinstance(warns, list) else [], skipped, dataset, currency)
     _write_json(staging / MARKER, record)
     publish(staging, target)
-    return result_from_folder(run, config, record, duration, cell_seconds)
+    res = result_from_folder(run, config, record, duration, cell_seconds)
+    res.cpu_s = cpu
+    return res
 
 
 def dataset_label(run: Run) -> tuple[str | None, str | None]:

@@ -5,7 +5,7 @@ the run's folder (a fresh staging folder of the batch), the parameters and the w
 worker runs papermill on the environment's own ``python3`` kernel with ``RELMKT_METRICS`` pointing at
 the run's ``metrics.json``, makes the executed notebook reproducible (:func:`make_reproducible`),
 renders the reader's and the full HTML (also for a partial notebook after a failure) and writes
-``{"error": ..., "cell_seconds": [...]}`` to the result file named in the job: the time of every
+``{"error": ..., "cell_seconds": [...], "cpu_s": ...}`` to the result file named in the job: the time of every
 code cell goes to the run's entry in ``index.json``, not into the run's folder, so that the same
 parameters give the same bytes there.
 
@@ -165,8 +165,16 @@ def run(job_path: str, fork_kernel: bool = False) -> int:
             error = error or f"rendering failed: {_error_text(exc)}"
     from ..core.files import atomic_write
 
-    atomic_write(job["result"], json.dumps({"error": error, "cell_seconds": timings}))
+    atomic_write(job["result"], json.dumps({"error": error, "cell_seconds": timings, "cpu_s": _cpu_seconds()}))
     return 0
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this worker and of its kernel (ended and waited for by now)."""
+    import resource
+
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return round(sum(u.ru_utime + u.ru_stime for u in used), 3)
 
 
 if __name__ == "__main__":
