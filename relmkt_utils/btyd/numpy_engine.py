@@ -68,36 +68,40 @@ def _arrow_strings(values: pd.Series):
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _factorize_sorted(values: pd.Series, column: str) -> tuple[np.ndarray, pd.Index]:
-    """Codes of the customer ids numbered in sorted id order (so the summary needs no final sort), and
-    the sorted distinct ids with the column's own dtype.
+def _factorize_sorted(values: pd.Series, column: str, days: np.ndarray):
+    """Codes of the customer ids numbered in sorted id order (so the summary needs no final sort), the
+    sorted distinct ids with the column's own dtype, and an order of the rows (or None).
 
-    Text ids are dictionary-encoded by pyarrow and only the distinct ids are sorted (several times
-    faster than ``pd.factorize(sort=True)`` on Python strings); other ids go through pandas."""
+    Text ids are sorted by pyarrow together with the days (one sort of the rows by id, then day, by
+    the ids' UTF-8 bytes): the rows then come in that order, so the codes are the runs of equal ids
+    and the customer-periods need no second sort (several times faster than hashing the ids into a
+    dictionary when the log is in date order, and than ``pd.factorize(sort=True)`` on Python strings).
+    Other ids go through pandas, and the rows keep their order."""
     arrow = _arrow_strings(values)
     if arrow is not None:
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        enc = pc.dictionary_encode(arrow)
-        if enc.indices.null_count:
+        if arrow.null_count:
             raise DataError(f"rfm_summary: column {column!r} has missing customer ids")
-        order = pc.array_sort_indices(enc.dictionary).to_numpy()
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
-        codes = rank[enc.indices.to_numpy(zero_copy_only=False)]
-        n = order.size
-    else:
-        try:
-            codes, uniques = pd.factorize(values, sort=True)
-        except TypeError:  # ids of mixed types cannot be sorted
-            raise DataError(f"rfm_summary: column {column!r} mixes ids of different types (e.g. numbers and "
-                            "text); give every id the same type") from None
-        if (codes < 0).any():
-            raise DataError(f"rfm_summary: column {column!r} has missing customer ids")
-        n = len(uniques)
-    first = np.empty(n, dtype=np.int64)  # the first row of each id, to take the ids with their own dtype
+        table = pa.table({"id": arrow, "day": pa.array(days)})
+        order = pc.sort_indices(table, sort_keys=[("id", "ascending"), ("day", "ascending")]).to_numpy()
+        ids = arrow.take(order)
+        change = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(zero_copy_only=False)
+        codes = np.zeros(len(ids), dtype=np.int64)
+        np.cumsum(change, out=codes[1:])
+        first = order[np.r_[0, np.flatnonzero(change) + 1]]
+        return codes, pd.Index(values.take(first).array, name="customer_id"), order
+    try:
+        codes, uniques = pd.factorize(values, sort=True)
+    except TypeError:  # ids of mixed types cannot be sorted
+        raise DataError(f"rfm_summary: column {column!r} mixes ids of different types (e.g. numbers and "
+                        "text); give every id the same type") from None
+    if (codes < 0).any():
+        raise DataError(f"rfm_summary: column {column!r} has missing customer ids")
+    first = np.empty(len(uniques), dtype=np.int64)  # the first row of each id, to take the ids with their own dtype
     first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)
-    return codes.astype(np.int64, copy=False), pd.Index(values.take(first).array, name="customer_id")
+    return codes.astype(np.int64, copy=False), pd.Index(values.take(first).array, name="customer_id"), None
 
 
 def summarize_frame(transactions: pd.DataFrame, options: SummaryOptions) -> pd.DataFrame:
@@ -115,14 +119,17 @@ def summarize_frame(transactions: pd.DataFrame, options: SummaryOptions) -> pd.D
     days = log_days(transactions[o.date_col])
     if days.size == 0:
         raise DataError("rfm_summary: the transaction log is empty")
-    codes, uniques = _factorize_sorted(transactions[o.customer_col], o.customer_col)
     amount = None
     if o.amount_col is not None:
         try:
             amount = np.asarray(transactions[o.amount_col], dtype=float)
         except (ValueError, TypeError):
             raise DataError(f"rfm_summary: column {o.amount_col!r} holds text, not amounts") from None
-        check_amounts(amount, transactions[o.customer_col].to_numpy(), o.amount_col)
+        check_amounts(amount, transactions[o.customer_col], o.amount_col)   # ids read only for an error
+    codes, uniques, order = _factorize_sorted(transactions[o.customer_col], o.customer_col, days)
+    if order is not None:                                   # the rows by customer, then day
+        days = days[order]
+        amount = None if amount is None else amount[order]
 
     period = o.period
     obs_day = int(days.max()) if o.observation_end is None else o.observation_end

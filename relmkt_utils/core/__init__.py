@@ -10,22 +10,60 @@
 * :mod:`.results` -- the results protocol of every fitted model; :mod:`.optimize` -- the one optimizer;
 * :mod:`.files` -- writing and reading files safely (atomic, no symbolic links, regular files only, locks),
   :mod:`.bounded_yaml` -- YAML within bounds, :mod:`.csv_safety` -- CSV cells that are never formulas.
-"""
-from .clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, present_value
-from .durations import durations, rule_sentence
-from .errors import (ConfigError, ConvergenceWarning, DataError, EstimationWarning, ParameterError, Problem,
-                     RelmktError, require_columns)
-from .estimate import Estimate, estimates_of, recovery_table, z_value
-from .results import PROTOCOL, MLEResults, StatsmodelsResults
-from .time import (DAYS_PER_YEAR, Period, TimeUnit, calendar_period, day_number, day_numbers, model_time_unit,
-                   time_unit, to_dates)
 
-__all__ = [
-    "clv", "clv_from_survival", "equivalent_retention", "margin_multiplier", "present_value",
-    "durations", "rule_sentence",
-    "ConfigError", "ConvergenceWarning", "DataError", "EstimationWarning", "ParameterError", "Problem", "RelmktError",
-    "require_columns", "Estimate", "estimates_of", "recovery_table", "z_value",
-    "PROTOCOL", "MLEResults", "StatsmodelsResults",
-    "DAYS_PER_YEAR", "Period", "TimeUnit", "calendar_period", "day_number", "day_numbers", "model_time_unit",
-    "time_unit", "to_dates",
-]
+The names below are imported when first used (PEP 562), so ``from relmkt_utils.core.errors import
+DataError`` (the ``relmkt`` command) does not import numpy, pandas, scipy and statsmodels.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+#: public name -> the module of this package that defines it
+_HOMES = {
+    **dict.fromkeys(("clv", "clv_from_survival", "equivalent_retention", "margin_multiplier", "present_value"), "clv"),
+    **dict.fromkeys(("durations", "rule_sentence"), "durations"),
+    **dict.fromkeys(("ConfigError", "ConvergenceWarning", "DataError", "EstimationWarning", "ParameterError", "Problem",
+                     "RelmktError", "require_columns"), "errors"),
+    **dict.fromkeys(("Estimate", "estimates_of", "recovery_table", "z_value"), "estimate"),
+    **dict.fromkeys(("PROTOCOL", "MLEResults", "StatsmodelsResults"), "results"),
+    **dict.fromkeys(("DAYS_PER_YEAR", "Period", "TimeUnit", "calendar_period", "day_number", "day_numbers",
+                     "model_time_unit", "time_unit", "to_dates"), "time"),
+}
+
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+def _function_over_module(name: str) -> property:
+    """``core.clv`` and ``core.durations`` are the functions, as with an eager ``from .clv import clv``,
+    also after their modules were imported (which would set the package's attribute to the module)."""
+
+    def get(module):
+        return getattr(importlib.import_module(f"{__name__}.{name}"), name)
+
+    def keep(module, value):
+        pass
+
+    return property(get, keep)
+
+
+class _Core(types.ModuleType):
+    clv = _function_over_module("clv")
+    durations = _function_over_module("durations")
+
+
+sys.modules[__name__].__class__ = _Core

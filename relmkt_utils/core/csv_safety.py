@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import csv
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:                    # pandas is imported where a frame is handled (``relmkt`` starts fast)
+    import pandas as pd
 
 #: The first characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -48,6 +50,8 @@ def neutralize(value):
 
 
 def _series(s: pd.Series) -> tuple[pd.Series, int]:
+    import pandas as pd
+
     if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
         return s, 0
     is_text = s.map(lambda v: isinstance(v, str)).astype(bool)
@@ -65,6 +69,8 @@ def _series(s: pd.Series) -> tuple[pd.Series, int]:
 def neutralize_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """A copy of ``df`` whose text cells, column names and index labels are neutralized, and the
     number of cells changed. Numeric, date and boolean columns are left as they are."""
+    import pandas as pd
+
     out = df.copy()
     changed = 0
     names = [neutralize(c) for c in out.columns]
@@ -95,6 +101,8 @@ def neutralize_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 def line_end(df: pd.DataFrame) -> str:
     """``"\\r\\n"`` when a text cell, column name or index label of ``df`` holds a carriage return
     (so that the CSV writer quotes it), else ``"\\n"``."""
+    import pandas as pd
+
     def has_cr(values) -> bool:
         return any(isinstance(v, str) and "\r" in v for v in values)
 

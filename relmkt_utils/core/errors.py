@@ -12,7 +12,9 @@ not be trusted comes with a warning.
 * :class:`ConfigError` -- a :class:`DataError` about a batch configuration file.
 * :class:`ConvergenceWarning` -- an optimizer stopped before the convergence criterion held; the
   estimates are returned but should not be read as maximum-likelihood estimates. It subclasses
-  statsmodels' warning of the same name, so one ``warnings.simplefilter`` covers both libraries.
+  statsmodels' warning of the same name, so one ``warnings.simplefilter`` covers both libraries; the
+  class is made when first used (PEP 562), so importing this module does not import statsmodels
+  (which the ``relmkt`` command would otherwise wait for).
 * :class:`EstimationWarning` -- an estimate exists but is not identified by the data (a flat
   likelihood, a standard error larger than the estimate by orders of magnitude, a boundary).
 
@@ -21,10 +23,9 @@ spreadsheet shows; for Parquet files they are 1-based row numbers.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Sequence
-
-from statsmodels.tools.sm_exceptions import ConvergenceWarning as _StatsmodelsConvergenceWarning
 
 MAX_ROWS_SHOWN = 5
 MAX_VALUES_SHOWN = 3
@@ -127,8 +128,27 @@ class ConfigError(DataError):
     """A batch configuration file is malformed."""
 
 
-class ConvergenceWarning(_StatsmodelsConvergenceWarning):
-    """The optimizer stopped before convergence; the estimates are not maximum-likelihood estimates."""
+_LOCK = threading.Lock()
+
+
+def _convergence_warning() -> type:
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
+
+    class ConvergenceWarning(StatsmodelsConvergenceWarning):
+        """The optimizer stopped before convergence; the estimates are not maximum-likelihood estimates."""
+
+    ConvergenceWarning.__module__ = __name__
+    ConvergenceWarning.__qualname__ = "ConvergenceWarning"
+    return ConvergenceWarning
+
+
+def __getattr__(name: str):
+    if name == "ConvergenceWarning":         # made once, on first use (module docstring)
+        with _LOCK:
+            if "ConvergenceWarning" not in globals():
+                globals()["ConvergenceWarning"] = _convergence_warning()
+        return globals()["ConvergenceWarning"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class EstimationWarning(UserWarning):

@@ -117,6 +117,8 @@ class RunResult:
     #: when this attempt did not replace the run's report: the status of the report that was kept
     #: (the links and metrics are that report's), else None
     kept_report: str | None = None
+    #: CPU seconds of the run's worker and kernel (the worker's own count; None when it did not say)
+    cpu_s: float | None = None
 
 
 class BatchInterrupted(Exception):
@@ -454,7 +456,9 @@ def worker_environment(jobs: int, output_dir: Path | None = None) -> dict:
     return env
 
 
-def _start(run: Run, config: Config, jobs: int = 1) -> _Active:
+def _start(run: Run, config: Config, jobs: int = 1, pool=None) -> _Active:
+    """Start a run's worker: forked from the warm pool (:mod:`.pool`) when there is one, else as a new
+    process."""
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{run.name}-", dir=config.output_dir))
     staging.chmod(0o755)                    # mkdtemp's 0700 would hide the reports from other readers
     _write_json(staging / MARKER, {"record": RECORD, "version": RECORD_VERSION, "name": run.name,
@@ -469,12 +473,32 @@ def _start(run: Run, config: Config, jobs: int = 1) -> _Active:
     }
     job_file = staging / ".job.json"
     atomic_write(job_file, json.dumps(job))
-    env = worker_environment(jobs, config.output_dir)
     log = open(staging / ".worker.log", "w", encoding="utf-8")
+    if pool is not None and pool.alive():
+        from .pool import PoolError
+
+        started = time.perf_counter()           # the first run waits until the pool has imported everything
+        try:
+            return _Active(run, pool.start(job_file, staging / ".worker.log"), staging, started, log)
+        except PoolError:
+            pass                            # the pool is gone: a new process, as without one
+    env = worker_environment(jobs, config.output_dir)
     proc = subprocess.Popen([sys.executable, "-m", "relmkt_utils.pipeline.worker", str(job_file)],
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                             start_new_session=True)
     return _Active(run, proc, staging, time.perf_counter(), log)
+
+
+def _start_pool(jobs: int, output_dir: Path):
+    """The warm pool of this batch (:mod:`.pool`), or None where it cannot run (no ``fork``)."""
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        return None
+    from .pool import Pool
+
+    try:
+        return Pool(worker_environment(jobs, output_dir))
+    except OSError:
+        return None
 
 
 def _read_json(path: Path, default):
@@ -490,7 +514,7 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
     active.log.close()
     staging, run = active.staging, active.run
     duration = round(time.perf_counter() - active.started, 2)
-    cell_seconds = []
+    cell_seconds, cpu = [], None
     if error is None:
         result = _read_json(staging / ".result.json", None)
         if result is None:
@@ -498,6 +522,7 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
             error = f"the worker stopped unexpectedly (exit {active.proc.returncode}): {tail}"
         else:
             error, cell_seconds = result["error"], result.get("cell_seconds", [])
+            cpu = result.get("cpu_s") if isinstance(result.get("cpu_s"), (int, float)) else None
     for name in (".result.json", ".job.json", ".worker.log"):
         (staging / name).unlink(missing_ok=True)
     if status is None:
@@ -511,7 +536,9 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
     previous = read_record(target)
     if status != "ok" and previous is not None and (previous.get("status") == "ok" or previous.get("legacy")):
         shutil.rmtree(staging, ignore_errors=True)
-        return keep_previous(run, config, status, error, duration, cell_seconds) or _bare(run, status, error, duration)
+        res = keep_previous(run, config, status, error, duration, cell_seconds) or _bare(run, status, error, duration)
+        res.cpu_s = cpu
+        return res
     metrics = _read_json(staging / "metrics.json", {})
     if not (staging / "metrics.json").exists():
         atomic_write(staging / "metrics.json", "{}\n")
@@ -522,7 +549,9 @@ def _finish(active: _Active, config: Config, error: str | None, status: str | No
                      warns if isinstance(warns, list) else [], skipped, dataset, currency)
     _write_json(staging / MARKER, record)
     publish(staging, target)
-    return result_from_folder(run, config, record, duration, cell_seconds)
+    res = result_from_folder(run, config, record, duration, cell_seconds)
+    res.cpu_s = cpu
+    return res
 
 
 def dataset_label(run: Run) -> tuple[str | None, str | None]:
@@ -557,11 +586,12 @@ def _tidy(output_dir: Path) -> None:
 
 
 def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, progress: bool = True,
-              force: bool = False) -> list[RunResult]:
+              force: bool = False, pool: bool = True) -> list[RunResult]:
     """Check and execute the runs (all, or those whose name or notebook is in ``only``), write the
     index and return the results in config order. Raises :class:`BatchInterrupted` on SIGINT/SIGTERM
     (after stopping every worker and writing the index). ``force`` uses an output folder that holds
-    files relmkt did not write (see the module docstring)."""
+    files relmkt did not write (see the module docstring). ``pool`` forks the workers from a warm
+    process that has imported what the runs need (:mod:`.pool`); False starts each as a new process."""
     if jobs < 1:
         raise ConfigError(f"--jobs must be 1 or more, got {jobs}")
     runs = select_runs(config, only)
@@ -576,12 +606,22 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
         _tidy(config.output_dir)
         results: dict[str, RunResult] = {}
         queue = []
-        for run in runs:
-            reason = preflight(run, config) or run_folder_problem(config.output_dir / run.name, run.notebook)
-            if reason:
-                results[run.name] = not_started(run, config, "invalid", reason)
-            else:
-                queue.append(run)
+        # the pool imports what the runs need while their checks run
+        warm = _start_pool(jobs, config.output_dir) if pool and runs else None
+        try:
+            for run in runs:
+                reason = preflight(run, config) or run_folder_problem(config.output_dir / run.name, run.notebook)
+                if reason:
+                    results[run.name] = not_started(run, config, "invalid", reason)
+                else:
+                    queue.append(run)
+        except BaseException:
+            if warm is not None:
+                warm.close()
+            raise
+        if warm is not None and not queue:
+            warm.close()
+            warm = None
         received: list[int] = []
         previous = {s: signal.signal(s, lambda signum, frame: received.append(signum))
                     for s in (signal.SIGINT, signal.SIGTERM)}
@@ -594,7 +634,7 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
         try:
             while (queue or active) and not received:
                 while queue and len(active) < jobs and not received:
-                    active.append(_start(queue.pop(0), config, jobs))
+                    active.append(_start(queue.pop(0), config, jobs, warm))
                 time.sleep(POLL_S)
                 for a in list(active):
                     timed_out = time.perf_counter() - a.started > config.timeout
@@ -627,6 +667,8 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
             for a in active:                       # an error mid-batch: no worker outlives it
                 if a.proc.poll() is None:
                     stop_tree(a.proc)
+            if warm is not None:
+                warm.close()
             for s, handler in previous.items():
                 signal.signal(s, handler)
             if bar is not None:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import nbformat
 import nh3
+from jinja2 import pass_context
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
-from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 MATHML_TAGS = {"math", "mi", "mn", "mo", "ms", "mtext", "mspace", "mrow", "mfrac", "msqrt", "mroot", "mstyle",
                "merror", "mpadded", "mphantom", "mfenced", "menclose", "msub", "msup", "msubsup", "munder",
@@ -179,7 +179,7 @@ def _with_mathml(nb):
                 output["metadata"] = {}
                 continue
             if "text/markdown" in data:
-                data["text/html"] = sanitize(markdown2html_mistune(math_to_mathml(_as_text(data.pop("text/markdown")))))
+                data["text/html"] = sanitize(markdown_html(math_to_mathml(_as_text(data.pop("text/markdown")))))
             elif "text/html" in data:
                 data["text/html"] = sanitize(_as_text(data["text/html"]))
             for kind in ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json"):
@@ -435,27 +435,104 @@ def _decorate(body: str, nb, reader: bool, left_out: list[dict] | None = None, n
     return str(soup)
 
 
-def render_html(notebook_path: str | Path, out_path: str | Path, reader: bool) -> Path:
-    """Write the HTML version of an executed notebook; ``reader=True`` hides the code."""
-    nb = nbformat.read(str(notebook_path), as_version=4)
-    left_out, hidden = sections_left_out(nb)
-    nb = without_sections(nb, hidden)
-    notes = run_notes(nb)
-    if reader:
-        nb = for_readers(nb)
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = reader
-    exporter.exclude_input_prompt = reader
-    exporter.exclude_output_prompt = reader
-    exporter.mathjax_url = ""
-    body, _ = exporter.from_notebook_node(_with_mathml(nb))
+class _Exporter(HTMLExporter):
+    """nbconvert's lab HTML exporter whose Markdown renderer is built once per exporter (nbconvert
+    builds a new mistune parser for every Markdown cell, most of a small page's export time); a cell
+    with attachments still gets its own renderer."""
+
+    _markdown = None
+
+    @pass_context
+    def markdown2html(self, context, source):
+        cell = context.get("cell", {})
+        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        if cell.get("attachments") or path:
+            return super().markdown2html(context, source)
+        if self._markdown is None:
+            from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+            renderer = IPythonRenderer(escape=False, attachments={}, embed_images=self.embed_images, path="",
+                                       anchor_link_text=self.anchor_link_text,
+                                       exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
+            self._markdown = MarkdownWithMath(renderer=renderer)
+        return self._markdown.render(source)
+
+
+_MARKDOWN = None
+
+
+def markdown_html(source: str) -> str:
+    """Markdown (with ``$...$`` math left for :func:`math_to_mathml`) as HTML, as nbconvert renders it;
+    one mistune parser serves every call."""
+    global _MARKDOWN
+    if _MARKDOWN is None:
+        from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+        _MARKDOWN = MarkdownWithMath(renderer=IPythonRenderer(escape=False))
+    return _MARKDOWN.render(source)
+
+
+_EXPORTER = None
+
+
+def exporter() -> HTMLExporter:
+    """The one HTML exporter of this process (its templates are compiled once); :func:`export` sets
+    what it shows before each use."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        _EXPORTER = _Exporter(template_name="lab")
+        _EXPORTER.mathjax_url = ""
+    return _EXPORTER
+
+
+def export(nb, reader: bool) -> str:
+    """The page of a notebook prepared by :func:`prepare`: nbconvert's lab template (code hidden for
+    readers), nothing fetched from the internet, the suite's style."""
+    exp = exporter()
+    exp.exclude_input = reader
+    exp.exclude_input_prompt = reader
+    exp.exclude_output_prompt = reader
+    body, _ = exp.from_notebook_node(nb)
     # nothing is fetched from the internet: no MathJax (math is MathML), no require.js from a CDN
     body = re.sub(r"<script[^>]*mathjax[^>]*>.*?</script>", "", body, flags=re.S | re.I)
     body = re.sub(r'<script[^>]*src="(https?:)?//[^"]*"[^>]*>\s*</script>', "", body, flags=re.I)
     body = re.sub(r'<script[^>]*src=""[^>]*>\s*</script>', "", body, flags=re.I)
     body = re.sub(r'<script type="module">(?:(?!</script>).)*mermaid(?:(?!</script>).)*</script>', "", body, flags=re.S)
-    body = body.replace("</head>", CSS + "</head>", 1)
-    body = _decorate(body, nb, reader, left_out, notes)
+    return body.replace("</head>", CSS + "</head>", 1)
+
+
+def prepare(nb):
+    """What both versions of a page share, made once: the sections the run left out and its notes
+    taken out of the outputs, formulas as MathML, every output sanitized. Returns (notebook for the
+    full version, notebook for readers, left out, notes)."""
+    left_out, hidden = sections_left_out(nb)
+    nb = without_sections(nb, hidden)
+    notes = run_notes(nb)
+    full = _with_mathml(nb)
+    reader = for_readers(nbformat.from_dict(full))
+    return full, reader, left_out, notes
+
+
+def render_html(notebook_path: str | Path, out_path: str | Path, reader: bool) -> Path:
+    """Write the HTML version of an executed notebook; ``reader=True`` hides the code (both versions:
+    :func:`render_pages`)."""
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    full, readers, left_out, notes = prepare(nb)
+    body = _decorate(export(readers if reader else full, reader), nb, reader, left_out, notes)
     from ..core.files import atomic_write
 
     return atomic_write(Path(out_path), body)
+
+
+def render_pages(notebook_path: str | Path, reader_path: str | Path, full_path: str | Path) -> tuple[Path, Path]:
+    """Write the reader's version (code hidden) and the full version of an executed notebook from one
+    read of the notebook and one pass of MathML and sanitization; the same pages as
+    :func:`render_html` twice."""
+    from ..core.files import atomic_write
+
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    full, readers, left_out, notes = prepare(nb)
+    pages = []
+    for path, version, reader in ((reader_path, readers, True), (full_path, full, False)):
+        pages.append(atomic_write(Path(path), _decorate(export(version, reader), nb, reader, left_out, notes)))
+    return pages[0], pages[1]

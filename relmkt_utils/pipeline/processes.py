@@ -161,3 +161,27 @@ def reap(output_dir) -> list[int]:
     signal_all(left, signal.SIGKILL)
     wait_gone(left, 5.0)
     return pids
+
+
+PR_SET_NAME = 15
+
+
+def set_process_title(title: str) -> None:
+    """Show ``title`` as this process's command line in ``ps`` and ``/proc/<pid>/cmdline`` (a process
+    forked from the warm pool, :mod:`.pool`, would otherwise show the pool's command line): the
+    argument area of the process is overwritten in place, cut to its length (``setproctitle``'s
+    technique), and the first 15 bytes become its name (``comm``). Does nothing where ``/proc`` or
+    ``prctl`` are unavailable."""
+    encoded = title.encode("utf-8", "replace")
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_NAME, ctypes.c_char_p(encoded[:15]), 0, 0, 0)
+        fields = _stat(os.getpid())
+        start, end = int(fields[45]), int(fields[46])      # arg_start and arg_end (fields 48 and 49 of proc(5))
+    except (OSError, AttributeError, TypeError, IndexError, ValueError):
+        return
+    size = end - start
+    if size <= 1:
+        return
+    text = encoded[:size - 1]
+    ctypes.memmove(start, text + b"\0" * (size - len(text)), size)
