@@ -16,7 +16,10 @@
 * simulators with seeds (:mod:`.simulate`) and model-checking tables (:mod:`.checks`: tracking, calibration vs
   holdout, period-transactions histogram with its chi-square, tracking MAPE, P(alive) history, the
   Gamma-Gamma independence check);
-* the published CDNOW fits and a side-by-side comparison (:mod:`.published`).
+* the published CDNOW fits and a side-by-side comparison (:mod:`.published`);
+* time-varying covariates (issue 26): :class:`TimeVaryingPanel` / :func:`time_varying_panel`
+  (:mod:`.covariate_panel`) and :class:`ParetoNBDTimeVarying`, :class:`BetaGeoTimeVarying` with
+  :func:`simulate_time_varying` (:mod:`.timevarying`, Bachmann, Meierer & Naef 2021).
 """
 from . import published, workflow
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
@@ -35,6 +38,9 @@ from .paretonbd import ParetoNBD, ParetoNBDResults
 from .persistence import load_results
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
 from .summary import ENGINES, calibration_end, compress_summary, rfm_summary
+from .covariate_panel import TimeVaryingPanel, time_varying_panel
+from .timevarying import (BetaGeoTimeVarying, BetaGeoTimeVaryingResults, ParetoNBDTimeVarying,
+                          ParetoNBDTimeVaryingResults, simulate_time_varying)
 
 __all__ = [
     "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "simulate_bgbb", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
@@ -47,4 +53,6 @@ __all__ = [
     "simulate_with_covariates", "lr_test", "segment_lr_test", "LRTest", "SegmentLRTest", "customer_value",
     "period_transactions", "chi_square_fit", "tracking_mape", "model_check_summary", "p_alive_history",
     "spend_frequency_check", "workflow",
+    "TimeVaryingPanel", "time_varying_panel", "ParetoNBDTimeVarying", "ParetoNBDTimeVaryingResults",
+    "BetaGeoTimeVarying", "BetaGeoTimeVaryingResults", "simulate_time_varying",
 ]
