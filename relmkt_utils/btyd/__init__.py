@@ -19,7 +19,12 @@
 * the published CDNOW fits and a side-by-side comparison (:mod:`.published`);
 * time-varying covariates (issue 26): :class:`TimeVaryingPanel` / :func:`time_varying_panel`
   (:mod:`.covariate_panel`) and :class:`ParetoNBDTimeVarying`, :class:`BetaGeoTimeVarying` with
-  :func:`simulate_time_varying` (:mod:`.timevarying`, Bachmann, Meierer & Naef 2021).
+  :func:`simulate_time_varying` (:mod:`.timevarying`, Bachmann, Meierer & Naef 2021);
+* covariates for the Gamma-Gamma (:class:`GammaGammaCovariates`, :mod:`.spend_covariates`) and the BG/BB
+  (:class:`BetaGeoBetaBinomCovariates`, :mod:`.bgbb_covariates`); CLVTools' ridge penalties
+  (:func:`fit_penalized`, :func:`choose_penalty`, :mod:`.regularized`); many small segments pooled by a
+  penalized random effect (:func:`segment_fit`, :class:`PooledSegments`, :mod:`.segments`); correlated
+  purchase and dropout rates (:class:`ParetoNBDCorrelated`, :mod:`.correlated`, CLVTools' ``use.cor``).
 """
 from . import published, workflow
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults, simulate_bgbb
@@ -35,12 +40,17 @@ from .value import customer_value
 from .gammagamma import GammaGamma, GammaGammaResults
 from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults, simulate_mbgnbd
 from .paretonbd import ParetoNBD, ParetoNBDResults
-from .persistence import load_results
+from .persistence import SavableResults, load_results
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd, simulate_transactions
 from .summary import ENGINES, calibration_end, compress_summary, rfm_summary
 from .covariate_panel import TimeVaryingPanel, time_varying_panel
 from .timevarying import (BetaGeoTimeVarying, BetaGeoTimeVaryingResults, ParetoNBDTimeVarying,
                           ParetoNBDTimeVaryingResults, simulate_time_varying)
+from .spend_covariates import GammaGammaCovariates, GammaGammaCovariatesResults
+from .bgbb_covariates import BetaGeoBetaBinomCovariates, BetaGeoBetaBinomCovariatesResults
+from .regularized import choose_penalty, default_grid, fit_penalized
+from .segments import PooledSegments, PooledSegmentsResults, segment_fit, separate_fits
+from .correlated import ParetoNBDCorrelated, ParetoNBDCorrelatedResults, simulate_correlated
 
 __all__ = [
     "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "simulate_bgbb", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
@@ -55,4 +65,8 @@ __all__ = [
     "spend_frequency_check", "workflow",
     "TimeVaryingPanel", "time_varying_panel", "ParetoNBDTimeVarying", "ParetoNBDTimeVaryingResults",
     "BetaGeoTimeVarying", "BetaGeoTimeVaryingResults", "simulate_time_varying",
+    "GammaGammaCovariates", "GammaGammaCovariatesResults", "BetaGeoBetaBinomCovariates",
+    "BetaGeoBetaBinomCovariatesResults", "fit_penalized", "choose_penalty", "default_grid", "PooledSegments",
+    "PooledSegmentsResults", "segment_fit", "separate_fits", "ParetoNBDCorrelated", "ParetoNBDCorrelatedResults",
+    "simulate_correlated", "SavableResults",
 ]

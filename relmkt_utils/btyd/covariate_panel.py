@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from ..core.checks import checked, dataframe
 from ..core.errors import DataError, ParameterError
 from ..core.purchases import day_log, day_numbers
 from ..core.time import TimeUnit
@@ -508,6 +509,7 @@ def _dated_varying(table: pd.DataFrame, customers: pd.Index, origin: float, unit
     return V, [str(c) for c in cols], (bounds - origin) / unit.days
 
 
+@checked(transactions=dataframe(), covariates=dataframe(none=True), static=dataframe(none=True))
 def time_varying_panel(transactions: pd.DataFrame, calibration_end, covariates: pd.DataFrame | None = None,
                        static: pd.DataFrame | None = None, time_unit="week", customer_col: str = CUSTOMER_COL,
                        date_col: str = "date") -> TimeVaryingPanel:

@@ -116,6 +116,13 @@ def load_results(path):
 
 def _covariate_classes() -> dict:
     """Results classes of the covariate, time-varying, correlated and penalized models (issue 26)."""
+    from ..retention import SBGCovariatesResults
+    from .bgbb_covariates import BetaGeoBetaBinomCovariatesResults
+    from .correlated import ParetoNBDCorrelatedResults
+    from .segments import PooledSegmentsResults
+    from .spend_covariates import GammaGammaCovariatesResults
     from .timevarying import BetaGeoTimeVaryingResults, ParetoNBDTimeVaryingResults
 
-    return {c.__name__: c for c in (ParetoNBDTimeVaryingResults, BetaGeoTimeVaryingResults)}
+    return {c.__name__: c for c in (ParetoNBDTimeVaryingResults, BetaGeoTimeVaryingResults, GammaGammaCovariatesResults,
+                                    BetaGeoBetaBinomCovariatesResults, PooledSegmentsResults, ParetoNBDCorrelatedResults,
+                                    SBGCovariatesResults)}

@@ -71,6 +71,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..core.checks import SEED, checked, number
 from ..core.errors import DataError, ParameterError
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults
@@ -816,6 +817,7 @@ def _invert(piece_start, piece_len, slope, group, targets, target_group, n):
     return piece_start[pos] + (targets - before) / slope[pos]
 
 
+@checked(end=number(), seed=SEED)
 def simulate_time_varying(model: str, params: dict, births, end: float, boundaries, varying=None, static=None,
                           columns=None, horizon_end: float | None = None, seed: int = 0):
     """Customers of a Pareto/NBD (``model="pnbd"``) or BG/NBD (``"bgnbd"``) world with time-varying

@@ -6,7 +6,9 @@
 * :mod:`.durations` -- durations to dropout (the lapse rule) for every survival analysis;
 * :mod:`.clv` -- customer lifetime value in both timing conventions, present values of margin streams;
 * :mod:`.estimate` -- :class:`Estimate` (a value with its interval) and the interval formulas;
-* :mod:`.results` -- the results protocol of every fitted model; :mod:`.optimize` -- the one optimizer.
+* :mod:`.results` -- the results protocol of every fitted model; :mod:`.optimize` -- the one optimizer;
+* :mod:`.design` -- covariate tables as checked design matrices, effects coding of a segment;
+* :mod:`.penalty` -- ridge penalties on coefficients (CLVTools' ``reg.lambdas``) and their cross-validation.
 """
 from .clv import clv, clv_from_survival, equivalent_retention, margin_multiplier, present_value
 from .durations import durations, rule_sentence

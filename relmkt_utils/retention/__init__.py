@@ -11,6 +11,8 @@
 * :mod:`.published` -- Fader & Hardie's (2007) cohorts and published sBG estimates;
 * :mod:`.cohorts` -- survivors per acquisition cohort from a transaction log or from a dataset's
   cohorts table (``survivor_curves``); retention vs acquisition cost per channel.
+* :mod:`.sbg_covariates` -- the sBG with time-invariant covariates (``dropout_a:``/``dropout_b:``
+  coefficients, ridge penalty), from customers or from cohorts' survivor curves.
 """
 from .allocation import (AllocationOptimum, average_and_marginal_costs, ResponseCurveResults, ResponseCurves, customer_equity_per_prospect,
                          equity_surface, fit_response_curves, optimal_acquisition_spend, optimal_retention_spend,
@@ -22,6 +24,7 @@ from .cohorts import (acquisition_cost, cohort_curve, cohort_survivors, constant
                       survivor_curves, survivor_table)
 from .equity import (break_even_retention_spend, clv_by_relationship_level, clv_cac_grid, cohort_discount_sum,
                      customer_equity, retention_uplift_value, steady_state_customers)
+from .sbg_covariates import SBGCovariatesResults, ShiftedBetaGeometricCovariates
 from .sbg import (GeometricResults, GeometricRetention, PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric,
                   compare_projections, sbg_churn_probability, sbg_del, sbg_derl, sbg_retention_rate, sbg_survival, simulate_survivors)
 
@@ -37,5 +40,5 @@ __all__ = [
     "simulate_spend_table", "fit_response_curves", "average_and_marginal_costs",
     "acquisition_cost", "cohort_survivors", "cohort_curve", "fit_cohorts", "fit_pooled", "sbg_by_group", "pooled_retention", "constant_retention",
     "retention_by_group", "retention_vs_acquisition_cost", "revenue_per_alive_period",
-    "survivor_curves", "survivor_table",
+    "survivor_curves", "survivor_table", "ShiftedBetaGeometricCovariates", "SBGCovariatesResults",
 ]
