@@ -347,6 +347,18 @@ def test_coverage_of_the_time_varying_effects(model, truth, cls):
         assert abs(e.mean() - truth[k]) < 3 * e.std(ddof=1) / np.sqrt(reps), k
 
 
+def test_ridge_penalty_on_the_time_varying_effects(pnbd_world):
+    """CLVTools' reg.lambdas on the dynamic-covariate model: a tiny penalty is the maximum-likelihood fit, a large
+    one on the dropout process alone zeroes the dropout effects and leaves the purchase effects near theirs."""
+    panel = pnbd_world[0]
+    m = btyd.ParetoNBDTimeVarying(panel, purchase=["season", "female"], dropout=["season", "female"])
+    mle = m.fit()
+    np.testing.assert_allclose(m.fit(penalty=1e-10).params, mle.params, rtol=1e-4, atol=1e-6)
+    pen = btyd.fit_penalized(m, {"dropout": 1e4})
+    assert np.all(np.abs(pen.params[["dropout:season", "dropout:female"]]) < 1e-3)
+    assert pen.params["purchase:season"] == pytest.approx(mle.params["purchase:season"], abs=0.05)
+
+
 # ---------------------------------------------------------------------- data, persistence, errors
 def test_panel_from_dates_matches_the_rfm_summary(apparel):
     ds, panel, _ = apparel

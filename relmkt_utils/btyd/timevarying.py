@@ -74,6 +74,7 @@ from scipy import special
 from ..core.checks import SEED, checked, number
 from ..core.errors import DataError, ParameterError
 from ..core.optimize import newton_fit
+from ..core.penalty import penalized_fit, ridge_matrix
 from ..core.results import MLEResults
 from ..core.time import time_unit as as_time_unit
 from .base import discounted_sum, spend_per_purchase
@@ -408,15 +409,29 @@ class _TimeVaryingModel:
             base = self.base_cls(self.frequency, self.recency, self.T, weights=self.weights).fit()
         return np.r_[base.params.to_numpy(dtype=float), np.zeros(len(self.param_names) - 4)]
 
-    def fit(self, start_params=None, maxiter: int = 200):
+    def fit(self, start_params=None, maxiter: int = 200, penalty=None):
         """Maximum likelihood: Newton steps on the log base parameters and the raw coefficients
-        (:func:`relmkt_utils.core.optimize.newton_fit`), analytic gradient, Hessian by its differences."""
+        (:func:`relmkt_utils.core.optimize.newton_fit`), analytic gradient, Hessian by its differences; with
+        ``penalty`` CLVTools' ridge term (``reg.lambdas``, :mod:`relmkt_utils.core.penalty`).
+
+        Parameters
+        ----------
+        start_params : array-like, optional
+            start values (default: the model without covariates, coefficients 0).
+        maxiter : int
+            iterations of Newton's method.
+        penalty : float or dict, optional
+            one lambda for every coefficient or one per process (``{"purchase": 3, "dropout": 8}``).
+        """
         if not np.any(self.frequency > 0):
             raise DataError(f"{self.model_name}: no customer has a repeat purchase; the model needs repeat buyers")
         x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
-        return newton_fit(self._objective, x0, self.param_names, results_cls=self.results_cls, model=self,
-                          nobs=self.nobs, model_name=self.model_name, analytic_hessian=False, maxiter=maxiter,
-                          positive=self.positive)
+        kw = dict(results_cls=self.results_cls, model=self, nobs=self.nobs, model_name=self.model_name,
+                  analytic_hessian=False, maxiter=maxiter)
+        if penalty is None:
+            return newton_fit(self._objective, x0, self.param_names, positive=self.positive, **kw)
+        M = ridge_matrix(self.param_names, penalty, self.nobs)
+        return penalized_fit(self._objective, x0, self.param_names, M, positive=self.positive, lambdas=penalty, **kw)
 
     def results_at(self, params):
         """Results at given parameters, without fitting (covariance NaN, ``converged`` False)."""
