@@ -99,6 +99,7 @@ def test_coverage_of_m_and_the_lr_test_size():
             b = btyd.ParetoNBD(null["frequency"], null["recency"], null["T"]).fit()
             c = cr.ParetoNBDCorrelated(null["frequency"], null["recency"], null["T"]).fit()
         rejections += btyd.lr_test(b, c).pvalue < 0.05
+    print("coverage of m", hits / 100, "LR size", rejections / 100)
     assert 89 <= hits <= 99 and rejections <= 10
 
 

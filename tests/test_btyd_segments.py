@@ -167,6 +167,8 @@ def test_forty_segments_ten_worlds():
     rows = [holdout_errors(10 * s)[0] for s in range(10)]
     t = pd.DataFrame(rows)
     mean = t.mean()
+    print(t.to_string())
+    print(mean.to_string())
     assert mean["segment_mae_penalized"] < min(mean["segment_mae_pooled"], mean["segment_mae_separate"])
     assert mean["mse_penalized"] < min(mean["mse_pooled"], mean["mse_separate"])
     assert (t["segment_mae_penalized"] < t["segment_mae_pooled"]).sum() >= 8

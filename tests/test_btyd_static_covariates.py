@@ -176,6 +176,7 @@ def test_coverage_of_the_static_covariate_coefficients():
             ci = btyd.BetaGeoBetaBinomCovariates(sim["frequency"], sim["recency"], sim["n_periods"], z, z).fit().conf_int()
         truth = np.array([0.4, -0.3, 0.5, 0.2])
         hits_bb += (ci["lower"].iloc[4:].to_numpy() <= truth) & (truth <= ci["upper"].iloc[4:].to_numpy())
+    print("Gamma-Gamma", hits_gg / reps, "BG/BB", hits_bb / reps)
     assert np.all((hits_gg / reps >= 0.89) & (hits_gg / reps <= 0.99)), hits_gg
     assert np.all((hits_bb / reps >= 0.89) & (hits_bb / reps <= 0.99)), hits_bb
 

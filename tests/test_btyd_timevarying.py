@@ -341,10 +341,29 @@ def test_coverage_of_the_time_varying_effects(model, truth, cls):
         for k in keys:
             hits[k] += ci.loc[k, "lower"] <= truth[k] <= ci.loc[k, "upper"]
             est[k].append(res.params[k])
+    print({k: hits[k] / reps for k in keys}, {k: (np.mean(est[k]), np.std(est[k], ddof=1)) for k in keys})
     for k in keys:
         assert 0.89 <= hits[k] / reps <= 0.99, (k, hits[k])
         e = np.array(est[k])
         assert abs(e.mean() - truth[k]) < 3 * e.std(ddof=1) / np.sqrt(reps), k
+
+
+def test_a_dated_future_path_replaces_the_periods_after_the_calibration(apparel):
+    """A covariate table dated from the week that starts at the calibration end replaces the panel's periods from then
+    on: all-high-season weeks raise the expected purchases of every customer by exactly exp(0.72) per period in a
+    model with the season on purchases only; the calibration (P(alive)) is untouched; a table that does not start
+    on a period start is refused."""
+    ds, panel, _ = apparel
+    res = btyd.ParetoNBDTimeVarying(panel, purchase=["high_season"], dropout=[]).results_at([2.0, 120.0, 0.8, 60.0, 0.72])
+    future = pd.DataFrame({"period_start": pd.date_range("2006-12-31", periods=30, freq="7D")})
+    high, low = panel.with_covariates(future.assign(high_season=1)), panel.with_covariates(future.assign(high_season=0))
+    np.testing.assert_allclose(res.expected_purchases(26, panel=high) / res.expected_purchases(26, panel=low),
+                               np.exp(0.72), rtol=1e-12)
+    np.testing.assert_allclose(res.p_alive(panel=high), res.p_alive(), rtol=1e-14)
+    with pytest.raises(DataError, match="not the start of one of the panel's periods"):
+        panel.with_covariates(future.assign(period_start=future["period_start"] + pd.Timedelta(days=2), high_season=1))
+    with pytest.raises(DataError, match="after the last covariate period"):
+        res.expected_purchases(40, panel=high)
 
 
 def test_ridge_penalty_on_the_time_varying_effects(pnbd_world):

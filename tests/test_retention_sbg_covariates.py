@@ -97,6 +97,7 @@ def test_coverage():
             ci = retention.ShiftedBetaGeometricCovariates(periods, churned, cov).fit().conf_int()
         truth = np.array([0.5, -0.4])
         hits += (ci["lower"].iloc[2:].to_numpy() <= truth) & (truth <= ci["upper"].iloc[2:].to_numpy())
+    print("sBG coverage", hits / reps)
     assert np.all((hits / reps >= 0.92) & (hits / reps <= 0.98)), hits
 
 

@@ -59,9 +59,6 @@ class Pieces:
     def __len__(self) -> int:
         return self.span.size
 
-    def select(self, columns: list[int]) -> np.ndarray:
-        return self.X[:, columns]
-
 
 def group_starts(group: np.ndarray, n_groups: int) -> np.ndarray:
     """Position of the first element of each group in an array sorted by group (n_groups entries;
