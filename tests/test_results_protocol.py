@@ -77,23 +77,62 @@ def _btyd_new(ds):
                                                                                                   thin=3, seed=0)}
 
 
+def _issue26_covariates(ds):
+    """Covariates everywhere (issue 26): time-varying (apparel), spend, BG/BB, sBG, pooled segments, correlation,
+    and a ridge-penalized covariate model."""
+    s = btyd.rfm_summary(ds.transactions, freq="D", freq_multiplier=7)
+    chan = pd.get_dummies(ds.customers.set_index("customer_id")["channel"], drop_first=True).astype(float)
+    rep = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
+    app = datasets.load("apparel")
+    panel = btyd.time_varying_panel(app.transactions, app.meta["calibration_end"],
+                                    app.extras["seasons"].rename(columns={"week_start": "period_start"}),
+                                    app.customers.set_index("customer_id")[["gender", "channel_offline"]],
+                                    time_unit=app.time_unit)
+    tv = dict(purchase=["high_season", "gender", "channel_offline"], dropout=["gender", "channel_offline"])
+    rng = np.random.default_rng(3)
+    z = pd.DataFrame({"z": rng.integers(0, 2, 3000).astype(float)})
+    bb = btyd.simulate_bgbb(3000, 1.2 * np.exp(0.4 * z["z"]), 0.75, 0.65, 2.8 * np.exp(0.2 * z["z"]), seed=4)
+    curves = {k: list(v[:8]) for k, v in retention.published.SURVIVORS.items()}
+    cohort = pd.DataFrame({"high_end": [0.0, 1.0]}, index=["regular", "high end"])
+    cor = btyd.simulate_correlated(3000, 1.0, 1.0, 1.0, 3.0, 1.5, T=10.0, seed=2)
+    seg = s.assign(segment=ds.customers.set_index("customer_id")["channel"].reindex(s.index).to_numpy())
+    cov_model = btyd.BetaGeoCovariates(s["frequency"], s["recency"], s["T"], chan, chan)
+    return {
+        "Pareto/NBD with time-varying covariates": btyd.ParetoNBDTimeVarying(panel, **tv).fit(),
+        "BG/NBD with time-varying covariates": btyd.BetaGeoTimeVarying(panel, **tv).fit(),
+        "Gamma-Gamma with covariates": btyd.GammaGammaCovariates(rep["frequency"], rep["monetary_value"],
+                                                                 chan.reindex(rep.index)).fit(),
+        "BG/BB with covariates": btyd.BetaGeoBetaBinomCovariates(bb["frequency"], bb["recency"], bb["n_periods"], z, z).fit(),
+        "sBG with covariates": retention.ShiftedBetaGeometricCovariates.from_survivors(curves, cohort).fit(),
+        "BG/NBD with pooled segments": btyd.segment_fit(seg, "segment", penalty=0.01),
+        "Pareto/NBD with correlation": btyd.ParetoNBDCorrelated(cor["frequency"], cor["recency"], cor["T"]).fit(),
+        "BG/NBD with covariates, ridge": btyd.fit_penalized(cov_model, 0.01),
+    }
+
+
+ISSUE26 = ["Pareto/NBD with time-varying covariates", "BG/NBD with time-varying covariates", "Gamma-Gamma with covariates",
+           "BG/BB with covariates", "sBG with covariates", "BG/NBD with pooled segments", "Pareto/NBD with correlation",
+           "BG/NBD with covariates, ridge"]
+
+
 @pytest.fixture(scope="module")
 def models(ds):
-    return {**_btyd(ds), **_btyd_covariates(ds), **_btyd_new(ds), **_retention(ds), **_value(ds), **_referral(ds)}
+    return {**_btyd(ds), **_btyd_covariates(ds), **_btyd_new(ds), **_issue26_covariates(ds), **_retention(ds),
+            **_value(ds), **_referral(ds)}
 
 
 NEW_MODELS = ["BG/CNBD-k", "MBG/CNBD-k", "GGom/NBD", "BdW", "Pareto/GGG"]
 
 
 def test_the_suite_has_these_models(models):
-    assert len(models) == 19 + len(NEW_MODELS)
+    assert len(models) == 19 + len(NEW_MODELS) + len(ISSUE26)
 
 
 @pytest.mark.parametrize("name", ["BG/NBD", "Pareto/NBD", "MBG/NBD", "NBD", "BG/BB", "Gamma-Gamma", "sBG", "pooled sBG", "constant retention",
                                   "response curves", "conditional logit", "OLS drivers", "ordered logit drivers",
                                   "Cox of dropout on delivered value", "Cox of referred customers",
                                   "incrementality logit", "mixed logit", "BG/NBD with covariates",
-                                  "Pareto/NBD with covariates", *NEW_MODELS])
+                                  "Pareto/NBD with covariates", *NEW_MODELS, *ISSUE26])
 def test_every_model_answers_the_protocol(models, name):
     res = models[name]
     for attr in PROTOCOL:

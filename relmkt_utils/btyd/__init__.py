@@ -26,7 +26,16 @@
 * fits at a boundary of the parameter space (:mod:`.boundary`): :class:`NBD` (Poisson-gamma purchases without
   dropout, :mod:`.nbd`), the model the latent-attrition models reduce to when the data show no dropout;
   :func:`dropout_check` says whether a fit ends at that edge and which model scores the customers, with the
-  boundary likelihood-ratio test :func:`boundary_lr_test` (Self & Liang 1987).
+  boundary likelihood-ratio test :func:`boundary_lr_test` (Self & Liang 1987);
+
+* time-varying covariates (issue 26): :class:`TimeVaryingPanel` / :func:`time_varying_panel`
+  (:mod:`.covariate_panel`) and :class:`ParetoNBDTimeVarying`, :class:`BetaGeoTimeVarying` with
+  :func:`simulate_time_varying` (:mod:`.timevarying`, Bachmann, Meierer & Naef 2021);
+* covariates for the Gamma-Gamma (:class:`GammaGammaCovariates`, :mod:`.spend_covariates`) and the BG/BB
+  (:class:`BetaGeoBetaBinomCovariates`, :mod:`.bgbb_covariates`); CLVTools' ridge penalties
+  (:func:`fit_penalized`, :func:`choose_penalty`, :mod:`.regularized`); many small segments pooled by a
+  penalized random effect (:func:`segment_fit`, :class:`PooledSegments`, :mod:`.segments`); correlated
+  purchase and dropout rates (:class:`ParetoNBDCorrelated`, :mod:`.correlated`, CLVTools' ``use.cor``).
 
 Every model registers itself when it is defined (:mod:`.registry`); ``MODELS``, ``NAMES`` and ``DISCRETE``
 (:mod:`.choose`) are views of that registry. :class:`Registered` is the base of a registered model (the
@@ -56,6 +65,14 @@ from .regularity import regularity_summary
 from .simulate import simulate_bgnbd, simulate_gammagamma, simulate_nbd, simulate_paretonbd, simulate_transactions
 from .summary import calibration_end, compress_summary, rfm_summary
 from .value import customer_value
+from .covariate_panel import TimeVaryingPanel, time_varying_panel
+from .timevarying import (BetaGeoTimeVarying, BetaGeoTimeVaryingResults, ParetoNBDTimeVarying,
+                          ParetoNBDTimeVaryingResults, simulate_time_varying)
+from .spend_covariates import GammaGammaCovariates, GammaGammaCovariatesResults
+from .bgbb_covariates import BetaGeoBetaBinomCovariates, BetaGeoBetaBinomCovariatesResults
+from .regularized import choose_penalty, default_grid, fit_penalized
+from .segments import PooledSegments, PooledSegmentsResults, segment_fit, separate_fits
+from .correlated import ParetoNBDCorrelated, ParetoNBDCorrelatedResults, simulate_correlated
 
 __all__ = [
     "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "simulate_bgbb", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
@@ -73,4 +90,10 @@ __all__ = [
     "GammaGompertzNBD", "GammaGompertzNBDResults", "simulate_ggomnbd",
     "NBD", "NBDResults", "simulate_nbd",
     "boundary", "BoundaryLRTest", "DropoutCheck", "boundary_lr_test", "dropout_check",
+    "TimeVaryingPanel", "time_varying_panel", "ParetoNBDTimeVarying", "ParetoNBDTimeVaryingResults",
+    "BetaGeoTimeVarying", "BetaGeoTimeVaryingResults", "simulate_time_varying",
+    "GammaGammaCovariates", "GammaGammaCovariatesResults", "BetaGeoBetaBinomCovariates",
+    "BetaGeoBetaBinomCovariatesResults", "fit_penalized", "choose_penalty", "default_grid", "PooledSegments",
+    "PooledSegmentsResults", "segment_fit", "separate_fits", "ParetoNBDCorrelated", "ParetoNBDCorrelatedResults",
+    "simulate_correlated",
 ]

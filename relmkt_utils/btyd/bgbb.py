@@ -340,12 +340,13 @@ def _pmf(al, be, ga, de, n, x):
     return out.reshape(shape) if shape else float(out[0])
 
 
-@checked(n=number(1, integer=True), alpha=number(0, low_open=True), beta=number(0, low_open=True), gamma=number(0, low_open=True),
-         delta=number(0, low_open=True), n_periods=numbers(1), seed=number(0, integer=True))
+@checked(n=number(1, integer=True), alpha=numbers(0, low_open=True), beta=numbers(0, low_open=True),
+         gamma=numbers(0, low_open=True), delta=numbers(0, low_open=True), n_periods=numbers(1), seed=number(0, integer=True))
 def simulate_bgbb(n: int, alpha: float, beta: float, gamma: float, delta: float, n_periods=6, seed: int = 0) -> pd.DataFrame:
     r"""Customers of a BG/BB world (seeded): :math:`p \sim \mathrm{Beta}(\alpha,\beta)`,
     :math:`\theta \sim \mathrm{Beta}(\gamma,\delta)`; the customer survives each opportunity's start with
-    probability :math:`1-\theta` and, while alive, transacts with probability :math:`p`.
+    probability :math:`1-\theta` and, while alive, transacts with probability :math:`p`. alpha, beta, gamma
+    and delta are numbers or one value per customer (a world with covariates, :mod:`.bgbb_covariates`).
 
     Returns a DataFrame (index ``customer_id``) with frequency, recency, n_periods and the latent
     ``p``, ``theta``, ``alive`` (alive at opportunity n_periods)."""

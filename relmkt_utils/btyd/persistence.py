@@ -110,15 +110,20 @@ def load_results(path):
     names = list(doc["param_names"])
     params = np.array([_float(v) for v in doc["params"]])
     cov = np.array([[_float(v) for v in row] for row in doc["cov_params_log"]], dtype=float).reshape(len(names), len(names))
-    if len(params) != len(names) or not np.all(np.isfinite(params)) or np.any(params <= 0):
-        raise DataError(f"{path.name}: params must be {len(names)} positive numbers")
+    settings = doc.get("settings") or {}
+    positive = settings.get("positive")                  # models with real-valued coefficients say which are positive
+    mask = np.ones(len(names), dtype=bool) if positive is None else np.asarray(positive, dtype=bool)
+    if (len(params) != len(names) or mask.shape != (len(names),) or not np.all(np.isfinite(params))
+            or np.any(params[mask] <= 0)):
+        raise DataError(f"{path.name}: params must be {len(names)} finite numbers, the positive ones (settings) > 0")
+    extra = {} if positive is None else {"positive": mask}
     res = cls(model=None, params=pd.Series(params, index=names, name="params"),
               cov_params_log=pd.DataFrame(cov, index=names, columns=names), llf=_float(doc["llf"]),
               nobs=_float(doc["nobs"]), converged=bool(doc["converged"]), iterations=int(doc.get("iterations", 0)),
-              model_name=str(doc["model"]), warnings=list(doc.get("warnings", [])))
-    settings = doc.get("settings") or {}
+              model_name=str(doc["model"]), warnings=list(doc.get("warnings", [])), **extra)
     if settings:
         res.settings = dict(settings)
     if hasattr(cls, "period"):
         res.period = _period_of(doc.get("period"), path.name)
     return res
+

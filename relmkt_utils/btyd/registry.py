@@ -16,23 +16,28 @@ results class of a saved file), the segment tests (:func:`.segment_lr_test`) and
 * ``"continuous"`` -- (frequency, recency, T) of a continuous-time summary (:func:`.rfm_summary`);
 * ``"discrete"`` -- (frequency, recency, n_periods) of discrete purchase opportunities;
 * ``"spend"`` -- (frequency, monetary_value) of the repeat buyers;
-* ``"covariates"`` -- a continuous-time model with covariates, the variant of the model ``base``;
+* ``"covariates"`` -- a model with time-invariant covariates; the continuous-time ones name the model they are
+  the variant of in ``base`` (what :func:`.simulate_with_covariates` draws from), the Gamma-Gamma's and the
+  BG/BB's (:mod:`.spend_covariates`, :mod:`.bgbb_covariates`) do not;
+* ``"timevarying"`` -- a continuous-time model on a panel of dated covariate periods (:mod:`.timevarying`);
+* ``"segments"`` -- one model for many segments with shrunken segment effects (:mod:`.segments`);
 * ``"contractual"`` -- survivors of a cohort per renewal period (the beta-discrete-Weibull of
   :mod:`relmkt_utils.retention.bdw`), registered so that :func:`.load_results` finds its results class once
   :mod:`relmkt_utils.retention` is imported (the registry's models enter it when their module is imported).
 
 The purchase models the notebooks choose from are the continuous and discrete ones, except a model
 registered with ``chooser=False`` (the NBD, which the boundary check fits where a latent-attrition model
-finds no dropout, :mod:`.boundary`). ``nested`` names the model a latent-attrition model reduces to when its
+finds no dropout, :mod:`.boundary`; the Sarmanov-correlated Pareto/NBD of :mod:`.correlated`). ``nested`` names the model a latent-attrition model reduces to when its
 dropout vanishes (``"nbd"`` for the BG/NBD, Pareto/NBD and MBG/NBD). ``rank`` orders the models where they
 are listed (the chooser's error message, :data:`MODELS`).
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
-DATA = ("continuous", "discrete", "spend", "covariates", "contractual")
+DATA = ("continuous", "discrete", "spend", "covariates", "contractual", "timevarying", "segments")
 PURCHASE = ("continuous", "discrete")
 
 
@@ -56,8 +61,10 @@ class ModelEntry:
 
     @property
     def results(self) -> type:
-        """The results class of the model (``model.results_cls``)."""
-        return self.model.results_cls
+        """The results class of the model (``model.results_cls``; a model defined before its results class
+        names it with a property that reads no state of the instance)."""
+        named = inspect.getattr_static(self.model, "results_cls")
+        return named.fget(None) if isinstance(named, property) else named
 
     @property
     def covariates(self) -> type | None:

@@ -53,7 +53,9 @@ def regularity_summary(transactions: pd.DataFrame, observation_end=None, freq: s
     days = log_days(transactions[o.date_col])
     if days.size == 0:
         raise DataError("regularity_summary: the transaction log is empty")
-    codes, uniques = _factorize_sorted(transactions[o.customer_col], o.customer_col)
+    codes, uniques, order = _factorize_sorted(transactions[o.customer_col], o.customer_col, days)
+    if order is not None:                                   # the rows by customer, then day
+        days = days[order]
     end = o.calibration_end if o.calibration_end is not None else o.observation_end
     keep = days <= (int(days.max()) if end is None else end)
     if not keep.any():

@@ -9,7 +9,9 @@
 * :mod:`.estimate` -- :class:`Estimate` (a value with its interval) and the interval formulas;
 * :mod:`.results` -- the results protocol of every fitted model; :mod:`.optimize` -- the one optimizer;
 * :mod:`.files` -- writing and reading files safely (atomic, no symbolic links, regular files only, locks),
-  :mod:`.bounded_yaml` -- YAML within bounds, :mod:`.csv_safety` -- CSV cells that are never formulas.
+  :mod:`.bounded_yaml` -- YAML within bounds, :mod:`.csv_safety` -- CSV cells that are never formulas;
+* :mod:`.design` -- covariate tables as checked design matrices, effects coding of a segment;
+* :mod:`.penalty` -- ridge penalties on coefficients (CLVTools' ``reg.lambdas``) and their cross-validation.
 
 The names below are imported when first used (PEP 562), so ``from relmkt_utils.core.errors import
 DataError`` (the ``relmkt`` command) does not import numpy, pandas, scipy and statsmodels.

@@ -18,7 +18,9 @@
   caution on values built on them), :mod:`.valuation` (closed-form examples; a purchase log's
   customers valued: CLV, customer equity, uplift, break-even spend), :mod:`.groups` (retention and CLV
   by relationship level, channel or segment), :mod:`.spending` (costs and the customer equity optimum
-  of a spend table) and :mod:`.evidence` (the source material's popular figures).
+  of a spend table) and :mod:`.evidence` (the source material's popular figures);
+* :mod:`.sbg_covariates` -- the sBG with time-invariant covariates (``dropout_a:``/``dropout_b:``
+  coefficients, ridge penalty), from customers or from cohorts' survivor curves.
 """
 from .allocation import (AllocationOptimum, average_and_marginal_costs, ResponseCurveResults, ResponseCurves, customer_equity_per_prospect,
                          equity_surface, fit_response_curves, optimal_acquisition_spend, optimal_retention_spend,
@@ -40,6 +42,7 @@ from .projection import MODELS, CohortProjections, cohort_projections
 from .spending import SpendingOptimum, cost_table, spending_optimum
 from .valuation import (Basis, CustomerValue, Uplift, basis, monte_carlo_check, multiplier_grid, value_customers,
                         worked_example)
+from .sbg_covariates import SBGCovariatesResults, ShiftedBetaGeometricCovariates
 from .sbg import (GeometricResults, GeometricRetention, PooledShiftedBetaGeometric, SBGResults, ShiftedBetaGeometric,
                   compare_projections, sbg_churn_probability, sbg_del, sbg_derl, sbg_retention_rate, sbg_survival, simulate_survivors)
 
@@ -64,4 +67,5 @@ __all__ = [
     "worked_example",
     "BetaDiscreteWeibull", "BdWResults", "bdw_survival", "bdw_churn_probability", "bdw_retention_rate", "bdw_del",
     "bdw_derl", "simulate_bdw_survivors", "compare_with_sbg",
+    "ShiftedBetaGeometricCovariates", "SBGCovariatesResults",
 ]
