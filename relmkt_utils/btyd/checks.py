@@ -8,6 +8,8 @@ time unit contradicts the model's is a DataError.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 
@@ -167,9 +169,12 @@ def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 
     expected = np.empty(len(summary))
     # a model with covariates: the summary is its fitted customers, whose covariates go with them
     cov = results.model.covariate_frame() if hasattr(results.model, "covariate_frame") else None
+    regular = "litt" in summary.columns and "litt" in inspect.signature(results.expected_purchases).parameters
     for t in np.unique(t_star):
         sel = t_star == t
         kw = {} if cov is None else {k: v.iloc[np.flatnonzero(sel)] for k, v in cov.items()}
+        if regular:                                   # the Pareto/GGG's predictions use each customer's gaps
+            kw["litt"] = summary["litt"].to_numpy(float)[sel]
         expected[sel] = np.asarray(results.expected_purchases(t, x[sel], tx[sel], T[sel], **kw), dtype=float)
     group = np.minimum(x, max_frequency).astype(int)
     df = pd.DataFrame({"frequency": group, "actual": summary["frequency_holdout"].to_numpy(float), "model": expected})

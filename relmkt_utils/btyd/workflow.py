@@ -9,7 +9,9 @@
 * :func:`fit_purchase_model` -- the chosen model and, for a latent-attrition model, its dropout check
   (:func:`~relmkt_utils.btyd.boundary.dropout_check`): at a boundary of its parameter space without
   detectable dropout the nested NBD scores the customers (:func:`scoring_key`, :func:`has_dropout`);
-* :func:`compare_models` -- the continuous models fitted to one summary, with the NBD, by log-likelihood, AIC, BIC;
+* :func:`compare_models` -- the continuous models fitted to one summary, with the NBD and the chosen model (a
+  BG/CNBD-k's likelihood includes its inter-purchase times, so it compares with the BG/NBD, its k = 1), by
+  log-likelihood, AIC, BIC;
 * :func:`group_tests` -- per group column, the likelihood-ratio test of one model for all customers
   against one per group (:func:`~relmkt_utils.btyd.segment_lr_test`), customers without a label left out;
 * :func:`group_covariates` -- all group columns at once as 0/1 covariates (Fader & Hardie 2007), tested
@@ -18,6 +20,7 @@
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass, field
 
@@ -32,6 +35,7 @@ from .checks import spend_frequency_check
 from .covariates import lr_test, segment_lr_test
 from .gammagamma import GammaGamma
 from .summary import calibration_end as split_date
+from .regularity import regularity_summary
 from .summary import rfm_summary
 
 #: A model predicting the holdout purchases further off than this (in total) gets a caution beside its CLV.
@@ -72,8 +76,9 @@ class CustomerBase:
             return self.summary
         if self._current is None:
             freq, multiplier = self.rfm_convention
-            self._current = rfm_summary(self.log, observation_end=self.holdout_end, freq=freq,
-                                        freq_multiplier=multiplier)
+            self._current = _with_litt(rfm_summary(self.log, observation_end=self.holdout_end, freq=freq,
+                                                   freq_multiplier=multiplier),
+                                       self.log, self.holdout_end, None, freq, multiplier, "litt" in self.summary)
         return self._current
 
     def description(self) -> str:
@@ -105,7 +110,36 @@ def customer_base(ds, model: str, calibration_end: str = "", holdout_end: str = 
     cal = split_date(ds.observation_start, hold, calibration_end or ds.meta.get("calibration_end"))
     freq, multiplier = ds.time_unit.rfm_convention()
     summary = rfm_summary(log, observation_end=hold, freq=freq, freq_multiplier=multiplier, calibration_end=cal)
+    needs_litt = "litt" in REGISTRY[model].model.summary_columns
+    if needs_litt and not isinstance(log, pd.DataFrame):
+        raise ParameterError(f"model {model!r} needs each customer's inter-purchase times (litt), which relmkt "
+                             "computes from a transaction log in memory; this dataset's log is read from files")
+    summary = _with_litt(summary, log, hold, cal, freq, multiplier, needs_litt)
     return CustomerBase(summary, None, False, cal, hold, log=log, rfm_convention=(freq, multiplier))
+
+
+def _with_litt(summary: pd.DataFrame, log, end, cal, freq: str, multiplier: float, needed: bool) -> pd.DataFrame:
+    """``summary`` with the ``litt`` column of :func:`~relmkt_utils.btyd.regularity_summary` (the regularity
+    models' sum of log inter-purchase times) when ``needed``; 0 for customers without a repeat purchase."""
+    if not needed:
+        return summary
+    litt = regularity_summary(log, observation_end=end, freq=freq, freq_multiplier=multiplier,
+                              calibration_end=cal)["litt"]
+    out = summary.assign(litt=litt.reindex(summary.index).fillna(0.0).to_numpy(float))
+    out.attrs.update(summary.attrs)
+    return out
+
+
+def takes_litt(fit) -> bool:
+    """Whether the model's predictions use each customer's inter-purchase times, not only (x, t_x, T) (the
+    Pareto/GGG's posterior draws; the CNBD-k models need litt only to fit k): then a P(alive) matrix by
+    frequency and recency, or a P(alive) history, does not exist for it."""
+    return "litt" in inspect.signature(fit.expected_purchases).parameters
+
+
+def _regularity(fit, summary: pd.DataFrame) -> dict:
+    """``{"litt": ...}`` for a model whose predictions use it (:func:`takes_litt`), else nothing."""
+    return {"litt": summary["litt"]} if takes_litt(fit) and "litt" in summary.columns else {}
 
 
 def holdout_error(fit, base: CustomerBase) -> float | None:
@@ -114,7 +148,8 @@ def holdout_error(fit, base: CustomerBase) -> float | None:
         return None
     s = base.summary
     expected = np.asarray(fit.expected_purchases(float(s["duration_holdout"].iloc[0]), s["frequency"],
-                                                 s["recency"], s["T"]), dtype=float)   # one holdout length for all
+                                                 s["recency"], s["T"], **_regularity(fit, s)),
+                          dtype=float)                                                  # one holdout length for all
     actual = float(s["frequency_holdout"].sum())
     return float(expected.sum() / actual - 1) if actual > 0 else None
 
@@ -125,7 +160,8 @@ def holdout_mae(fit, base: CustomerBase) -> float | None:
         return None
     s = base.summary
     expected = np.asarray(fit.expected_purchases(float(s["duration_holdout"].iloc[0]), s["frequency"],
-                                                 s["recency"], s["T"]), dtype=float)   # one holdout length for all
+                                                 s["recency"], s["T"], **_regularity(fit, s)),
+                          dtype=float)                                                  # one holdout length for all
     return float(np.mean(np.abs(expected - s["frequency_holdout"].to_numpy(float))))
 
 
@@ -191,7 +227,10 @@ def compare_models(base: CustomerBase, fitted: dict | None = None) -> tuple[pd.D
         raise ParameterError("compare_models: the continuous models need a continuous-time summary")
     fitted = {k: v for k, v in (fitted or {}).items() if v is not None}
     rows = {}
-    for key in ("nbd", "bgnbd", "pnbd", "mbgnbd"):
+    standard = ("nbd", "bgnbd", "pnbd", "mbgnbd")
+    chosen = [k for k, v in fitted.items() if k not in standard and REGISTRY[k].data == "continuous"
+              and np.isfinite(getattr(v, "llf", np.nan)) and not takes_litt(v)]   # a likelihood on the same data
+    for key in (*standard, *chosen):
         check = None
         try:
             if key in fitted:
@@ -209,7 +248,7 @@ def compare_models(base: CustomerBase, fitted: dict | None = None) -> tuple[pd.D
                                     "edge of the parameter space": (check.kind if check is not None and check.kind
                                                                     else "none" if check is not None else ""),
                                     "not identified": ", ".join(getattr(fit, "unidentified", ()) or ()) or "none"}
-    order = [REGISTRY[k].name for k in ("bgnbd", "pnbd", "mbgnbd", "nbd") if REGISTRY[k].name in rows]
+    order = [REGISTRY[k].name for k in ("bgnbd", "pnbd", "mbgnbd", *chosen, "nbd") if REGISTRY[k].name in rows]
     table = pd.DataFrame(rows).T.reindex(order)
     table.index.name = "model"
     return table, str(table["AIC"].astype(float).idxmin()) if len(table) else ""
@@ -405,9 +444,10 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
     cal = s
     s = base.current()
     x, tx, T = s["frequency"], s["recency"], s["T"]
+    regular = _regularity(fit, s)
     with np.errstate(all="ignore"):
-        p_alive = np.asarray(fit.p_alive(x, tx, T), dtype=float)
-        expected_purchases = np.asarray(fit.expected_purchases(horizon, x, tx, T), dtype=float)
+        p_alive = np.asarray(fit.p_alive(x, tx, T, **regular), dtype=float)
+        expected_purchases = np.asarray(fit.expected_purchases(horizon, x, tx, T, **regular), dtype=float)
         finite = np.all(np.isfinite(p_alive)) and np.all(np.isfinite(expected_purchases))
     if not finite:                                    # e.g. a 2F1 at a, b -> infinity: no number, and no crash
         unidentified = tuple(getattr(fit, "unidentified", ()) or ())
@@ -431,8 +471,18 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
                       float(table["expected_purchases"].mean()), holdout_error=error,
                       holdout_expected=expected_holdout, holdout_actual=actual_holdout, model=name,
                       dropout=dropout)
-    table = customer_value(fit, spend, s, horizon_months=horizon_months, annual_discount_rate=annual_discount_rate,
-                           margin=margin, n_boot=n_boot, seed=seed, time_unit=unit)
+    if not hasattr(fit, "clv"):
+        return _without_clv(s.assign(p_alive=p_alive, expected_purchases=expected_purchases), name, alive, metrics,
+                            horizon, unit, error, expected_holdout, actual_holdout, dropout,
+                            f"the {name} is fitted by sampling and has no closed-form discounted value; its scores are "
+                            "P(alive) and the expected purchases from its posterior draws")
+    try:
+        table = customer_value(fit, spend, s, horizon_months=horizon_months, annual_discount_rate=annual_discount_rate,
+                               margin=margin, n_boot=n_boot, seed=seed, time_unit=unit)
+    except DataError as err:                          # e.g. no draws at parameters the data do not identify
+        return _without_clv(s.assign(p_alive=p_alive, expected_purchases=expected_purchases), name, alive, metrics,
+                            horizon, unit, error, expected_holdout, actual_holdout, dropout,
+                            unidentified_dropout(fit) or " ".join(str(err).split()))
     columns = [c for c in ("frequency", "recency", "T", "p_alive", "expected_purchases", "expected_spend", "clv",
                            "clv_lower", "clv_upper") if c in table.columns]
     status, caution, covers = "ok", "", "parameter uncertainty only"
@@ -453,6 +503,16 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
                  holdout_expected=expected_holdout, holdout_actual=actual_holdout, model=name, dropout=dropout)
     out.metrics["expected_purchases_mean"] = out.expected_purchases_mean
     return out
+
+
+def _without_clv(table, name, alive, metrics, horizon, unit, error, expected_holdout, actual_holdout, dropout,
+                 reason: str) -> Scores:
+    """The scores of a model whose CLV cannot be given with an interval (``reason``): P(alive) and the
+    expected purchases of every customer, the CLV not estimable."""
+    return Scores(_with_model(table, name), alive, metrics, horizon, unit.label(horizon),
+                  float(table["expected_purchases"].mean()), status="not estimable", caution=reason,
+                  holdout_error=error, holdout_expected=expected_holdout, holdout_actual=actual_holdout, model=name,
+                  dropout=dropout)
 
 
 def _with_model(table: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -2,13 +2,16 @@
 what are they worth?"""
 from __future__ import annotations
 
+from ...btyd import DISCRETE as _DISCRETE
+from ...btyd import MODELS
 from ..readings import Reading
 from ..tables import fmt
 from . import Section, Spec, above, all_of, at_least, between, needs_groups, needs_log_in_memory, needs_truth, one_of
 from .overview import PUBLISHED_HIGH, PUBLISHED_LOW
 
-#: The purchase models of the ``model`` parameter (continuous-time and discrete).
-CONTINUOUS, DISCRETE = ("bgnbd", "pnbd", "mbgnbd"), ("bgbb",)
+#: The purchase models of the ``model`` parameter (continuous-time and discrete), from the one registry.
+DISCRETE = tuple(_DISCRETE)
+CONTINUOUS = tuple(k for k in MODELS if k not in DISCRETE)
 #: A model whose predicted holdout purchases are further off than this is read with a caution.
 HOLDOUT_TOLERANCE = 0.10
 
