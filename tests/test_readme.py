@@ -1,12 +1,14 @@
 """The README's examples run: its DuckDB snippet, taken from README.md itself (so the test fails when the
-README drifts), on a small generated Parquet log."""
+README drifts), on a small generated Parquet log; its side-by-side table of the customer-base models names
+only calls that exist and has a row for every model of ``btyd.MODELS``."""
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from relmkt_utils import btyd
+from relmkt_utils import btyd, retention
+from relmkt_utils.plots import btyd as plots_btyd
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -52,3 +54,54 @@ def test_no_readme_example_fits_on_the_transpose():
     text = README.read_text(encoding="utf-8")
     for block in re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL):
         assert not re.search(r"\b[a-z_]+\.T\b", block), block
+
+
+BTYD_SECTION = "### Customer-base analysis (`relmkt_utils.btyd`), for Lifetimes and CLVTools users"
+COLUMNS = ["task", "Lifetimes 0.11.3", "CLVTools (R)", "BTYDplus (R)", "relmkt"]
+PACKAGES = {"btyd": btyd, "retention": retention, "plots.btyd": plots_btyd}
+# a package name not itself part of a longer dotted name (``plots.btyd.x`` is not ``btyd.x``)
+RELMKT_NAME = re.compile(r"(?<![\w.])(plots\.btyd|btyd|retention)\.([A-Za-z_]\w*)")
+
+
+def btyd_table() -> list[list[str]]:
+    """The side-by-side table of the customer-base section: its header, then one list of cells per row."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(BTYD_SECTION + "\n")
+    section = text[start: start + len(BTYD_SECTION) + re.search(r"^### ", text[start + len(BTYD_SECTION):],
+                                                                 flags=re.MULTILINE).start()]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    assert rows and set(rows[1].replace("|", "")) <= set("-: "), "the section has no table"
+    return [[cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows[:1] + rows[2:]]
+
+
+def test_the_side_by_side_table_has_its_five_columns():
+    header, *rows = btyd_table()
+    assert header == COLUMNS
+    assert len(rows) >= 30
+    for row in rows:
+        assert len(row) == len(COLUMNS), row
+        assert all(row), row                                  # every cell says something, "—" at least
+        assert row[-1] not in ("—", "-", "MISSING"), row      # relmkt has every task of its own table
+
+
+def test_every_model_of_the_registry_has_its_row_naming_its_class():
+    rows = {row[0]: row for row in btyd_table()[1:]}
+    for key, name in btyd.NAMES.items():
+        assert name in rows, f"no row for {name} ({key}) in the README's table"
+        assert f"`btyd.{btyd.MODELS[key].__name__}(" in rows[name][-1], rows[name]
+
+
+def test_every_relmkt_name_of_the_table_exists():
+    cells = [row[-1] for row in btyd_table()[1:]]
+    found = [m.groups() for cell in cells for m in RELMKT_NAME.finditer(cell)]
+    assert len(found) >= 40
+    missing = sorted({f"{pkg}.{name}" for pkg, name in found if not hasattr(PACKAGES[pkg], name)})
+    assert not missing, f"the README's table names calls relmkt does not have: {missing}"
+
+
+def test_the_table_check_catches_a_misnamed_call():
+    """The pattern the test relies on finds a name of the table and would see it misspelled."""
+    found = [m.groups() for m in RELMKT_NAME.finditer("`btyd.BetaGeoCNBDD(f, r, T, litt).fit()` → "
+                                                            "`plots.btyd.plot_period_transactions`")]
+    assert found == [("btyd", "BetaGeoCNBDD"), ("plots.btyd", "plot_period_transactions")]
+    assert not hasattr(btyd, "BetaGeoCNBDD") and hasattr(plots_btyd, "plot_period_transactions")
