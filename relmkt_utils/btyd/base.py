@@ -138,15 +138,17 @@ DISTINCT_MAX_FRACTION = 0.5
 
 
 def _sample_all_distinct(columns: list[np.ndarray]) -> bool:
-    r"""Whether ``m = 4\sqrt{n}`` evenly spaced rows are all different: a cheap sign that almost every row
-    is distinct (continuous time). When at most half the n rows are distinct the chance of no repeat in
-    the sample is at most :math:`e^{-m^2/n} = e^{-16}` (the birthday bound, reached for equally common
-    rows), so grouping that pays is almost never skipped; a wrong call would cost time, never accuracy."""
+    r"""Whether ``m = 4\sqrt{n}`` rows drawn at random (without replacement, fixed seed) are all different:
+    a cheap sign that almost every row is distinct (continuous time). When at most half the n rows are
+    distinct the chance of no repeat in the sample is about :math:`e^{-m^2/n} = e^{-16}` at most (the
+    birthday bound, reached for equally common rows; the draw is random so that the order of the rows
+    cannot hide their repeats), so grouping that pays is almost never skipped; a wrong call would cost
+    time, never accuracy."""
     n = len(columns[0])
     m = int(4 * np.sqrt(n))
     if m >= n // 2:
         return False
-    pick = np.linspace(0, n - 1, m).astype(np.int64)
+    pick = np.random.default_rng(0).choice(n, m, replace=False)
     _, first = factorize_rows([c[pick] for c in columns])
     return len(first) == m
 
