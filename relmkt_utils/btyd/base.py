@@ -133,6 +133,77 @@ def group_rows(columns: list[np.ndarray], weights: np.ndarray | None = None, max
     return first, np.bincount(key, weights=w, minlength=len(first))
 
 
+#: Above this share of distinct rows, predictions are evaluated row by row (grouping would not pay).
+DISTINCT_MAX_FRACTION = 0.5
+
+
+def _sample_all_distinct(columns: list[np.ndarray]) -> bool:
+    r"""Whether ``m = 4\sqrt{n}`` rows drawn at random (without replacement, fixed seed) are all different:
+    a cheap sign that almost every row is distinct (continuous time). When at most half the n rows are
+    distinct the chance of no repeat in the sample is about :math:`e^{-m^2/n} = e^{-16}` at most (the
+    birthday bound, reached for equally common rows; the draw is random so that the order of the rows
+    cannot hide their repeats), so grouping that pays is almost never skipped; a wrong call would cost
+    time, never accuracy."""
+    n = len(columns[0])
+    m = int(4 * np.sqrt(n))
+    if m >= n // 2:
+        return False
+    pick = np.random.default_rng(0).choice(n, m, replace=False)
+    _, first = factorize_rows([c[pick] for c in columns])
+    return len(first) == m
+
+
+class DistinctRows:
+    """The distinct rows of some columns (:func:`factorize_rows`): a prediction is evaluated once per
+    distinct row (on :attr:`values`) and :meth:`expand` hands each row its value back.
+
+    When the distinct rows exceed ``max_fraction`` of the rows (continuous time), or a sample of the rows
+    shows no repeat (:func:`_sample_all_distinct`), finding them would cost more than it saves: then
+    :attr:`values` are the columns themselves and :meth:`expand` returns its argument (``grouped`` False),
+    as :func:`group_rows` does for the likelihood.
+
+    :meth:`derived` keeps quantities computed once from the distinct rows (e.g. the distinct (x, T)
+    pairs among them). :meth:`matches` tells whether other columns have exactly these rows, so that
+    results can reuse the grouping for the next prediction on the same customers."""
+
+    def __init__(self, columns, max_fraction: float = DISTINCT_MAX_FRACTION):
+        cols = [np.asarray(c) for c in columns]
+        self.n = len(cols[0])
+        self.codes = None
+        self._derived: dict = {}
+        if self.n > 1 and not _sample_all_distinct(cols):
+            key, first = factorize_rows(cols)
+            if len(first) <= max_fraction * self.n:
+                self.codes = key
+                cols = [c[first] for c in cols]
+        self.values = cols
+
+    @property
+    def grouped(self) -> bool:
+        """Whether identical rows were collapsed (else every row is evaluated as it is)."""
+        return self.codes is not None
+
+    def expand(self, values):
+        """Values of the distinct rows (first axis) as values of all rows."""
+        return values if self.codes is None else np.asarray(values)[self.codes]
+
+    def matches(self, columns) -> bool:
+        """Whether ``columns`` have exactly these rows: each row equal to the stored values of its
+        group (checked elementwise, so columns changed in place are found out)."""
+        if self.codes is None or len(columns) != len(self.values):
+            return False
+        cols = [np.asarray(c) for c in columns]
+        return all(c.shape == self.codes.shape and np.array_equal(v[self.codes], c) for c, v in zip(cols, self.values))
+
+    def derived(self, name: str, make):
+        """``make()`` (a function of :attr:`values`), computed once per grouping."""
+        if self.codes is None:
+            return make()
+        if name not in self._derived:
+            self._derived[name] = make()
+        return self._derived[name]
+
+
 def _exact_key(columns):
     key = None
     for col in columns:
@@ -369,7 +440,32 @@ class PeriodResults:
         return model_time_unit(given, self.time_unit, f"{self.model_label} {what}")
 
 
-class CustomerPredictionResults(PeriodResults, SavableResults, MLEResults):
+class DistinctRowPredictions:
+    """Mixin of the results: every prediction per customer is evaluated once per distinct row of the
+    customer columns (:class:`DistinctRows`) and expanded back, in the order and with the index given.
+    The last grouping is kept and reused while the customer columns match it (p_alive, then expected
+    purchases, then the periods of a CLV on the same customers find the distinct rows once)."""
+
+    def _distinct(self, *columns) -> DistinctRows:
+        last = self.__dict__.get("_distinct_rows")
+        if last is not None and last.matches(columns):
+            return last
+        rows = DistinctRows(columns)
+        self.__dict__["_distinct_rows"] = rows if rows.grouped else None
+        return rows
+
+    def _per_row(self, columns, index, evaluate):
+        """``evaluate(rows)`` (values per distinct row of ``columns``, from ``rows.values``) expanded to
+        every row, as a Series on ``index`` (or an array without one)."""
+        rows = self._distinct(*columns)
+        return self._wrap(np.asarray(rows.expand(np.asarray(evaluate(rows), dtype=float)), dtype=float), index)
+
+    @staticmethod
+    def _wrap(values, index):
+        return pd.Series(values, index=index) if index is not None else values
+
+
+class CustomerPredictionResults(DistinctRowPredictions, PeriodResults, SavableResults, MLEResults):
     """Shared part of the BG/NBD and Pareto/NBD results: customer arguments default to the fitted data,
     every prediction can be evaluated at other ``params`` (e.g. draws for an interval), and
     :meth:`clv` values the expected purchases over a calendar horizon in the model's time unit."""
@@ -404,10 +500,6 @@ class CustomerPredictionResults(PeriodResults, SavableResults, MLEResults):
             return m.frequency, m.recency, m.T, m.index
         x, tx, T_ = check_rft(frequency, recency, T, self.model_label)
         return x, tx, T_, index_of(frequency)
-
-    @staticmethod
-    def _wrap(values, index):
-        return pd.Series(values, index=index) if index is not None else values
 
 
 def spend_per_purchase(spend, frequency: np.ndarray, monetary_value=None) -> np.ndarray:

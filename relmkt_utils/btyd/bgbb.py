@@ -173,16 +173,21 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
         x, tx, n = check_xtn(frequency, recency, T, self.model_label)
         return x, tx, n, index_of(frequency)
 
-    def _log_l(self, theta, x, tx, n):
-        return _loglik_rows(theta, x, tx, n)
+    @staticmethod
+    def _log_l(theta, x, tx, n):
+        """log L of rows that are already distinct (the predictions run on :class:`.base.DistinctRows`)."""
+        return _row_loglik(theta, _build(x, tx, n))
 
     def p_alive(self, frequency=None, recency=None, n_periods=None, params=None):
         r"""P(alive at opportunity n + 1 | x, t_x, n) (FHS 2010, eq. 11), in log space."""
         al, be, ga, de = theta = self._params_or(params)
         x, tx, n, idx = self._rft(frequency, recency, n_periods)
-        lp = (special.betaln(al + x, be + n - x) - special.betaln(al, be) + special.betaln(ga, de + n + 1)
-              - special.betaln(ga, de) - self._log_l(theta, x, tx, n))
-        return self._wrap(np.exp(lp), idx)
+
+        def per_row(rows):
+            x, tx, n = rows.values
+            return np.exp(special.betaln(al + x, be + n - x) - special.betaln(al, be) + special.betaln(ga, de + n + 1)
+                          - special.betaln(ga, de) - self._log_l(theta, x, tx, n))
+        return self._per_row((x, tx, n), idx, per_row)
 
     @checked(n=numbers(0))
     def expected_purchases_new_customer(self, n, params=None):
@@ -196,8 +201,12 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
         r"""E[X(n, n + n^*) | x, t_x, n]: expected transactions in the next ``t`` = :math:`n^*` opportunities (eq. 13)."""
         al, be, ga, de = theta = self._params_or(params)
         x, tx, n, idx = self._rft(frequency, recency, n_periods)
-        lead = np.exp(special.betaln(al + x + 1, be + n - x) - special.betaln(al, be) - self._log_l(theta, x, tx, n))
-        return self._wrap(lead * _gamma_ratio_diff(ga, de, n, n + float(t)), idx)
+
+        def per_row(rows):
+            x, tx, n = rows.values
+            lead = np.exp(special.betaln(al + x + 1, be + n - x) - special.betaln(al, be) - self._log_l(theta, x, tx, n))
+            return lead * _gamma_ratio_diff(ga, de, n, n + float(t))
+        return self._per_row((x, tx, n), idx, per_row)
 
     @checked(annual_discount_rate=number(0, low_open=True))
     def dert(self, annual_discount_rate: float = 0.10, time_unit=None, frequency=None, recency=None,
@@ -215,10 +224,14 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
             raise ParameterError(f"{self.model_label}: DERT needs a positive discount rate, got {annual_discount_rate!r}")
         al, be, ga, de = theta = self._params_or(params)
         x, tx, n, idx = self._rft(frequency, recency, n_periods)
-        lp = (special.betaln(al + x + 1, be + n - x) - special.betaln(al, be) + special.betaln(ga, de + n + 1)
-              - special.betaln(ga, de) - np.log1p(d) - self._log_l(theta, x, tx, n))
         z = 1.0 / (1.0 + d)
-        return self._wrap(np.exp(lp) * special.hyp2f1(1.0, de + n + 1, ga + de + n + 1, z), idx)
+
+        def per_row(rows):
+            x, tx, n = rows.values
+            lp = (special.betaln(al + x + 1, be + n - x) - special.betaln(al, be) + special.betaln(ga, de + n + 1)
+                  - special.betaln(ga, de) - np.log1p(d) - self._log_l(theta, x, tx, n))
+            return np.exp(lp) * special.hyp2f1(1.0, de + n + 1, ga + de + n + 1, z)
+        return self._per_row((x, tx, n), idx, per_row)
 
     @checked(n=numbers(0), x=numbers())
     def pmf(self, n, x, params=None):
@@ -233,10 +246,14 @@ class BetaGeoBetaBinomResults(CustomerPredictionResults):
         (the mixture of the module docstring). ``t`` and ``k`` are scalars; one value per customer."""
         al, be, ga, de = theta = self._params_or(params)
         x, tx, n, idx = self._rft(frequency, recency, n_periods)
-        pi = np.exp(special.betaln(al + x, be + n - x) - special.betaln(al, be) + special.betaln(ga, de + n)
-                    - special.betaln(ga, de) - self._log_l(theta, x, tx, n))
-        new = _pmf(al + x, be + n - x, ga, de + n, float(t), float(k))
-        return self._wrap(pi * new + (1 - pi) * (float(k) == 0), idx)
+
+        def per_row(rows):
+            x, tx, n = rows.values
+            pi = np.exp(special.betaln(al + x, be + n - x) - special.betaln(al, be) + special.betaln(ga, de + n)
+                        - special.betaln(ga, de) - self._log_l(theta, x, tx, n))
+            new = _pmf(al + x, be + n - x, ga, de + n, float(t), float(k))
+            return pi * new + (1 - pi) * (float(k) == 0)
+        return self._per_row((x, tx, n), idx, per_row)
 
     @checked(margin=MARGIN, annual_discount_rate=ANNUAL_RATE, horizon_months=HORIZON)
     def clv(self, spend, margin: float = 1.0, annual_discount_rate: float = 0.10, horizon_months: float = 12,

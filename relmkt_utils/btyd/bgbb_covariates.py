@@ -35,10 +35,9 @@ opportunities (eq. 13) and those of a new customer (eq. 8). CLVTools 0.12.1 has 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
-from .base import index_of
+from .base import DistinctRowPredictions, index_of
 from .bgbb import BetaGeoBetaBinom, _build, _terms, check_xtn
 from .static_covariates import StaticCovariateModel, StaticCovariateResults
 from .registry import Registered
@@ -149,7 +148,7 @@ class BetaGeoBetaBinomCovariates(StaticCovariateModel, Registered, key="bgbb_cov
         return ll, np.concatenate([base, coef[0], coef[1], coef[2], coef[3]])
 
 
-class BetaGeoBetaBinomCovariatesResults(StaticCovariateResults):
+class BetaGeoBetaBinomCovariatesResults(DistinctRowPredictions, StaticCovariateResults):
     """Fitted BG/BB with covariates: P(alive), conditional and new-customer expected transactions at each
     customer's own shapes (module docstring)."""
 
@@ -179,8 +178,18 @@ class BetaGeoBetaBinomCovariatesResults(StaticCovariateResults):
         return special.logsumexp(T, axis=1) - special.betaln(al, be) - special.betaln(ga, de), ind
 
     @staticmethod
-    def _wrap(values, index):
-        return pd.Series(values, index=index) if index is not None else values
+    def _customer_columns(x, tx, n, Xp, Xd):
+        """The customer columns whose distinct rows the predictions are evaluated on: (x, t_x, n) and every
+        covariate, since each customer's shapes depend on her covariates."""
+        return [x, tx, n] + list(Xp.T) + list(Xd.T)
+
+    @staticmethod
+    def _split_rows(rows, Xp, Xd):
+        """(x, t_x, n, Xp, Xd) of the distinct rows of :meth:`_customer_columns`."""
+        v = rows.values
+        kp, m = Xp.shape[1], len(v[0])
+        stack = lambda cols: np.column_stack(cols) if cols else np.zeros((m, 0))
+        return v[0], v[1], v[2], stack(v[3:3 + kp]), stack(v[3 + kp:])
 
     def p_alive(self, frequency=None, recency=None, n_periods=None, purchase_covariates=None, dropout_covariates=None,
                 params=None):
@@ -197,10 +206,13 @@ class BetaGeoBetaBinomCovariatesResults(StaticCovariateResults):
         """
         theta = self._params_or(params)
         x, tx, n, Xp, Xd, idx = self._customers(frequency, recency, n_periods, purchase_covariates, dropout_covariates)
-        lL, (al, be, ga, de) = self._log_l(theta, x, tx, n, Xp, Xd)
-        lp = (special.betaln(al + x, be + n - x) - special.betaln(al, be) + special.betaln(ga, de + n + 1)
-              - special.betaln(ga, de) - lL)
-        return self._wrap(np.exp(lp), idx)
+
+        def per_row(rows):
+            ux, utx, un, uXp, uXd = self._split_rows(rows, Xp, Xd)
+            lL, (al, be, ga, de) = self._log_l(theta, ux, utx, un, uXp, uXd)
+            return np.exp(special.betaln(al + ux, be + un - ux) - special.betaln(al, be)
+                          + special.betaln(ga, de + un + 1) - special.betaln(ga, de) - lL)
+        return self._per_row(self._customer_columns(x, tx, n, Xp, Xd), idx, per_row)
 
     def expected_purchases(self, t, frequency=None, recency=None, n_periods=None, purchase_covariates=None,
                            dropout_covariates=None, params=None):
@@ -219,9 +231,13 @@ class BetaGeoBetaBinomCovariatesResults(StaticCovariateResults):
         """
         theta = self._params_or(params)
         x, tx, n, Xp, Xd, idx = self._customers(frequency, recency, n_periods, purchase_covariates, dropout_covariates)
-        lL, (al, be, ga, de) = self._log_l(theta, x, tx, n, Xp, Xd)
-        lead = np.exp(special.betaln(al + x + 1, be + n - x) - special.betaln(al, be) - lL)
-        return self._wrap(lead * alive_opportunities(ga, de, n, n + float(t)), idx)
+
+        def per_row(rows):
+            ux, utx, un, uXp, uXd = self._split_rows(rows, Xp, Xd)
+            lL, (al, be, ga, de) = self._log_l(theta, ux, utx, un, uXp, uXd)
+            lead = np.exp(special.betaln(al + ux + 1, be + un - ux) - special.betaln(al, be) - lL)
+            return lead * alive_opportunities(ga, de, un, un + float(t))
+        return self._per_row(self._customer_columns(x, tx, n, Xp, Xd), idx, per_row)
 
     def expected_purchases_new_customer(self, n, purchase_covariates=None, dropout_covariates=None, params=None):
         """E[X(n)] of a new customer with the given covariates (FHS 2010, eq. 8), one value per row.

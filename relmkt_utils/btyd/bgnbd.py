@@ -30,7 +30,7 @@ import numpy as np
 from scipy import special
 
 from ..core.checks import checked, numbers
-from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, log_rising
+from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, DistinctRows, log_rising
 from .distributions import ContinuousDistributionsMixin, _gauss_series, bgnbd_expected_new, bgnbd_pmf
 
 NAMES = ["r", "alpha", "a", "b"]
@@ -91,8 +91,9 @@ class BetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
         Equal to 1 for x = 0: in the BG/NBD a customer can only drop out right after a repeat purchase,
         so every one-time buyer is "alive" by construction; read a mean P(alive) with the share of
         customers without a repeat purchase beside it."""
+        theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        return self._wrap(posterior(*self._params_or(params), x, tx, T_)[0], idx)
+        return self._per_row((x, tx, T_), idx, lambda rows: posterior(*theta, *rows.values)[0])
 
     @checked(t=PERIODS_AHEAD)
     def expected_purchases_new_customer(self, t, params=None):
@@ -116,7 +117,8 @@ class BetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
         """
         r, al, a, b = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        return self._wrap(_cond_expected(r, al, a, b, x, tx, T_, float(t)), idx)
+        return self._per_row((x, tx, T_), idx, lambda rows: _cond_expected(
+            r, al, a, b, *rows.values, float(t), x_T_pairs(rows)))
 
     @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, params=None):
@@ -137,14 +139,29 @@ class BetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
         return bgnbd_expected_new(t, *post)
 
 
-def _cond_expected(r, al, a, b, x, tx, T, t):
+def x_T_pairs(rows):
+    """The distinct (x, T) pairs among the distinct (x, t_x, T) rows (:class:`.base.DistinctRows`), kept with
+    them: the part of a prediction for a customer alive at T depends on x and T only."""
+    return rows.derived("x_T", lambda: DistinctRows([rows.values[0], rows.values[2]]))
+
+
+def _cond_expected(r, al, a, b, x, tx, T, t, pairs=None):
+    """FHL (2005) eq. 10 row by row; ``pairs`` (:func:`x_T_pairs` of these rows, scalar ``t``) evaluates the
+    2F1 once per distinct (x, T)."""
     x, tx, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T, t)))
     if abs(a - 1) < 1e-7:  # removable singularity at a = 1: average the two sides
-        return 0.5 * (_cond_expected(r, al, 1 - 1e-6, b, x, tx, T, t) + _cond_expected(r, al, 1 + 1e-6, b, x, tx, T, t))
+        return 0.5 * (_cond_expected(r, al, 1 - 1e-6, b, x, tx, T, t, pairs)
+                      + _cond_expected(r, al, 1 + 1e-6, b, x, tx, T, t, pairs))
     if np.any(np.abs(a + b + x - 1) < 1e-7):  # removable singularity at a + b + x = 1 (2F1 with c = 0)
-        return 0.5 * (_cond_expected(r, al, a, b - 1e-6, x, tx, T, t) + _cond_expected(r, al, a, b + 1e-6, x, tx, T, t))
-    z = t / (al + T + t)
-    num = (a + b + x - 1) / (a - 1) * (1 - _hyp2f1_euler_tail(a, b, r, x, z))
+        return 0.5 * (_cond_expected(r, al, a, b - 1e-6, x, tx, T, t, pairs)
+                      + _cond_expected(r, al, a, b + 1e-6, x, tx, T, t, pairs))
+    if pairs is None:
+        px, pT, pt = x, T, t
+    else:
+        (px, pT), pt = pairs.values, t.flat[0] if t.size else 0.0
+    z = pt / (al + pT + pt)
+    num = (a + b + px - 1) / (a - 1) * (1 - _hyp2f1_euler_tail(a, b, r, px, z))
+    num = num if pairs is None else pairs.expand(num)
     return num * special.expit(-log_odds_dead(r, al, a, b, x, tx, T))
 
 

@@ -65,7 +65,7 @@ from scipy import special
 
 from ..core.checks import checked, number
 from ..core.errors import DataError, ParameterError
-from .base import CustomerModel, CustomerPredictionResults, as_float_array, factorize_rows, period_of
+from .base import CustomerModel, CustomerPredictionResults, as_float_array, period_of
 from .distributions import continuous_rate
 
 NAMES = ["r", "alpha", "a", "b"]
@@ -353,19 +353,18 @@ class _CNBDResults(CustomerPredictionResults):
     def p_alive(self, frequency=None, recency=None, T=None, params=None):
         """P(alive | x, t_x, T) = S2 / (S1 + S2) (module docstring)."""
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, first = factorize_rows([x, tx, T_])
-        pa, _ = self._post(params, x[first], tx[first], T_[first])
-        return self._wrap(pa[codes], idx)
+        return self._per_row((x, tx, T_), idx, lambda rows: self._post(params, *rows.values)[0])
 
     def expected_purchases(self, t, frequency=None, recency=None, T=None, params=None):
         """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` periods (exact, module docstring)."""
         theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, first = factorize_rows([x, tx, T_])
-        ux, utx, uT = x[first], tx[first], T_[first]
-        pa, pi = _posterior(theta, ux, utx, uT, self.k, self.dropout_at_zero)
-        e = pa * _expected_alive(theta, ux, uT, pi, float(t), self.k, self.dropout_at_zero)
-        return self._wrap(e[codes], idx)
+
+        def per_row(rows):
+            ux, utx, uT = rows.values
+            pa, pi = _posterior(theta, ux, utx, uT, self.k, self.dropout_at_zero)
+            return pa * _expected_alive(theta, ux, uT, pi, float(t), self.k, self.dropout_at_zero)
+        return self._per_row((x, tx, T_), idx, per_row)
 
     def expected_purchases_new_customer(self, t, params=None):
         r"""E[X(t)] = \sum_n \frac{B(a, b+\delta+n-1)}{B(a,b)} I_{t/(\alpha+t)}(nk, r) for a customer just acquired."""
@@ -403,16 +402,17 @@ class _CNBDResults(CustomerPredictionResults):
         """P(Y(t) = n | x, t_x, T), one value per customer (``t``, ``n`` scalars)."""
         theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, first = factorize_rows([x, tx, T_])
-        ux, utx, uT = x[first], tx[first], T_[first]
-        pa, pi = _posterior(theta, ux, utx, uT, self.k, self.dropout_at_zero)
         n = float(n)
-        tt = np.full(ux.shape, float(t))
-        ge = lambda m: (np.ones(ux.shape) if m <= 0 else
-                        _tail_alive(theta, ux, uT, pi, tt, [m], self.k, self.dropout_at_zero)[:, 0])
-        alive_part = ge(n) - ge(n + 1) if n >= 0 and n == round(n) else np.zeros(ux.shape)
-        out = pa * alive_part + (1 - pa) * (n == 0)
-        return self._wrap(out[codes], idx)
+
+        def per_row(rows):
+            ux, utx, uT = rows.values
+            pa, pi = _posterior(theta, ux, utx, uT, self.k, self.dropout_at_zero)
+            tt = np.full(ux.shape, float(t))
+            ge = lambda m: (np.ones(ux.shape) if m <= 0 else
+                            _tail_alive(theta, ux, uT, pi, tt, [m], self.k, self.dropout_at_zero)[:, 0])
+            alive_part = ge(n) - ge(n + 1) if n >= 0 and n == round(n) else np.zeros(ux.shape)
+            return pa * alive_part + (1 - pa) * (n == 0)
+        return self._per_row((x, tx, T_), idx, per_row)
 
     @checked(annual_discount_rate=number(0, low_open=True), delta=number(0, low_open=True, none=True))
     def dert(self, annual_discount_rate: float = 0.10, time_unit=None, frequency=None, recency=None, T=None,
@@ -434,11 +434,12 @@ class _CNBDResults(CustomerPredictionResults):
             delta = continuous_rate(annual_discount_rate, self._unit(time_unit, "dert"))
         theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, first = factorize_rows([x, tx, T_])
-        ux, utx, uT = x[first], tx[first], T_[first]
-        pa, pi = _posterior(theta, ux, utx, uT, self.k, self.dropout_at_zero)
-        out = pa * _dert_alive(theta, ux, uT, pi, delta, self.k, self.dropout_at_zero)
-        return self._wrap(out[codes], idx)
+
+        def per_row(rows):
+            ux, utx, uT = rows.values
+            pa, pi = _posterior(theta, ux, utx, uT, self.k, self.dropout_at_zero)
+            return pa * _dert_alive(theta, ux, uT, pi, delta, self.k, self.dropout_at_zero)
+        return self._per_row((x, tx, T_), idx, per_row)
 
 
 #: Tanh-sinh rule on the quantiles of the posterior purchase rate (DERT): step and half-width in nodes.

@@ -267,22 +267,43 @@ class _CovariateResults(CustomerPredictionResults):
         x, tx, T_, X, Z, idx = self._customers(frequency, recency, T, purchase_covariates, dropout_covariates)
         s = spend_per_purchase(spend, x, monetary_value)
         theta = self._params_or(params)
-        cum = lambda k: self._cond_expected(theta, k, x, tx, T_, X, Z)
+        rows = self._distinct(*self._customer_columns(x, tx, T_, X, Z))
+        cum = lambda k: rows.expand(self._cond_expected(theta, k, *self._split_rows(rows, X, Z)))
         return self._wrap(discounted_sum(cum, s, margin, rate, horizon), idx)
+
+    @staticmethod
+    def _customer_columns(x, tx, T, X, Z):
+        """The customer columns whose distinct rows the predictions are evaluated on: (x, t_x, T) and every
+        covariate, since each customer's parameters depend on her covariates."""
+        return [x, tx, T] + list(X.T) + list(Z.T)
+
+    @staticmethod
+    def _split_rows(rows, X, Z):
+        """(x, t_x, T, X, Z) of the distinct rows of :meth:`_customer_columns`."""
+        v = rows.values
+        kx = X.shape[1]
+        stack = lambda cols, n: np.column_stack(cols) if cols else np.zeros((n, 0))
+        return v[0], v[1], v[2], stack(v[3:3 + kx], len(v[0])), stack(v[3 + kx:], len(v[0]))
 
     def p_alive(self, frequency=None, recency=None, T=None, purchase_covariates=None, dropout_covariates=None,
                 params=None):
         """P(alive | x, t_x, T) of each customer at her own parameters."""
+        theta = self._params_or(params)
         x, tx, T_, X, Z, idx = self._customers(frequency, recency, T, purchase_covariates, dropout_covariates)
-        ind = self.model._individual(self._params_or(params), X, Z)
-        return self._wrap(self._p_alive(ind, x, tx, T_), idx)
+
+        def per_row(rows):
+            ux, utx, uT, uX, uZ = self._split_rows(rows, X, Z)
+            return self._p_alive(self.model._individual(theta, uX, uZ), ux, utx, uT)
+        return self._per_row(self._customer_columns(x, tx, T_, X, Z), idx, per_row)
 
     @checked(t=PERIODS_AHEAD)
     def expected_purchases(self, t, frequency=None, recency=None, T=None, purchase_covariates=None,
                            dropout_covariates=None, params=None):
         """Conditional expected purchases in the next ``t`` periods, each customer at her own parameters."""
+        theta = self._params_or(params)
         x, tx, T_, X, Z, idx = self._customers(frequency, recency, T, purchase_covariates, dropout_covariates)
-        return self._wrap(self._cond_expected(self._params_or(params), float(t), x, tx, T_, X, Z), idx)
+        return self._per_row(self._customer_columns(x, tx, T_, X, Z), idx,
+                             lambda rows: self._cond_expected(theta, float(t), *self._split_rows(rows, X, Z)))
 
     def _cond_expected(self, theta, t, x, tx, T, X, Z):
         ind = self.model._individual(theta, X, Z)

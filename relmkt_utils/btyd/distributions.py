@@ -64,7 +64,6 @@ from scipy import special
 from ..core.checks import checked, number
 from ..core.errors import ParameterError
 from ..core.time import time_unit as as_time_unit
-from .base import factorize_rows
 
 #: Points of the log-spaced trapezoid rule of the BG/NBD and MBG/NBD DERT.
 DERT_GRID = 400
@@ -244,10 +243,11 @@ class ContinuousDistributionsMixin:
         customer (``t``, ``n`` scalars); customer arguments default to the fitted data."""
         theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, first = factorize_rows([x, tx, T_])
-        pa, post = self._posterior(theta, x[first], tx[first], T_[first])
-        out = pa * self._new_pmf(float(t), float(n), *post) + (1 - pa) * (float(n) == 0)
-        return self._wrap(np.asarray(out, dtype=float)[codes], idx)
+
+        def per_row(rows):
+            pa, post = self._posterior(theta, *rows.values)
+            return pa * self._new_pmf(float(t), float(n), *post) + (1 - pa) * (float(n) == 0)
+        return self._per_row((x, tx, T_), idx, per_row)
 
     @checked(annual_discount_rate=number(0, low_open=True), delta=number(0, low_open=True, none=True))
     def dert(self, annual_discount_rate: float = 0.10, time_unit=None, frequency=None, recency=None, T=None,
@@ -262,10 +262,11 @@ class ContinuousDistributionsMixin:
             delta = continuous_rate(annual_discount_rate, self._unit(time_unit, "dert"))
         theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, first = factorize_rows([x, tx, T_])
-        pa, post = self._posterior(theta, x[first], tx[first], T_[first])
-        out = pa * self._dert_alive(delta, *post)
-        return self._wrap(np.asarray(out, dtype=float)[codes], idx)
+
+        def per_row(rows):
+            pa, post = self._posterior(theta, *rows.values)
+            return pa * self._dert_alive(delta, *post)
+        return self._per_row((x, tx, T_), idx, per_row)
 
     def _dert_alive(self, delta, *post):
         cols = [np.asarray(p, dtype=float)[:, None] * np.ones((1, 1)) for p in post]

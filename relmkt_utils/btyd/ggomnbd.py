@@ -52,7 +52,7 @@ import numpy as np
 from scipy import special
 
 from ..core.checks import checked, number
-from .base import CustomerModel, CustomerPredictionResults, factorize_rows
+from .base import CustomerModel, CustomerPredictionResults
 from .distributions import continuous_rate, nb_count_pmf
 
 NAMES = ["r", "alpha", "b", "s", "beta"]
@@ -151,17 +151,16 @@ class GammaGompertzNBDResults(CustomerPredictionResults):
 
     model_label = "GGom/NBD"
 
-    def _terms(self, theta, x, tx, T):
-        codes, first = factorize_rows([x, tx, T])
-        A, B, _, _ = _log_terms(theta, x[first], tx[first], T[first], False)
-        return codes, first, A, B
+    def _terms(self, theta, rows):
+        """The log terms A, B of the distinct rows (module docstring) and P(alive) = A / (A + B)."""
+        A, B, _, _ = _log_terms(theta, *rows.values, False)
+        return np.exp(A - np.logaddexp(A, B))
 
     def p_alive(self, frequency=None, recency=None, T=None, params=None):
         """P(alive | x, t_x, T) = A / (A + B) (module docstring)."""
         theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, _, A, B = self._terms(theta, x, tx, T_)
-        return self._wrap(np.exp(A - np.logaddexp(A, B))[codes], idx)
+        return self._per_row((x, tx, T_), idx, lambda rows: self._terms(theta, rows))
 
     def _mean_residual(self, theta, T, t):
         """int_0^t S_T(u) du per row (tanh-sinh)."""
@@ -174,10 +173,11 @@ class GammaGompertzNBDResults(CustomerPredictionResults):
         theta = self._params_or(params)
         r, al = theta[0], theta[1]
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, first, A, B = self._terms(theta, x, tx, T_)
-        ux, uT = x[first], T_[first]
-        out = np.exp(A - np.logaddexp(A, B)) * (r + ux) / (al + uT) * self._mean_residual(theta, uT, float(t))
-        return self._wrap(out[codes], idx)
+
+        def per_row(rows):
+            ux, _, uT = rows.values
+            return self._terms(theta, rows) * (r + ux) / (al + uT) * self._mean_residual(theta, uT, float(t))
+        return self._per_row((x, tx, T_), idx, per_row)
 
     def expected_purchases_new_customer(self, t, params=None):
         """E[X(t)] = r/alpha int_0^t S(u) du for a customer just acquired (CLVTools ``ggomnbd_expectation``)."""
@@ -218,12 +218,14 @@ class GammaGompertzNBDResults(CustomerPredictionResults):
         theta = self._params_or(params)
         r, al, b, s, be = theta
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, first, A, B = self._terms(theta, x, tx, T_)
-        pa = np.exp(A - np.logaddexp(A, B))
-        ux, uT = x[first], T_[first]
         n = float(n)
-        alive = self._count_pmf(n, r + ux, al + uT, b, s, be, uT, float(t)) if n >= 0 and n == round(n) else 0.0
-        return self._wrap((pa * alive + (1 - pa) * (n == 0))[codes], idx)
+
+        def per_row(rows):
+            pa = self._terms(theta, rows)
+            ux, _, uT = rows.values
+            alive = self._count_pmf(n, r + ux, al + uT, b, s, be, uT, float(t)) if n >= 0 and n == round(n) else 0.0
+            return pa * alive + (1 - pa) * (n == 0)
+        return self._per_row((x, tx, T_), idx, per_row)
 
     @checked(annual_discount_rate=number(0, low_open=True), delta=number(0, low_open=True, none=True))
     def dert(self, annual_discount_rate: float = 0.10, time_unit=None, frequency=None, recency=None, T=None,
@@ -237,12 +239,13 @@ class GammaGompertzNBDResults(CustomerPredictionResults):
         theta = self._params_or(params)
         r, al, b, s, be = theta
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        codes, first, A, B = self._terms(theta, x, tx, T_)
-        ux, uT = x[first], T_[first]
-        u = -np.log(_U)[None, :] / delta
-        integral = (np.exp(_residual_log_survival(b, s, be, uT[:, None], u)) * _W).sum(axis=1) / delta
-        out = np.exp(A - np.logaddexp(A, B)) * (r + ux) / (al + uT) * integral
-        return self._wrap(out[codes], idx)
+
+        def per_row(rows):
+            ux, _, uT = rows.values
+            u = -np.log(_U)[None, :] / delta
+            integral = (np.exp(_residual_log_survival(b, s, be, uT[:, None], u)) * _W).sum(axis=1) / delta
+            return self._terms(theta, rows) * (r + ux) / (al + uT) * integral
+        return self._per_row((x, tx, T_), idx, per_row)
 
 
 class GammaGompertzNBD(CustomerModel, key="ggomnbd", name="GGom/NBD", data="continuous", rank=10):

@@ -42,7 +42,7 @@ from scipy import special
 
 from ..core.checks import checked, number, numbers
 from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, log_rising
-from .bgnbd import log_odds_dead, posterior
+from .bgnbd import log_odds_dead, posterior, x_T_pairs
 from .distributions import ContinuousDistributionsMixin, bgnbd_expected_new, bgnbd_pmf, nb_count_pmf, nb_count_sf
 
 NAMES = ["r", "alpha", "a", "b"]
@@ -57,8 +57,9 @@ class ModifiedBetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionRes
 
     def p_alive(self, frequency=None, recency=None, T=None, params=None):
         r"""P(alive | x, t_x, T) = 1 / (1 + \frac{a}{b+x}(\frac{\alpha+T}{\alpha+t_x})^{r+x}), below 1 for x = 0 too."""
+        theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        return self._wrap(self._posterior(self._params_or(params), x, tx, T_)[0], idx)
+        return self._per_row((x, tx, T_), idx, lambda rows: self._posterior(theta, *rows.values)[0])
 
     @checked(t=PERIODS_AHEAD)
     def expected_purchases_new_customer(self, t, params=None):
@@ -73,8 +74,13 @@ class ModifiedBetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionRes
         {}_2F_1(r+x, b+x+1; a+b+x; \frac{t}{\alpha+T+t})]\,P(\text{alive})."""
         theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        pa, post = self._posterior(theta, x, tx, T_)
-        return self._wrap(pa * self._new_expected(float(t), *post), idx)
+
+        def per_row(rows):
+            pa, _ = self._posterior(theta, *rows.values)
+            pairs = x_T_pairs(rows)            # an alive customer's expectation depends on (x, T) only
+            _, post = self._posterior(theta, pairs.values[0], pairs.values[0] * 0, pairs.values[1])
+            return pa * pairs.expand(self._new_expected(float(t), *post))
+        return self._per_row((x, tx, T_), idx, per_row)
 
     @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, params=None):

@@ -34,7 +34,7 @@ import numpy as np
 from scipy import special
 
 from ..core.checks import checked, numbers
-from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, factorize_rows
+from .base import PERIODS_AHEAD, CustomerModel, CustomerPredictionResults, DistinctRows, factorize_rows
 from .distributions import ContinuousDistributionsMixin, pnbd_pmf
 
 NAMES = ["r", "alpha", "s", "beta"]
@@ -244,6 +244,14 @@ def _tail_pairs(x, tx, T):
     return pairs_x[first], pairs_t[first], codes[: x.size], codes[x.size:]
 
 
+def _p_alive_rows(theta, rows):
+    """P(alive) of the distinct rows ``rows.values`` (:class:`.base.DistinctRows`), the tail integral once per
+    distinct (x, t) pair among them (:func:`_tail_pairs`, kept with the rows)."""
+    x, tx, T = rows.values
+    A, lse, _ = row_terms(*theta, x, tx, T, False, rows.derived("tail_pairs", lambda: _tail_pairs(x, tx, T)))
+    return np.exp(A - lse)
+
+
 def _expm1_ratio(s, y):
     r"""(1 - (1+y)^{-(s-1)})/(s-1), equal to log(1+y) at s = 1."""
     l = np.log1p(y)
@@ -261,15 +269,9 @@ class ParetoNBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
     def p_alive(self, frequency=None, recency=None, T=None, params=None):
         r"""P(alive | x, t_x, T) = \frac{(\alpha+T)^{-(r+x)}(\beta+T)^{-s}}{L / [\Gamma(r+x)\alpha^r\beta^s/\Gamma(r)]}
         (Fader & Hardie 2005, eq. 18), in log space."""
+        theta = self._params_or(params)
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        return self._wrap(self._p_alive(x, tx, T_, self._params_or(params)), idx)
-
-    def _p_alive(self, x, tx, T, theta):
-        """P(alive) of checked arrays, evaluated once per distinct (x, t_x, T) and tail once per (x, t)."""
-        codes, first = factorize_rows([x, tx, T])
-        ux, utx, uT = x[first], tx[first], T[first]
-        A, lse, _ = row_terms(*theta, ux, utx, uT, False, _tail_pairs(ux, utx, uT))
-        return np.exp(A - lse)[codes]
+        return self._per_row((x, tx, T_), idx, lambda rows: _p_alive_rows(theta, rows))
 
     @checked(t=PERIODS_AHEAD)
     def expected_purchases_new_customer(self, t, params=None):
@@ -285,9 +287,11 @@ class ParetoNBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
         theta = self._params_or(params)
         r, al, s, be = theta
         x, tx, T_, idx = self._rft(frequency, recency, T)
-        pa = self._p_alive(x, tx, T_, theta)
-        out = (r + x) * (be + T_) / (al + T_) * _expm1_ratio(s, float(t) / (be + T_)) * pa
-        return self._wrap(out, idx)
+
+        def per_row(rows):
+            ux, _, uT = rows.values
+            return (r + ux) * (be + uT) / (al + uT) * _expm1_ratio(s, float(t) / (be + uT)) * _p_alive_rows(theta, rows)
+        return self._per_row((x, tx, T_), idx, per_row)
 
     @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, params=None):
@@ -298,7 +302,7 @@ class ParetoNBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
     def _posterior(self, theta, x, tx, T):
         """P(alive) and the parameters of an alive customer, (r+x, alpha+T, s, beta+T) (:mod:`.distributions`)."""
         r, al, s, be = theta
-        return self._p_alive(x, tx, T, theta), (r + x, al + T, s + 0 * x, be + T)
+        return _p_alive_rows(theta, DistinctRows([x, tx, T])), (r + x, al + T, s + 0 * x, be + T)
 
     @staticmethod
     def _new_pmf(t, n, *post):
