@@ -183,7 +183,28 @@ def time_batch(outdir: Path, jobs: int) -> dict:
         cells = [c["seconds"] for c in r.get("cell_seconds", [])]     # each code cell's time, from the worker
         runs.append({"name": r["name"], "notebook": r["notebook"], "status": r["status"], "seconds": r["duration_s"],
                      "cells_s": float(sum(cells)), "slowest_cell_s": float(max(cells, default=0.0))})
-    return {"wall_s": wall, "exit_code": proc.returncode, "jobs": jobs, "runs": runs}
+    fixed = sorted(run["seconds"] - run["cells_s"] for run in runs)      # kernel, imports, saving, HTML
+    return {"wall_s": wall, "exit_code": proc.returncode, "jobs": jobs, "runs": runs,
+            "fixed_median_s": float(np.median(fixed)) if fixed else None, "fixed_max_s": max(fixed, default=None),
+            "cli": time_cli()}
+
+
+def time_cli(reps: int = 7) -> dict:
+    """Start-up of the ``relmkt`` command: the best of ``reps`` fresh interpreters importing its module,
+    less an interpreter that imports nothing, and the wall time of ``relmkt --help``."""
+    relmkt = Path(sys.executable).with_name("relmkt")
+
+    def best(cmd) -> float:
+        times = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    bare = best([sys.executable, "-c", "pass"])
+    module = best([sys.executable, "-c", "import relmkt_utils.pipeline.cli"])
+    return {"import_s": module - bare, "help_s": best([str(relmkt), "--help"]), "python_s": bare, "reps": reps}
 
 
 def versions(python: Path, modules: list[str]) -> dict:
@@ -207,7 +228,8 @@ def machine() -> dict:
         mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 ** 2
     except (OSError, IndexError, ValueError):
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "os": platform.platform()}
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "os": platform.platform(),
+            "load": [round(x, 2) for x in os.getloadavg()]}
 
 
 def merge_into_last_run(path: Path, meta: dict, cases: list[dict], batch: dict | None):
@@ -249,7 +271,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.report_only:
         last = json.loads((data.WORK / "results.json").read_text())
-        report.write(args.output, args.output.with_name("results.png"), last["meta"], last["cases"], last["batch"])
+        report.write(args.output, report.png_path(args.output), last["meta"], last["cases"], last["batch"])
         print(f"wrote {args.output} from {data.WORK / 'results.json'}", file=sys.stderr)
         return 0
     if not args.peer_python.exists():
@@ -296,7 +318,7 @@ def main(argv=None) -> int:
     if args.update:
         meta, results, batch = merge_into_last_run(data.WORK / "results.json", meta, results, batch)
     (data.WORK / "results.json").write_text(json.dumps({"meta": meta, "cases": results, "batch": batch}, indent=1))
-    report.write(args.output, args.output.with_name("results.png"), meta, results, batch)
+    report.write(args.output, report.png_path(args.output), meta, results, batch)
     print(f"wrote {args.output}", file=sys.stderr)
     failed = [r for r in results if r["agreement"]["agrees"] is False or r["relmkt"]["error"]]
     return 1 if failed or (batch and batch["exit_code"] != 0) else 0

@@ -50,6 +50,11 @@ def _agree(a: dict) -> str:
     return {True: "yes", False: "**no**", None: "—"}[a["agrees"]]
 
 
+def png_path(md_path: Path) -> Path:
+    """The figure beside a results page: ``results.png`` for RESULTS.md, ``<stem>.png`` (lower case) for another."""
+    return md_path.with_name(md_path.stem.lower() + ".png")
+
+
 def write(md_path: Path, png_path: Path, meta: dict, cases: list[dict], batch: dict | None) -> None:
     engine_cases = [r for r in cases if "lifetimes" not in r]
     cases = [r for r in cases if "lifetimes" in r]
@@ -66,7 +71,9 @@ def write(md_path: Path, png_path: Path, meta: dict, cases: list[dict], batch: d
         *[f"Rerun on {u['date']} with `--update` ({u['wall_s'] / 60:.1f} min): {', '.join(u['rerun'])}; the other "
           "cases are from the full run." for u in meta.get("updates", [])],
         "",
-        f"**Machine.** {m['cpu']}, {m['cores']} cores, {m['memory_gib'] or 0:.0f} GiB; {m['os']}.  ",
+        f"**Machine.** {m['cpu']}, {m['cores']} cores, {m['memory_gib'] or 0:.0f} GiB; {m['os']}"
+        + (f"; load average {', '.join(f'{x:.2f}' for x in m['load'])} (1, 5, 15 min) when the run started" if m.get("load")
+           else "") + ".  ",
         f"**relmkt environment.** Python {ev['python']}, numpy {ev['numpy']}, pandas {ev['pandas']}, scipy {ev['scipy']}.  ",
         f"**Peer.** Lifetimes {lv['lifetimes']} in its own environment (Python {lv['python']}, numpy {lv['numpy']}, "
         f"pandas {lv['pandas']}, scipy {lv['scipy']}; `bench/requirements-lifetimes.txt`).",
@@ -115,7 +122,16 @@ def write(md_path: Path, png_path: Path, meta: dict, cases: list[dict], batch: d
         for run in sorted(batch["runs"], key=lambda x: -x["seconds"]):
             lines.append(f"| {run['name']} | {run['notebook']} | {run['status']} | {run['seconds']:.1f} | "
                          f"{run['cells_s']:.1f} | {run['slowest_cell_s']:.1f} |")
-    lines += ["", "![time against size, log-log](results.png)", ""]
+        if batch.get("fixed_median_s") is not None:
+            lines += ["", f"**Fixed cost per run** (run time less the time of its cells: starting the kernel from the "
+                          f"warm pool, saving the notebook, writing both HTML versions): median "
+                          f"**{batch['fixed_median_s']:.2f} s**, largest {batch['fixed_max_s']:.2f} s."]
+        if batch.get("cli"):
+            c = batch["cli"]
+            lines += ["", f"**The `relmkt` command** (best of {c['reps']} fresh interpreters): importing its module "
+                          f"takes **{c['import_s']:.3f} s** beyond a bare Python start ({c['python_s']:.3f} s); "
+                          f"`relmkt --help` answers in {c['help_s']:.3f} s wall time."]
+    lines += ["", f"![time against size, log-log]({png_path.name})", ""]
     md_path.write_text("\n".join(lines))
     if cases:  # a run of relmkt-only cases (--only rfm_duckdb) has nothing to plot against Lifetimes
         _plot(png_path, cases)
