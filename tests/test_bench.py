@@ -138,6 +138,26 @@ def test_report_writes_table_ratios_and_plot(tmp_path):
     assert png.stat().st_size > 10_000
 
 
+def test_the_batch_section_gives_the_fixed_cost_the_command_start_and_the_load(tmp_path):
+    """The rows of issue 25: a run's fixed cost (run less cells), the relmkt command's start, the machine's load."""
+    meta = {"machine": {"cpu": "cpu", "cores": 2, "memory_gib": 24.0, "os": "linux", "load": [0.5, 1.25, 2.0]},
+            "relmkt_env": {"python": "3.11", "numpy": "2", "pandas": "3", "scipy": "1"},
+            "lifetimes_env": {"python": "3.11", "numpy": "1", "pandas": "1", "scipy": "1", "lifetimes": "0.11.3"},
+            "reps": 3, "slow_after_s": 60.0, "timeout_s": 900.0, "bench_wall_s": 120.0, "date": "2026-01-01"}
+    batch = {"wall_s": 40.0, "exit_code": 0, "jobs": 2, "fixed_median_s": 0.84, "fixed_max_s": 1.5,
+             "cli": {"import_s": 0.071, "help_s": 0.12, "python_s": 0.02, "reps": 7},
+             "runs": [{"name": "a", "notebook": "00", "status": "ok", "seconds": 3.0, "cells_s": 2.1, "slowest_cell_s": 1.0}]}
+    md = tmp_path / "WAITING.md"
+    report.write(md, report.png_path(md), meta, [], batch)
+    text = md.read_text()
+    assert "load average 0.50, 1.25, 2.00" in text
+    assert "median **0.84 s**, largest 1.50 s" in text
+    assert "**0.071 s** beyond a bare Python start" in text and "answers in 0.120 s" in text
+    assert "(waiting.png)" in text and report.png_path(tmp_path / "RESULTS.md").name == "results.png"
+    cli = driver.time_cli(reps=1)                      # measured for real: fresh interpreters
+    assert cli["python_s"] > 0 and cli["help_s"] > 0 and cli["import_s"] < 5
+
+
 def test_bench_without_peer_environment_exits_2(tmp_path, capsys):
     assert driver.main(["--peer-python", str(tmp_path / "missing" / "python"), "--quick"]) == 2
     assert "make bench" in capsys.readouterr().err

@@ -189,16 +189,17 @@ class DistinctRows:
 
     def matches(self, columns) -> bool:
         """Whether ``columns`` have exactly these rows: each row equal to the stored values of its
-        group (checked elementwise, so columns changed in place are found out)."""
-        if self.codes is None or len(columns) != len(self.values):
+        group, or to the stored row when nothing was grouped (checked elementwise, so columns changed
+        in place are found out)."""
+        if len(columns) != len(self.values):
             return False
         cols = [np.asarray(c) for c in columns]
+        if self.codes is None:
+            return all(c.shape == v.shape and np.array_equal(v, c) for c, v in zip(cols, self.values))
         return all(c.shape == self.codes.shape and np.array_equal(v[self.codes], c) for c, v in zip(cols, self.values))
 
     def derived(self, name: str, make):
-        """``make()`` (a function of :attr:`values`), computed once per grouping."""
-        if self.codes is None:
-            return make()
+        """``make()`` (a function of :attr:`values`), computed once per set of rows."""
         if name not in self._derived:
             self._derived[name] = make()
         return self._derived[name]
@@ -443,15 +444,16 @@ class PeriodResults:
 class DistinctRowPredictions:
     """Mixin of the results: every prediction per customer is evaluated once per distinct row of the
     customer columns (:class:`DistinctRows`) and expanded back, in the order and with the index given.
-    The last grouping is kept and reused while the customer columns match it (p_alive, then expected
-    purchases, then the periods of a CLV on the same customers find the distinct rows once)."""
+    The last rows are kept and reused while the customer columns match them (p_alive, then expected
+    purchases, then the periods of a CLV on the same customers, or the draws of an interval, find the
+    distinct rows once, or decide once that there are too few repeats to group)."""
 
     def _distinct(self, *columns) -> DistinctRows:
         last = self.__dict__.get("_distinct_rows")
         if last is not None and last.matches(columns):
             return last
         rows = DistinctRows(columns)
-        self.__dict__["_distinct_rows"] = rows if rows.grouped else None
+        self.__dict__["_distinct_rows"] = rows
         return rows
 
     def _per_row(self, columns, index, evaluate):
