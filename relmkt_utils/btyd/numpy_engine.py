@@ -73,7 +73,7 @@ def _factorize_sorted(values: pd.Series, column: str, days: np.ndarray):
     sorted distinct ids with the column's own dtype, and an order of the rows (or None).
 
     Text ids are sorted by pyarrow together with the days (one sort of the rows by id, then day, by
-    the ids' UTF-8 bytes): the rows then come in that order, so the codes are the runs of equal ids
+    the ids' UTF-8 bytes; by id alone when the log is in date order, arrow's sort being stable): the rows then come in that order, so the codes are the runs of equal ids
     and the customer-periods need no second sort (several times faster than hashing the ids into a
     dictionary when the log is in date order, and than ``pd.factorize(sort=True)`` on Python strings).
     Other ids go through pandas, and the rows keep their order."""
@@ -84,8 +84,11 @@ def _factorize_sorted(values: pd.Series, column: str, days: np.ndarray):
 
         if arrow.null_count:
             raise DataError(f"rfm_summary: column {column!r} has missing customer ids")
-        table = pa.table({"id": arrow, "day": pa.array(days)})
-        order = pc.sort_indices(table, sort_keys=[("id", "ascending"), ("day", "ascending")]).to_numpy()
+        if days.size < 2 or bool(np.all(days[1:] >= days[:-1])):   # a log in date order: arrow's sort is
+            order = pc.sort_indices(arrow).to_numpy()                  # stable, so the ids alone keep the days
+        else:
+            table = pa.table({"id": arrow, "day": pa.array(days)})
+            order = pc.sort_indices(table, sort_keys=[("id", "ascending"), ("day", "ascending")]).to_numpy()
         ids = arrow.take(order)
         change = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(zero_copy_only=False)
         codes = np.zeros(len(ids), dtype=np.int64)
