@@ -402,6 +402,8 @@ class Scores:
     model: str = ""
     #: whether that model has a dropout process (the NBD has none: its P(alive) is 1 by assumption)
     dropout: bool = True
+    #: the date the customers are scored at (the end of the whole window, ``holdout_end``), ISO; "" if none
+    asof: str = ""
 
     def preview(self, n: int = 10) -> pd.DataFrame:
         """The first ``n`` rows of the table for readers: without the P(alive) column of a model without
@@ -422,7 +424,16 @@ def score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, m
 
     The model is fitted on the calibration window and checked on the holdout (:func:`holdout_error`); the
     customers are scored on the whole window (:meth:`CustomerBase.current`), as they stand at ``holdout_end``:
-    every customer of the data, with the holdout's purchases counted."""
+    every customer of the data, with the holdout's purchases counted (``Scores.asof``)."""
+    scores = _score_customers(fit, spend, base, ds, horizon_months, margin, annual_discount_rate, n_boot, seed)
+    if not base.discrete and base.holdout_end is not None:
+        scores.asof = f"{base.holdout_end:%Y-%m-%d}"
+    return scores
+
+
+def _score_customers(fit, spend, base: CustomerBase, ds, horizon_months: float, margin: float,
+                     annual_discount_rate: float, n_boot: int, seed: int) -> Scores:
+    """The body of :func:`score_customers`."""
     from .checks import p_alive_summary
     from .value import customer_value
 

@@ -194,8 +194,9 @@ SENTENCES = {
         "at least" if f.value >= 0.8 else "less than") + " the 80% of the 80/20 rule.",
     "nps": lambda f: "The Net Promoter Score is {value}{interval}: " + (
         "more promoters than detractors." if f.value > 0 else "no more promoters than detractors."),
-    "p_alive_mean_repeat_buyers": "Of the customers who bought again, {value} are still customers on average, by the "
-                                  "{model}.",
+    "p_alive_mean_repeat_buyers": lambda f, context: "Of the customers who bought again, {value} are still customers "
+                                  "on average" + (f" on {context['asof']}, the end of the data" if context.get("asof")
+                                                  else "") + ", by the {model}.",
     "p_alive_mean": "On average a customer is still active with probability {value} at the next opportunity, by the "
                     "{model}.",
     "expected_purchases_mean": "A customer is expected to buy {value} in the next {periods:count} {unit}.",

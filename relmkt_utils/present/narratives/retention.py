@@ -283,6 +283,9 @@ SENTENCES = {
                                    "average (mean absolute error).",
     "constant_r_holdout_error": "One constant retention rate, fitted to the same {period}s, misses them by {value}.",
     "published_constant_r_holdout_error": "One constant retention rate, fitted to the same years, misses them by {value}.",
+    "bdw_holdout_error": "The beta-discrete-Weibull, which lets each customer's chance of leaving change with her "
+                         "tenure, misses them by {value} (shape c = {c:number} for the {cohort} cohort, the clearest; "
+                         "c = 1 means no such change, test of c = 1: p {p:p}).",
     "del_new_customer": "A new {cohort} customer brings {value} {period}s of margin, discounted (DEL); one constant "
                         "retention rate would say {constant:number}.",
     "published_del_new_customer": "A new customer of Fader & Hardie's {cohort} cohort brings {value} years of margin, "
@@ -377,7 +380,8 @@ SPEC = Spec(
         Section("truth", "beside the truth of the synthetic world", needs_truth, listed=False),
     ),
     answer=("retention_first_period", "retention_later_period", "margin_per_period", "clv", "customer_equity",
-            "optimal_retention_spend", "sbg_holdout_error", "constant_r_holdout_error", "del_new_customer",
+            "optimal_retention_spend", "sbg_holdout_error", "constant_r_holdout_error", "bdw_holdout_error",
+            "del_new_customer",
             "renewals_to_exceed_new", "residual_value_ratio"),
     sentences=SENTENCES,
     readings=READINGS,
