@@ -477,9 +477,9 @@ def _start(run: Run, config: Config, jobs: int = 1, pool=None) -> _Active:
     if pool is not None and pool.alive():
         from .pool import PoolError
 
-        started = time.perf_counter()           # the first run waits until the pool has imported everything
-        try:
-            return _Active(run, pool.start(job_file, staging / ".worker.log"), staging, started, log)
+        try:                                # the first run waits here until the pool has imported everything
+            worker = pool.start(job_file, staging / ".worker.log")   # (READY_TIMEOUT_S); the run's own time
+            return _Active(run, worker, staging, time.perf_counter(), log)   # and timeout start with its worker
         except PoolError:
             pass                            # the pool is gone: a new process, as without one
     env = worker_environment(jobs, config.output_dir)
