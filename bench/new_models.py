@@ -4,8 +4,10 @@ The peers are R packages: CLVTools (GGom/NBD, the Pareto/NBD with time-varying c
 (BG/CNBD-k, MBG/CNBD-k, Pareto/GGG). Debian packages R, but neither package (CLVTools, BTYDplus), and CRAN
 cannot be reached from the machines this project is built on, so no peer runs here; the agreement with the
 peers is checked in the tests against their published or extracted numbers instead (CLVTools'
-``fitted_dyncov`` log-likelihoods, BTYDplus' CDNOW estimates). This page gives relmkt's own times, best of
-``--reps`` fits after a warm-up, with the data each model is fitted to, into ``bench/NEW_MODELS.md``.
+``fitted_dyncov`` log-likelihoods, BTYDplus' CDNOW estimates).
+
+Writes relmkt's own times, best of ``--reps`` fits after a warm-up, with the data each model is fitted
+to, into ``bench/NEW_MODELS.md``.
 """
 from __future__ import annotations
 
@@ -84,7 +86,7 @@ def main(argv=None) -> int:
         f"Written by `python -m bench.new_models` on {datetime.date.today():%Y-%m-%d}; {os.cpu_count()} cores, "
         f"{platform.platform()}; load average {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} (1, 5, 15 min) at the "
         f"start. Best of {args.reps} fits after a warm-up. Do not edit by hand: rerun it.", "",
-        "No peer column: " + __doc__.split("\n\n")[1].replace("\n", " "), "",
+        "No peer column. " + __doc__.split("\n\n")[1].replace("\n", " ").replace("``", "`"), "",
         "| model | data | relmkt fit (s) |", "|---|---|---:|",
         *[f"| {name} | {data} | {seconds:.3f} |" for name, data, seconds in rows], "",
     ]
