@@ -249,3 +249,21 @@ def test_regularity_summary_lines_up_with_rfm_summary():
     assert list(lt.index) == ["a", "b"]                      # c first bought after the calibration
     assert lt.loc["a", "litt"] == pytest.approx(np.log(1.0) + np.log(2.0))   # same-day purchases merged
     assert lt.loc["b", "litt"] == 0.0
+
+
+@pytest.mark.parametrize("dropout_at_zero", [False, True])
+def test_k1_expectation_is_the_bgnbd_closed_form_of_the_series(dropout_at_zero):
+    """At k = 1, E[Y(t) | alive] = sum_n P(Y(t) >= n | alive) (the series of the CNBD-k) equals the BG/NBD's
+    closed form at the posterior (FHL 2005, eq. 7), which the k = 1 models now evaluate: to 1e-12."""
+    from relmkt_utils.btyd import cnbd
+
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 12, 400).astype(float)
+    T = rng.uniform(5, 80, 400)
+    tx = np.minimum(T, rng.uniform(0, 80, 400)) * (x > 0)
+    theta = np.array([0.8, 3.4, 1.7, 7.4])
+    _, pi = cnbd._posterior(theta, x, tx, T, 1, dropout_at_zero)
+    closed = cnbd._expected_alive(theta, x, T, pi, 13.0, 1, dropout_at_zero)
+    series = cnbd._tail_alive(theta, x, T, pi, np.full(x.shape, 13.0), np.arange(1, 20000, dtype=float), 1,
+                              dropout_at_zero).sum(axis=1)
+    assert np.max(np.abs(closed - series) / series) < 1e-12

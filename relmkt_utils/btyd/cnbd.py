@@ -66,7 +66,7 @@ from scipy import special
 from ..core.checks import checked, number
 from ..core.errors import DataError, ParameterError
 from .base import CustomerModel, CustomerPredictionResults, as_float_array, period_of
-from .distributions import continuous_rate
+from .distributions import bgnbd_expected_new, continuous_rate
 
 NAMES = ["r", "alpha", "a", "b"]
 #: The k tried when k is chosen by likelihood (BTYDplus tries 1..12).
@@ -306,8 +306,14 @@ def _tail_alive(theta, x, T, pi, t, n, k, dropout_at_zero):
 
 
 def _expected_alive(theta, x, T, pi, t, k, dropout_at_zero):
-    """E[Y(t) | alive] = sum_n P(Y(t) >= n | alive), summed in blocks of n (8, 16, 32, ...) until the terms vanish."""
+    """E[Y(t) | alive] = sum_n P(Y(t) >= n | alive), summed in blocks of n (8, 16, 32, ...) until the terms vanish.
+    At k = 1 the sum has the closed form of the BG/NBD (Fader, Hardie & Lee 2005, eq. 7 at the posterior
+    (r + x, alpha + T, a, b + x [+ 1 for the MBG])), which is evaluated instead."""
     t = np.broadcast_to(np.asarray(t, dtype=float), x.shape)
+    if k == 1:
+        r, al, a, b = theta
+        d = 1.0 if dropout_at_zero else 0.0
+        return np.asarray(bgnbd_expected_new(t, r + x, al + T, a, b + x + d), dtype=float)
     total = np.zeros(x.shape)
     active = t > 0
     start, size = 1, 8
