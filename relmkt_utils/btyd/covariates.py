@@ -56,6 +56,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ..core.checks import checked, number, numbers
+from ..core.design import design_matrix
 from ..core.errors import DataError, EstimationWarning, ParameterError
 from ..core.optimize import newton_fit
 from ..core.time import same_unit
@@ -66,59 +67,6 @@ from .distributions import bgnbd_expected_new, bgnbd_pmf, pnbd_pmf
 from .paretonbd import ParetoNBD, _expm1_ratio, row_loglik, row_terms
 from .registry import REGISTRY, entry
 from .simulate import simulate_bgnbd, simulate_paretonbd
-
-
-# ------------------------------------------------------------------------------------------ design matrices
-def _design(cov, kind: str, n: int, index, model: str) -> tuple[np.ndarray, list[str]]:
-    """A covariate table as a float matrix (n x p) with its column names, aligned with the customers.
-
-    A DataFrame indexed by customer id is aligned to ``index`` (the customers' ids, when frequency is a
-    Series indexed by them; extra customers in the table are ignored); when either index is a plain
-    RangeIndex (positions, not ids), the table must have one row per customer, in their order."""
-    if cov is None:
-        return np.zeros((n, 0)), []
-    if isinstance(cov, pd.Series):
-        cov = cov.to_frame()
-    if not isinstance(cov, pd.DataFrame):
-        arr = np.asarray(cov, dtype=float)
-        arr = arr.reshape(len(arr), -1) if arr.ndim != 2 else arr
-        cov = pd.DataFrame(arr, columns=[f"x{j}" for j in range(arr.shape[1])])
-    name = f"{model}: {kind}_covariates"
-    if cov.shape[1] == 0:
-        return np.zeros((n, 0)), []
-    if (index is not None and not isinstance(index, pd.RangeIndex) and not isinstance(cov.index, pd.RangeIndex)
-            and not cov.index.equals(index)):
-        missing = index[~index.isin(cov.index)]
-        if len(missing):
-            shown = ", ".join(str(v) for v in missing[:5])
-            raise DataError(f"{name} has no row for {len(missing)} customer(s), e.g. {shown}")
-        if cov.index.has_duplicates:
-            raise DataError(f"{name}: the customer ids of the index are not unique")
-        cov = cov.reindex(index)
-    if len(cov) != n:
-        raise DataError(f"{name} has {len(cov)} rows for {n} customers (give one row per customer, or index it by customer id)")
-    cols = [str(c) for c in cov.columns]
-    if len(set(cols)) != len(cols):
-        raise DataError(f"{name}: column names must be unique, got {cols}")
-    bad = [str(c) for c in cov.columns
-           if not (pd.api.types.is_numeric_dtype(cov[c]) or pd.api.types.is_bool_dtype(cov[c]))]
-    if bad:
-        raise DataError(f"{name}: column(s) {bad} are not numeric; code categories as 0/1 columns "
-                        "(pandas.get_dummies(..., drop_first=True))")
-    X = cov.to_numpy(dtype=float)
-    nonfinite = ~np.isfinite(X)
-    if nonfinite.any():
-        rows = np.flatnonzero(nonfinite.any(axis=1))[:5]
-        col = cols[int(np.flatnonzero(nonfinite.any(axis=0))[0])]
-        raise DataError(f"{name}, column '{col}': missing or infinite values (rows {', '.join(str(r) for r in rows)})")
-    const = [c for c, j in zip(cols, range(X.shape[1])) if np.ptp(X[:, j]) == 0]
-    if const:
-        raise DataError(f"{name}: column(s) {const} are constant, so their effect cannot be told apart from the "
-                        "base parameter; drop them")
-    if np.linalg.matrix_rank(np.column_stack([np.ones(n), X - X.mean(axis=0)])) < X.shape[1] + 1:
-        raise DataError(f"{name}: the columns {cols} are collinear (one is a combination of the others and the "
-                        "constant); drop one of them, e.g. one dummy per categorical variable")
-    return X, cols
 
 
 def _columns(cov_cols: list[str], prefix: str) -> list[str]:
@@ -383,8 +331,8 @@ class _CovariateModel(CustomerModel):
         self.weights = check_weights(weights, n, self.model_name)
         self.nobs = float(n if self.weights is None else self.weights.sum())
         self.period = period_of((frequency, recency, T), time_unit, self.model_name)
-        self.X, self.purchase_columns = _design(purchase_covariates, "purchase", n, self.index, self.model_name)
-        self.Z, self.dropout_columns = _design(dropout_covariates, "dropout", n, self.index, self.model_name)
+        self.X, self.purchase_columns = design_matrix(purchase_covariates, "purchase", n, self.index, self.model_name)
+        self.Z, self.dropout_columns = design_matrix(dropout_covariates, "dropout", n, self.index, self.model_name)
         if not self.purchase_columns and not self.dropout_columns:
             raise ParameterError(f"{self.model_name}: give purchase_covariates and/or dropout_covariates "
                                  f"(without covariates use btyd.{self.base_cls.__name__})")
@@ -589,8 +537,8 @@ def simulate_with_covariates(model: str, params: dict, purchase_covariates=None,
     n = len(ref)
     shell = object.__new__(cls)
     shell.model_name, shell.shared_dropout = cls.model_name, bool(shared_dropout)
-    shell.X, shell.purchase_columns = _design(purchase_covariates, "purchase", n, None, cls.model_name)
-    shell.Z, shell.dropout_columns = _design(dropout_covariates, "dropout", n, None, cls.model_name)
+    shell.X, shell.purchase_columns = design_matrix(purchase_covariates, "purchase", n, None, cls.model_name)
+    shell.Z, shell.dropout_columns = design_matrix(dropout_covariates, "dropout", n, None, cls.model_name)
     unknown = set(params) - set(shell.param_names)
     if unknown:
         raise ParameterError(f"simulate_with_covariates: unknown parameter(s) {sorted(unknown)}; "

@@ -20,8 +20,7 @@ import pandas as pd
 
 from ..core.design import design_matrix
 from ..core.errors import DataError, ParameterError
-from ..core.optimize import newton_fit
-from ..core.penalty import penalized_fit, ridge_matrix
+from ..core.penalty import fit_with_penalty
 from ..core.results import MLEResults
 from .base import group_rows
 from .persistence import SavableResults
@@ -131,12 +130,9 @@ class StaticCovariateModel:
             CLVTools' ``reg.lambdas`` on the per-row scale.
         """
         x0 = self.start_params() if start_params is None else np.asarray(start_params, dtype=float)
-        kw = dict(results_cls=self.results_cls, model=self, nobs=self.nobs, model_name=self.model_name,
-                  analytic_hessian=False, maxiter=maxiter)
-        if penalty is None:
-            return newton_fit(self._objective, x0, self.param_names, positive=self.positive, **kw)
-        M = ridge_matrix(self.param_names, penalty, self.nobs)
-        return penalized_fit(self._objective, x0, self.param_names, M, positive=self.positive, lambdas=penalty, **kw)
+        return fit_with_penalty(self._objective, x0, self.param_names, penalty, nobs=self.nobs, positive=self.positive,
+                                results_cls=self.results_cls, model=self, model_name=self.model_name,
+                                analytic_hessian=False, maxiter=maxiter)
 
     def results_at(self, params):
         """Results at given parameters, without fitting (covariance NaN, ``converged`` False)."""

@@ -148,6 +148,16 @@ def penalized_fit(objective: Callable, x0, names, M: np.ndarray, *, positive=Non
     return res
 
 
+def fit_with_penalty(objective: Callable, x0, names, penalty=None, *, nobs: float, positive=None, blocks=(), **kw):
+    """The maximum-likelihood fit when ``penalty`` is None, else the ridge-penalized fit with the penalty
+    matrix of ``penalty`` (:func:`ridge_matrix`, :func:`penalized_fit`): the one place a covariate model's
+    ``fit(penalty=...)`` goes through. ``**kw``: the other arguments of newton_fit."""
+    if penalty is None:
+        return newton_fit(objective, x0, names, positive=positive, nobs=nobs, **kw)
+    M = ridge_matrix(names, penalty, nobs, blocks)
+    return penalized_fit(objective, x0, names, M, positive=positive, lambdas=penalty, nobs=nobs, **kw)
+
+
 def folds_of(n: int, k: int, seed: int) -> np.ndarray:
     """A fold label 0..k-1 for each of ``n`` customers, balanced and seeded."""
     rng = np.random.default_rng(seed)
