@@ -49,7 +49,7 @@ from ..core.checks import COUNT, SEED, checked, number, numbers
 from ..core.errors import ParameterError
 from ..core.optimize import newton_fit
 from ..core.results import MLEResults
-from .sbg import ShiftedBetaGeometric, _check_survivors
+from .sbg import CohortValue, ShiftedBetaGeometric, _check_survivors
 
 #: Rules of the BdW's parameters (:mod:`relmkt_utils.core.checks`): alpha, beta and c all > 0.
 SHAPE = dict(alpha=number(0, low_open=True), beta=number(0, low_open=True), c=number(0, low_open=True))
@@ -210,7 +210,7 @@ def simulate_bdw_survivors(alpha: float, beta: float, c: float, n_customers: int
 
 # ---------------------------------------------------------------------------- model
 
-class BdWResults(SavableResults, MLEResults):
+class BdWResults(CohortValue, SavableResults, MLEResults):
     """Fitted BdW: S(t), r(t), expected survivors, DEL / DERL and CLV, as :class:`.sbg.SBGResults` (every
     method also at given ``params`` = (alpha, beta, c)); and :meth:`lr_test_c1`, the test of c = 1 (the sBG)."""
 
@@ -226,10 +226,6 @@ class BdWResults(SavableResults, MLEResults):
         """r(t) = B(alpha, beta+t^c)/B(alpha, beta+(t-1)^c), t >= 1: the retention-rate curve."""
         return bdw_retention_rate(*self._params_or(params), t)
 
-    def expected_survivors(self, t, params=None) -> np.ndarray:
-        """n_0 S(t): expected number of the cohort alive at the start of period t."""
-        return self.nobs * self.survival(t, params)
-
     def mean_churn(self, params=None) -> float:
         """E(theta) = alpha/(alpha+beta): the first-period churn probability of the average new customer."""
         a, b, _ = self._params_or(params)
@@ -243,13 +239,6 @@ class BdWResults(SavableResults, MLEResults):
         """DERL(d | renewals) for a customer who has made ``renewals`` renewals (module docstring)."""
         return bdw_derl(*self._params_or(params), discount_rate, renewals)
 
-    def clv(self, margin: float, discount_rate: float, params=None) -> float:
-        """Expected CLV of a new customer = m x DEL (margin at each renewal, the first at acquisition)."""
-        return margin * self.discounted_expected_lifetime(discount_rate, params)
-
-    def residual_clv(self, margin: float, discount_rate: float, renewals: int, params=None) -> float:
-        """Expected residual value of a customer with ``renewals`` renewals = m x DERL."""
-        return margin * self.derl(discount_rate, renewals, params)
 
     def base_value(self, margin: float, discount_rate: float, params=None) -> float:
         """Residual value of the cohort's n_T customers alive at the start of the last observed period T:

@@ -257,8 +257,25 @@ class ShiftedBetaGeometric:
                           nobs=self.nobs, model_name=self.model_name, analytic_hessian=False, maxiter=maxiter)
 
 
+class CohortValue:
+    """What a contractual retention model's results derive from its survival S(t), DEL and DERL (the sBG's
+    and the beta-discrete-Weibull's): expected survivors, a new customer's CLV, a renewed one's residual value."""
+
+    def expected_survivors(self, t, params=None) -> np.ndarray:
+        """n_0 S(t): expected number of the cohort alive at the start of period t."""
+        return self.nobs * self.survival(t, params)
+
+    def clv(self, margin: float, discount_rate: float, params=None) -> float:
+        """Expected CLV of a new customer = m x DEL (margin at each renewal, the first at acquisition)."""
+        return margin * self.discounted_expected_lifetime(discount_rate, params)
+
+    def residual_clv(self, margin: float, discount_rate: float, renewals: int, params=None) -> float:
+        """Expected residual value of a customer with ``renewals`` renewals = m x DERL."""
+        return margin * self.derl(discount_rate, renewals, params)
+
+
 @dataclass(repr=False)
-class SBGResults(MLEResults):
+class SBGResults(CohortValue, MLEResults):
     """Fitted sBG: projections S(t), r(t), expected survivors, DEL / DERL and CLV (Fader & Hardie 2007, 2010)."""
 
     @property
@@ -281,10 +298,6 @@ class SBGResults(MLEResults):
         """r(t) = (beta + t - 1)/(alpha + beta + t - 1), t >= 1."""
         return sbg_retention_rate(*self._params_or(params), t)
 
-    def expected_survivors(self, t, params=None) -> np.ndarray:
-        """n_0 S(t): expected number of the cohort alive at the start of period t."""
-        return self.nobs * self.survival(t, params)
-
     def mean_churn(self, params=None) -> float:
         """E(theta) = alpha / (alpha + beta): churn probability of the average new customer."""
         a, b = self._params_or(params)
@@ -298,13 +311,6 @@ class SBGResults(MLEResults):
         """DERL(d | renewals) for a customer who has made ``renewals`` renewals (Fader & Hardie 2010, eq. 5)."""
         return sbg_derl(*self._params_or(params), discount_rate, renewals)
 
-    def clv(self, margin: float, discount_rate: float, params=None) -> float:
-        """Expected CLV of a new customer = m x DEL (margin at each renewal, the first at acquisition)."""
-        return margin * self.discounted_expected_lifetime(discount_rate, params)
-
-    def residual_clv(self, margin: float, discount_rate: float, renewals: int, params=None) -> float:
-        """Expected residual value of a customer with ``renewals`` renewals = m x DERL."""
-        return margin * self.derl(discount_rate, renewals, params)
 
     def base_value(self, margin: float, discount_rate: float, params=None) -> float:
         """Residual value of the cohort's customers alive at the last observed period T.
