@@ -8,8 +8,6 @@ time unit contradicts the model's is a DataError.
 """
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pandas as pd
 
@@ -18,6 +16,7 @@ from ..core.errors import DataError, ParameterError
 from ..core.time import FREQS, Period, day_number, same_unit
 from . import engines
 from .numpy_engine import customer_periods, log_days, runs
+from .regularity import takes_litt
 
 FITTED = instance(attributes=("p_alive", "expected_purchases"), text="fitted BTYD results (e.g. BetaGeo(...).fit())")
 
@@ -169,7 +168,7 @@ def calibration_vs_holdout(summary: pd.DataFrame, results, max_frequency: int = 
     expected = np.empty(len(summary))
     # a model with covariates: the summary is its fitted customers, whose covariates go with them
     cov = results.model.covariate_frame() if hasattr(results.model, "covariate_frame") else None
-    regular = "litt" in summary.columns and "litt" in inspect.signature(results.expected_purchases).parameters
+    regular = "litt" in summary.columns and takes_litt(results)
     for t in np.unique(t_star):
         sel = t_star == t
         kw = {} if cov is None else {k: v.iloc[np.flatnonzero(sel)] for k, v in cov.items()}

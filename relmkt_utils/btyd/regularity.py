@@ -17,6 +17,8 @@ period in ``attrs``, so a model given its ``litt`` checks that it is in the unit
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 
@@ -67,3 +69,10 @@ def regularity_summary(transactions: pd.DataFrame, observation_end=None, freq: s
     litt = np.bincount(cust[1:][same], weights=np.log(gaps), minlength=n)
     present = np.bincount(cust, minlength=n) > 0
     return o.stamp(pd.DataFrame({"litt": litt[present]}, index=uniques[present]))
+
+
+def takes_litt(results) -> bool:
+    """Whether a model's predictions use each customer's inter-purchase times (``litt``), not only
+    (x, t_x, T): the Pareto/GGG's posterior draws do; the CNBD-k models need litt only to fit k. Such a
+    model has no P(alive) matrix by frequency and recency, and its predictions take ``litt=``."""
+    return "litt" in inspect.signature(results.expected_purchases).parameters

@@ -20,7 +20,6 @@
 """
 from __future__ import annotations
 
-import inspect
 import warnings
 from dataclasses import dataclass, field
 
@@ -35,7 +34,7 @@ from .checks import spend_frequency_check
 from .covariates import lr_test, segment_lr_test
 from .gammagamma import GammaGamma
 from .summary import calibration_end as split_date
-from .regularity import regularity_summary
+from .regularity import regularity_summary, takes_litt
 from .summary import rfm_summary
 
 #: A model predicting the holdout purchases further off than this (in total) gets a caution beside its CLV.
@@ -128,13 +127,6 @@ def _with_litt(summary: pd.DataFrame, log, end, cal, freq: str, multiplier: floa
     out = summary.assign(litt=litt.reindex(summary.index).fillna(0.0).to_numpy(float))
     out.attrs.update(summary.attrs)
     return out
-
-
-def takes_litt(fit) -> bool:
-    """Whether the model's predictions use each customer's inter-purchase times, not only (x, t_x, T) (the
-    Pareto/GGG's posterior draws; the CNBD-k models need litt only to fit k): then a P(alive) matrix by
-    frequency and recency, or a P(alive) history, does not exist for it."""
-    return "litt" in inspect.signature(fit.expected_purchases).parameters
 
 
 def _regularity(fit, summary: pd.DataFrame) -> dict:
