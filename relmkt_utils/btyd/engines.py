@@ -62,7 +62,7 @@ from ..core.errors import DataError, ParameterError
 from ..core.time import MONDAY_1970, NAT_DAY, Period, day_numbers
 from .options import (ENGINES, SummaryOptions, check_engine, refuse_missing_amounts,
                       refuse_negative_amounts)
-from .numpy_engine import summarize_frame
+from .numpy_engine import missing_dates_sentence, summarize_frame
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 HOLDOUT_COLUMNS = ("frequency_holdout", "monetary_value_holdout", "duration_holdout")
@@ -623,7 +623,7 @@ def _plan(runner: _Runner, source, options: SummaryOptions) -> tuple[str, Spec]:
     stats = runner.rows(_stats_sql(base, cal_day, obs_day, amount_col is not None, options.freq))[0]
     stats = {k: (0 if v is None and k != "last_day" else v) for k, v in stats.items()}
     if stats["missing_dates"]:
-        raise DataError("rfm_summary: the date column has missing or unparseable dates")
+        raise DataError(missing_dates_sentence(int(stats["missing_dates"]), int(stats["n_rows"])))
     if stats["n_rows"] == 0:
         raise DataError("rfm_summary: the transaction log is empty")
     if stats["missing_ids"]:

@@ -27,8 +27,14 @@ def log_days(values) -> np.ndarray:
     missing or unparseable date."""
     days = day_numbers(values, "rfm_summary: the date column")
     if days.size and (days == NAT_DAY).any():
-        raise DataError("rfm_summary: the date column has missing or unparseable dates")
+        raise DataError(missing_dates_sentence(int((days == NAT_DAY).sum()), days.size))
     return days
+
+
+def missing_dates_sentence(missing: int, rows: int) -> str:
+    """The sentence of every engine for a log with missing or unparseable dates (how many of how many rows)."""
+    return (f"rfm_summary: the date column has missing or unparseable dates in {missing:,} of {rows:,} rows; "
+            "`relmkt import` names their lines and values")
 
 
 def runs(sorted_keys: np.ndarray) -> np.ndarray:
