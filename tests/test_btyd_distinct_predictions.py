@@ -86,15 +86,32 @@ def test_grouping_is_reused_only_while_the_rows_match():
     res, _ = _results("bgnbd", PICK)
     x, tx, T = (c[PICK].copy() for c in (_X, _TX, _T))
     first = res.p_alive(x, tx, T)
-    rows = res.__dict__["_distinct_rows"]
+    rows = res.__dict__["_distinct_rows"][0]
     assert rows.grouped and len(rows.values[0]) == len(_X)
     res.expected_purchases(10.0, x, tx, T)
-    assert res.__dict__["_distinct_rows"] is rows           # same customers: found once
+    assert res.__dict__["_distinct_rows"] == [rows]         # same customers: found once
     T[0] += 1.0                                             # changed in place: a new grouping
     changed = res.p_alive(x, tx, T)
-    assert res.__dict__["_distinct_rows"] is not rows
+    assert res.__dict__["_distinct_rows"][0] is not rows
     alone = res.p_alive(x[:1], tx[:1], T[:1])
     assert changed[0] == pytest.approx(alone[0], rel=1e-12) and changed[1:] == pytest.approx(first[1:], rel=1e-12)
+
+
+def test_alternating_customer_sets_reuse_their_groupings():
+    """A CLV interval alternates between the customers and their distinct (x, T) pairs: both groupings
+    are kept, and the oldest is dropped beyond ``KEEP_DISTINCT``."""
+    res, _ = _results("bgnbd", PICK)
+    x, tx, T = (c[PICK].copy() for c in (_X, _TX, _T))
+    res.p_alive(x, tx, T)
+    res.p_alive(x, np.where(x > 0, T, 0.0), T)
+    kept = list(res.__dict__["_distinct_rows"])
+    assert len(kept) == 2
+    res.p_alive(x, tx, T)
+    res.p_alive(x, np.where(x > 0, T, 0.0), T)
+    assert res.__dict__["_distinct_rows"] == kept           # found again, not rebuilt
+    for k in range(res.KEEP_DISTINCT + 1):
+        res.p_alive(x, tx, T + k + 1)
+    assert len(res.__dict__["_distinct_rows"]) == res.KEEP_DISTINCT
 
 
 def test_mostly_distinct_rows_are_not_grouped():
@@ -104,3 +121,28 @@ def test_mostly_distinct_rows_are_not_grouped():
     assert not rows.grouped and rows.expand(T) is T
     half = DistinctRows([np.repeat(np.arange(n // 4.0), 4)])
     assert half.grouped and len(half.values[0]) == n // 4
+
+
+PATH_CASES = {"bgnbd": [0.25, 4.0, 0.8, 2.5], "bgnbd a=1": [0.25, 4.0, 1.0, 2.5],
+              "bgnbd a+b+x=1 at x=0": [0.25, 4.0, 0.6, 0.4], "pnbd": [0.55, 10.0, 0.6, 12.0],
+              "pnbd s=1": [0.55, 10.0, 1.0, 12.0], "mbgnbd": [0.5, 6.0, 1.2, 2.4], "mbgnbd a=1": [0.5, 6.0, 1.0, 2.4]}
+
+
+@pytest.mark.parametrize("case", list(PATH_CASES))
+@pytest.mark.parametrize("rows", ["grouped", "all distinct"])
+def test_purchase_paths_equal_the_periods_one_by_one(case, rows):
+    """The BG/NBD, MBG/NBD and Pareto/NBD evaluate every period of cumulative_purchases (what a CLV discounts)
+    in one pass; it equals expected_purchases period by period (the generic path), also at the removable
+    singularities."""
+    from relmkt_utils.btyd.base import CustomerPredictionResults
+
+    cls = CASES[case.split()[0]][0]
+    pick = PICK if rows == "grouped" else np.arange(len(_X))
+    res = cls(*[pd.Series(c[pick]) for c in (_X, _TX, _T)]).results_at(PATH_CASES[case])
+    periods = np.array([0.5, 1.0, 2.0, 13.0, 52.0])
+    paths = res.cumulative_purchases(periods)
+    one_by_one = CustomerPredictionResults.cumulative_purchases(res, periods)
+    assert type(res).cumulative_purchases is not CustomerPredictionResults.cumulative_purchases
+    assert paths.shape == (pick.size, periods.size)
+    np.testing.assert_allclose(paths, one_by_one, rtol=1e-12, atol=0)
+    assert np.all(np.diff(paths, axis=1) > 0)               # more periods, more purchases

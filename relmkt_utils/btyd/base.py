@@ -263,20 +263,20 @@ def log_rising(c, x):
     return float(out) if out.ndim == 0 else out
 
 
-def discounted_sum(cum_purchases, spend, margin: float, discount_rate: float, horizon: int) -> np.ndarray:
+def discounted_sum(cumulative, spend, margin: float, discount_rate: float) -> np.ndarray:
     r"""CLV as the present value of the expected purchases of each period (the convention of Lifetimes'
     ``customer_lifetime_value``; Fader, Hardie & Lee 2005, "RFM and CLV"):
 
     .. math:: \mathrm{CLV}_i = m\,\bar s_i \sum_{k=1}^{H} \frac{E[Y_i(k)] - E[Y_i(k-1)]}{(1+d)^k}
 
     with :math:`E[Y_i(k)]` the conditional expected purchases of customer *i* in the next *k*
-    periods, :math:`\bar s_i` the expected spend per purchase, *m* the margin and *d* the discount
+    periods (``cumulative``: one row per customer, one column per period k = 1..H; :math:`E[Y_i(0)] = 0`),
+    :math:`\bar s_i` the expected spend per purchase, *m* the margin and *d* the discount
     rate per period: the purchases expected in period *k* are discounted as if paid at its end
     (:func:`relmkt_utils.core.clv.present_value`, ``timing="end"``).
     """
-    cum = np.stack([np.zeros_like(np.asarray(cum_purchases(0.0), dtype=float))]
-                   + [np.asarray(cum_purchases(float(k)), dtype=float) for k in range(1, int(horizon) + 1)], axis=-1)
-    return margin * np.asarray(spend, dtype=float) * present_value(np.diff(cum, axis=-1), discount_rate, "end")
+    per_period = np.diff(np.asarray(cumulative, dtype=float), axis=-1, prepend=0.0)
+    return margin * np.asarray(spend, dtype=float) * present_value(per_period, discount_rate, "end")
 
 
 def subsample_rows(n_rows: int, size: int, seed: int = 0) -> np.ndarray:
@@ -444,16 +444,22 @@ class PeriodResults:
 class DistinctRowPredictions:
     """Mixin of the results: every prediction per customer is evaluated once per distinct row of the
     customer columns (:class:`DistinctRows`) and expanded back, in the order and with the index given.
-    The last rows are kept and reused while the customer columns match them (p_alive, then expected
-    purchases, then the periods of a CLV on the same customers, or the draws of an interval, find the
-    distinct rows once, or decide once that there are too few repeats to group)."""
+    The last few sets of rows are kept and reused while the customer columns match one of them (p_alive,
+    then expected purchases, then the periods of a CLV on the same customers, or the draws of an interval,
+    which alternate between the customers and their distinct (x, T) pairs, find the distinct rows once,
+    or decide once that there are too few repeats to group)."""
+
+    #: how many sets of distinct rows the results keep for reuse
+    KEEP_DISTINCT = 4
 
     def _distinct(self, *columns) -> DistinctRows:
-        last = self.__dict__.get("_distinct_rows")
-        if last is not None and last.matches(columns):
-            return last
+        kept = self.__dict__.setdefault("_distinct_rows", [])
+        for rows in kept:
+            if rows.matches(columns):
+                return rows
         rows = DistinctRows(columns)
-        self.__dict__["_distinct_rows"] = rows
+        kept.insert(0, rows)
+        del kept[self.KEEP_DISTINCT:]
         return rows
 
     def _per_row(self, columns, index, evaluate):
@@ -490,8 +496,17 @@ class CustomerPredictionResults(DistinctRowPredictions, PeriodResults, SavableRe
         rate = unit.rate_per_period(annual_discount_rate)
         x, tx, T_, idx = self._rft(frequency, recency, T)
         s = spend_per_purchase(spend, x, monetary_value)
-        cum = lambda k: np.asarray(self.expected_purchases(k, x, tx, T_, params=params), dtype=float)
-        return self._wrap(discounted_sum(cum, s, margin, rate, horizon), idx)
+        cum = self.cumulative_purchases(np.arange(1, horizon + 1, dtype=float), x, tx, T_, params=params)
+        return self._wrap(discounted_sum(cum, s, margin, rate), idx)
+
+    def cumulative_purchases(self, periods, frequency=None, recency=None, T=None, params=None) -> np.ndarray:
+        """:meth:`expected_purchases` E[Y(t) | x, t_x, T] of every customer (rows) at every one of ``periods``
+        (columns, in the model's time unit): the purchase paths a CLV discounts. Evaluated period by period
+        here; a model whose formula broadcasts over t evaluates all periods at once."""
+        x, tx, T_, _ = self._rft(frequency, recency, T)
+        columns = [np.asarray(self.expected_purchases(float(k), x, tx, T_, params=params), dtype=float)
+                   for k in np.asarray(periods, dtype=float).ravel()]
+        return np.stack(columns, axis=-1) if columns else np.zeros((len(x), 0))
 
     def _rft(self, frequency, recency, T):
         m = self.model

@@ -120,6 +120,14 @@ class BetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionResults):
         return self._per_row((x, tx, T_), idx, lambda rows: _cond_expected(
             r, al, a, b, *rows.values, float(t), x_T_pairs(rows)))
 
+    @checked(periods=PERIODS_AHEAD)
+    def cumulative_purchases(self, periods, frequency=None, recency=None, T=None, params=None) -> np.ndarray:
+        """:meth:`expected_purchases` of every customer (rows) at every one of ``periods`` (columns), all
+        periods in one evaluation (:func:`_cond_expected_paths`)."""
+        r, al, a, b = self._params_or(params)
+        x, tx, T_, _ = self._rft(frequency, recency, T)
+        return self._per_row((x, tx, T_), None, lambda rows: _cond_expected_paths(r, al, a, b, rows, periods))
+
     @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, params=None):
         r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (FHL 2005,
@@ -145,24 +153,52 @@ def x_T_pairs(rows):
     return rows.derived("x_T", lambda: DistinctRows([rows.values[0], rows.values[2]]))
 
 
+def _away_from_singularities(f, a, b, x):
+    """``f(a, b)``, or at the removable singularities of FHL (2005) eq. 10 (a = 1; a + b + x = 1, a 2F1
+    with c = 0) the average of ``f`` just either side of it."""
+    if abs(a - 1) < 1e-7:
+        return 0.5 * (_away_from_singularities(f, 1 - 1e-6, b, x) + _away_from_singularities(f, 1 + 1e-6, b, x))
+    if np.any(np.abs(a + b + x - 1) < 1e-7):
+        return 0.5 * (_away_from_singularities(f, a, b - 1e-6, x) + _away_from_singularities(f, a, b + 1e-6, x))
+    return f(a, b)
+
+
+def _alive_part(r, al, a, b, x, T, t):
+    r"""The part of FHL (2005) eq. 10 free of t_x, :math:`\frac{a+b+x-1}{a-1}\big[1 - (1-z)^{r+x}\,{}_2F_1(r+x,
+    b+x; a+b+x-1; z)\big]` with :math:`z = t/(\alpha+T+t)`: the expected purchases in the next t periods of a
+    customer alive at T (numpy-broadcasting)."""
+    z = t / (al + T + t)
+    return (a + b + x - 1) / (a - 1) * (1 - _hyp2f1_euler_tail(a, b, r, x, z))
+
+
 def _cond_expected(r, al, a, b, x, tx, T, t, pairs=None):
     """FHL (2005) eq. 10 row by row; ``pairs`` (:func:`x_T_pairs` of these rows, scalar ``t``) evaluates the
     2F1 once per distinct (x, T)."""
     x, tx, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T, t)))
-    if abs(a - 1) < 1e-7:  # removable singularity at a = 1: average the two sides
-        return 0.5 * (_cond_expected(r, al, 1 - 1e-6, b, x, tx, T, t, pairs)
-                      + _cond_expected(r, al, 1 + 1e-6, b, x, tx, T, t, pairs))
-    if np.any(np.abs(a + b + x - 1) < 1e-7):  # removable singularity at a + b + x = 1 (2F1 with c = 0)
-        return 0.5 * (_cond_expected(r, al, a, b - 1e-6, x, tx, T, t, pairs)
-                      + _cond_expected(r, al, a, b + 1e-6, x, tx, T, t, pairs))
-    if pairs is None:
-        px, pT, pt = x, T, t
-    else:
-        (px, pT), pt = pairs.values, t.flat[0] if t.size else 0.0
-    z = pt / (al + pT + pt)
-    num = (a + b + px - 1) / (a - 1) * (1 - _hyp2f1_euler_tail(a, b, r, px, z))
-    num = num if pairs is None else pairs.expand(num)
-    return num * special.expit(-log_odds_dead(r, al, a, b, x, tx, T))
+
+    def at(a, b):
+        if pairs is None:
+            alive = _alive_part(r, al, a, b, x, T, t)
+        else:
+            (px, pT), pt = pairs.values, t.flat[0] if t.size else 0.0
+            alive = pairs.expand(_alive_part(r, al, a, b, px, pT, pt))
+        return alive * special.expit(-log_odds_dead(r, al, a, b, x, tx, T))
+    return _away_from_singularities(at, a, b, x)
+
+
+def _cond_expected_paths(r, al, a, b, rows, periods):
+    """FHL (2005) eq. 10 for the distinct rows ``rows`` (:class:`.base.DistinctRows` of x, t_x, T; one row of
+    the result each) at every one of ``periods`` (one column each), in one evaluation: the 2F1 once per
+    distinct (x, T) and period, P(alive) once per row."""
+    x, tx, T = rows.values
+    pairs = x_T_pairs(rows)
+    px, pT = (v[:, None] for v in pairs.values)
+    t = np.asarray(periods, dtype=float)[None, :]
+
+    def at(a, b):
+        return (pairs.expand(_alive_part(r, al, a, b, px, pT, t))
+                * special.expit(-log_odds_dead(r, al, a, b, x, tx, T))[:, None])
+    return _away_from_singularities(at, a, b, x)
 
 
 class BetaGeo(CustomerModel, key="bgnbd", name="BG/NBD", data="continuous", segment_test=True, rank=1, nested="nbd"):

@@ -216,8 +216,9 @@ class _CovariateResults(CustomerPredictionResults):
         s = spend_per_purchase(spend, x, monetary_value)
         theta = self._params_or(params)
         rows = self._distinct(*self._customer_columns(x, tx, T_, X, Z))
-        cum = lambda k: rows.expand(self._cond_expected(theta, k, *self._split_rows(rows, X, Z)))
-        return self._wrap(discounted_sum(cum, s, margin, rate, horizon), idx)
+        split = self._split_rows(rows, X, Z)
+        cum = np.stack([rows.expand(self._cond_expected(theta, float(k), *split)) for k in range(1, horizon + 1)], axis=-1)
+        return self._wrap(discounted_sum(cum, s, margin, rate), idx)
 
     @staticmethod
     def _customer_columns(x, tx, T, X, Z):

@@ -82,6 +82,21 @@ class ModifiedBetaGeoResults(ContinuousDistributionsMixin, CustomerPredictionRes
             return pa * pairs.expand(self._new_expected(float(t), *post))
         return self._per_row((x, tx, T_), idx, per_row)
 
+    @checked(periods=PERIODS_AHEAD)
+    def cumulative_purchases(self, periods, frequency=None, recency=None, T=None, params=None) -> np.ndarray:
+        """:meth:`expected_purchases` of every customer (rows) at every one of ``periods`` (columns), all
+        periods in one evaluation, once per distinct (x, T) pair."""
+        theta = self._params_or(params)
+        x, tx, T_, _ = self._rft(frequency, recency, T)
+        t = np.asarray(periods, dtype=float).ravel()[None, :]
+
+        def per_row(rows):
+            pa, _ = self._posterior(theta, *rows.values)
+            pairs = x_T_pairs(rows)
+            _, post = self._posterior(theta, pairs.values[0], pairs.values[0] * 0, pairs.values[1])
+            return pa[:, None] * pairs.expand(self._new_expected(t, *(np.asarray(p)[:, None] for p in post)))
+        return self._per_row((x, tx, T_), None, per_row)
+
     @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, params=None):
         r"""P(X(t) = n) for a new customer (module docstring); numpy-broadcasting in ``t`` and ``n``."""

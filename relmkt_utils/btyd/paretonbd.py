@@ -293,6 +293,21 @@ class ParetoNBDResults(ContinuousDistributionsMixin, CustomerPredictionResults):
             return (r + ux) * (be + uT) / (al + uT) * _expm1_ratio(s, float(t) / (be + uT)) * _p_alive_rows(theta, rows)
         return self._per_row((x, tx, T_), idx, per_row)
 
+    @checked(periods=PERIODS_AHEAD)
+    def cumulative_purchases(self, periods, frequency=None, recency=None, T=None, params=None) -> np.ndarray:
+        """:meth:`expected_purchases` of every customer (rows) at every one of ``periods`` (columns), all
+        periods in one evaluation, P(alive) once per distinct row."""
+        theta = self._params_or(params)
+        r, al, s, be = theta
+        x, tx, T_, _ = self._rft(frequency, recency, T)
+        t = np.asarray(periods, dtype=float).ravel()[None, :]
+
+        def per_row(rows):
+            ux, _, uT = (v[:, None] for v in rows.values)
+            alive = (r + ux) * (be + uT) / (al + uT) * _expm1_ratio(s, t / (be + uT))
+            return alive * _p_alive_rows(theta, rows)[:, None]
+        return self._per_row((x, tx, T_), None, per_row)
+
     @checked(t=PERIODS_AHEAD, n=numbers())
     def pmf(self, t, n, params=None):
         r"""P(X(t) = n): probability of ``n`` repeat purchases in ``t`` periods for a new customer (Fader &

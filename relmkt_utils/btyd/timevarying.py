@@ -653,8 +653,7 @@ class _TimeVaryingResults(SavableResults, MLEResults):
         cum = self._cumulative(theta, m, np.arange(1, horizon + 1, dtype=float))
         x = m.frequency
         s = spend_per_purchase(spend, x, monetary_value)
-        table = np.column_stack([np.zeros(len(x)), cum])
-        return self._wrap(discounted_sum(lambda k: table[:, int(k)], s, margin, rate, horizon), m)
+        return self._wrap(discounted_sum(cum, s, margin, rate), m)
 
     def expected_purchases_new_customer(self, t, start, static=None, panel=None, params=None) -> float:
         """Expected purchases in the first ``t`` periods of a customer acquired at ``start``, along the

@@ -37,6 +37,8 @@ Tenenhaus, Esposito Vinzi, Chatelin & Lauro 2005, *Computational Statistics & Da
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -101,6 +103,12 @@ class PathModel:
             d[idx[a], idx[b]] = 1.0
         return d
 
+    @cached_property
+    def layout(self) -> "Layout":
+        """The model's structure as the iteration uses it (:class:`Layout`), worked out once per model: a
+        bootstrap estimates the same model a thousand times."""
+        return Layout.of(self)
+
     def order(self) -> list[str]:
         """The constructs in a causal order (every path goes forward); a ValueError on a cycle."""
         left, out = list(self.blocks), []
@@ -155,6 +163,31 @@ def prepare(data: pd.DataFrame, model: PathModel) -> np.ndarray:
     return x
 
 
+class Layout(NamedTuple):
+    """A :class:`PathModel`'s structure in array form (``model.items`` and block order)."""
+
+    owner: np.ndarray            # the construct of every item
+    membership: np.ndarray       # items x constructs, 1 where the item measures the construct
+    blocks: tuple                # the item slice of every construct (its items are contiguous)
+    sizes: np.ndarray            # items per construct
+    adjacency: np.ndarray        # D[i, j] = 1 for a path i -> j
+    predecessors: tuple          # (j, its predecessors, their rows/columns for np.ix_) per endogenous j
+    mode_b: tuple                # whether each construct is formative
+
+    @classmethod
+    def of(cls, model: PathModel) -> "Layout":
+        sizes = np.array([len(b) for b in model.blocks.values()])
+        owner = np.repeat(np.arange(len(sizes)), sizes)
+        membership = np.zeros((len(owner), len(sizes)))
+        membership[np.arange(len(owner)), owner] = 1.0
+        ends = np.cumsum(sizes)
+        d = model.adjacency()
+        preds = tuple((j, pred, np.ix_(pred, pred)) for j in range(len(sizes))
+                      for pred in [np.flatnonzero(d[:, j])] if pred.size)
+        return cls(owner, membership, tuple(slice(e - s, e) for s, e in zip(sizes, ends)), sizes, d, preds,
+                   tuple(model.modes[c] == "B" for c in model.blocks))
+
+
 def owner_index(model: PathModel) -> np.ndarray:
     """For every item (``model.items`` order) the position of its construct."""
     return np.repeat(np.arange(len(model.blocks)), [len(b) for b in model.blocks.values()])
@@ -167,23 +200,25 @@ def _standardize(y: np.ndarray) -> np.ndarray:
 
 
 def _cor(y: np.ndarray) -> np.ndarray:
-    return np.corrcoef(y, rowvar=False)
+    """Correlations of the columns of ``y``, columns already centred (the proxies of :func:`_standardize`)."""
+    c = y.T @ y
+    sd = np.sqrt(np.diag(c))
+    return np.clip(c / sd[:, None] / sd[None, :], -1.0, 1.0)
 
 
-def inner_weights(y: np.ndarray, d: np.ndarray, scheme: str) -> np.ndarray:
-    """E with E[i, j] the weight of Y_i in the inner proxy Z_j = sum_i E[i, j] Y_i (``d``: adjacency,
-    d[i, j] = 1 for i -> j); ``y`` are standardized proxies."""
+def inner_weights(y: np.ndarray, layout: Layout, scheme: str) -> np.ndarray:
+    """E with E[i, j] the weight of Y_i in the inner proxy Z_j = sum_i E[i, j] Y_i (the model's
+    :class:`Layout`: adjacency d[i, j] = 1 for i -> j); ``y`` are standardized proxies."""
     r = _cor(y)
+    d = layout.adjacency
     link = d + d.T
     if scheme == "centroid":
         return np.sign(r) * link
     if scheme == "factorial":
         return r * link
     e = r * link                                     # followers (and, for now, predecessors): correlations
-    for j in range(d.shape[0]):
-        pred = np.flatnonzero(d[:, j])
-        if pred.size:                                 # predecessors: regression of Y_j on them, R_pp^-1 r_pj
-            e[pred, j] = np.linalg.solve(r[np.ix_(pred, pred)], r[pred, j])
+    for j, pred, square in layout.predecessors:      # predecessors: regression of Y_j on them, R_pp^-1 r_pj
+        e[pred, j] = r[pred, j] / r[square][0] if pred.size == 1 else np.linalg.solve(r[square], r[pred, j])
     return e
 
 
@@ -197,12 +232,9 @@ def estimate(x: np.ndarray, model: PathModel, scheme: str = "path", scaled: bool
     x = x - x.mean(axis=0)
     if scaled:
         x = x / x.std(axis=0)
-    sizes = [len(b) for b in model.blocks.values()]
-    owner = owner_index(model)                                # construct of each item
-    odm = np.zeros((x.shape[1], len(sizes)))
-    odm[np.arange(x.shape[1]), owner] = 1.0
-    d = model.adjacency()
-    mode_b = [model.modes[c] == "B" for c in model.blocks]
+    layout = model.layout
+    odm, owner = layout.membership, layout.owner             # construct of each item
+    formative = [(j, block) for j, block in enumerate(layout.blocks) if layout.mode_b[j]]
     w = odm / (x @ odm).std(axis=0)                           # step 0
     w_old = w.sum(axis=1)
     # R plspm's proxies in the loop have variance ((n-1)/n)^2 (scale() then * sqrt((n-1)/n)); the
@@ -211,12 +243,10 @@ def estimate(x: np.ndarray, model: PathModel, scheme: str = "path", scaled: bool
     converged, it = False, 0
     for it in range(1, maxiter + 1):
         y = _standardize(x @ w) * shrink                       # step 1
-        z = y @ inner_weights(y, d, scheme)                    # step 2
-        for j, block in enumerate(np.split(np.arange(x.shape[1]), np.cumsum(sizes)[:-1])):
-            if mode_b[j]:                                      # step 3
-                w[block, j] = np.linalg.lstsq(x[:, block], z[:, j], rcond=None)[0]
-            else:
-                w[block, j] = z[:, j] @ x[:, block] / n
+        z = y @ inner_weights(y, layout, scheme)               # step 2
+        w = (x.T @ z / n) * odm                                # step 3, mode A: cov(x_k, Z_owner(k))
+        for j, block in formative:                             # mode B: regression of Z_j on the block
+            w[block, j] = np.linalg.lstsq(x[:, block], z[:, j], rcond=None)[0]
         w_new = w.sum(axis=1)
         if np.sum((np.abs(w_old) - np.abs(w_new)) ** 2) < tol:  # step 4
             converged = True
@@ -225,7 +255,7 @@ def estimate(x: np.ndarray, model: PathModel, scheme: str = "path", scaled: bool
     w = w / (x @ w).std(axis=0)                                # step 5
     scores = x @ w
     r = item_correlations(x, scores, owner)
-    sign = np.sign([np.sign(r[owner == j]).sum() or 1.0 for j in range(len(sizes))])
+    sign = np.sign([np.sign(r[owner == j]).sum() or 1.0 for j in range(len(layout.sizes))])
     return w.sum(axis=1) * sign[owner], scores * sign, it, converged
 
 

@@ -76,15 +76,31 @@ def pc_loadings(corr) -> tuple[np.ndarray, np.ndarray]:
     return (lam if lam.sum() >= 0 else -lam), ev
 
 
-def htmt_matrix(corr: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
-    """HTMT of every pair of blocks (``blocks``: item positions in ``corr``); NaN on the diagonal and
-    for a single-item block."""
-    k = len(blocks)
-    mono = np.array([corr[np.ix_(b, b)][np.triu_indices(len(b), 1)].mean() if len(b) > 1 else np.nan for b in blocks])
-    out = np.full((k, k), np.nan)
-    for i in range(k):
-        for j in range(i + 1, k):
-            out[i, j] = out[j, i] = corr[np.ix_(blocks[i], blocks[j])].mean() / np.sqrt(mono[i] * mono[j])
+def htmt_matrix(corr: np.ndarray, blocks) -> np.ndarray:
+    r"""HTMT of every pair of blocks (Henseler, Ringle & Sarstedt 2015): the mean heterotrait correlation over
+    the geometric mean of the two mean monotrait correlations,
+
+    .. math:: \mathrm{HTMT}_{ij} = \frac{\overline{r}_{ij}}{\sqrt{\overline{r}_{ii}\,\overline{r}_{jj}}}
+
+    with :math:`\overline{r}_{ij}` the mean correlation of an item of block i with one of block j, and
+    :math:`\overline{r}_{ii}` the mean of the correlations among the items of block i. ``blocks``: the
+    item positions in ``corr`` of each block, or an items x blocks 0/1 membership matrix. NaN on the
+    diagonal and for a single-item block."""
+    corr = np.asarray(corr, dtype=float)
+    if isinstance(blocks, np.ndarray) and blocks.ndim == 2:
+        member = blocks
+    else:
+        member = np.zeros((corr.shape[0], len(blocks)))
+        for j, b in enumerate(blocks):
+            member[np.asarray(b, dtype=int), j] = 1.0
+    sizes = member.sum(axis=0)
+    mean = member.T @ corr @ member / np.outer(sizes, sizes)        # heterotrait means (off the diagonal)
+    pairs = sizes * (sizes - 1) / 2
+    within = np.diag(member.T @ np.triu(corr, 1) @ member)
+    mono = np.divide(within, pairs, out=np.full(len(sizes), np.nan), where=pairs > 0)
+    with np.errstate(invalid="ignore"):
+        out = mean / np.sqrt(np.outer(mono, mono))
+    np.fill_diagonal(out, np.nan)
     return out
 
 

@@ -302,9 +302,7 @@ def _totals(b: np.ndarray) -> np.ndarray:
 
 
 def _htmt(x: np.ndarray, model: PathModel) -> np.ndarray:
-    corr = np.corrcoef(x, rowvar=False)
-    owner = owner_index(model)
-    return htmt_matrix(corr, [np.flatnonzero(owner == j) for j in range(len(model.blocks))])
+    return htmt_matrix(np.corrcoef(x, rowvar=False), model.layout.membership)
 
 
 @checked(data=dataframe(), model=instance(PathModel), scheme=one_of("path", "centroid", "factorial"), scaled=FLAG,
