@@ -1,8 +1,10 @@
 """Run the notebooks of a config (:mod:`.config`) with papermill and write the reports folder.
 
-**Before anything runs**, every run is checked: its notebook must be readable with a valid
+**Before it runs**, every run is checked: its notebook must be readable with a valid
 ``parameters`` cell, its parameters must be declared there with the default's type
-(:mod:`.params`), and its ``dataset`` must be valid. A run that fails a check is not started; it is
+(:mod:`.params`), and its ``dataset`` must be valid (each dataset folder is validated once per
+batch). The runs are checked in order while the warm pool imports (:mod:`.pool`), and each starts as
+soon as it has passed and a place is free. A run that fails a check is not started; it is
 reported with the sentence that says why (a user mistake: the command exits 2). Each valid run
 executes in its own process (``python -m relmkt_utils.pipeline.worker``), ``jobs`` at a time, with a
 per-notebook timeout; a run that fails never stops the others (exit 1).
@@ -130,8 +132,9 @@ class BatchInterrupted(Exception):
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
-def preflight(run: Run, config: Config) -> str | None:
-    """The sentence that stops a run before execution, or None when it may run."""
+def preflight(run: Run, config: Config, validated: dict | None = None) -> str | None:
+    """The sentence that stops a run before execution, or None when it may run. ``validated`` keeps the
+    problems found per dataset folder, so that runs on the same dataset validate it once."""
     path = config.notebook_path(run)
     try:
         mode = os.stat(path).st_mode
@@ -144,7 +147,13 @@ def preflight(run: Run, config: Config) -> str | None:
     except ParameterError as err:
         return str(err)
     if "dataset" in run.kernel_parameters:
-        problems = validate(run.kernel_parameters["dataset"])
+        folder = run.kernel_parameters["dataset"]
+        key = str(folder)
+        if validated is None or key not in validated:
+            problems = validate(folder)
+            if validated is not None:
+                validated[key] = problems
+        problems = validated[key] if validated is not None else problems
         if problems:
             return str(DataError(problems, dataset=str(run.parameters["dataset"])))
     return None
@@ -605,23 +614,10 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
                   file=sys.stderr)
         _tidy(config.output_dir)
         results: dict[str, RunResult] = {}
-        queue = []
-        # the pool imports what the runs need while their checks run
+        unchecked, queue = list(runs), []           # runs not checked yet; runs checked and waiting to start
+        validated: dict = {}
+        # the pool imports what the runs need while the runs are checked
         warm = _start_pool(jobs, config.output_dir) if pool and runs else None
-        try:
-            for run in runs:
-                reason = preflight(run, config) or run_folder_problem(config.output_dir / run.name, run.notebook)
-                if reason:
-                    results[run.name] = not_started(run, config, "invalid", reason)
-                else:
-                    queue.append(run)
-        except BaseException:
-            if warm is not None:
-                warm.close()
-            raise
-        if warm is not None and not queue:
-            warm.close()
-            warm = None
         received: list[int] = []
         previous = {s: signal.signal(s, lambda signum, frame: received.append(signum))
                     for s in (signal.SIGINT, signal.SIGTERM)}
@@ -629,13 +625,27 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(runs), initial=len(results), unit="notebook", desc="relmkt run", file=sys.stderr)
+            bar = tqdm(total=len(runs), unit="notebook", desc="relmkt run", file=sys.stderr)
         active: list[_Active] = []
         try:
-            while (queue or active) and not received:
-                while queue and len(active) < jobs and not received:
+            while (unchecked or queue or active) and not received:
+                # a checked run starts when a place is free, and (while runs are left to check) once the pool is ready
+                while (queue and len(active) < jobs and not received
+                       and (warm is None or not unchecked or warm.is_ready())):
                     active.append(_start(queue.pop(0), config, jobs, warm))
-                time.sleep(POLL_S)
+                if unchecked:
+                    run = unchecked.pop(0)
+                    reason = (preflight(run, config, validated)
+                              or run_folder_problem(config.output_dir / run.name, run.notebook))
+                    if reason:
+                        results[run.name] = not_started(run, config, "invalid", reason)
+                        if bar is not None:
+                            bar.set_postfix_str(f"{run.name}: invalid")
+                            bar.update(1)
+                    else:
+                        queue.append(run)
+                else:
+                    time.sleep(POLL_S)
                 for a in list(active):
                     timed_out = time.perf_counter() - a.started > config.timeout
                     if a.proc.poll() is None and not timed_out:
@@ -661,7 +671,7 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
                     stop_tree(a.proc)
                     results[a.run.name] = _finish(a, config, f"interrupted by {signal.Signals(received[0]).name}",
                                                   status="interrupted")
-                for run in queue:
+                for run in queue + unchecked:
                     results[run.name] = not_started(run, config, "interrupted", "not started: the batch was interrupted")
         finally:
             for a in active:                       # an error mid-batch: no worker outlives it

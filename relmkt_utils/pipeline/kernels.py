@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 
 #: The module ``python -m`` runs for a Python kernel (the kernel spec's argv).
 LAUNCHER = "ipykernel_launcher"
@@ -230,3 +231,41 @@ def forked_kernels():
         local_provisioner.launch_kernel = original
         _SLOT = None
         slot.discard()
+
+
+# --------------------------------------------------------------------------- the client's start-up wait
+
+#: After the kernel answers ``kernel_info``, jupyter_client reads IOPub until it has been quiet for 0.2 s,
+#: to drop the kernel's start-up messages: a fixed 0.2 s of every run. The batch waits this long instead.
+#: Nothing depends on the flush: nbclient reads only the IOPub messages whose parent is the request it
+#: sent (``_async_poll_output_msg``), so a start-up message that arrives later is skipped there.
+IOPUB_QUIET_S = 0.02
+
+
+@lru_cache(maxsize=None)
+def quick_ready_manager():
+    """jupyter_client's ``AsyncKernelManager`` whose clients end the start-up IOPub flush after
+    :data:`IOPUB_QUIET_S` of quiet (for nbclient's ``kernel_manager_class``)."""
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class QuickReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout=None):
+            channel = self.iopub_channel
+            plain = channel.get_msg
+
+            def get_msg(*args, timeout=None, **kwargs):       # jupyter_client's 0.2 s waits, shortened
+                return plain(*args, timeout=IOPUB_QUIET_S if timeout == 0.2 else timeout, **kwargs)
+            channel.get_msg = get_msg
+            try:
+                await super().wait_for_ready(timeout)
+            finally:
+                del channel.get_msg
+
+    class QuickReadyManager(AsyncKernelManager):
+        @default("client_factory")
+        def _quick_ready_client(self):
+            return QuickReadyClient
+
+    return QuickReadyManager

@@ -10,8 +10,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import nbformat
-
 from ..core.errors import ParameterError
 
 
@@ -25,6 +23,8 @@ def parameters_cell(nb) -> str | None:
 def read_notebook(notebook: str | Path):
     """The notebook, or a ParameterError saying why it cannot be read (not JSON, e.g. merge-conflict
     markers; not a notebook; not UTF-8)."""
+    import nbformat          # here, not at the top: the batch starts its warm pool before it reads notebooks
+
     name = Path(notebook).name
     try:
         return nbformat.read(str(notebook), as_version=4)

@@ -7,7 +7,8 @@ the run's ``metrics.json``, makes the executed notebook reproducible (:func:`mak
 renders the reader's and the full HTML (also for a partial notebook after a failure) and writes
 ``{"error": ..., "cell_seconds": [...], "cpu_s": ...}`` to the result file named in the job: the time of every
 code cell goes to the run's entry in ``index.json``, not into the run's folder, so that the same
-parameters give the same bytes there.
+parameters give the same bytes there. A kernel that dies before it answers its first request (so
+before any cell ran) is replaced once (:data:`KERNEL_NEVER_STARTED`).
 
 The worker ends with its batch: first thing, it asks Linux for SIGTERM when the batch dies (even by
 ``kill -9``), and on SIGTERM it ends its kernel (which runs in a session of its own) before it
@@ -68,6 +69,11 @@ def make_reproducible(path: Path, notebook_name: str) -> list[dict]:
 #: a failing cell): papermill would write the whole growing notebook twice per cell.
 SAVE_EVERY_S = 2.0
 ENGINE = "relmkt"
+#: What jupyter_client says when the kernel ended before it answered its first request, so before any
+#: cell ran: e.g. another process took one of the ports named in its connection file between their
+#: choice and the kernel's start (jupyter_client picks free ports, then the kernel binds them). The
+#: worker then runs the notebook once more on a new kernel.
+KERNEL_NEVER_STARTED = "Kernel died before replying to kernel_info"
 
 
 def _register_engine() -> None:
@@ -135,26 +141,32 @@ def run(job_path: str, fork_kernel: bool = False) -> int:
     skip_unused_slow_imports()
     from contextlib import nullcontext
 
-    from .kernels import forked_kernels
+    from .kernels import forked_kernels, quick_ready_manager
 
     with forked_kernels() if fork_kernel else nullcontext():
         import papermill as pm
 
         _register_engine()
-        try:
-            pm.execute_notebook(
-                job["input"],
-                str(nb_out),
-                parameters=job["parameters"],
-                kernel_name="python3",
-                engine_name=ENGINE,
-                cwd=job["cwd"],
-                progress_bar=False,
-                log_output=False,
-                report_mode=False,
-            )
-        except Exception as exc:  # papermill's execution errors carry the kernel's ename/evalue
-            error = _error_text(exc)
+        for attempt in (1, 2):
+            try:
+                pm.execute_notebook(
+                    job["input"],
+                    str(nb_out),
+                    parameters=job["parameters"],
+                    kernel_name="python3",
+                    kernel_manager_class=quick_ready_manager(),
+                    engine_name=ENGINE,
+                    cwd=job["cwd"],
+                    progress_bar=False,
+                    log_output=False,
+                    report_mode=False,
+                )
+            except Exception as exc:  # papermill's execution errors carry the kernel's ename/evalue
+                if attempt == 1 and KERNEL_NEVER_STARTED in str(exc):
+                    print(f"relmkt worker: {exc}; starting a new kernel", file=sys.stderr, flush=True)
+                    continue                  # the slot is used up: jupyter_client starts this one the usual way
+                error = _error_text(exc)
+            break
     if nb_out.exists():
         from .html import render_pages
 
