@@ -4,7 +4,7 @@
 ``parameters`` cell, its parameters must be declared there with the default's type
 (:mod:`.params`), and its ``dataset`` must be valid (each dataset folder is validated once per
 batch). The runs are checked in order while the warm pool imports (:mod:`.pool`), and each starts as
-soon as it has passed and a place is free. A run that fails a check is not started; it is
+soon as it has passed and a place is free, the longest first (by the durations of the earlier index). A run that fails a check is not started; it is
 reported with the sentence that says why (a user mistake: the command exits 2). Each valid run
 executes in its own process (``python -m relmkt_utils.pipeline.worker``), ``jobs`` at a time, with a
 per-notebook timeout; a run that fails never stops the others (exit 1).
@@ -614,7 +614,11 @@ def run_batch(config: Config, only: list[str] | None = None, jobs: int = 2, prog
                   file=sys.stderr)
         _tidy(config.output_dir)
         results: dict[str, RunResult] = {}
-        unchecked, queue = list(runs), []           # runs not checked yet; runs checked and waiting to start
+        # longest first, by the durations of the earlier index (a run never timed before comes first, in
+        # config order): the short runs come last and both places finish at about the same time
+        earlier = _earlier_times(config)
+        unchecked = sorted(runs, key=lambda r: -earlier[r.name][0] if r.name in earlier else -math.inf)
+        queue = []                                  # runs checked and waiting for a place
         validated: dict = {}
         # the pool imports what the runs need while the runs are checked
         warm = _start_pool(jobs, config.output_dir) if pool and runs else None
