@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from relmkt_utils.btyd import rfm_summary, simulate_transactions
 
@@ -158,3 +159,27 @@ def test_freq_multiplier_reproduces_paper_weeks_measured_in_days():
     assert (d["duration_holdout"] == 273 / 7).all()
     days = rfm_summary(tx, freq="D", calibration_end="1997-09-30")
     assert np.array_equal(d["frequency_holdout"], days["frequency_holdout"].reindex(p.index))
+
+
+@settings(max_examples=60, deadline=None)
+@given(ids=st.lists(st.sampled_from(["", "a", "ab", "b", "é", "Z9", "c0001", "c0002", "ä", "zz"]) | st.text(max_size=4),
+                    min_size=1, max_size=300))
+def test_sorting_by_id_in_two_halves_is_the_one_stable_sort(ids):
+    """The split sort of big logs (two parts at a pivot id, sorted at once) gives exactly pyarrow's one
+    stable sort of the ids, and marks where the id changes, for any ids (ties, one id, empty text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from relmkt_utils.btyd import numpy_engine
+
+    arrow = pa.array(ids, type=pa.large_string())
+    saved = numpy_engine.SPLIT_SORT_ROWS
+    numpy_engine.SPLIT_SORT_ROWS = 1                  # every log takes the two-part path
+    try:
+        order, change = numpy_engine._sort_by_id(arrow)
+    finally:
+        numpy_engine.SPLIT_SORT_ROWS = saved
+    expected = pc.sort_indices(arrow).to_numpy()
+    assert np.array_equal(order, expected)
+    in_order = [ids[i] for i in expected]
+    assert change.tolist() == [a != b for a, b in zip(in_order[1:], in_order[:-1])]

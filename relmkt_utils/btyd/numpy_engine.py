@@ -14,6 +14,8 @@ day numbers become periods by :class:`relmkt_utils.core.time.Period`.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
@@ -41,7 +43,10 @@ def runs(sorted_keys: np.ndarray) -> np.ndarray:
     """Start positions of the runs of equal values in a sorted array."""
     if sorted_keys.size == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    starts = np.empty(int(np.count_nonzero(sorted_keys[1:] != sorted_keys[:-1])) + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    return starts
 
 
 def customer_periods(cust: np.ndarray, period: np.ndarray, amount: np.ndarray | None):
@@ -54,10 +59,14 @@ def customer_periods(cust: np.ndarray, period: np.ndarray, amount: np.ndarray | 
         order = np.argsort(key)  # any order inside a (customer, period) run will do: it is summed
         key = key[order]
         amount = amount[order] if amount is not None else None
-    starts = runs(key)
-    ukey = key[starts]
+        starts = runs(key)
+        ukey = key[starts]
+        cust, period = ukey // span, ukey % span + pmin
+    else:                                 # already in order: the runs' own customers and periods
+        starts = runs(key)
+        cust, period = cust[starts], period[starts]
     total = np.add.reduceat(amount, starts) if amount is not None else None
-    return ukey // span, ukey % span + pmin, total
+    return cust, period, total
 
 
 def _arrow_strings(values: pd.Series):
@@ -72,6 +81,45 @@ def _arrow_strings(values: pd.Series):
     else:
         return None
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+#: Logs of at least this many rows are sorted by id in two halves at once (:func:`_sort_by_id`).
+SPLIT_SORT_ROWS = 500_000
+
+
+def _sort_by_id(arrow):
+    """A stable order of the rows by id (pyarrow's sort, by UTF-8 bytes) and, along it, whether each id
+    differs from the one before (for the rows after the first).
+
+    Above :data:`SPLIT_SORT_ROWS` rows, on a machine with two cores or more, the rows are split at an id
+    near the median (of a fixed sample: the same split every time) into those below it and the rest,
+    and both parts are sorted at once in two threads (pyarrow releases the GIL): every id lies wholly in
+    one part, each part keeps the rows' order, so the two sorted parts one after the other are the one
+    stable sort, about twice as fast."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def sort(part):
+        order = pc.sort_indices(part)
+        ids = part.take(order)
+        change = pc.not_equal(ids.slice(1), ids.slice(0, max(len(ids) - 1, 0))).to_numpy(zero_copy_only=False)
+        return order.to_numpy(), change
+
+    n = len(arrow)
+    if n < SPLIT_SORT_ROWS or (os.cpu_count() or 1) < 2:
+        return sort(arrow)
+    sample = arrow.take(pa.array(np.random.default_rng(0).integers(0, n, 4097)))
+    pivot = sample.take(pc.sort_indices(sample))[2048]
+    below = pc.less(arrow, pivot).to_numpy(zero_copy_only=False)
+    rows = [np.flatnonzero(below), np.flatnonzero(~below)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(lambda r: sort(arrow.take(pa.array(r))), rows))
+    (order_lo, change_lo), (order_hi, change_hi) = parts
+    order = np.concatenate([rows[0][order_lo], rows[1][order_hi]])
+    boundary = [True] if len(order_lo) and len(order_hi) else []
+    return order, np.concatenate([change_lo, boundary, change_hi]).astype(bool)
 
 
 def _factorize_sorted(values: pd.Series, column: str, days: np.ndarray):
@@ -91,13 +139,13 @@ def _factorize_sorted(values: pd.Series, column: str, days: np.ndarray):
         if arrow.null_count:
             raise DataError(f"rfm_summary: column {column!r} has missing customer ids")
         if days.size < 2 or bool(np.all(days[1:] >= days[:-1])):   # a log in date order: arrow's sort is
-            order = pc.sort_indices(arrow).to_numpy()                  # stable, so the ids alone keep the days
+            order, change = _sort_by_id(arrow)                         # stable, so the ids alone keep the days
         else:
             table = pa.table({"id": arrow, "day": pa.array(days)})
             order = pc.sort_indices(table, sort_keys=[("id", "ascending"), ("day", "ascending")]).to_numpy()
-        ids = arrow.take(order)
-        change = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(zero_copy_only=False)
-        codes = np.zeros(len(ids), dtype=np.int64)
+            ids = arrow.take(order)
+            change = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(zero_copy_only=False)
+        codes = np.zeros(len(order), dtype=np.int64)
         np.cumsum(change, out=codes[1:])
         first = order[np.r_[0, np.flatnonzero(change) + 1]]
         return codes, pd.Index(values.take(first).array, name="customer_id"), order
@@ -219,7 +267,9 @@ def _summary(codes, days, amount, obs_day, period, n_customers) -> dict:
     keep = period <= obs_period
     if not keep.any():
         raise DataError("rfm_summary: no transaction on or before observation_end")
-    c, p, tot = customer_periods(codes[keep], period[keep], None if amount is None else amount[keep])
+    if not keep.all():
+        codes, period, amount = codes[keep], period[keep], None if amount is None else amount[keep]
+    c, p, tot = customer_periods(codes, period, amount)
     starts = runs(c)
     cust = c[starts]
     count = np.diff(np.r_[starts, c.size])
@@ -236,9 +286,14 @@ def _summary(codes, days, amount, obs_day, period, n_customers) -> dict:
     T[cust] = obs_period - first
     out = {"frequency": freq_arr, "recency": rec, "T": T}
     if tot is not None:
-        is_first = np.zeros(c.size, dtype=bool)
-        is_first[starts] = True
-        repeat_tot = np.bincount(c[~is_first], weights=tot[~is_first], minlength=n)
+        # each customer's total after her first period: the sum over [start + 1, next start), by one
+        # reduceat over the interleaved bounds (an empty span, a customer with one period, gives 0)
+        bounds = np.empty(2 * starts.size, dtype=np.int64)
+        bounds[0::2] = starts + 1
+        bounds[1::2] = np.r_[starts[1:], c.size]
+        sums = np.add.reduceat(np.append(tot, 0.0), bounds)[0::2]
+        repeat_tot = np.zeros(n)
+        repeat_tot[cust] = np.where(count > 1, sums, 0.0)
         mv = np.divide(repeat_tot, freq_arr, out=np.zeros(n), where=freq_arr > 0)
         out["monetary_value"] = mv
     out["_present"] = present
