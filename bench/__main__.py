@@ -170,13 +170,26 @@ def compare(case: Case, result: dict) -> dict:
     return {"agrees": ok, "detail": detail}
 
 
-def time_batch(outdir: Path, jobs: int) -> dict:
-    """Wall time of the default batch (``relmkt run`` over reports.yml) and time per run and notebook."""
+#: The default batch when issue 25 set its goal of 45 s (81.6 s then): reports.yml has gained three runs
+#: since (value_satisfaction, value_mobi, referral_published), so both batches are timed.
+ISSUE_25_RUNS = ("overview_synthetic", "overview_cdnow", "overview_tafeng", "loyalty_synthetic", "loyalty_cdnow_sample",
+                 "loyalty_cdnow", "loyalty_tafeng", "loyalty_donations", "value_synthetic", "value_electricity",
+                 "referral_synthetic", "referral_rich_reward", "retention_synthetic", "retention_tafeng",
+                 "retention_fader_hardie")
+
+
+def _wall_of_batch(outdir: Path, jobs: int, only=()) -> tuple[float, subprocess.CompletedProcess]:
     relmkt = Path(sys.executable).with_name("relmkt")
     start = time.perf_counter()
-    proc = subprocess.run([str(relmkt), "run", "--output-dir", str(outdir), "--jobs", str(jobs), "--quiet"],
-                          cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    proc = subprocess.run([str(relmkt), "run", "--output-dir", str(outdir), "--jobs", str(jobs), "--quiet",
+                           *[arg for name in only for arg in ("--only", name)]], cwd=ROOT, capture_output=True, text=True)
+    return time.perf_counter() - start, proc
+
+
+def time_batch(outdir: Path, jobs: int) -> dict:
+    """Wall time of the default batch (``relmkt run`` over reports.yml) and time per run and notebook; then
+    the wall time of the 15 runs of :data:`ISSUE_25_RUNS` alone (in a folder of their own)."""
+    wall, proc = _wall_of_batch(outdir, jobs)
     index = json.loads((outdir / "index.json").read_text()) if (outdir / "index.json").exists() else {"runs": []}
     runs = []
     for r in index["runs"]:
@@ -184,7 +197,9 @@ def time_batch(outdir: Path, jobs: int) -> dict:
         runs.append({"name": r["name"], "notebook": r["notebook"], "status": r["status"], "seconds": r["duration_s"],
                      "cells_s": float(sum(cells)), "slowest_cell_s": float(max(cells, default=0.0))})
     fixed = sorted(run["seconds"] - run["cells_s"] for run in runs)      # kernel, imports, saving, HTML
+    wall_15, proc_15 = _wall_of_batch(outdir.with_name(outdir.name + "-15"), jobs, ISSUE_25_RUNS)
     return {"wall_s": wall, "exit_code": proc.returncode, "jobs": jobs, "runs": runs,
+            "issue_25_wall_s": wall_15, "issue_25_exit_code": proc_15.returncode, "issue_25_runs": len(ISSUE_25_RUNS),
             "fixed_median_s": float(np.median(fixed)) if fixed else None, "fixed_max_s": max(fixed, default=None),
             "cli": time_cli()}
 

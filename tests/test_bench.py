@@ -145,6 +145,7 @@ def test_the_batch_section_gives_the_fixed_cost_the_command_start_and_the_load(t
             "lifetimes_env": {"python": "3.11", "numpy": "1", "pandas": "1", "scipy": "1", "lifetimes": "0.11.3"},
             "reps": 3, "slow_after_s": 60.0, "timeout_s": 900.0, "bench_wall_s": 120.0, "date": "2026-01-01"}
     batch = {"wall_s": 40.0, "exit_code": 0, "jobs": 2, "fixed_median_s": 0.84, "fixed_max_s": 1.5,
+             "issue_25_wall_s": 36.5, "issue_25_exit_code": 0, "issue_25_runs": 15,
              "cli": {"import_s": 0.071, "help_s": 0.12, "python_s": 0.02, "reps": 7},
              "runs": [{"name": "a", "notebook": "00", "status": "ok", "seconds": 3.0, "cells_s": 2.1, "slowest_cell_s": 1.0}]}
     md = tmp_path / "WAITING.md"
@@ -152,6 +153,8 @@ def test_the_batch_section_gives_the_fixed_cost_the_command_start_and_the_load(t
     text = md.read_text()
     assert "load average 0.50, 1.25, 2.00" in text
     assert "median **0.84 s**, largest 1.50 s" in text
+    assert "The 15 runs of the default batch when issue 25 set its goal of 45 s" in text and "**36.5 s wall time**" in text
+    assert "| a | 00 | ok | 3.0 | 2.1 | 1.0 |" in text
     assert "**0.071 s** beyond a bare Python start" in text and "answers in 0.120 s" in text
     assert "(waiting.png)" in text and report.png_path(tmp_path / "RESULTS.md").name == "results.png"
     cli = driver.time_cli(reps=1)                      # measured for real: fresh interpreters
