@@ -1,10 +1,10 @@
 """The kernel of a run, forked from its worker (:mod:`relmkt_utils.pipeline.kernels`): a kernel that dies
 before it answers its first request is replaced once, and the run finishes on the new one."""
 import json
+import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
@@ -37,7 +37,7 @@ def test_a_kernel_that_dies_before_answering_is_replaced_and_the_run_finishes(tm
         raise SystemExit(worker.run({str(tmp_path / "job.json")!r}, fork_kernel=True))
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          env={**__import__("os").environ, "JUPYTER_PREFER_ENV_PATH": "1"})
+                          env={**os.environ, "JUPYTER_PREFER_ENV_PATH": "1"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Kernel died before replying to kernel_info; starting a new kernel" in proc.stderr
     result = json.loads((out / "result.json").read_text())
