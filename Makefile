@@ -54,7 +54,7 @@ kernel: $(STAMP)
 	$(BIN)/python -m ipykernel install --user --name relmkt-venv --display-name "relmkt (.venv)"
 
 # Benchmarks against Lifetimes 0.11.3, which lives in its own environment (it needs numpy 1.x):
-# nothing is installed into .venv. Writes bench/RESULTS.md and bench/results.png (about 40 min here).
+# nothing is installed into .venv. Writes bench/RESULTS.md and bench/results.png (about 25 min here).
 PEER := bench/.venv-lifetimes
 $(PEER)/.installed: bench/requirements-lifetimes.txt
 	test -x $(PEER)/bin/python || $(PYTHON) -m venv $(PEER)
