@@ -3,9 +3,10 @@
 **Before it runs**, every run is checked: its notebook must be readable with a valid
 ``parameters`` cell, its parameters must be declared there with the default's type
 (:mod:`.params`), and its ``dataset`` must be valid (each dataset folder is validated once per
-batch). The runs are checked in order while the warm pool imports (:mod:`.pool`), and each starts as
-soon as it has passed and a place is free, the longest first (by the durations of the earlier index). A run that fails a check is not started; it is
-reported with the sentence that says why (a user mistake: the command exits 2). Each valid run
+batch). The runs are checked one by one while the warm pool imports (:mod:`.pool`), the longest first
+(by the durations of the earlier index), and each starts as soon as it has passed and a place is
+free. A run that fails a check is not started; it is reported with the sentence that says why (a
+user mistake: the command exits 2). Each valid run
 executes in its own process (``python -m relmkt_utils.pipeline.worker``), ``jobs`` at a time, with a
 per-notebook timeout; a run that fails never stops the others (exit 1).
 
@@ -148,12 +149,12 @@ def preflight(run: Run, config: Config, validated: dict | None = None) -> str | 
         return str(err)
     if "dataset" in run.kernel_parameters:
         folder = run.kernel_parameters["dataset"]
-        key = str(folder)
-        if validated is None or key not in validated:
+        if validated is None:
             problems = validate(folder)
-            if validated is not None:
-                validated[key] = problems
-        problems = validated[key] if validated is not None else problems
+        else:
+            if str(folder) not in validated:
+                validated[str(folder)] = validate(folder)
+            problems = validated[str(folder)]
         if problems:
             return str(DataError(problems, dataset=str(run.parameters["dataset"])))
     return None

@@ -94,7 +94,8 @@ def _render_a_page() -> None:
 
     code = new_code_cell("x = [1, 2]\nx", execution_count=1, outputs=[
         new_output("execute_result", {"text/plain": "[1, 2]"}, execution_count=1),
-        new_output("display_data", {"text/html": "<table><tr><td>1</td></tr></table>", "text/plain": "1"})])
+        new_output("display_data", {"text/html": "<table><tr><td>1</td></tr></table>", "text/plain": "1"}),
+        new_output("display_data", {"text/markdown": "*Table: a $y$ of the page.*", "text/plain": "y"})])
     nb = new_notebook(cells=[new_markdown_cell("# A page\n\nWith $x^2$ and *emphasis*."), code])
     with tempfile.TemporaryDirectory(prefix="relmkt-warm-") as folder:
         path = Path(folder) / "warm.ipynb"
