@@ -462,6 +462,21 @@ class DistinctRowPredictions:
         del kept[self.KEEP_DISTINCT:]
         return rows
 
+    @staticmethod
+    def _customer_columns(x, tx, t, X, Z):
+        """The customer columns whose distinct rows the predictions of a covariate model are evaluated on:
+        (x, t_x, T or n) and every purchase (``X``) and dropout (``Z``) covariate, since each customer's
+        parameters depend on her covariates."""
+        return [x, tx, t] + list(X.T) + list(Z.T)
+
+    @staticmethod
+    def _split_rows(rows, X, Z):
+        """(x, t_x, T or n, X, Z) of the distinct rows of :meth:`_customer_columns`."""
+        v = rows.values
+        kx, m = X.shape[1], len(v[0])
+        stack = lambda cols: np.column_stack(cols) if cols else np.zeros((m, 0))     # noqa: E731
+        return v[0], v[1], v[2], stack(v[3:3 + kx]), stack(v[3 + kx:])
+
     def _per_row(self, columns, index, evaluate):
         """``evaluate(rows)`` (values per distinct row of ``columns``, from ``rows.values``) expanded to
         every row, as a Series on ``index`` (or an array without one)."""

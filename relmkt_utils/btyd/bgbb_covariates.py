@@ -177,20 +177,6 @@ class BetaGeoBetaBinomCovariatesResults(DistinctRowPredictions, StaticCovariateR
         al, be, ga, de = ind
         return special.logsumexp(T, axis=1) - special.betaln(al, be) - special.betaln(ga, de), ind
 
-    @staticmethod
-    def _customer_columns(x, tx, n, Xp, Xd):
-        """The customer columns whose distinct rows the predictions are evaluated on: (x, t_x, n) and every
-        covariate, since each customer's shapes depend on her covariates."""
-        return [x, tx, n] + list(Xp.T) + list(Xd.T)
-
-    @staticmethod
-    def _split_rows(rows, Xp, Xd):
-        """(x, t_x, n, Xp, Xd) of the distinct rows of :meth:`_customer_columns`."""
-        v = rows.values
-        kp, m = Xp.shape[1], len(v[0])
-        stack = lambda cols: np.column_stack(cols) if cols else np.zeros((m, 0))
-        return v[0], v[1], v[2], stack(v[3:3 + kp]), stack(v[3 + kp:])
-
     def p_alive(self, frequency=None, recency=None, n_periods=None, purchase_covariates=None, dropout_covariates=None,
                 params=None):
         """P(alive at opportunity n + 1 | x, t_x, n) at each customer's shapes (FHS 2010, eq. 11).

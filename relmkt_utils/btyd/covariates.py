@@ -220,20 +220,6 @@ class _CovariateResults(CustomerPredictionResults):
         cum = np.stack([rows.expand(self._cond_expected(theta, float(k), *split)) for k in range(1, horizon + 1)], axis=-1)
         return self._wrap(discounted_sum(cum, s, margin, rate), idx)
 
-    @staticmethod
-    def _customer_columns(x, tx, T, X, Z):
-        """The customer columns whose distinct rows the predictions are evaluated on: (x, t_x, T) and every
-        covariate, since each customer's parameters depend on her covariates."""
-        return [x, tx, T] + list(X.T) + list(Z.T)
-
-    @staticmethod
-    def _split_rows(rows, X, Z):
-        """(x, t_x, T, X, Z) of the distinct rows of :meth:`_customer_columns`."""
-        v = rows.values
-        kx = X.shape[1]
-        stack = lambda cols, n: np.column_stack(cols) if cols else np.zeros((n, 0))
-        return v[0], v[1], v[2], stack(v[3:3 + kx], len(v[0])), stack(v[3 + kx:], len(v[0]))
-
     def p_alive(self, frequency=None, recency=None, T=None, purchase_covariates=None, dropout_covariates=None,
                 params=None):
         """P(alive | x, t_x, T) of each customer at her own parameters."""

@@ -43,10 +43,7 @@ def runs(sorted_keys: np.ndarray) -> np.ndarray:
     """Start positions of the runs of equal values in a sorted array."""
     if sorted_keys.size == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.empty(int(np.count_nonzero(sorted_keys[1:] != sorted_keys[:-1])) + 1, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-    return starts
+    return np.concatenate(([0], np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1))
 
 
 def customer_periods(cust: np.ndarray, period: np.ndarray, amount: np.ndarray | None):
